@@ -1,0 +1,127 @@
+"""Cross-table consistency checks, one named function per rule.
+
+Each takes the typed tables (with their `_row` labels and sources) and returns the problems
+it finds, so that all of them are reported together.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem
+
+ROW = "_row"  # column holding how a user finds the row ("line 4")
+
+
+@dataclass
+class Tables:
+    """Typed tables of one park, each with a `_row` column, and where each came from."""
+
+    firms: pd.DataFrame
+    resources: pd.DataFrame
+    streams: pd.DataFrame
+    exchanges: pd.DataFrame
+    qualities: pd.DataFrame
+    sources: dict[str, str]
+
+
+def _problems(table: pd.DataFrame, mask: pd.Series | np.ndarray, source: str, column: str,
+              message) -> list[Problem]:
+    """One Problem per masked row; `message` is a string or a function of the row."""
+    rows = table[np.asarray(mask, dtype=bool)]
+    return [Problem(source, message(r) if callable(message) else message, row=r[ROW], column=column)
+            for _, r in rows.iterrows()]
+
+
+def check_unique_ids(t: Tables) -> list[Problem]:
+    out = []
+    for name, key in (("firms", "firm_id"), ("resources", "resource"), ("streams", "stream_id")):
+        table = getattr(t, name)
+        dup = table[key].duplicated(keep="first") & (table[key] != "")
+        out += _problems(table, dup, t.sources[name], key,
+                         lambda r, key=key: f"duplicate id {r[key]!r}")
+    ex = t.exchanges
+    dup = ex.duplicated(["from_resource", "to_resource"], keep="first")
+    out += _problems(ex, dup, t.sources["exchanges"], "to_resource",
+                     lambda r: f"duplicate exchange {r.from_resource!r} -> {r.to_resource!r}")
+    q = t.qualities
+    dup = q.duplicated(["stream_id", "property"], keep="first")
+    out += _problems(q, dup, t.sources["qualities"], "property",
+                     lambda r: f"duplicate value of {r.property!r} for stream {r.stream_id!r}")
+    return out
+
+
+def check_references(t: Tables) -> list[Problem]:
+    firms, resources = set(t.firms.firm_id), set(t.resources.resource)
+    streams = set(t.streams.stream_id)
+    checks = [
+        ("streams", "firm_id", firms, "unknown firm"),
+        ("streams", "resource", resources, "unknown resource"),
+        ("exchanges", "from_resource", resources, "unknown resource"),
+        ("exchanges", "to_resource", resources, "unknown resource"),
+        ("qualities", "stream_id", streams, "unknown stream"),
+    ]
+    out = []
+    for name, column, known, what in checks:
+        table = getattr(t, name)
+        bad = ~table[column].isin(known) & (table[column] != "")
+        out += _problems(table, bad, t.sources[name], column,
+                         lambda r, column=column, what=what: f"{what} {r[column]!r}")
+    return out
+
+
+def check_coordinates(t: Tables) -> list[Problem]:
+    """Every firm has x_km, y_km or lat, lon — one system for the whole park."""
+    f, source = t.firms, t.sources["firms"]
+    has_xy = _pair_present(f, "x_km", "y_km")
+    has_ll = _pair_present(f, "lat", "lon")
+    out = _problems(f, ~has_xy & ~has_ll, source, "x_km",
+                    lambda r: f"firm {r.firm_id!r} has no coordinates (give x_km, y_km or lat, lon)")
+    if has_xy.any() and has_ll.any() and not (has_xy & has_ll).all():
+        out.append(Problem(source, "mixes plane (x_km, y_km) and lat, lon coordinates: "
+                                   "use one system for every firm"))
+    if "lat" in f:
+        out += _problems(f, f.lat.abs() > 90, source, "lat", "expected a latitude in [-90, 90]")
+    if "lon" in f:
+        out += _problems(f, f.lon.abs() > 180, source, "lon", "expected a longitude in [-180, 180]")
+    return out
+
+
+def _pair_present(frame: pd.DataFrame, a: str, b: str) -> pd.Series:
+    if a not in frame or b not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame[a].notna() & frame[b].notna()
+
+
+def check_heat_temperatures(t: Tables) -> list[Problem]:
+    """Heat streams need t_in != t_out; a supply cools down, a demand heats up."""
+    s, source = t.streams, t.sources["streams"]
+    heat = s.resource.map(t.resources.set_index("resource").category
+                          if t.resources.resource.is_unique else {}) == "heat"
+    if not heat.any():
+        return []
+    t_in = s.t_in if "t_in" in s else pd.Series(np.nan, index=s.index)
+    t_out = s.t_out if "t_out" in s else pd.Series(np.nan, index=s.index)
+    missing = heat & (t_in.isna() | t_out.isna())
+    out = _problems(s, missing, source, "t_in" if "t_in" in s else "t_out",
+                    "a heat stream needs both t_in and t_out (°C)")
+    known = heat & ~missing
+    out += _problems(s, known & (t_in == t_out), source, "t_out",
+                     "t_in equals t_out: a heat stream must change temperature")
+    out += _problems(s, known & (s.direction == "supply") & (t_out > t_in), source, "t_out",
+                     "a heat supply must cool down (t_out < t_in)")
+    out += _problems(s, known & (s.direction == "demand") & (t_out < t_in), source, "t_out",
+                     "a heat demand must heat up (t_out > t_in)")
+    return out
+
+
+ALL_CHECKS = (check_unique_ids, check_references, check_coordinates, check_heat_temperatures)
+
+
+def run_checks(t: Tables) -> list[Problem]:
+    problems: list[Problem] = []
+    for check in ALL_CHECKS:
+        problems += check(t)
+    return problems

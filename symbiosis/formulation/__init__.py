@@ -1,0 +1,28 @@
+"""Formulation: a pure function from a Park and its Network to a linear program.
+
+Each module adds one block (variables, rows and objective terms) for one concern; a new
+capability adds a block and leaves the others alone. `to_pyomo` emits the program as a Pyomo
+model for solving and for notebook users who add their own constraints.
+"""
+from __future__ import annotations
+
+from ..network import Network
+from ..park import Park
+from ..schema import Objective
+from .balances import add_balances
+from .links import add_links
+from .objective import add_co2_cap
+from .program import LinearProgram
+from .pyomo_model import to_pyomo
+from .quality import add_quality
+
+__all__ = ["LinearProgram", "add_co2_cap", "formulate", "to_pyomo"]
+
+
+def formulate(park: Park, network: Network, objective: Objective = "cost") -> LinearProgram:
+    """Build the MILP of FORMAT §2 for material and water resources."""
+    lp = LinearProgram(carbon_price=park.config.economics.carbon_price, objective=objective)
+    add_links(lp, network)
+    add_balances(lp, park, network)
+    add_quality(lp, network)
+    return lp

@@ -1,0 +1,47 @@
+"""Balance block: every supply is sent or disposed of, every demand received or purchased.
+
+    Σ_{l from s} x_l + w_s = q_s                 (supply_balance, each supply s)
+    Σ_{l to d} yield_l · x_l + p_d = q_d         (demand_balance, each demand d)
+
+with purchase and disposal cost and CO2 terms.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..network import LINKED_CATEGORIES, Network
+from ..park import Park
+from .program import LinearProgram
+
+
+def add_balances(lp: LinearProgram, park: Park, network: Network) -> None:
+    streams = park.streams[park.streams.category.isin(LINKED_CATEGORIES)]
+    supplies = streams[streams.direction == "supply"]
+    demands = streams[streams.direction == "demand"]
+    links = network.links
+    flow = lp.variables["flow"]
+    dispose = lp.add_variables("dispose", supplies.index, 0.0, supplies.quantity.to_numpy())
+    purchase = lp.add_variables("purchase", demands.index, 0.0, demands.quantity.to_numpy())
+
+    s_of_link = supplies.index.get_indexer(links.from_stream)
+    lp.add_constraints(
+        "supply_balance", supplies.index,
+        np.concatenate([s_of_link, np.arange(len(supplies))]),
+        np.concatenate([flow.columns, dispose.columns]),
+        np.ones(len(links) + len(supplies)),
+        lower=supplies.quantity.to_numpy(), upper=supplies.quantity.to_numpy(),
+        description="sent over links + disposed = supply quantity")
+
+    d_of_link = demands.index.get_indexer(links.to_stream)
+    lp.add_constraints(
+        "demand_balance", demands.index,
+        np.concatenate([d_of_link, np.arange(len(demands))]),
+        np.concatenate([flow.columns, purchase.columns]),
+        np.concatenate([links["yield"].to_numpy(), np.ones(len(demands))]),
+        lower=demands.quantity.to_numpy(), upper=demands.quantity.to_numpy(),
+        description="delivered over links + purchased = demand quantity")
+
+    lp.add_cost("purchases", purchase.columns, demands.unit_cost.to_numpy())
+    lp.add_cost("disposals", dispose.columns, supplies.unit_cost.to_numpy())
+    lp.add_co2("purchases", purchase.columns, demands.unit_co2.to_numpy())
+    lp.add_co2("disposals", dispose.columns, supplies.unit_co2.to_numpy())

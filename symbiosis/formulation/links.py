@@ -1,0 +1,30 @@
+"""Link block: flow and build variables, flow only on built links, and link cost terms.
+
+    0 ≤ x_l ≤ cap_l · b_l,   b_l ∈ {0, 1},   cap_l = min(q_s, q_d / yield_l)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..network import Network
+from .program import LinearProgram
+
+
+def add_links(lp: LinearProgram, network: Network) -> None:
+    links = network.links
+    n = len(links)
+    capacity = links.capacity.to_numpy()
+    flow = lp.add_variables("flow", links.index, 0.0, capacity)
+    build = lp.add_variables("build", links.index, 0.0, 1.0, integer=True)
+    rows = np.tile(np.arange(n), 2)
+    lp.add_constraints(
+        "link_activation", links.index, rows,
+        np.concatenate([flow.columns, build.columns]),
+        np.concatenate([np.ones(n), -capacity]), upper=0.0,
+        description="a link carries flow only if built: x_l - cap_l b_l <= 0")
+    lp.add_cost("transport", flow.columns, links.transport_unit_cost.to_numpy())
+    lp.add_cost("processing", flow.columns, links.processing_cost.to_numpy())
+    lp.add_cost("link_fixed", build.columns, links.fixed_cost.to_numpy())
+    lp.add_cost("link_capex", build.columns, links.annualised_capex.to_numpy())
+    lp.add_co2("transport", flow.columns, links.transport_unit_co2.to_numpy())
+    lp.add_co2("processing", flow.columns, links.processing_co2.to_numpy())

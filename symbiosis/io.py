@@ -1,0 +1,143 @@
+"""Reading park models: a folder of CSV files, one .xlsx workbook, or pandas DataFrames.
+
+All three paths produce the same typed `Tables`, so validation is identical whatever the
+source; only how a row is named in messages differs (CSV line, sheet row, frame index).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .checks import ROW, Tables
+from .errors import InputError, Problem, raise_if
+from .park import Park, build_park
+from .tables import TABLES, TableSpec, parse_table
+from .yamlio import read_yaml_mapping
+
+MODEL_FILE = "model.yaml"
+
+
+@dataclass
+class ModelInputs:
+    """A park model as read, before scenario overrides and final validation."""
+
+    config: dict[str, Any]
+    config_source: str
+    tables: Tables
+    folder: Path | None = None
+
+
+def resolve_model_path(path: str | Path) -> Path:
+    """The model.yaml of a model given as its folder or as the file itself."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / MODEL_FILE
+    if not path.exists():
+        raise InputError(Problem(str(path), "park model not found (expected a folder with "
+                                            f"{MODEL_FILE})"))
+    return path
+
+
+def read_model(path: str | Path) -> ModelInputs:
+    """Read model.yaml and its tables (CSV files beside it, or the workbook it names)."""
+    model_file = resolve_model_path(path)
+    config = read_yaml_mapping(model_file)
+    folder = model_file.parent
+    workbook = config.get("workbook")
+    if workbook:
+        tables = _read_workbook(folder / str(workbook))
+    else:
+        tables = _read_csv_folder(folder)
+    return ModelInputs(config=config, config_source=str(model_file), tables=tables, folder=folder)
+
+
+def load_park(path: str | Path) -> Park:
+    """Load and validate a park model folder (or its model.yaml)."""
+    inputs = read_model(path)
+    return build_park(inputs.config, inputs.config_source, inputs.tables)
+
+
+def park_from_frames(config: Mapping[str, Any], firms: pd.DataFrame, resources: pd.DataFrame,
+                     streams: pd.DataFrame, exchanges: pd.DataFrame | None = None,
+                     qualities: pd.DataFrame | None = None) -> Park:
+    """Build a validated Park from DataFrames (in a notebook); same rules as files."""
+    frames = {"firms": firms, "resources": resources, "streams": streams,
+              "exchanges": exchanges, "qualities": qualities}
+    raw: dict[str, tuple[pd.DataFrame | None, str, Any]] = {}
+    for spec in TABLES:
+        frame = frames[spec.name]
+        if frame is not None:
+            frame = frame.reset_index(drop=isinstance(frame.index, pd.RangeIndex))
+        labels = _frame_labeller(frame)
+        raw[spec.name] = (frame, f"{spec.name} (DataFrame)", labels)
+    tables = _parse_all(raw)
+    return build_park(dict(config), "config (dict)", tables)
+
+
+def _frame_labeller(frame: pd.DataFrame | None):
+    return lambda positions: [f"row {p}" for p in positions]
+
+
+def _read_csv_folder(folder: Path) -> Tables:
+    raw = {}
+    for spec in TABLES:
+        path = folder / f"{spec.name}.csv"
+        frame = _read_csv(path) if path.exists() else None
+        if frame is None and spec.required:
+            raise InputError(Problem(str(path), "required file is missing"))
+        raw[spec.name] = (frame, str(path), lambda pos: [f"line {p + 2}" for p in pos])
+    return _parse_all(raw)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                           encoding="utf-8-sig", skip_blank_lines=True)
+    except pd.errors.EmptyDataError:
+        raise InputError(Problem(str(path), "file is empty (expected a header row)")) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise InputError(Problem(str(path), f"cannot read CSV: {exc}")) from None
+
+
+def _read_workbook(path: Path) -> Tables:
+    if not path.exists():
+        raise InputError(Problem(str(path), "workbook named in model.yaml not found"))
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False,
+                               engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many kinds for a bad file
+        raise InputError(Problem(str(path), f"cannot read workbook: {exc}")) from None
+    raw = {}
+    for spec in TABLES:
+        frame = sheets.get(spec.name)
+        if frame is None and spec.required:
+            raise InputError(Problem(str(path), f"required sheet {spec.name!r} is missing"))
+        raw[spec.name] = (frame, f"{path}, sheet {spec.name}",
+                          lambda pos: [f"row {p + 2}" for p in pos])
+    return _parse_all(raw)
+
+
+def _parse_all(raw: dict[str, tuple[pd.DataFrame | None, str, Any]]) -> Tables:
+    """Parse each table per its spec; report every problem of every table at once."""
+    parsed, sources, problems = {}, {}, []
+    for spec in TABLES:
+        frame, source, labeller = raw[spec.name]
+        sources[spec.name] = source
+        if frame is None:
+            frame = _empty(spec)
+        frame = frame.loc[:, [c for c in frame.columns if not str(c).startswith("Unnamed:")]]
+        typed, found = parse_table(spec, frame, source, labeller)
+        problems += found
+        if not found:
+            typed[ROW] = labeller(np.arange(len(typed)))
+        parsed[spec.name] = typed
+    raise_if(problems)
+    return Tables(**parsed, sources=sources)
+
+
+def _empty(spec: TableSpec) -> pd.DataFrame:
+    return pd.DataFrame({c.name: pd.Series(dtype=str) for c in spec.columns if c.required})

@@ -1,0 +1,91 @@
+"""The validated park: plain typed tables that everything downstream trusts."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .checks import ROW, Tables, run_checks
+from .errors import raise_if
+from .schema import ModelConfig, annuity_factor
+from .yamlio import validate_mapping
+
+Coordinates = Literal["plane", "geographic"]
+
+
+@dataclass(frozen=True)
+class Park:
+    """A validated park model (FORMAT §1).
+
+    Tables are indexed by their ids. `streams` carries, besides its own columns, the stream's
+    `category` and its effective `unit_cost` and `unit_co2`: the purchase price and CO2 of a
+    demand, or the disposal cost and CO2 of a supply, after per-stream overrides.
+    """
+
+    config: ModelConfig
+    firms: pd.DataFrame
+    resources: pd.DataFrame
+    streams: pd.DataFrame
+    exchanges: pd.DataFrame
+    qualities: pd.DataFrame
+    coordinates: Coordinates
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def annuity(self) -> float:
+        e = self.config.economics
+        return annuity_factor(e.discount_rate, e.lifetime_years)
+
+    @property
+    def has_heat(self) -> bool:
+        return bool((self.streams.category == "heat").any())
+
+    def summary(self) -> dict[str, Any]:
+        s = self.streams
+        return {
+            "name": self.name,
+            "firms": len(self.firms),
+            "resources": len(self.resources),
+            "supplies": int((s.direction == "supply").sum()),
+            "demands": int((s.direction == "demand").sum()),
+            "exchanges": len(self.exchanges),
+            "quality_values": len(self.qualities),
+        }
+
+
+def build_park(config: dict[str, Any], config_source: str, tables: Tables,
+               config_key_prefix: str = "") -> Park:
+    """Validate config and tables together and return the Park, or raise one InputError."""
+    model_config = validate_mapping(ModelConfig, config, config_source, config_key_prefix)
+    raise_if(run_checks(tables))
+    return _finalise(model_config, tables)
+
+
+def _finalise(config: ModelConfig, t: Tables) -> Park:
+    firms = t.firms.drop(columns=ROW).set_index("firm_id")
+    resources = t.resources.drop(columns=ROW).set_index("resource")
+    streams = t.streams.drop(columns=ROW).set_index("stream_id")
+    for optional in ("price", "co2", "t_in", "t_out"):
+        if optional not in streams:
+            streams[optional] = np.nan
+    res = resources.reindex(streams.resource)
+    is_demand = (streams.direction == "demand").to_numpy()
+    default_cost = np.where(is_demand, res.purchase_price, res.disposal_cost)
+    default_co2 = np.where(is_demand, res.purchase_co2, res.disposal_co2)
+    streams["category"] = res.category.to_numpy()
+    streams["unit_cost"] = streams.price.fillna(pd.Series(default_cost, index=streams.index))
+    streams["unit_co2"] = streams.co2.fillna(pd.Series(default_co2, index=streams.index))
+    exchanges = t.exchanges.drop(columns=ROW).reset_index(drop=True)
+    if "max_distance_km" not in exchanges:
+        exchanges["max_distance_km"] = np.nan
+    qualities = t.qualities.drop(columns=ROW).reset_index(drop=True)
+    geographic = "lat" in firms and firms.lat.notna().all() and firms.lon.notna().all()
+    return Park(config=config, firms=firms, resources=resources, streams=streams,
+                exchanges=exchanges, qualities=qualities,
+                coordinates="geographic" if geographic else "plane", sources=dict(t.sources))

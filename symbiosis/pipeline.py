@@ -1,0 +1,109 @@
+"""The pipeline: Park → Network → program → Pyomo model → Solution → Result, timed per phase."""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterator
+
+from .errors import Problem, UnsupportedError
+from .formulation import add_co2_cap, formulate, to_pyomo
+from .network import build_network
+from .park import Park
+from .results import Result, extract
+from .scenario import LoadedScenario, load_model_or_scenario
+from .schema import Objective, SolverSettings
+from .solve import Solution, SolverOptions, solve
+
+CO2_CAP_TOLERANCE = 1e-6  # relative slack on the CO2 optimum in the second, cost stage
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+
+def solver_options(settings: SolverSettings, **overrides) -> SolverOptions:
+    """Scenario solver settings, with command-line values (not None) taking priority."""
+    base = SolverOptions(name=settings.name, time_limit=settings.time_limit,
+                         mip_gap=settings.mip_gap, threads=settings.threads)
+    return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def check_supported(park: Park) -> None:
+    if park.has_heat:
+        heat = park.streams.index[park.streams.category == "heat"]
+        shown = ", ".join(heat[:5]) + (", ..." if len(heat) > 5 else "")
+        raise UnsupportedError(Problem(
+            park.sources.get("streams", "streams"),
+            f"heat streams ({shown}) are not supported yet: this version optimises material "
+            "and water exchanges only; remove the heat streams to run this model"))
+
+
+def optimise(park: Park, objective: Objective = "cost",
+             solver: SolverOptions = SolverOptions(), name: str | None = None,
+             timer: Timer | None = None) -> Result:
+    """Find the best set of links for a validated park.
+
+    With objective "co2", CO2 is minimised first and then cost among the solutions within
+    CO2_CAP_TOLERANCE of that minimum, so that the links chosen are the cheapest lowest-CO2 set.
+    """
+    timer = timer or Timer()
+    check_supported(park)
+    with timer.phase("network"):
+        network = build_network(park)
+    with timer.phase("build"):
+        lp = formulate(park, network, objective)
+        model = to_pyomo(lp)
+    with timer.phase("solve"):
+        solution = solve(model, solver)
+    if objective == "co2" and solution.status.has_solution:
+        solution = _cheapest_at_lowest_co2(park, network, lp, solution, solver, timer)
+    with timer.phase("extract"):
+        settings = {"time_limit": solver.time_limit, "mip_gap": solver.mip_gap,
+                    "threads": solver.threads}
+        result = extract(park, network, lp, solution, name or park.name, settings)
+    result.timings = dict(timer.seconds)
+    return result
+
+
+def _cheapest_at_lowest_co2(park, network, lp, first: Solution, solver, timer) -> Solution:
+    best_co2 = lp.co2(first.values)
+    with timer.phase("build"):
+        second = formulate(park, network, "cost")
+        add_co2_cap(second, best_co2 + CO2_CAP_TOLERANCE * max(1.0, abs(best_co2)))
+        model = to_pyomo(second)
+    with timer.phase("solve"):
+        refined = solve(model, solver)
+    if not refined.status.has_solution:
+        return first
+    # Status, bound and gap stay those of the CO2 stage: that is the objective reported.
+    return replace(first, values=refined.values, seconds=first.seconds + refined.seconds)
+
+
+def run(path: str | Path, objective: Objective | None = None, solver: str | None = None,
+        time_limit: float | None = None, mip_gap: float | None = None,
+        threads: int | None = None) -> Result:
+    """Load a scenario file or a model folder and optimise it; arguments override the file."""
+    timer = Timer()
+    with timer.phase("load"):
+        loaded = load_model_or_scenario(path)
+    return run_loaded(loaded, timer, objective=objective, solver=solver, time_limit=time_limit,
+                      mip_gap=mip_gap, threads=threads)
+
+
+def run_loaded(loaded: LoadedScenario, timer: Timer | None = None,
+               objective: Objective | None = None, **solver_overrides) -> Result:
+    overrides = {"name" if k == "solver" else k: v for k, v in solver_overrides.items()}
+    options = solver_options(loaded.scenario.solver, **overrides)
+    return optimise(loaded.park, objective or loaded.scenario.objective, options,
+                    name=loaded.scenario.name, timer=timer)

@@ -1,0 +1,359 @@
+"""Results: tidy tables and KPIs extracted from a solution, and the result folder (FORMAT §4).
+
+Once extracted, a Result needs neither the Pyomo model nor the solver: reports, plots and
+comparisons read Results only.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .formulation.program import LinearProgram
+from .network import LINKED_CATEGORIES, Network, firm_graph
+from .park import Park
+from .solve import Solution, Status, Termination
+
+LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
+                "to_resource", "flow", "delivered", "distance_km", "mode", "annual_cost", "co2_t"]
+LINK_EXTRA_COLUMNS = ["transport_cost", "processing_cost", "fixed_cost", "annualised_capex"]
+FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]
+RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
+                "streams.csv", "objective.csv", "rejected_pairs.csv")
+SIGNIFICANT = 10  # digits written: hides solver round-off, keeps files byte-stable
+
+
+@dataclass
+class Result:
+    """The answer to one run, as pandas tables and a KPI dictionary."""
+
+    name: str
+    status: Status
+    kpis: dict[str, Any]
+    links: pd.DataFrame  # built links
+    firms: pd.DataFrame
+    resources: pd.DataFrame
+    streams: pd.DataFrame
+    objective_breakdown: pd.DataFrame  # cost and CO2 by term, optimum and baseline
+    network: Network
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def park(self) -> Park:
+        return self.network.park
+
+    @property
+    def rejected_pairs(self) -> pd.DataFrame:
+        """Compatible supply-demand pairs that are not candidate links, with the reason."""
+        return self.network.rejected
+
+    @property
+    def candidates(self) -> pd.DataFrame:
+        return self.network.links
+
+    def graph(self) -> nx.MultiDiGraph:
+        """Firms as nodes, built links as edges with their flows."""
+        built = self.network.links.loc[self.links.index]
+        return firm_graph(self.park, built, self.links.flow)
+
+    @property
+    def termination_note(self) -> str:
+        if self.kpis.get("termination") == Termination.TIME_LIMIT.value:
+            return "stopped by the time limit: this result may differ between runs"
+        return ""
+
+    def summary(self) -> str:
+        return format_summary(self)
+
+    def to_folder(self, out: str | Path) -> Path:
+        return write_folder(self, Path(out))
+
+
+# --- extraction -------------------------------------------------------------------------------
+
+
+def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution, name: str,
+            settings: dict[str, Any]) -> Result:
+    """Turn a solution into tables and KPIs; built = carries flow."""
+    baseline_x = baseline_point(lp, park)
+    x = clean_solution(lp, solution.values) if solution.status.has_solution else None
+    links = _built_links(network, lp, x)
+    kpis = _kpis(park, network, lp, solution, x, baseline_x, links, name, settings)
+    return Result(
+        name=name, status=solution.status, kpis=kpis, links=links,
+        firms=_firm_table(park, network, lp, x, baseline_x),
+        resources=pd.DataFrame.from_dict(kpis["resources"], orient="index").rename_axis("resource"),
+        streams=_stream_table(park, lp, x), objective_breakdown=_breakdown(lp, x, baseline_x),
+        network=network)
+
+
+def baseline_point(lp: LinearProgram, park: Park) -> np.ndarray:
+    """The no-links solution: every demand purchased, every supply disposed of."""
+    x = np.zeros(lp.n_columns)
+    for name in ("purchase", "dispose"):
+        block = lp.variables[name]
+        x[block.columns] = park.streams.quantity.reindex(block.index).to_numpy()
+    return x
+
+
+def clean_solution(lp: LinearProgram, values: np.ndarray) -> np.ndarray:
+    """Round solver noise: tiny values to 0, build = 1 exactly where a link carries flow.
+
+    Dropping an empty built link only lowers the cost, so the solver's bound stays valid.
+    """
+    x = np.where(np.abs(values) <= 1e-9, 0.0, values)
+    flow, build = lp.variables["flow"], lp.variables["build"]
+    tolerance = 1e-9 * np.maximum(1.0, flow.upper)
+    carries = x[flow.columns] > tolerance
+    x[flow.columns] = np.where(carries, x[flow.columns], 0.0)
+    x[build.columns] = carries.astype(float)
+    return x
+
+
+def _built_links(network: Network, lp: LinearProgram, x: np.ndarray | None) -> pd.DataFrame:
+    if x is None:
+        return pd.DataFrame(columns=LINK_COLUMNS + LINK_EXTRA_COLUMNS).rename_axis("link_id")
+    flow = lp.variables["flow"].values(x)
+    built = network.links.loc[flow.index[flow > 0]].copy()
+    f = flow[built.index]
+    built["flow"] = f
+    built["delivered"] = f * built["yield"]
+    built["transport_cost"] = f * built.transport_unit_cost
+    built["processing_cost"] = f * built.processing_cost
+    built["annual_cost"] = (built.transport_cost + built.processing_cost + built.fixed_cost
+                            + built.annualised_capex)
+    built["co2_t"] = f * built.unit_co2
+    return built[LINK_COLUMNS + LINK_EXTRA_COLUMNS]
+
+
+def _kpis(park, network, lp, solution, x, baseline_x, links, name, settings) -> dict[str, Any]:
+    baseline_cost, baseline_co2 = lp.cost(baseline_x), lp.co2(baseline_x)
+    solved = x is not None
+    total_cost = lp.cost(x) if solved else None
+    co2 = lp.co2(x) if solved else None
+    return {
+        "name": name,
+        "model": park.name,
+        "currency": park.config.currency,
+        "status": solution.status.value,
+        "termination": solution.termination.value,
+        "objective_kind": lp.objective,
+        "objective": lp.objective_value(x) if solved else None,
+        "objective_bound": solution.bound,
+        "mip_gap": solution.mip_gap if solved else None,
+        "reproducible": solution.reproducible,
+        "total_cost": total_cost,
+        "baseline_cost": baseline_cost,
+        "savings": baseline_cost - total_cost if solved else None,
+        "co2_t": co2,
+        "baseline_co2_t": baseline_co2,
+        "co2_avoided_t": baseline_co2 - co2 if solved else None,
+        "links_built": int(len(links)),
+        "annualised_capex": float(links.annualised_capex.sum()) if solved else None,
+        "candidate_links": int(len(network.links)),
+        "rejected_pairs": int(len(network.rejected)),
+        "objective_breakdown": lp.breakdown(x) if solved else None,
+        "baseline_breakdown": lp.breakdown(baseline_x),
+        "resources": _resource_kpis(park, lp, x, links),
+        "solver": {"name": solution.solver, "version": solution.solver_version, **settings},
+    }
+
+
+def _resource_kpis(park, lp, x, links) -> dict[str, dict[str, float]]:
+    s = park.streams[park.streams.category.isin(LINKED_CATEGORIES)]
+    table = pd.DataFrame(index=park.resources.index[
+        park.resources.category.isin(LINKED_CATEGORIES)].sort_values())
+    table["supply"] = s[s.direction == "supply"].groupby("resource").quantity.sum()
+    table["demand"] = s[s.direction == "demand"].groupby("resource").quantity.sum()
+    table["exchanged"] = links.groupby("from_resource").flow.sum() if x is not None else np.nan
+    table["delivered"] = links.groupby("to_resource").delivered.sum() if x is not None else np.nan
+    for column, block in (("purchased", "purchase"), ("disposed", "dispose")):
+        if x is None:
+            table[column] = np.nan
+            continue
+        values = lp.variables[block].values(x)
+        table[column] = values.groupby(s.resource.reindex(values.index)).sum()
+    table = table.fillna({c: 0.0 for c in ("supply", "demand")})
+    if x is not None:
+        table = table.fillna(0.0)
+    return {r: {k: _num(v) for k, v in row.items()} for r, row in table.iterrows()}
+
+
+def _firm_table(park, network, lp, x, baseline_x) -> pd.DataFrame:
+    """Each firm's cost and CO2; a link's cost and CO2 are split equally between its ends."""
+    carbon = lp.carbon_price
+
+    def per_firm(point: np.ndarray) -> pd.DataFrame:
+        items = []
+        for block in ("purchase", "dispose"):
+            var = lp.variables[block]
+            amount = var.values(point)
+            s = park.streams.loc[var.index]
+            items.append(pd.DataFrame({"firm": s.firm_id.to_numpy(),
+                                       "cost": amount.to_numpy() * s.unit_cost.to_numpy(),
+                                       "co2": amount.to_numpy() * s.unit_co2.to_numpy()}))
+        flow = lp.variables["flow"].values(point)
+        build = lp.variables["build"].values(point)
+        links = network.links
+        cost = (flow * links.unit_cost + build * (links.fixed_cost + links.annualised_capex))
+        co2 = flow * links.unit_co2
+        for end in ("from_firm", "to_firm"):
+            items.append(pd.DataFrame({"firm": links[end].to_numpy(),
+                                       "cost": 0.5 * cost.to_numpy(), "co2": 0.5 * co2.to_numpy()}))
+        total = pd.concat(items).groupby("firm")[["cost", "co2"]].sum()
+        total = total.reindex(park.firms.index, fill_value=0.0)
+        total["cost"] += carbon * total.co2
+        return total
+
+    base = per_firm(baseline_x)
+    table = pd.DataFrame({"firm_id": park.firms.index, "baseline_cost": base.cost.to_numpy(),
+                          "baseline_co2_t": base.co2.to_numpy()})
+    if x is None:
+        table["cost"] = table["savings"] = table["co2_t"] = np.nan
+    else:
+        now = per_firm(x)
+        table["cost"] = now.cost.to_numpy()
+        table["savings"] = table.baseline_cost - table.cost
+        table["co2_t"] = now.co2.to_numpy()
+    return table[FIRM_COLUMNS].set_index("firm_id", drop=False).rename_axis(None)
+
+
+def _stream_table(park, lp, x) -> pd.DataFrame:
+    s = park.streams[park.streams.category.isin(LINKED_CATEGORIES)]
+    table = s[["firm_id", "direction", "resource", "quantity", "unit_cost", "unit_co2"]].copy()
+    if x is None:
+        table["linked"] = table["purchased"] = table["disposed"] = np.nan
+        return table
+    purchased = lp.variables["purchase"].values(x)
+    disposed = lp.variables["dispose"].values(x)
+    table["purchased"] = purchased.reindex(table.index).fillna(0.0)
+    table["disposed"] = disposed.reindex(table.index).fillna(0.0)
+    table["linked"] = table.quantity - table.purchased - table.disposed
+    return table
+
+
+def _breakdown(lp, x, baseline_x) -> pd.DataFrame:
+    terms = list(lp.breakdown(baseline_x))
+    table = pd.DataFrame(index=pd.Index(terms, name="term"))
+    table["baseline_cost"] = pd.Series(lp.breakdown(baseline_x))
+    table["cost"] = pd.Series(lp.breakdown(x)) if x is not None else np.nan
+    table["baseline_co2_t"] = pd.Series(lp.co2_breakdown(baseline_x))
+    table["co2_t"] = pd.Series(lp.co2_breakdown(x)) if x is not None else np.nan
+    no_co2 = ~table.index.isin(list(lp.co2_terms))  # fixed, capex, carbon: money only
+    table.loc[no_co2, ["baseline_co2_t", "co2_t"]] = 0.0
+    return table
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _num(value) -> float | None:
+    """A float rounded to SIGNIFICANT digits (None for NaN): stable across runs."""
+    if value is None:
+        return None
+    value = float(value)
+    if not np.isfinite(value):
+        return None
+    return float(f"{value:.{SIGNIFICANT}g}") + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _json_ready(obj):
+    if isinstance(obj, dict):
+        return {k: _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return _num(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def write_folder(result: Result, out: Path) -> Path:
+    """Write every result file into `out`, all at once: a temporary folder, then a rename."""
+    start = time.perf_counter()
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        csv = {"float_format": f"%.{SIGNIFICANT}g", "lineterminator": "\n"}
+        result.links.to_csv(tmp / "links.csv", index=False, **csv)
+        result.firms.to_csv(tmp / "firms.csv", index=False, **csv)
+        result.resources.to_csv(tmp / "resources.csv", **csv)
+        result.streams.to_csv(tmp / "streams.csv", **csv)
+        result.objective_breakdown.to_csv(tmp / "objective.csv", **csv)
+        result.rejected_pairs.to_csv(tmp / "rejected_pairs.csv", index=False, **csv)
+        nx.write_graphml(_graphml_ready(result.graph()), tmp / "network.graphml")
+        timings = dict(result.timings)
+        timings["write"] = time.perf_counter() - start
+        kpis = dict(result.kpis, timings_s={k: round(v, 4) for k, v in timings.items()})
+        (tmp / "kpis.json").write_text(json.dumps(_json_ready(kpis), indent=2) + "\n",
+                                       encoding="utf-8")
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    result.timings = timings
+    result.kpis = kpis
+    return out
+
+
+def _graphml_ready(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """GraphML takes plain scalars only: drop missing values, round floats."""
+    h = nx.MultiDiGraph(name=g.graph.get("name", ""))
+    for n, data in g.nodes(data=True):
+        h.add_node(n, **{k: (_num(v) if isinstance(v, float) else v) for k, v in data.items()
+                         if not (isinstance(v, float) and np.isnan(v))})
+    for u, v, k, data in g.edges(keys=True, data=True):
+        h.add_edge(u, v, key=k, **{a: (_num(b) if isinstance(b, float) else b)
+                                   for a, b in data.items()})
+    return h
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    """Replace `out` by `tmp`; an old `out` is removed only once the new one is in place."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+
+
+# --- printing ---------------------------------------------------------------------------------
+
+
+def format_summary(result: Result) -> str:
+    k = result.kpis
+    cur = k["currency"]
+    lines = [f"{k['name']}: {k['status']}"
+             + (f" (gap {k['mip_gap']:.2%})" if k.get("mip_gap") else "")]
+    if not result.status.has_solution:
+        lines.append(f"  no solution: solver stopped with {k['termination']}")
+        return "\n".join(lines)
+    lines += [
+        f"  total cost     {k['total_cost']:>16,.0f} {cur}/yr   baseline {k['baseline_cost']:,.0f}",
+        f"  savings        {k['savings']:>16,.0f} {cur}/yr   ({_share(k['savings'], k['baseline_cost'])})",
+        f"  CO2            {k['co2_t']:>16,.1f} t/yr      baseline {k['baseline_co2_t']:,.1f}",
+        f"  CO2 avoided    {k['co2_avoided_t']:>16,.1f} t/yr      ({_share(k['co2_avoided_t'], k['baseline_co2_t'])})",
+        f"  links built    {k['links_built']:>16d}   of {k['candidate_links']} candidates",
+        f"  annualised capex {k['annualised_capex']:>14,.0f} {cur}/yr",
+    ]
+    if result.termination_note:
+        lines.append(f"  note: {result.termination_note}")
+    return "\n".join(lines)
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{part / whole:.1%}" if whole else "n/a"
+

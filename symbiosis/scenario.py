@@ -1,0 +1,189 @@
+"""Scenarios (FORMAT §3): a park model plus overrides, applied before validation ends.
+
+Priority, lowest first: model.yaml < the scenario's `set` < command-line options. Within a
+scenario the overrides apply in this order: `set`, `exclude_firms`, `scale`, `adjust`.
+An override that names something that does not exist is an error, never a no-op.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from .checks import Tables
+from .errors import InputError, Problem, raise_if
+from .io import MODEL_FILE, ModelInputs, read_model
+from .park import Park, build_park
+from .schema import ModelConfig, Scenario
+from .yamlio import read_yaml_mapping, validate_mapping
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A scenario file resolved to its validated Park and its run settings."""
+
+    scenario: Scenario
+    park: Park
+    path: Path | None
+
+
+def is_scenario_file(path: str | Path) -> bool:
+    path = Path(path)
+    return path.is_file() and path.suffix in (".yaml", ".yml") and path.name != MODEL_FILE
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Read a scenario file, load the model it names and apply its overrides."""
+    path = Path(path)
+    source = str(path)
+    scenario = validate_mapping(Scenario, read_yaml_mapping(path), source)
+    model_path = (path.parent / scenario.model)
+    if not (model_path / MODEL_FILE).exists() and not (model_path.is_file()):
+        raise InputError(Problem(source, f"model not found: {model_path} (no {MODEL_FILE} there)",
+                                 column="model"))
+    inputs = read_model(model_path)
+    park = apply_scenario(inputs, scenario, source)
+    return LoadedScenario(scenario=scenario, park=park, path=path)
+
+
+def load_model_or_scenario(path: str | Path) -> LoadedScenario:
+    """A scenario file, or a model folder run as a scenario with no overrides."""
+    if is_scenario_file(path):
+        return load_scenario(path)
+    inputs = read_model(path)
+    park = build_park(inputs.config, inputs.config_source, inputs.tables)
+    scenario = Scenario(name=park.name, model=str(path))
+    return LoadedScenario(scenario=scenario, park=park, path=None)
+
+
+def apply_scenario(inputs: ModelInputs, scenario: Scenario, source: str) -> Park:
+    """Apply a scenario's overrides to a model as read; validate and return the Park."""
+    # The model must be valid on its own first, so its own errors name model.yaml.
+    validate_mapping(ModelConfig, inputs.config, inputs.config_source)
+    config = apply_set(inputs.config, scenario.set, source)
+    tables = copy.copy(inputs.tables)
+    tables = exclude_firms(tables, scenario.exclude_firms, source)
+    tables = scale_streams(tables, scenario, source)
+    tables = adjust_prices(tables, scenario, source)
+    if scenario.set:
+        validate_mapping(ModelConfig, config, source, key_prefix="set.")
+    return build_park(config, inputs.config_source, tables)
+
+
+def apply_set(config: dict[str, Any], overrides: dict[str, Any], source: str) -> dict[str, Any]:
+    """Set dotted keys of model.yaml; a key outside model.yaml's schema is an error."""
+    config = copy.deepcopy(config)
+    problems = []
+    for key, value in overrides.items():
+        if not _is_schema_key(ModelConfig, key.split(".")):
+            problems.append(Problem(source, "unknown key (not a key of model.yaml)",
+                                    column=f"set.{key}"))
+            continue
+        node = config
+        *parents, leaf = key.split(".")
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[leaf] = value
+    raise_if(problems)
+    return config
+
+
+def _is_schema_key(schema: type[BaseModel], parts: list[str]) -> bool:
+    field = schema.model_fields.get(parts[0])
+    if field is None:
+        return False
+    if len(parts) == 1:
+        return True
+    nested = field.annotation
+    return isinstance(nested, type) and issubclass(nested, BaseModel) and \
+        _is_schema_key(nested, parts[1:])
+
+
+def exclude_firms(t: Tables, firm_ids: list[str], source: str) -> Tables:
+    known = set(t.firms.firm_id)
+    raise_if([Problem(source, f"unknown firm {f!r}", column=f"exclude_firms[{i}]")
+              for i, f in enumerate(firm_ids) if f not in known])
+    if not firm_ids:
+        return t
+    gone = set(firm_ids)
+    streams = t.streams[~t.streams.firm_id.isin(gone)]
+    qualities = t.qualities[t.qualities.stream_id.isin(set(streams.stream_id))]
+    return replace(t, firms=t.firms[~t.firms.firm_id.isin(gone)], streams=streams,
+                   qualities=qualities)
+
+
+def _stream_mask(t: Tables, rule, key: str, source: str) -> pd.Series:
+    """Streams matching a selector; unknown ids and empty matches are errors."""
+    s = t.streams
+    category = s.resource.map(t.resources.set_index("resource").category)
+    mask = pd.Series(True, index=s.index)
+    checks = (("resource", s.resource, set(t.resources.resource)),
+              ("firm", s.firm_id, set(t.firms.firm_id)),
+              ("stream", s.stream_id, set(s.stream_id)),
+              ("direction", s.direction, None),
+              ("category", category, None))
+    for field, column, known in checks:
+        wanted = getattr(rule, field, None)
+        if wanted is None:
+            continue
+        if known is not None and wanted not in known:
+            raise InputError(Problem(source, f"unknown {field} {wanted!r}",
+                                     column=f"{key}.{field}"))
+        mask &= column == wanted
+    if not mask.any():
+        raise InputError(Problem(source, "matches no stream", column=key))
+    return mask
+
+
+def scale_streams(t: Tables, scenario: Scenario, source: str) -> Tables:
+    if not scenario.scale:
+        return t
+    streams = t.streams.copy()
+    for i, rule in enumerate(scenario.scale):
+        mask = _stream_mask(replace(t, streams=streams), rule, f"scale[{i}]", source)
+        streams.loc[mask, "quantity"] = streams.loc[mask, "quantity"] * rule.factor
+    return replace(t, streams=streams)
+
+
+_STREAM_OVERRIDE = {  # resources column -> (stream direction, stream override column)
+    "purchase_price": ("demand", "price"), "purchase_co2": ("demand", "co2"),
+    "disposal_cost": ("supply", "price"), "disposal_co2": ("supply", "co2"),
+}
+
+
+def adjust_prices(t: Tables, scenario: Scenario, source: str) -> Tables:
+    """Change a resources.csv column, and the matching per-stream overrides with it."""
+    if not scenario.adjust:
+        return t
+    resources, streams = t.resources.copy(), t.streams.copy()
+    for i, rule in enumerate(scenario.adjust):
+        key = f"adjust[{i}]"
+        chosen = pd.Series(True, index=resources.index)
+        if rule.resource is not None:
+            if rule.resource not in set(resources.resource):
+                raise InputError(Problem(source, f"unknown resource {rule.resource!r}",
+                                         column=f"{key}.resource"))
+            chosen &= resources.resource == rule.resource
+        if rule.category is not None:
+            chosen &= resources.category == rule.category
+        if not chosen.any():
+            raise InputError(Problem(source, "matches no resource", column=key))
+        resources.loc[chosen, rule.column] = _changed(resources.loc[chosen, rule.column], rule)
+        if rule.column in _STREAM_OVERRIDE:
+            direction, column = _STREAM_OVERRIDE[rule.column]
+            if column in streams:
+                hit = (streams.resource.isin(set(resources.resource[chosen]))
+                       & (streams.direction == direction) & streams[column].notna())
+                streams.loc[hit, column] = _changed(streams.loc[hit, column], rule)
+    return replace(t, resources=resources, streams=streams)
+
+
+def _changed(values: pd.Series, rule) -> pd.Series | float:
+    return values * rule.factor if rule.factor is not None else np.full(len(values), rule.value)

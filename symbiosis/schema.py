@@ -1,0 +1,117 @@
+"""Schemas of the YAML files: `model.yaml` and scenario files (FORMAT §1, §3).
+
+Every model forbids unknown keys, so that a misspelt key is an error rather than silence.
+`docs/format.md` lists these keys; `tests/test_docs.py` keeps the two in step.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- model.yaml -----------------------------------------------------------------------------
+
+
+class Economics(Strict):
+    discount_rate: float = Field(0.08, ge=0, le=1, description="for annualising capital cost")
+    lifetime_years: float = Field(15, gt=0, description="economic life of a link, years")
+    carbon_price: float = Field(0, ge=0, description="currency per t CO2e, added to the objective")
+
+
+class LinkMode(Strict):
+    fixed_cost: float = Field(0, ge=0, description="per year, for each built link")
+    capex_per_km: float = Field(0, ge=0, description="one-off, per km of link")
+
+
+class Links(Strict):
+    max_distance_km: float = Field(30, ge=0, description="no candidate link longer than this")
+    truck: LinkMode = LinkMode()
+    pipe: LinkMode = LinkMode()
+
+
+class Heat(Strict):
+    min_approach_c: float = Field(10, ge=0, description="ΔTmin between a hot and a cold stream")
+
+
+class ModelConfig(Strict):
+    """model.yaml: metadata, economics, link costs and heat settings of a park."""
+
+    name: str
+    description: str = ""
+    currency: str = "USD"
+    workbook: str | None = Field(None, description="an .xlsx beside model.yaml holding the tables")
+    economics: Economics = Economics()
+    links: Links = Links()
+    heat: Heat = Heat()
+
+
+def annuity_factor(discount_rate: float, lifetime_years: float) -> float:
+    """Capital recovery factor r / (1 - (1 + r)^-n); 1/n when r = 0."""
+    r, n = discount_rate, lifetime_years
+    return 1.0 / n if r == 0 else r / (1.0 - (1.0 + r) ** -n)
+
+
+# --- scenario files ---------------------------------------------------------------------------
+
+Objective = Literal["cost", "co2"]
+
+
+class SolverSettings(Strict):
+    name: str = "highs"
+    time_limit: float | None = Field(None, gt=0, description="seconds")
+    mip_gap: float | None = Field(None, ge=0, description="relative gap at which to stop")
+    threads: int | None = Field(None, ge=1)
+
+
+class Selector(Strict):
+    """Which streams a rule applies to; every given field must match (none given = all)."""
+
+    resource: str | None = None
+    category: Literal["material", "water", "heat"] | None = None
+    firm: str | None = None
+    stream: str | None = None
+    direction: Literal["supply", "demand"] | None = None
+
+
+class ScaleRule(Selector):
+    factor: float = Field(ge=0, description="multiplies the quantity of matching streams")
+
+
+PRICE_COLUMNS = ("purchase_price", "purchase_co2", "disposal_cost", "disposal_co2",
+                 "transport_cost", "transport_co2")
+
+
+class AdjustRule(Strict):
+    """Change a price or emission factor of resources.csv (and matching stream overrides)."""
+
+    column: Literal["purchase_price", "purchase_co2", "disposal_cost", "disposal_co2",
+                    "transport_cost", "transport_co2"]
+    factor: float | None = None
+    value: float | None = None
+    resource: str | None = None
+    category: Literal["material", "water", "heat"] | None = None
+
+    @model_validator(mode="after")
+    def _one_of_factor_value(self) -> "AdjustRule":
+        if (self.factor is None) == (self.value is None):
+            raise ValueError("give exactly one of `factor` or `value`")
+        return self
+
+
+class Scenario(Strict):
+    """A scenario: a park model plus overrides, applied in the order of the keys below."""
+
+    name: str
+    description: str = ""
+    model: str = Field(description="path to the park model folder, relative to this file")
+    set: dict[str, Any] = Field(default_factory=dict, description="dotted keys into model.yaml")
+    scale: list[ScaleRule] = Field(default_factory=list)
+    adjust: list[AdjustRule] = Field(default_factory=list)
+    exclude_firms: list[str] = Field(default_factory=list)
+    objective: Objective = "cost"
+    solver: SolverSettings = SolverSettings()
