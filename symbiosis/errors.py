@@ -14,15 +14,18 @@ class Problem:
 
     source: str  # file (or "firms (DataFrame)") the problem is in
     message: str
-    row: str | None = None  # e.g. "line 4" in a CSV, "row 4" in a sheet, "index F03" in a frame
-    column: str | None = None  # a CSV column, or a dotted YAML key
+    row: str | None = None  # e.g. "line 4" in a CSV, "row 4" in a sheet or a frame
+    column: str | None = None  # a table column
+    key: str | None = None  # a dotted YAML key, e.g. "economics.carbon_price"
 
     def __str__(self) -> str:
         where = self.source
         if self.row is not None:
             where += f", {self.row}"
         if self.column is not None:
-            where += f", column {self.column}" if self.row is not None else f", key {self.column}"
+            where += f", column {self.column}"
+        if self.key is not None:
+            where += f", key {self.key}"
         return f"{where}: {self.message}"
 
 

@@ -45,7 +45,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     model_path = (path.parent / scenario.model)
     if not (model_path / MODEL_FILE).exists() and not (model_path.is_file()):
         raise InputError(Problem(source, f"model not found: {model_path} (no {MODEL_FILE} there)",
-                                 column="model"))
+                                 key="model"))
     inputs = read_model(model_path)
     park = apply_scenario(inputs, scenario, source)
     return LoadedScenario(scenario=scenario, park=park, path=path)
@@ -82,7 +82,7 @@ def apply_set(config: dict[str, Any], overrides: dict[str, Any], source: str) ->
     for key, value in overrides.items():
         if not _is_schema_key(ModelConfig, key.split(".")):
             problems.append(Problem(source, "unknown key (not a key of model.yaml)",
-                                    column=f"set.{key}"))
+                                    key=f"set.{key}"))
             continue
         node = config
         *parents, leaf = key.split(".")
@@ -108,7 +108,7 @@ def _is_schema_key(schema: type[BaseModel], parts: list[str]) -> bool:
 
 def exclude_firms(t: Tables, firm_ids: list[str], source: str) -> Tables:
     known = set(t.firms.firm_id)
-    raise_if([Problem(source, f"unknown firm {f!r}", column=f"exclude_firms[{i}]")
+    raise_if([Problem(source, f"unknown firm {f!r}", key=f"exclude_firms[{i}]")
               for i, f in enumerate(firm_ids) if f not in known])
     if not firm_ids:
         return t
@@ -135,10 +135,10 @@ def _stream_mask(t: Tables, rule, key: str, source: str) -> pd.Series:
             continue
         if known is not None and wanted not in known:
             raise InputError(Problem(source, f"unknown {field} {wanted!r}",
-                                     column=f"{key}.{field}"))
+                                     key=f"{key}.{field}"))
         mask &= column == wanted
     if not mask.any():
-        raise InputError(Problem(source, "matches no stream", column=key))
+        raise InputError(Problem(source, "matches no stream", key=key))
     return mask
 
 
@@ -169,12 +169,12 @@ def adjust_prices(t: Tables, scenario: Scenario, source: str) -> Tables:
         if rule.resource is not None:
             if rule.resource not in set(resources.resource):
                 raise InputError(Problem(source, f"unknown resource {rule.resource!r}",
-                                         column=f"{key}.resource"))
+                                         key=f"{key}.resource"))
             chosen &= resources.resource == rule.resource
         if rule.category is not None:
             chosen &= resources.category == rule.category
         if not chosen.any():
-            raise InputError(Problem(source, "matches no resource", column=key))
+            raise InputError(Problem(source, "matches no resource", key=key))
         resources.loc[chosen, rule.column] = _changed(resources.loc[chosen, rule.column], rule)
         if rule.column in _STREAM_OVERRIDE:
             direction, column = _STREAM_OVERRIDE[rule.column]

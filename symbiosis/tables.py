@@ -43,7 +43,8 @@ class TableSpec:
 
 
 def _money(name: str, description: str) -> Column:
-    return Column(name, "number", default=0.0, description=description)
+    """A cost or CO2 factor: optional column, blank or absent means 0."""
+    return Column(name, "number", required=False, default=0.0, description=description)
 
 
 FIRMS = TableSpec("firms", True, (
@@ -63,9 +64,10 @@ RESOURCES = TableSpec("resources", True, (
     Column("unit", "text", needs_value=True, description="unit of every quantity of it"),
     Column("mode", "choice", needs_value=True, choices=("truck", "pipe"),
            description="how a link carrying it is built"),
-    Column("transport_cost", "number", default=0.0, minimum=0,
+    Column("transport_cost", "number", required=False, default=0.0, minimum=0,
            description="currency per unit per km"),
-    Column("transport_co2", "number", default=0.0, minimum=0, description="t CO2e per unit per km"),
+    Column("transport_co2", "number", required=False, default=0.0, minimum=0,
+           description="t CO2e per unit per km"),
     _money("purchase_price", "currency per unit bought from outside"),
     _money("purchase_co2", "t CO2e per unit bought from outside"),
     _money("disposal_cost", "currency per unit disposed of (negative: sold outside)"),
@@ -92,8 +94,8 @@ EXCHANGES = TableSpec("exchanges", False, (
     Column("to_resource", "id", needs_value=True),
     Column("yield", "number", needs_value=True, above=0,
            description="units of to_resource delivered per unit of from_resource"),
-    Column("processing_cost", "number", default=0.0, description="per unit of supply taken"),
-    Column("processing_co2", "number", default=0.0, description="per unit of supply taken"),
+    _money("processing_cost", "per unit of supply taken"),
+    _money("processing_co2", "per unit of supply taken"),
     Column("max_distance_km", "number", required=False, minimum=0,
            description="blank: only the park's limit"),
 ), "which supply resource can serve which other demand resource")
@@ -135,6 +137,8 @@ def parse_table(spec: TableSpec, raw: pd.DataFrame, source: str,
     out: dict[str, pd.Series] = {}
     for col in spec.columns:
         if col.name not in raw.columns:
+            if col.default is not None:  # an absent optional cost column means 0
+                out[col.name] = pd.Series(col.default, index=raw.index, dtype=float)
             continue
         cells = raw[col.name]
         blank = _blank_mask(cells)

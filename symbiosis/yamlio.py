@@ -81,4 +81,4 @@ def _problem_from_pydantic(err: dict[str, Any], source: str, key_prefix: str) ->
         message = "required key is missing"
     else:
         message = f"{err['msg']} (got {err.get('input')!r})"
-    return Problem(source, message, column=key)
+    return Problem(source, message, key=key)

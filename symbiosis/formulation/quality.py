@@ -19,7 +19,7 @@ def add_quality(lp: LinearProgram, network: Network) -> None:
     q = network.link_qualities
     if q.empty:
         return
-    worst = q.groupby(["to_stream", "property"]).level.transform("max")
+    worst = q.groupby(["to_stream", "property"])["level"].transform("max")
     q = q[worst > q.limit]
     if q.empty:
         return
