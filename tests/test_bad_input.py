@@ -187,7 +187,7 @@ def test_duplicate_id(park: Path, check, file: str, column: str, row: dict) -> N
 @pytest.mark.parametrize("file, column", [("streams.csv", "quantity"), ("resources.csv", "unit")])
 def test_missing_required_column(park: Path, check, file: str, column: str) -> None:
     drop_column(park, file, column)
-    check(park, file, column, "missing")
+    check(park, file, f"column {column}", "missing")
 
 
 # --- 5, 6: bad numbers --------------------------------------------------------------------
@@ -274,17 +274,17 @@ def test_duplicate_key_in_scenario(park: Path, check) -> None:
 
 def test_unknown_key_in_model_yaml(park: Path, check) -> None:
     replace_text(park / "model.yaml", "discount_rate:", "discount_rat:")
-    check(park, "model.yaml", "economics.discount_rat", "unknown key")
+    check(park, "model.yaml", "key economics.discount_rat", "unknown key")
 
 
 def test_unknown_key_in_scenario(park: Path, check) -> None:
     path = write_scenario(park, "exclud_firms: [C]\n")
-    check(path, "bad.yaml", "exclud_firms", "unknown key")
+    check(path, "bad.yaml", "key exclud_firms", "unknown key")
 
 
 def test_unknown_set_key_in_scenario(park: Path, check) -> None:
     path = write_scenario(park, "set: {economics.carbon_prise: 5}\n")
-    check(path, "bad.yaml", "set.economics.carbon_prise", "unknown key")
+    check(path, "bad.yaml", "key set.economics.carbon_prise", "unknown key")
 
 
 # --- 12: scenario naming things that do not exist --------------------------------------------
@@ -297,7 +297,7 @@ def test_scenario_missing_model_folder(park: Path, check) -> None:
 
 def test_scenario_excludes_unknown_firm(park: Path, check) -> None:
     path = write_scenario(park, "exclude_firms: [NOPE]\n")
-    check(path, "bad.yaml", "exclude_firms[0]", "NOPE")
+    check(path, "bad.yaml", "key exclude_firms[0]", "NOPE")
 
 
 # --- 13: YAML python tags are refused, nothing runs --------------------------------------------
@@ -374,22 +374,22 @@ def test_workbook_unknown_firm(park: Path, check) -> None:
 
 def test_scale_rule_unknown_resource(park: Path, check) -> None:
     path = write_scenario(park, "scale: [{resource: nope, factor: 2}]\n")
-    check(path, "bad.yaml", "scale[0].resource", "nope")
+    check(path, "bad.yaml", "key scale[0].resource", "nope")
 
 
 def test_negative_min_approach(park: Path, check) -> None:
     replace_text(park / "model.yaml", "min_approach_c: 10", "min_approach_c: -5")
-    check(park, "model.yaml", "heat.min_approach_c")
+    check(park, "model.yaml", "key heat.min_approach_c")
 
 
 def test_negative_carbon_price_in_model(park: Path, check) -> None:
     replace_text(park / "model.yaml", "carbon_price: 0", "carbon_price: -5")
-    check(park, "model.yaml", "economics.carbon_price")
+    check(park, "model.yaml", "key economics.carbon_price")
 
 
 def test_negative_carbon_price_in_scenario_set(park: Path, check) -> None:
     path = write_scenario(park, "set: {economics.carbon_price: -5}\n")
-    check(path, "bad.yaml", "set.economics.carbon_price")
+    check(path, "bad.yaml", "key set.economics.carbon_price")
 
 
 # --- 19: heat streams --------------------------------------------------------------------------
