@@ -104,9 +104,11 @@ def check_heat_temperatures(t: Tables) -> list[Problem]:
         return []
     t_in = s.t_in if "t_in" in s else pd.Series(np.nan, index=s.index)
     t_out = s.t_out if "t_out" in s else pd.Series(np.nan, index=s.index)
+    out = []
+    for name, values in (("t_in", t_in), ("t_out", t_out)):
+        out += _problems(s, heat & values.isna(), source, name,
+                         "a heat stream needs both t_in and t_out (°C)")
     missing = heat & (t_in.isna() | t_out.isna())
-    out = _problems(s, missing, source, "t_in" if "t_in" in s else "t_out",
-                    "a heat stream needs both t_in and t_out (°C)")
     known = heat & ~missing
     out += _problems(s, known & (t_in == t_out), source, "t_out",
                      "t_in equals t_out: a heat stream must change temperature")
