@@ -173,6 +173,8 @@ def adjust_prices(t: Tables, scenario: Scenario, source: str) -> Tables:
             chosen &= resources.resource == rule.resource
         if rule.category is not None:
             chosen &= resources.category == rule.category
+        if rule.sign is not None:
+            chosen &= _has_sign(resources[rule.column], rule.sign)
         if not chosen.any():
             raise InputError(Problem(source, "matches no resource", key=key))
         resources.loc[chosen, rule.column] = _changed(resources.loc[chosen, rule.column], rule)
@@ -181,8 +183,14 @@ def adjust_prices(t: Tables, scenario: Scenario, source: str) -> Tables:
             if column in streams:
                 hit = (streams.resource.isin(set(resources.resource[chosen]))
                        & (streams.direction == direction) & streams[column].notna())
+                if rule.sign is not None:
+                    hit &= _has_sign(streams[column], rule.sign)
                 streams.loc[hit, column] = _changed(streams.loc[hit, column], rule)
     return replace(t, resources=resources, streams=streams)
+
+
+def _has_sign(values: pd.Series, sign: str) -> pd.Series:
+    return values > 0 if sign == "positive" else values < 0
 
 
 def _changed(values: pd.Series, rule) -> pd.Series | float:

@@ -95,6 +95,8 @@ class AdjustRule(Strict):
     value: float | None = None
     resource: str | None = None
     category: Literal["material", "water", "heat"] | None = None
+    sign: Literal["positive", "negative"] | None = Field(
+        None, description="only values of this sign: disposal fees (positive), not revenues")
 
     @model_validator(mode="after")
     def _one_of_factor_value(self) -> "AdjustRule":

@@ -84,6 +84,17 @@ def test_adjust_changes_prices_and_matching_stream_overrides(tmp_path):
     assert park.streams.loc["S_W_dross", "unit_cost"] == 80  # the stream's own fee, doubled
 
 
+def test_adjust_by_sign_raises_fees_but_not_revenues(tmp_path):
+    path = _scenario(tmp_path, "adjust:\n  - {column: disposal_cost, factor: 2, sign: positive}\n")
+    resources = tmp_path / "park" / "resources.csv"
+    resources.write_text(resources.read_text().replace(
+        "steel_scrap,material,t,truck,1,0.0001,100,1.5,20,", "steel_scrap,material,t,truck,1,0.0001,100,1.5,-20,"))
+    park = load_scenario(path).park
+    assert park.resources.loc["steel_scrap", "disposal_cost"] == -20  # a revenue: unchanged
+    assert park.resources.loc["dross", "disposal_cost"] == 60
+    assert park.resources.loc["water", "disposal_cost"] == pytest.approx(0.6)
+
+
 def test_exclude_firms_removes_their_streams_and_qualities(tmp_path):
     park = load_scenario(_scenario(tmp_path, "exclude_firms: [W]\n")).park
     assert "W" not in park.firms.index
