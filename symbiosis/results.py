@@ -85,9 +85,14 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
             settings: dict[str, Any]) -> Result:
     """Turn a solution into tables and KPIs; built = carries flow."""
     baseline_x = baseline_point(lp, park)
-    x = clean_solution(lp, solution.values) if solution.status.has_solution else None
+    x, pruned = None, 0
+    if solution.status.has_solution:
+        x = clean_solution(lp, solution.values)
+        if lp.objective == "cost":
+            x, pruned = prune_unprofitable_links(lp, network, x)
     links = _built_links(network, lp, x)
     kpis = _kpis(park, network, lp, solution, x, baseline_x, links, name, settings)
+    kpis["links_pruned"] = pruned
     return Result(
         name=name, status=solution.status, kpis=kpis, links=links,
         firms=_firm_table(park, network, lp, x, baseline_x),
@@ -117,6 +122,32 @@ def clean_solution(lp: LinearProgram, values: np.ndarray) -> np.ndarray:
     x[flow.columns] = np.where(carries, x[flow.columns], 0.0)
     x[build.columns] = carries.astype(float)
     return x
+
+
+def prune_unprofitable_links(lp: LinearProgram, network: Network,
+                             x: np.ndarray) -> tuple[np.ndarray, int]:
+    """Drop built links whose removal lowers cost; return the new point and how many.
+
+    A solver stopped at a gap may keep a link that loses money. Removing a link is always
+    feasible (its supply is disposed of, its demand purchased; quality rows only loosen) and
+    changes cost by fixed + capex - flow x unit_value, independently of other links.
+    """
+    flow, build = lp.variables["flow"], lp.variables["build"]
+    links = network.links
+    f = x[flow.columns]
+    gain = f * links.unit_value.to_numpy() - links.fixed_cost.to_numpy() \
+        - links.annualised_capex.to_numpy()
+    losing = (f > 0) & (gain < -1e-9 * np.maximum(1.0, np.abs(gain)))
+    if not losing.any():
+        return x, 0
+    x = x.copy()
+    supply = lp.variables["dispose"].index.get_indexer(links.from_stream[losing])
+    demand = lp.variables["purchase"].index.get_indexer(links.to_stream[losing])
+    np.add.at(x, lp.variables["dispose"].start + supply, f[losing])
+    np.add.at(x, lp.variables["purchase"].start + demand, f[losing] * links["yield"].to_numpy()[losing])
+    x[flow.columns[losing]] = 0.0
+    x[build.columns[losing]] = 0.0
+    return x, int(losing.sum())
 
 
 def _built_links(network: Network, lp: LinearProgram, x: np.ndarray | None) -> pd.DataFrame:

@@ -309,3 +309,31 @@ def test_pyomo_model_is_named_and_extensible_in_a_notebook():
     assert pyo.value(m.total_cost) == pytest.approx(solution.objective)
     # transport 900; purchases B1 70 x 100; disposal 10 x 20
     assert solution.objective == pytest.approx(900 + 7000 + 200)
+
+
+def test_links_that_lose_money_are_pruned_from_a_gapped_solution():
+    # Hand the extractor a feasible but poor point: a 10 t link worth 10 x 110 = 1100 with a
+    # 2000 fixed cost. Pruning moves its flow back to disposal and purchase: cost 1200.
+    from symbiosis.results import clean_solution, prune_unprofitable_links
+
+    park = make_park({"A": (0, 0), "B": (10, 0)}, [SCRAP],
+                     [("s", "A", "supply", "scrap", 10), ("d", "B", "demand", "scrap", 10)],
+                     links={"truck": {"fixed_cost": 2000}})
+    network = build_network(park)
+    lp = formulate(park, network)
+    x = np.zeros(lp.n_columns)
+    x[lp.variables["flow"].start] = 10
+    x[lp.variables["build"].start] = 1
+    assert lp.cost(x) == pytest.approx(100 + 2000)
+    pruned, count = prune_unprofitable_links(lp, network, clean_solution(lp, x))
+    assert count == 1
+    assert lp.cost(pruned) == pytest.approx(1200)
+    assert lp.variables["purchase"].values(pruned)["d"] == 10
+    assert lp.variables["dispose"].values(pruned)["s"] == 10
+    # A link that pays (fixed cost 1000 < 1100) is kept.
+    cheap = make_park({"A": (0, 0), "B": (10, 0)}, [SCRAP],
+                      [("s", "A", "supply", "scrap", 10), ("d", "B", "demand", "scrap", 10)],
+                      links={"truck": {"fixed_cost": 1000}})
+    network = build_network(cheap)
+    lp = formulate(cheap, network)
+    assert prune_unprofitable_links(lp, network, clean_solution(lp, x))[1] == 0
