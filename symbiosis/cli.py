@@ -58,8 +58,6 @@ def validate(path: Path) -> None:
     summary = loaded.park.summary()
     click.echo(f"{path}: valid")
     click.echo("  " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "name"))
-    if loaded.park.has_heat:
-        click.echo("  note: heat streams are loaded but not optimised yet by `run`")
 
 
 def _slug(text: str) -> str:

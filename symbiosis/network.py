@@ -20,8 +20,7 @@ from .park import Park
 TOO_FAR = "too_far"
 QUALITY = "quality"
 NO_QUANTITY = "no_quantity"
-
-LINKED_CATEGORIES = ("material", "water")  # heat joins with the heat-cascade work
+TEMPERATURE = "temperature"
 
 
 @dataclass(frozen=True)
@@ -65,11 +64,12 @@ def build_network(park: Park) -> Network:
     pairs["reason"], pairs["detail"] = "", ""
     _screen_distance(park, pairs)
     _screen_quantity(pairs)
+    _screen_heat(park, pairs)
     quality = _quality_table(park, pairs)
     _screen_quality(pairs, quality)
     ok = pairs.reason == ""
     links = _link_economics(park, pairs[ok].drop(columns=["reason", "detail"]))
-    rejected = pairs.loc[~ok, ["from_stream", "to_stream", "from_firm", "to_firm",
+    rejected = pairs.loc[~ok, ["from_stream", "to_stream", "from_firm", "to_firm", "category",
                                "from_resource", "to_resource", "distance_km", "reason", "detail"]]
     link_qualities = quality[quality.link_id.isin(links.index)][
         ["link_id", "from_stream", "to_stream", "property", "level", "limit"]]
@@ -79,13 +79,12 @@ def build_network(park: Park) -> Network:
 
 def compatibility(park: Park) -> pd.DataFrame:
     """Which resource can serve which: identity for each resource, overridden by exchanges."""
-    res = park.resources.index[park.resources.category.isin(LINKED_CATEGORIES)]
+    res = park.resources.index
     identity = pd.DataFrame({"from_resource": res, "to_resource": res, "yield": 1.0,
                              "processing_cost": 0.0, "processing_co2": 0.0,
                              "max_distance_km": np.nan})
     ex = park.exchanges[["from_resource", "to_resource", "yield", "processing_cost",
                          "processing_co2", "max_distance_km"]]
-    ex = ex[ex.from_resource.isin(res) & ex.to_resource.isin(res)]
     table = pd.concat([ex, identity], ignore_index=True)
     return table.drop_duplicates(["from_resource", "to_resource"], keep="first")
 
@@ -93,15 +92,18 @@ def compatibility(park: Park) -> pd.DataFrame:
 def compatible_pairs(park: Park) -> pd.DataFrame:
     """Every (supply, demand) pair whose resources are compatible, via two joins."""
     s = park.streams
-    cols = ["firm_id", "resource", "quantity", "unit_cost", "unit_co2"]
+    cols = ["firm_id", "resource", "quantity", "unit_cost", "unit_co2", "t_in", "t_out"]
+    names = ["firm", "resource", "quantity", "unit_cost", "unit_co2", "t_in", "t_out"]
     supplies = s.loc[s.direction == "supply", cols].rename_axis("from_stream").reset_index()
     demands = s.loc[s.direction == "demand", cols].rename_axis("to_stream").reset_index()
-    supplies.columns = ["from_stream", "from_firm", "from_resource", "supply_quantity",
-                        "supply_unit_cost", "supply_unit_co2"]
-    demands.columns = ["to_stream", "to_firm", "to_resource", "demand_quantity",
-                       "demand_unit_cost", "demand_unit_co2"]
+    supplies.columns = ["from_stream"] + [f"supply_{n}" for n in names]
+    demands.columns = ["to_stream"] + [f"demand_{n}" for n in names]
+    supplies = supplies.rename(columns={"supply_firm": "from_firm",
+                                        "supply_resource": "from_resource"})
+    demands = demands.rename(columns={"demand_firm": "to_firm", "demand_resource": "to_resource"})
     pairs = supplies.merge(compatibility(park), on="from_resource").merge(demands,
                                                                           on="to_resource")
+    pairs["category"] = park.resources.category.reindex(pairs.from_resource).to_numpy()
     return pairs.sort_values(["from_stream", "to_stream"], ignore_index=True)
 
 
@@ -136,6 +138,28 @@ def _screen_distance(park: Park, pairs: pd.DataFrame) -> None:
 def _screen_quantity(pairs: pd.DataFrame) -> None:
     empty = (pairs.supply_quantity <= 0) | (pairs.demand_quantity <= 0)
     _reject(pairs, empty, NO_QUANTITY, "supply or demand quantity is zero")
+
+
+def _screen_heat(park: Park, pairs: pd.DataFrame) -> None:
+    """Heat pairs: the approach each needs, heat lost in the pipe, and whether any heat can flow.
+
+    A supply can serve a demand only if its inlet is hotter than the demand's inlet by more
+    than the approach (ΔTmin, plus the inter-firm approach between firms).
+    """
+    heat = pairs.category == "heat"
+    cfg = park.config.heat
+    between = pairs.from_firm != pairs.to_firm
+    pairs["approach_c"] = np.where(heat, cfg.min_approach_c
+                                   + np.where(between, cfg.inter_firm_approach_c, 0.0), np.nan)
+    loss = np.where(heat, cfg.loss_per_km * pairs.distance_km, 0.0)
+    pairs["yield"] = pairs["yield"] * (1.0 - loss)
+    lossy = heat & (pairs["yield"] <= 0)
+    _reject(pairs, lossy, TOO_FAR, "all heat would be lost in the pipe")
+    cold = heat & ~(pairs.supply_t_in > pairs.demand_t_in + pairs.approach_c)
+    detail = ("supply at most " + pairs.supply_t_in.astype(str) + " °C cannot heat a demand from "
+              + pairs.demand_t_in.astype(str) + " °C with an approach of "
+              + pairs.approach_c.astype(str) + " K")
+    _reject(pairs, cold, TEMPERATURE, detail)
 
 
 def _quality_table(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from .errors import Problem, UnsupportedError
 from .formulation import add_co2_cap, formulate, to_pyomo
 from .network import build_network
 from .park import Park
@@ -39,16 +38,6 @@ def solver_options(settings: SolverSettings, **overrides) -> SolverOptions:
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def check_supported(park: Park) -> None:
-    if park.has_heat:
-        heat = park.streams.index[park.streams.category == "heat"]
-        shown = ", ".join(heat[:5]) + (", ..." if len(heat) > 5 else "")
-        raise UnsupportedError(Problem(
-            park.sources.get("streams", "streams"),
-            f"heat streams ({shown}) are not supported yet: this version optimises material "
-            "and water exchanges only; remove the heat streams to run this model"))
-
-
 def optimise(park: Park, objective: Objective = "cost",
              solver: SolverOptions = SolverOptions(), name: str | None = None,
              timer: Timer | None = None) -> Result:
@@ -58,7 +47,6 @@ def optimise(park: Park, objective: Objective = "cost",
     CO2_CAP_TOLERANCE of that minimum, so that the links chosen are the cheapest lowest-CO2 set.
     """
     timer = timer or Timer()
-    check_supported(park)
     with timer.phase("network"):
         network = build_network(park)
     with timer.phase("build"):

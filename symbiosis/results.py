@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .formulation.program import LinearProgram
-from .network import LINKED_CATEGORIES, Network, firm_graph
+from .network import Network, firm_graph
 from .park import Park
 from .solve import Solution, Status, Termination
 
@@ -28,7 +28,9 @@ LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resour
 LINK_EXTRA_COLUMNS = ["transport_cost", "processing_cost", "fixed_cost", "annualised_capex"]
 FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]
 RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
-                "streams.csv", "objective.csv", "rejected_pairs.csv")
+                "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv")
+HEAT_FIRM_COLUMNS = ["baseline_hot_utility", "hot_utility", "baseline_cold_utility",
+                     "cold_utility", "heat_recovered_within", "heat_received_between"]
 SIGNIFICANT = 10  # digits written: hides solver round-off, keeps files byte-stable
 
 
@@ -45,6 +47,7 @@ class Result:
     streams: pd.DataFrame
     objective_breakdown: pd.DataFrame  # cost and CO2 by term, optimum and baseline
     network: Network
+    heat_transfers: pd.DataFrame = field(default_factory=pd.DataFrame)  # matches by temperature
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -93,9 +96,13 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
     links = _built_links(network, lp, x)
     kpis = _kpis(park, network, lp, solution, x, baseline_x, links, name, settings)
     kpis["links_pruned"] = pruned
+    firms = _firm_table(park, network, lp, x, baseline_x)
+    if park.has_heat:
+        kpis["heat"] = _heat_kpis(park, lp, x, links)
+        firms = firms.join(_heat_firm_table(park, lp, x, links))
     return Result(
-        name=name, status=solution.status, kpis=kpis, links=links,
-        firms=_firm_table(park, network, lp, x, baseline_x),
+        name=name, status=solution.status, kpis=kpis, links=links, firms=firms,
+        heat_transfers=_heat_transfers(lp, x),
         resources=pd.DataFrame.from_dict(kpis["resources"], orient="index").rename_axis("resource"),
         streams=_stream_table(park, lp, x), objective_breakdown=_breakdown(lp, x, baseline_x),
         network=network)
@@ -199,10 +206,71 @@ def _kpis(park, network, lp, solution, x, baseline_x, links, name, settings) -> 
     }
 
 
+def _heat_amounts(park: Park, lp: LinearProgram, x: np.ndarray | None, links: pd.DataFrame):
+    """Hot utility (heat purchased), cold utility (heat disposed of) per stream, and heat links."""
+    heat = park.streams[park.streams.category == "heat"]
+    if x is None:
+        nan = pd.Series(np.nan, index=heat.index)
+        return heat, nan, nan, links.iloc[0:0]
+    hot = lp.variables["purchase"].values(x).reindex(heat.index[heat.direction == "demand"])
+    cold = lp.variables["dispose"].values(x).reindex(heat.index[heat.direction == "supply"])
+    heat_links = links[links.from_resource.isin(heat.resource.unique())]
+    return heat, hot, cold, heat_links
+
+
+def _heat_kpis(park, lp, x, links) -> dict[str, Any]:
+    heat, hot, cold, heat_links = _heat_amounts(park, lp, x, links)
+    within = heat_links.from_firm == heat_links.to_firm
+    units = park.resources.unit[park.resources.category == "heat"].unique()
+    solved = x is not None
+    return {
+        "unit": ", ".join(units),
+        "baseline_hot_utility": float(heat.quantity[heat.direction == "demand"].sum()),
+        "hot_utility": float(hot.sum()) if solved else None,
+        "baseline_cold_utility": float(heat.quantity[heat.direction == "supply"].sum()),
+        "cold_utility": float(cold.sum()) if solved else None,
+        "recovered_within_firms": float(heat_links.delivered[within].sum()) if solved else None,
+        "recovered_between_firms": float(heat_links.delivered[~within].sum()) if solved else None,
+    }
+
+
+def _heat_firm_table(park, lp, x, links) -> pd.DataFrame:
+    heat, hot, cold, heat_links = _heat_amounts(park, lp, x, links)
+    firms = park.firms.index
+
+    def by_firm(values: pd.Series) -> pd.Series:
+        return values.groupby(heat.firm_id.reindex(values.index)).sum().reindex(
+            firms, fill_value=0.0)
+
+    within = heat_links[heat_links.from_firm == heat_links.to_firm]
+    between = heat_links[heat_links.from_firm != heat_links.to_firm]
+    table = pd.DataFrame(index=firms)
+    table["baseline_hot_utility"] = by_firm(heat.quantity[heat.direction == "demand"])
+    table["hot_utility"] = by_firm(hot) if x is not None else np.nan
+    table["baseline_cold_utility"] = by_firm(heat.quantity[heat.direction == "supply"])
+    table["cold_utility"] = by_firm(cold) if x is not None else np.nan
+    table["heat_recovered_within"] = within.groupby("to_firm").delivered.sum().reindex(
+        firms, fill_value=0.0)
+    table["heat_received_between"] = between.groupby("to_firm").delivered.sum().reindex(
+        firms, fill_value=0.0)
+    return table[HEAT_FIRM_COLUMNS]
+
+
+def _heat_transfers(lp: LinearProgram, x: np.ndarray | None) -> pd.DataFrame:
+    """Heat matched on each link by temperature interval (only matches carrying heat)."""
+    columns = ["link_id", "from_stream", "to_stream", "hot_t_high", "hot_t_low", "cold_t_high",
+               "cold_t_low", "approach_c", "heat"]
+    if x is None or "heat_transfer" not in lp.variables:
+        return pd.DataFrame(columns=columns)
+    table = lp.annotations["heat_transfer"].copy()
+    table["heat"] = lp.variables["heat_transfer"].values(x).to_numpy()
+    table = table[table.heat > 1e-9]
+    return table.reset_index(drop=True)[columns]
+
+
 def _resource_kpis(park, lp, x, links) -> dict[str, dict[str, float]]:
-    s = park.streams[park.streams.category.isin(LINKED_CATEGORIES)]
-    table = pd.DataFrame(index=park.resources.index[
-        park.resources.category.isin(LINKED_CATEGORIES)].sort_values())
+    s = park.streams
+    table = pd.DataFrame(index=park.resources.index.sort_values())
     table["supply"] = s[s.direction == "supply"].groupby("resource").quantity.sum()
     table["demand"] = s[s.direction == "demand"].groupby("resource").quantity.sum()
     table["exchanged"] = links.groupby("from_resource").flow.sum() if x is not None else np.nan
@@ -259,7 +327,7 @@ def _firm_table(park, network, lp, x, baseline_x) -> pd.DataFrame:
 
 
 def _stream_table(park, lp, x) -> pd.DataFrame:
-    s = park.streams[park.streams.category.isin(LINKED_CATEGORIES)]
+    s = park.streams
     table = s[["firm_id", "direction", "resource", "quantity", "unit_cost", "unit_co2"]].copy()
     if x is None:
         table["linked"] = table["purchased"] = table["disposed"] = np.nan
@@ -323,6 +391,7 @@ def write_folder(result: Result, out: Path) -> Path:
         result.streams.to_csv(tmp / "streams.csv", **csv)
         result.objective_breakdown.to_csv(tmp / "objective.csv", **csv)
         result.rejected_pairs.to_csv(tmp / "rejected_pairs.csv", index=False, **csv)
+        result.heat_transfers.to_csv(tmp / "heat_transfers.csv", index=False, **csv)
         nx.write_graphml(_graphml_ready(result.graph()), tmp / "network.graphml")
         timings = dict(result.timings)
         timings["write"] = time.perf_counter() - start

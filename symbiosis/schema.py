@@ -36,6 +36,9 @@ class Links(Strict):
 
 class Heat(Strict):
     min_approach_c: float = Field(10, ge=0, description="ΔTmin between a hot and a cold stream")
+    inter_firm_approach_c: float = Field(
+        0, ge=0, description="extra ΔT for heat carried between firms by a hot-water loop")
+    loss_per_km: float = Field(0, ge=0, lt=1, description="fraction of heat lost per km of pipe")
 
 
 class ModelConfig(Strict):

@@ -414,11 +414,13 @@ def test_heat_stream_validates(park: Path, tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_heat_stream_run_not_supported(park: Path, tmp_path: Path) -> None:
+@pytest.mark.solver
+def test_heat_stream_with_good_temperatures_runs(park: Path, tmp_path: Path) -> None:
     add_heat_supply(park)
     out = tmp_path / "out"
-    assert_bad_input(["run", str(park), "-o", str(out)], "streams.csv", "heat",
-                     "not supported", out=out)
+    result = CliRunner().invoke(main, ["run", str(park), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "kpis.json").exists()
 
 
 @pytest.mark.parametrize("t_in, t_out, direction, column", [

@@ -10,6 +10,7 @@ from ..network import Network
 from ..park import Park
 from ..schema import Objective
 from .balances import add_balances
+from .heat import add_heat
 from .links import add_links
 from .objective import add_co2_cap
 from .program import LinearProgram
@@ -20,9 +21,10 @@ __all__ = ["LinearProgram", "add_co2_cap", "formulate", "to_pyomo"]
 
 
 def formulate(park: Park, network: Network, objective: Objective = "cost") -> LinearProgram:
-    """Build the MILP of FORMAT §2 for material and water resources."""
+    """Build the MILP of FORMAT §2: material, water and heat."""
     lp = LinearProgram(carbon_price=park.config.economics.carbon_price, objective=objective)
     add_links(lp, network)
     add_balances(lp, park, network)
     add_quality(lp, network)
+    add_heat(lp, park, network)
     return lp

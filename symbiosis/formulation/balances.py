@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..network import LINKED_CATEGORIES, Network
+from ..network import Network
 from ..park import Park
 from .program import LinearProgram
 
 
 def add_balances(lp: LinearProgram, park: Park, network: Network) -> None:
-    streams = park.streams[park.streams.category.isin(LINKED_CATEGORIES)]
+    streams = park.streams
     supplies = streams[streams.direction == "supply"]
     demands = streams[streams.direction == "demand"]
     links = network.links

@@ -67,6 +67,8 @@ class LinearProgram:
     co2_terms: dict[str, LinearTerm] = field(default_factory=dict)
     carbon_price: float = 0.0
     objective: Literal["cost", "co2"] = "cost"
+    # Per-variable-block facts that results need (e.g. temperatures of heat matches).
+    annotations: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def n_columns(self) -> int:

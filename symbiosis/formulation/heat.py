@@ -1,0 +1,116 @@
+"""Heat block: waste heat cascaded between streams by temperature intervals.
+
+A transportation form of the transshipment model (Papoulias & Grossmann 1983; Cerda et al.
+1983). Temperatures are put on one "hot scale": a supply at its own temperature, a demand at
+its temperature + ΔTmin. Every inlet and outlet on that scale cuts it into intervals; each
+stream's load is spread evenly over its range, so it holds a known share of its load in each
+interval. On heat link l, the heat taken from supply interval k may serve demand interval j
+only where k lies at or above j (plus the link's extra inter-firm approach e_l):
+
+    low_k ≥ low_j + e_l  and  high_k ≥ high_j + e_l                  (allowed pairs only)
+    Σ_{j} y_{l,k,j} summed over links of s   ≤ Q_{s,k}               (heat_supply_interval)
+    Σ_{k} η_l y_{l,k,j} summed over links of d ≤ Q_{d,j}             (heat_demand_interval)
+    Σ_{k,j} y_{l,k,j} = x_l                                           (heat_link_total)
+
+Each allowed pair is a counter-current match of two linear profiles whose end differences
+are at least the approach, so every transfer respects ΔTmin. With a single ΔTmin the grid is
+the problem table's, and the minimum utilities equal its targets exactly. With an extra
+inter-firm approach the grid gains the shifted points too, and the model stays feasible in
+that it never lets heat flow uphill.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..network import Network
+from ..park import Park
+from .program import LinearProgram
+
+HOT_SCALE_DECIMALS = 9  # rounding of grid points, so equal temperatures meet exactly
+
+
+def heat_grid(park: Park) -> np.ndarray:
+    """Cut points of the hot scale, hottest first."""
+    s = park.streams[park.streams.category == "heat"]
+    cfg = park.config.heat
+    hot = s[s.direction == "supply"]
+    cold = s[s.direction == "demand"]
+    points = [hot.t_in, hot.t_out, cold.t_in + cfg.min_approach_c,
+              cold.t_out + cfg.min_approach_c]
+    extra = cfg.inter_firm_approach_c
+    if extra > 0:
+        points += [cold.t_in + cfg.min_approach_c + extra, cold.t_out + cfg.min_approach_c + extra,
+                   hot.t_in - extra, hot.t_out - extra]
+    grid = np.unique(np.round(np.concatenate([np.asarray(p, float) for p in points]),
+                              HOT_SCALE_DECIMALS))
+    return grid[::-1]
+
+
+def stream_intervals(park: Park, grid: np.ndarray) -> pd.DataFrame:
+    """Each heat stream's share of its load in each interval of the hot scale it spans."""
+    s = park.streams[park.streams.category == "heat"]
+    shift = np.where(s.direction == "demand", park.config.heat.min_approach_c, 0.0)
+    top = np.maximum(s.t_in, s.t_out).to_numpy() + shift
+    bottom = np.minimum(s.t_in, s.t_out).to_numpy() + shift
+    high, low = grid[:-1], grid[1:]
+    inside = (low[None, :] >= np.round(bottom, HOT_SCALE_DECIMALS)[:, None]) & \
+             (high[None, :] <= np.round(top, HOT_SCALE_DECIMALS)[:, None])
+    rows, cols = np.nonzero(inside)
+    span = (top - bottom)[rows]
+    return pd.DataFrame({
+        "stream": s.index.to_numpy()[rows], "interval": cols,
+        "high": high[cols], "low": low[cols],
+        "load": s.quantity.to_numpy()[rows] * (high[cols] - low[cols]) / span,
+    })
+
+
+def add_heat(lp: LinearProgram, park: Park, network: Network) -> None:
+    links = network.links[network.links.category == "heat"]
+    if links.empty:
+        return
+    cfg = park.config.heat
+    intervals = stream_intervals(park, heat_grid(park))
+    extra = links.approach_c.to_numpy() - cfg.min_approach_c  # e_l: 0 within a firm
+    pairs = (pd.DataFrame({"link_id": links.index, "from_stream": links.from_stream,
+                           "to_stream": links.to_stream, "extra": extra,
+                           "yield": links["yield"].to_numpy()})
+             .merge(intervals.add_prefix("hot_"), left_on="from_stream", right_on="hot_stream")
+             .merge(intervals.add_prefix("cold_"), left_on="to_stream", right_on="cold_stream"))
+    eps = 10.0 ** -HOT_SCALE_DECIMALS
+    allowed = ((pairs.hot_low + eps >= pairs.cold_low + pairs.extra)
+               & (pairs.hot_high + eps >= pairs.cold_high + pairs.extra))
+    pairs = pairs[allowed].reset_index(drop=True)
+    index = pd.MultiIndex.from_arrays(
+        [pairs.link_id, pairs.hot_interval, pairs.cold_interval],
+        names=["link", "hot_interval", "cold_interval"])
+    transfer = lp.add_variables("heat_transfer", index, 0.0, np.inf)
+    # Temperatures of each match on the streams' own scales, for results and checks.
+    lp.annotations["heat_transfer"] = pd.DataFrame({
+        "link_id": pairs.link_id.to_numpy(),
+        "from_stream": pairs.from_stream.to_numpy(), "to_stream": pairs.to_stream.to_numpy(),
+        "hot_t_high": pairs.hot_high.to_numpy(), "hot_t_low": pairs.hot_low.to_numpy(),
+        "cold_t_high": pairs.cold_high.to_numpy() - cfg.min_approach_c,
+        "cold_t_low": pairs.cold_low.to_numpy() - cfg.min_approach_c,
+        "approach_c": cfg.min_approach_c + pairs.extra.to_numpy()}, index=index)
+
+    n = len(pairs)
+    flow = lp.variables["flow"]
+    link_rows = links.index.get_indexer(pairs.link_id)
+    lp.add_constraints(
+        "heat_link_total", links.index,
+        np.concatenate([link_rows, np.arange(len(links))]),
+        np.concatenate([transfer.columns, flow.start + network.links.index.get_indexer(links.index)]),
+        np.concatenate([np.ones(n), -np.ones(len(links))]), lower=0.0, upper=0.0,
+        description="heat matched on a link = heat taken by the link")
+
+    for side, factor, name in (("hot", np.ones(n), "heat_supply_interval"),
+                               ("cold", pairs["yield"].to_numpy(), "heat_demand_interval")):
+        keys = pd.MultiIndex.from_arrays([pairs[f"{side}_stream"], pairs[f"{side}_interval"]])
+        rows_index = keys.unique().sort_values()
+        capacity = intervals.set_index(["stream", "interval"]).load.reindex(rows_index)
+        lp.add_constraints(name, rows_index.set_names(["stream", "interval"]),
+                           rows_index.get_indexer(keys), transfer.columns, factor,
+                           upper=capacity.to_numpy(),
+                           description=f"heat {'taken from' if side == 'hot' else 'given to'} "
+                                       "a stream in an interval <= its load there")
