@@ -95,6 +95,34 @@ def run(path: Path, out: Path | None, solver: str | None, time_limit: float | No
 
 
 @main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--png", "png_dir", type=click.Path(path_type=Path),
+              help="Also draw composite curves and the grand composite curve into this folder.")
+@_handle_errors
+def targets(path: Path, png_dir: Path | None) -> None:
+    """Minimum hot and cold utility and the pinch, per firm alone and for the linked park."""
+    import pandas as pd
+
+    from .pinch import park_targets, plot_targets
+    from .scenario import load_model_or_scenario
+
+    park = load_model_or_scenario(path).park
+    if not park.has_heat:
+        click.echo(f"{park.name}: no heat streams, nothing to target")
+        return
+    table = park_targets(park)
+    unit = ", ".join(park.resources.unit[park.resources.category == "heat"].unique())
+    click.echo(f"{park.name}: heat targets, ΔTmin {park.config.heat.min_approach_c:g} K "
+               f"(loads in {unit})")
+    with pd.option_context("display.width", 120, "display.max_rows", 500,
+                           "display.float_format", "{:,.1f}".format):
+        click.echo(table.to_string(na_rep="-"))
+    if png_dir is not None:
+        for file in plot_targets(park, png_dir, unit=f"({unit})"):
+            click.echo(f"  drawn {file}")
+
+
+@main.command()
 def doctor() -> None:
     """List the solvers that work here."""
     import highspy

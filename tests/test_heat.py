@@ -1,0 +1,177 @@
+"""Heat recovery: textbook targets, the MILP against the problem table, heat never uphill.
+
+Cases and their sources:
+- KEMP: the four-stream problem of Linnhoff & Hindmarsh (1983), "The pinch design method for
+  heat exchanger networks", Chem. Eng. Sci. 38(5), used as the worked example in Kemp (2007),
+  "Pinch Analysis and Process Integration", 2nd ed., Table 2.2: ΔTmin 10 K, hot utility 20,
+  cold utility 60, pinch 90 °C hot / 80 °C cold.
+- SMITH: the four-stream example of Smith (2005), "Chemical Process Design and Integration",
+  Wiley, ch. 16 (Table 16.1, in kW): ΔTmin 10 K, hot utility 750, cold utility 1000, pinch
+  150 °C hot / 140 °C cold.
+- THRESHOLD: constructed, a threshold problem as defined in Kemp (2007): only one utility is
+  needed and there is no pinch; targets by hand below.
+- Several firms: KEMP's hot streams in one firm and cold streams in another.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import symbiosis as sb
+from symbiosis.cli import main
+from symbiosis.pinch import park_targets, problem_table
+
+from .conftest import DATA, heat_park
+
+pytestmark = pytest.mark.solver
+
+KEMP = [("C1", "demand", 230, 20, 135), ("H2", "supply", 330, 170, 60),
+        ("C3", "demand", 240, 80, 140), ("H4", "supply", 180, 150, 30)]
+SMITH = [("C1", "demand", 3200, 20, 180), ("H2", "supply", 3150, 250, 40),
+         ("C3", "demand", 2700, 140, 230), ("H4", "supply", 3000, 200, 80)]
+# Hot 200 -> 100 (CP 2), cold 50 -> 120 (CP 1). Shifted by 5 K: intervals 195-125 (+140),
+# 125-95 (+30), 95-55 (-40): cascade 0, 140, 170, 130 never negative -> no hot utility,
+# cold utility 130, and no pinch.
+THRESHOLD = [("H", "supply", 200, 200, 100), ("C", "demand", 70, 50, 120)]
+
+
+def _utilities(result: sb.Result) -> tuple[float, float]:
+    return result.kpis["heat"]["hot_utility"], result.kpis["heat"]["cold_utility"]
+
+
+@pytest.mark.parametrize("streams, hot, cold, pinch_hot, pinch_cold", [
+    (KEMP, 20, 60, 90, 80),
+    (SMITH, 750, 1000, 150, 140),
+    (THRESHOLD, 0, 130, None, None),
+], ids=["kemp", "smith", "threshold"])
+def test_milp_reaches_the_published_targets(streams, hot, cold, pinch_hot, pinch_cold):
+    park = heat_park(streams)
+    targets = problem_table(park.streams, 10)
+    assert (targets.hot_utility, targets.cold_utility) == pytest.approx((hot, cold))
+    assert targets.pinch_hot_c == pinch_hot and targets.pinch_cold_c == pinch_cold
+    result = sb.optimise(park)
+    assert _utilities(result) == pytest.approx((hot, cold))
+    total_hot = sum(q for _, d, q, _, _ in streams if d == "supply")
+    assert result.kpis["heat"]["recovered_within_firms"] == pytest.approx(total_hot - cold)
+
+
+def test_linking_firms_lowers_hot_utility_below_the_sum_of_firms_alone():
+    firm_of = {"H2": "Hot", "H4": "Hot", "C1": "Cold", "C3": "Cold"}
+    park = heat_park(KEMP, firm_of, positions={"Hot": (0, 0), "Cold": (1, 0)})
+    table = park_targets(park)
+    alone = table.loc["sum of firms alone"]
+    linked = table.loc["park (all firms linked)"]
+    assert (alone.hot_utility, alone.cold_utility) == pytest.approx((470, 510))
+    assert (linked.hot_utility, linked.cold_utility) == pytest.approx((20, 60))
+    result = sb.optimise(park)
+    assert _utilities(result) == pytest.approx((20, 60))
+    assert result.kpis["heat"]["recovered_between_firms"] == pytest.approx(450)
+    assert result.firms.loc["Cold", "heat_received_between"] == pytest.approx(450)
+    # Firms kept apart (links only within a firm) fall back to the sum of firms alone.
+    apart = heat_park(KEMP, firm_of, positions={"Hot": (0, 0), "Cold": (1, 0)},
+                      links={"max_distance_km": 0})
+    assert _utilities(sb.optimise(apart)) == pytest.approx((470, 510))
+
+
+def _random_streams(rng: np.random.Generator, n: int) -> list[tuple]:
+    streams = []
+    for i in range(n):
+        a, b = sorted(rng.choice(np.arange(20, 300, 5), size=2, replace=False))
+        load = float(rng.integers(10, 500))
+        if rng.random() < 0.5:
+            streams.append((f"H{i}", "supply", load, float(b), float(a)))
+        else:
+            streams.append((f"C{i}", "demand", load, float(a), float(b)))
+    return streams
+
+
+def _assert_never_uphill(result: sb.Result) -> None:
+    t = result.heat_transfers
+    assert len(t)
+    assert (t.hot_t_low - t.cold_t_low >= t.approach_c - 1e-6).all()
+    assert (t.hot_t_high - t.cold_t_high >= t.approach_c - 1e-6).all()
+    streams = result.park.streams
+    # Each match lies within its streams' own temperature ranges.
+    for side, stream in (("hot", "from_stream"), ("cold", "to_stream")):
+        lo = np.minimum(streams.t_in, streams.t_out).reindex(t[stream]).to_numpy()
+        hi = np.maximum(streams.t_in, streams.t_out).reindex(t[stream]).to_numpy()
+        assert (t[f"{side}_t_low"].to_numpy() >= lo - 1e-6).all()
+        assert (t[f"{side}_t_high"].to_numpy() <= hi + 1e-6).all()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_heat_never_flows_uphill_and_meets_the_problem_table(seed):
+    rng = np.random.default_rng(seed)
+    streams = _random_streams(rng, 6)
+    if not {"supply", "demand"} <= {s[1] for s in streams}:
+        streams.append(("Cx", "demand", 100.0, 25.0, 60.0))
+        streams.append(("Hx", "supply", 100.0, 250.0, 90.0))
+    park = heat_park(streams)
+    result = sb.optimise(park)
+    targets = problem_table(park.streams, 10)
+    assert _utilities(result) == pytest.approx((targets.hot_utility, targets.cold_utility),
+                                               abs=1e-6)
+    _assert_never_uphill(result)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_inter_firm_approach_is_respected_and_bounded_by_the_targets(seed):
+    rng = np.random.default_rng(100 + seed)
+    streams = _random_streams(rng, 6) + [("Cx", "demand", 100.0, 25.0, 60.0),
+                                         ("Hx", "supply", 100.0, 250.0, 90.0)]
+    firm_of = {s[0]: f"F{i % 2}" for i, s in enumerate(streams)}
+    park = heat_park(streams, firm_of, positions={"F0": (0, 0), "F1": (1, 0)},
+                     heat={"min_approach_c": 10, "inter_firm_approach_c": 15})
+    result = sb.optimise(park)
+    _assert_never_uphill(result)
+    t = result.heat_transfers
+    between = t.from_stream.map(firm_of) != t.to_stream.map(firm_of)
+    assert (t.approach_c[between] == 25).all() and (t.approach_c[~between] == 10).all()
+    hot = result.kpis["heat"]["hot_utility"]
+    assert problem_table(park.streams, 10).hot_utility - 1e-6 <= hot
+    assert hot <= problem_table(park.streams, 25).hot_utility + 1e-6
+
+
+def test_heat_lost_along_the_pipe():
+    # 100 MWh at 200 -> 150 °C can serve a 50 MWh demand at 20 -> 60 °C two km away.
+    # With 10 % lost per km, 0.8 arrives: taking 62.5 delivers exactly 50.
+    park = heat_park([("H", "supply", 100, 200, 150), ("C", "demand", 50, 20, 60)],
+                     {"H": "A", "C": "B"}, positions={"A": (0, 0), "B": (2, 0)},
+                     heat={"min_approach_c": 10, "loss_per_km": 0.1})
+    result = sb.optimise(park)
+    link = result.links.loc["H->C"]
+    assert (link.flow, link.delivered) == pytest.approx((62.5, 50))
+    assert _utilities(result) == pytest.approx((0, 37.5))
+
+
+def test_a_supply_too_cold_for_a_demand_is_rejected_with_the_temperature_reason():
+    park = heat_park([("H", "supply", 100, 60, 40), ("C", "demand", 50, 55, 80)])
+    result = sb.optimise(park)
+    assert result.links.empty
+    assert result.network.why_not("H", "C").startswith("temperature: supply at most 60")
+    assert _utilities(result) == pytest.approx((50, 100))
+
+
+def test_targets_command_prints_firms_and_park(tmp_path):
+    park = tmp_path / "park"
+    shutil.copytree(DATA / "tiny-park", park)
+    with open(park / "resources.csv", "a") as f:
+        f.write("heat,heat,MWh,pipe,0.01,0,60,0.25,2,0.001\n")
+    text = (park / "streams.csv").read_text().replace("price,co2\n", "price,co2,t_in,t_out\n")
+    text += "H_A,A,supply,heat,330,,,170,60\nH_B,B,supply,heat,180,,,150,30\n" \
+            "C_W,W,demand,heat,230,,,20,135\nC_A,A,demand,heat,240,,,80,140\n"
+    (park / "streams.csv").write_text(text)
+    result = CliRunner().invoke(main, ["targets", str(park), "--png", str(tmp_path / "png")])
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.output.splitlines() if l.startswith("park (all firms linked)"))
+    assert line.split()[4:6] == ["20.0", "60.0"]
+    for name in ("composite_curves.png", "grand_composite_curve.png"):
+        assert (tmp_path / "png" / name).stat().st_size > 10_000
+    run = CliRunner().invoke(main, ["run", str(park), "-o", str(tmp_path / "out")])
+    assert run.exit_code == 0
+    heat = json.loads((tmp_path / "out" / "kpis.json").read_text())["heat"]
+    assert (heat["hot_utility"], heat["cold_utility"]) == pytest.approx((20, 60))
