@@ -22,15 +22,16 @@ def _type_name(annotation) -> str:
     text = str(annotation).replace("typing.", "")
     if isinstance(annotation, type):
         text = annotation.__name__
-    return text.replace("NoneType", "None")
+    return text.replace("NoneType", "None").replace(" | ", " or ")  # no pipes in a table cell
 
 
 def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
     rows = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
-        nested = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) \
-            else None
+        candidates = (annotation, *typing.get_args(annotation))  # unwrap `Model | None`
+        nested = next((a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)
+                       and typing.get_origin(annotation) is not list), None)
         if nested is not None:
             rows += _keys(nested, f"{prefix}{name}.")
             continue

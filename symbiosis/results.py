@@ -28,7 +28,8 @@ LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resour
 LINK_EXTRA_COLUMNS = ["transport_cost", "processing_cost", "fixed_cost", "annualised_capex"]
 FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]
 RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
-                "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv")
+                "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
+                "heat_pumps.csv")
 HEAT_FIRM_COLUMNS = ["baseline_hot_utility", "hot_utility", "baseline_cold_utility",
                      "cold_utility", "heat_recovered_within", "heat_received_between"]
 SIGNIFICANT = 10  # digits written: hides solver round-off, keeps files byte-stable
@@ -48,6 +49,7 @@ class Result:
     objective_breakdown: pd.DataFrame  # cost and CO2 by term, optimum and baseline
     network: Network
     heat_transfers: pd.DataFrame = field(default_factory=pd.DataFrame)  # matches by temperature
+    heat_pumps: pd.DataFrame = field(default_factory=pd.DataFrame)  # pumps built
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -97,12 +99,16 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
     kpis = _kpis(park, network, lp, solution, x, baseline_x, links, name, settings)
     kpis["links_pruned"] = pruned
     firms = _firm_table(park, network, lp, x, baseline_x)
+    pumps = _heat_pump_table(lp, x)
     if park.has_heat:
         kpis["heat"] = _heat_kpis(park, lp, x, links)
+        kpis["heat"]["pumped"] = float(pumps.heat_delivered.sum())
+        kpis["heat"]["pump_electricity"] = float(pumps.electricity.sum())
+        kpis["heat"]["heat_pumps_built"] = int(len(pumps))
         firms = firms.join(_heat_firm_table(park, lp, x, links))
     return Result(
         name=name, status=solution.status, kpis=kpis, links=links, firms=firms,
-        heat_transfers=_heat_transfers(lp, x),
+        heat_transfers=_heat_transfers(lp, x), heat_pumps=pumps,
         resources=pd.DataFrame.from_dict(kpis["resources"], orient="index").rename_axis("resource"),
         streams=_stream_table(park, lp, x), objective_breakdown=_breakdown(lp, x, baseline_x),
         network=network)
@@ -154,6 +160,10 @@ def prune_unprofitable_links(lp: LinearProgram, network: Network,
     np.add.at(x, lp.variables["purchase"].start + demand, f[losing] * links["yield"].to_numpy()[losing])
     x[flow.columns[losing]] = 0.0
     x[build.columns[losing]] = 0.0
+    if "heat_transfer" in lp.variables:  # the pruned links' heat matches go with them
+        transfer = lp.variables["heat_transfer"]
+        gone = transfer.index.get_level_values("link").isin(links.index[losing])
+        x[transfer.columns[gone]] = 0.0
     return x, int(losing.sum())
 
 
@@ -254,6 +264,48 @@ def _heat_firm_table(park, lp, x, links) -> pd.DataFrame:
     table["heat_received_between"] = between.groupby("to_firm").delivered.sum().reindex(
         firms, fill_value=0.0)
     return table[HEAT_FIRM_COLUMNS]
+
+
+HEAT_PUMP_COLUMNS = ["pump", "firm_id", "from_stream", "to_stream", "heat_delivered",
+                     "heat_from_source", "electricity", "cop", "capacity_kw", "annual_cost"]
+
+
+def _heat_pump_table(lp: LinearProgram, x: np.ndarray | None) -> pd.DataFrame:
+    """Each heat pump built: heat pumped, source heat, electricity, its average COP."""
+    if x is None or "heat_pump_heat" not in lp.variables:
+        return pd.DataFrame(columns=HEAT_PUMP_COLUMNS)
+    parts = lp.annotations["heat_pump_heat"].reset_index(drop=True)
+    parts["heat_delivered"] = lp.variables["heat_pump_heat"].values(x).to_numpy()
+    parts = parts[parts.heat_delivered > 1e-9]
+    parts["electricity"] = parts.heat_delivered / parts.cop
+    table = parts.groupby("pump").agg(firm_id=("firm_id", "first"),
+                                      from_stream=("from_stream", "first"),
+                                      to_stream=("to_stream", "first"),
+                                      heat_delivered=("heat_delivered", "sum"),
+                                      electricity=("electricity", "sum"))
+    table["heat_from_source"] = table.heat_delivered - table.electricity
+    table["cop"] = table.heat_delivered / table.electricity
+    table["capacity_kw"] = lp.variables["heat_pump_capacity_kw"].values(x).reindex(table.index)
+    per_pump = pd.Series(0.0, index=table.index)
+    pump_terms = [t for name, t in lp.cost_terms.items() if name.startswith("heat_pump")]
+    for term in pump_terms:  # each pump's own share of each heat-pump cost term
+        owner = _column_owner(lp, term.cols)
+        contrib = pd.Series(term.coefs * x[term.cols], index=owner)
+        per_pump = per_pump.add(contrib.groupby(level=0).sum(), fill_value=0.0)
+    table["annual_cost"] = per_pump.reindex(table.index).to_numpy()
+    return table.reset_index()[HEAT_PUMP_COLUMNS]
+
+
+def _column_owner(lp: LinearProgram, cols: np.ndarray) -> np.ndarray:
+    """The pump each heat-pump column belongs to (first level of its block's index)."""
+    owners = np.empty(len(cols), dtype=object)
+    for block in (lp.variables[n] for n in ("heat_pump_heat", "heat_pump_build",
+                                             "heat_pump_capacity_kw")):
+        inside = (cols >= block.start) & (cols < block.start + len(block.index))
+        labels = block.index.get_level_values(0) if isinstance(block.index, pd.MultiIndex) \
+            else block.index
+        owners[inside] = np.asarray(labels)[cols[inside] - block.start]
+    return owners
 
 
 def _heat_transfers(lp: LinearProgram, x: np.ndarray | None) -> pd.DataFrame:
@@ -392,6 +444,7 @@ def write_folder(result: Result, out: Path) -> Path:
         result.objective_breakdown.to_csv(tmp / "objective.csv", **csv)
         result.rejected_pairs.to_csv(tmp / "rejected_pairs.csv", index=False, **csv)
         result.heat_transfers.to_csv(tmp / "heat_transfers.csv", index=False, **csv)
+        result.heat_pumps.to_csv(tmp / "heat_pumps.csv", index=False, **csv)
         nx.write_graphml(_graphml_ready(result.graph()), tmp / "network.graphml")
         timings = dict(result.timings)
         timings["write"] = time.perf_counter() - start

@@ -41,6 +41,19 @@ class Heat(Strict):
     loss_per_km: float = Field(0, ge=0, lt=1, description="fraction of heat lost per km of pipe")
 
 
+class HeatPumps(Strict):
+    """Heat pumps a model offers: each lifts a firm's waste heat to one of its own demands."""
+
+    carnot_efficiency: float = Field(0.5, gt=0, le=1, description="η in COP = η·T_sink/(T_sink − T_source)")
+    max_cop: float = Field(8.0, gt=1, description="COP cap for small lifts")
+    capex_per_kw: float = Field(0, ge=0, description="one-off, per kW of heat delivered")
+    fixed_cost: float = Field(0, ge=0, description="per year, for each heat pump built")
+    operating_hours: float = Field(8000, gt=0, le=8760, description="hours a year at full load")
+    electricity_price: float = Field(ge=0, description="currency per unit of electricity "
+                                                       "(the heat resources' unit, e.g. MWh)")
+    electricity_co2: float = Field(0, ge=0, description="t CO2e per unit of electricity")
+
+
 class ModelConfig(Strict):
     """model.yaml: metadata, economics, link costs and heat settings of a park."""
 
@@ -51,6 +64,7 @@ class ModelConfig(Strict):
     economics: Economics = Economics()
     links: Links = Links()
     heat: Heat = Heat()
+    heat_pumps: HeatPumps | None = None
 
 
 def annuity_factor(discount_rate: float, lifetime_years: float) -> float:

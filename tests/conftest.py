@@ -56,7 +56,8 @@ HEAT = dict(resource="heat", category="heat", unit="kW", mode="pipe", purchase_p
 
 
 def heat_park(streams: list[tuple], firm_of: dict[str, str] | None = None,
-              positions: dict[str, tuple[float, float]] | None = None, **config) -> sb.Park:
+              positions: dict[str, tuple[float, float]] | None = None,
+              resource: dict | None = None, **config) -> sb.Park:
     """A heat-only park: streams (id, direction, load, t_in, t_out); link costs zero.
 
     Every stream belongs to firm "F" unless firm_of says otherwise.
@@ -66,4 +67,4 @@ def heat_park(streams: list[tuple], firm_of: dict[str, str] | None = None,
     positions = positions or {f: (0.0, 0.0) for f in firms}
     rows = [dict(stream_id=sid, firm_id=firm_of.get(sid, "F"), direction=d, resource="heat",
                  quantity=q, t_in=t_in, t_out=t_out) for sid, d, q, t_in, t_out in streams]
-    return make_park({f: positions[f] for f in firms}, [HEAT], rows, **config)
+    return make_park({f: positions[f] for f in firms}, [resource or HEAT], rows, **config)

@@ -175,3 +175,49 @@ def test_targets_command_prints_firms_and_park(tmp_path):
     assert run.exit_code == 0
     heat = json.loads((tmp_path / "out" / "kpis.json").read_text())["heat"]
     assert (heat["hot_utility"], heat["cold_utility"]) == pytest.approx((20, 60))
+
+
+def _pump_park(fixed_cost: float) -> sb.Park:
+    # Waste heat at 40 -> 30 °C, a bath heated 60 -> 70 °C, 100 MWh each, ΔTmin 10 K:
+    # no direct recovery. A pump evaporates at 30 - 10 = 20 °C, condenses at 70 + 10 = 80 °C.
+    from .conftest import HEAT
+
+    return heat_park([("H", "supply", 100, 40, 30), ("C", "demand", 100, 60, 70)],
+                     resource=dict(HEAT, unit="MWh", purchase_price=60, disposal_cost=2),
+                     heat_pumps={"carnot_efficiency": 0.5, "capex_per_kw": 500,
+                                 "electricity_price": 100, "electricity_co2": 0.6592,
+                                 "fixed_cost": fixed_cost})
+
+
+def _pump_by_hand() -> dict[str, float]:
+    cop = 0.5 * (80 + 273.15) / (80 - 20)
+    electricity = 100 / cop
+    capex = 500 * (100 * 1000 / 8000) * (0.08 / (1 - 1.08 ** -15))  # 12.5 kW
+    # Saved: 100 MWh bought at 60; source heat no longer cooled away at 2 per MWh.
+    benefit = 100 * 60 + (100 - electricity) * 2 - 100 * electricity - capex
+    return {"cop": cop, "electricity": electricity, "capex": capex, "benefit": benefit}
+
+
+def test_heat_pump_cop_and_electricity_by_hand():
+    hand = _pump_by_hand()
+    assert hand["cop"] == pytest.approx(2.9429167)
+    result = sb.optimise(_pump_park(0))
+    pump = result.heat_pumps.set_index("pump").loc["H=>C"]
+    assert pump.cop == pytest.approx(hand["cop"])
+    assert pump.heat_delivered == pytest.approx(100)
+    assert pump.electricity == pytest.approx(hand["electricity"])
+    assert pump.heat_from_source == pytest.approx(100 - hand["electricity"])
+    assert pump.capacity_kw == pytest.approx(12.5)
+    assert pump.annual_cost == pytest.approx(100 * hand["electricity"] + hand["capex"])
+    heat = result.kpis["heat"]
+    assert (heat["hot_utility"], heat["cold_utility"]) == pytest.approx((0, hand["electricity"]))
+    assert result.kpis["co2_t"] == pytest.approx(hand["electricity"] * 0.6592)
+    assert result.kpis["savings"] == pytest.approx(hand["benefit"])
+
+
+@pytest.mark.parametrize("below", [True, False])
+def test_heat_pump_is_chosen_exactly_when_it_pays(below):
+    benefit = _pump_by_hand()["benefit"]  # about 2003.9 a year before the fixed cost
+    result = sb.optimise(_pump_park(benefit - 5 if below else benefit + 5))
+    assert result.kpis["heat"]["heat_pumps_built"] == (1 if below else 0)
+    assert result.kpis["total_cost"] == pytest.approx(6200 - 5 if below else 6200)

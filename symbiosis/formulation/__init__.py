@@ -11,6 +11,7 @@ from ..park import Park
 from ..schema import Objective
 from .balances import add_balances
 from .heat import add_heat
+from .heat_pumps import add_heat_pumps
 from .links import add_links
 from .objective import add_co2_cap
 from .program import LinearProgram
@@ -27,4 +28,5 @@ def formulate(park: Park, network: Network, objective: Objective = "cost") -> Li
     add_balances(lp, park, network)
     add_quality(lp, network)
     add_heat(lp, park, network)
+    add_heat_pumps(lp, park)
     return lp

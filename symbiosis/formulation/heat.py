@@ -59,24 +59,28 @@ def stream_intervals(park: Park, grid: np.ndarray) -> pd.DataFrame:
     rows, cols = np.nonzero(inside)
     span = (top - bottom)[rows]
     return pd.DataFrame({
-        "stream": s.index.to_numpy()[rows], "interval": cols,
+        "stream": s.index.to_numpy()[rows], "direction": s.direction.to_numpy()[rows],
+        "interval": cols,
         "high": high[cols], "low": low[cols],
         "load": s.quantity.to_numpy()[rows] * (high[cols] - low[cols]) / span,
     })
 
 
 def add_heat(lp: LinearProgram, park: Park, network: Network) -> None:
-    links = network.links[network.links.category == "heat"]
-    if links.empty:
+    if not park.has_heat:
         return
     cfg = park.config.heat
     intervals = stream_intervals(park, heat_grid(park))
+    lp.annotations["heat_intervals"] = intervals
+    _add_interval_rows(lp, intervals)
+    links = network.links[network.links.category == "heat"]
+    if links.empty:
+        return
     extra = links.approach_c.to_numpy() - cfg.min_approach_c  # e_l: 0 within a firm
-    pairs = (pd.DataFrame({"link_id": links.index, "from_stream": links.from_stream,
-                           "to_stream": links.to_stream, "extra": extra,
-                           "yield": links["yield"].to_numpy()})
-             .merge(intervals.add_prefix("hot_"), left_on="from_stream", right_on="hot_stream")
-             .merge(intervals.add_prefix("cold_"), left_on="to_stream", right_on="cold_stream"))
+    pairs = interval_pairs(
+        pd.DataFrame({"link_id": links.index, "from_stream": links.from_stream,
+                      "to_stream": links.to_stream, "extra": extra,
+                      "yield": links["yield"].to_numpy()}), intervals)
     eps = 10.0 ** -HOT_SCALE_DECIMALS
     allowed = ((pairs.hot_low + eps >= pairs.cold_low + pairs.extra)
                & (pairs.hot_high + eps >= pairs.cold_high + pairs.extra))
@@ -100,17 +104,36 @@ def add_heat(lp: LinearProgram, park: Park, network: Network) -> None:
     lp.add_constraints(
         "heat_link_total", links.index,
         np.concatenate([link_rows, np.arange(len(links))]),
-        np.concatenate([transfer.columns, flow.start + network.links.index.get_indexer(links.index)]),
+        np.concatenate([transfer.columns,
+                        flow.start + network.links.index.get_indexer(links.index)]),
         np.concatenate([np.ones(n), -np.ones(len(links))]), lower=0.0, upper=0.0,
         description="heat matched on a link = heat taken by the link")
+    add_interval_terms(lp, pairs, transfer.columns, np.ones(n), pairs["yield"].to_numpy())
 
-    for side, factor, name in (("hot", np.ones(n), "heat_supply_interval"),
-                               ("cold", pairs["yield"].to_numpy(), "heat_demand_interval")):
+
+def interval_pairs(pairs: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
+    """Every (supply interval, demand interval) combination of each (from, to) stream pair."""
+    return (pairs.merge(intervals.add_prefix("hot_"), left_on="from_stream",
+                        right_on="hot_stream")
+            .merge(intervals.add_prefix("cold_"), left_on="to_stream", right_on="cold_stream"))
+
+
+def _add_interval_rows(lp: LinearProgram, intervals: pd.DataFrame) -> None:
+    """One row per supply interval and per demand interval, empty until terms are added."""
+    for direction, name, verb in (("supply", "heat_supply_interval", "taken from"),
+                                  ("demand", "heat_demand_interval", "given to")):
+        rows = intervals[intervals.direction == direction]
+        lp.add_constraints(name, pd.MultiIndex.from_frame(rows[["stream", "interval"]]),
+                           [], [], [], upper=rows.load.to_numpy(),
+                           description=f"heat {verb} a stream in an interval <= its load there")
+
+
+def add_interval_terms(lp: LinearProgram, pairs: pd.DataFrame, cols: np.ndarray,
+                       from_supply: np.ndarray, to_demand: np.ndarray) -> None:
+    """Columns `cols` take `from_supply` per unit from their supply interval and give
+    `to_demand` per unit to their demand interval."""
+    for side, name, coefs in (("hot", "heat_supply_interval", from_supply),
+                              ("cold", "heat_demand_interval", to_demand)):
+        index = lp.constraints[name].index
         keys = pd.MultiIndex.from_arrays([pairs[f"{side}_stream"], pairs[f"{side}_interval"]])
-        rows_index = keys.unique().sort_values()
-        capacity = intervals.set_index(["stream", "interval"]).load.reindex(rows_index)
-        lp.add_constraints(name, rows_index.set_names(["stream", "interval"]),
-                           rows_index.get_indexer(keys), transfer.columns, factor,
-                           upper=capacity.to_numpy(),
-                           description=f"heat {'taken from' if side == 'hot' else 'given to'} "
-                                       "a stream in an interval <= its load there")
+        lp.extend_constraints(name, index.get_indexer(keys), cols, coefs)

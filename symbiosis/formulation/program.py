@@ -17,6 +17,11 @@ import scipy.sparse as sp
 Sense = Literal["min"]
 
 
+def _as_index(labels) -> pd.Index:
+    """Labels as a pandas Index, keeping a MultiIndex a MultiIndex."""
+    return labels if isinstance(labels, pd.Index) else pd.Index(labels)
+
+
 @dataclass(frozen=True)
 class VariableBlock:
     name: str
@@ -81,7 +86,7 @@ class LinearProgram:
     def add_variables(self, name: str, index: pd.Index, lower, upper,
                       integer: bool = False) -> VariableBlock:
         n = len(index)
-        block = VariableBlock(name, pd.Index(index), self.n_columns,
+        block = VariableBlock(name, _as_index(index), self.n_columns,
                               np.broadcast_to(np.asarray(lower, float), n).copy(),
                               np.broadcast_to(np.asarray(upper, float), n).copy(), integer)
         self.variables[name] = block
@@ -90,12 +95,20 @@ class LinearProgram:
     def add_constraints(self, name: str, index: pd.Index, rows, cols, coefs, lower=-np.inf,
                         upper=np.inf, description: str = "") -> ConstraintBlock:
         n = len(index)
-        block = ConstraintBlock(name, pd.Index(index), np.asarray(rows, np.int64),
+        block = ConstraintBlock(name, _as_index(index), np.asarray(rows, np.int64),
                                 np.asarray(cols, np.int64), np.asarray(coefs, float),
                                 np.broadcast_to(np.asarray(lower, float), n).copy(),
                                 np.broadcast_to(np.asarray(upper, float), n).copy(), description)
         self.constraints[name] = block
         return block
+
+    def extend_constraints(self, name: str, rows, cols, coefs) -> None:
+        """Add terms to rows of an existing block: a new component joins a shared balance."""
+        b = self.constraints[name]
+        self.constraints[name] = ConstraintBlock(
+            b.name, b.index, np.concatenate([b.rows, np.asarray(rows, np.int64)]),
+            np.concatenate([b.cols, np.asarray(cols, np.int64)]),
+            np.concatenate([b.coefs, np.asarray(coefs, float)]), b.lower, b.upper, b.description)
 
     def add_cost(self, name: str, cols, coefs, constant: float = 0.0) -> None:
         self.cost_terms[name] = LinearTerm(np.asarray(cols, np.int64), np.asarray(coefs, float),

@@ -68,6 +68,8 @@ def _add_constraint_block(m: pyo.ConcreteModel, block, columns) -> None:
         i = position[key[0] if len(key) == 1 else tuple(key)]
         lo, up = block.lower[i], block.upper[i]
         span = slice(bounds[i], bounds[i + 1])
+        if span.start == span.stop:  # a row nothing has joined (yet): no constraint
+            return pyo.Constraint.Skip
         expr = LinearExpression(constant=0.0, linear_coefs=coefs[span].tolist(),
                                 linear_vars=[columns[j] for j in cols[span]])
         if lo == up:
