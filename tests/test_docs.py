@@ -15,6 +15,18 @@ def test_format_reference_is_generated_from_the_schemas():
         "docs/format.md is out of date: run `python -m symbiosis.docgen`"
 
 
+def test_model_doc_names_every_heat_block():
+    from symbiosis.formulation import formulate
+    from symbiosis.network import build_network
+    from tests.test_heat import _pump_park
+
+    park = _pump_park(0)
+    lp = formulate(park, build_network(park))
+    doc = (ROOT / "docs" / "model.md").read_text(encoding="utf-8").replace("\\_", "_")
+    for name in list(lp.constraints) + list(lp.variables) + list(lp.cost_terms):
+        assert name in doc, name
+
+
 def test_model_doc_names_every_constraint_and_variable_block():
     from tests.test_formulation import _program  # a program with every block
     from tests.conftest import make_park
