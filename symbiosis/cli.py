@@ -80,14 +80,17 @@ def run(path: Path, out: Path | None, solver: str | None, time_limit: float | No
         gap: float | None, threads: int | None, objective: str | None, quiet: bool) -> None:
     """Optimise a scenario file or a park model folder and write the result folder."""
     from .pipeline import Timer, run_loaded
+    from .results import check_output_folder
     from .scenario import load_model_or_scenario
 
     timer = Timer()
     with timer.phase("load"):
         loaded = load_model_or_scenario(path)
+    out = out or Path("results") / _slug(loaded.scenario.name)
+    check_output_folder(out)  # before solving: refuse to overwrite what is not ours
     result = run_loaded(loaded, timer, objective=objective, solver=solver,
                         time_limit=time_limit, mip_gap=gap, threads=threads)
-    folder = result.to_folder(out or Path("results") / _slug(loaded.scenario.name))
+    folder = result.to_folder(out)
     if not quiet:
         click.echo(result.summary())
         click.echo(f"  results in {folder}")

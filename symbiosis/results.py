@@ -18,6 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .errors import InputError, Problem
 from .formulation.program import LinearProgram
 from .network import Network, firm_graph
 from .park import Park
@@ -429,12 +430,33 @@ def _json_ready(obj):
     return obj
 
 
+def check_output_folder(out: str | Path) -> None:
+    """Refuse to write over anything but an earlier result folder (it would be replaced)."""
+    out = Path(out)
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError(Problem(str(out), "exists and is not a folder: choose another -o"))
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in RESULT_FILES)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise InputError(Problem(str(out), f"exists and is not a result folder (it holds {shown});"
+                                           " results replace the whole folder: choose another -o"))
+
+
 def write_folder(result: Result, out: Path) -> Path:
-    """Write every result file into `out`, all at once: a temporary folder, then a rename."""
+    """Write every result file into `out`, all at once: a temporary folder, then a rename.
+
+    `out` may be an earlier result folder, which is replaced; anything else is refused.
+    """
     start = time.perf_counter()
     out = out.resolve()
+    check_output_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would hide results from colleagues
     try:
         csv = {"float_format": f"%.{SIGNIFICANT}g", "lineterminator": "\n"}
         result.links.to_csv(tmp / "links.csv", index=False, **csv)
@@ -477,7 +499,11 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         os.replace(out, old)
-        os.replace(tmp, out)
+        try:
+            os.replace(tmp, out)
+        except BaseException:
+            os.replace(old, out)  # put the earlier result back
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, out)

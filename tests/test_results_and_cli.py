@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import networkx as nx
@@ -135,3 +136,26 @@ def test_relative_gap():
     assert relative_gap(100.0, 99.0) == pytest.approx(0.01)
     assert relative_gap(100.0, 100.0) == 0.0
     assert relative_gap(None, 1.0) is None
+
+
+def test_run_refuses_to_overwrite_what_is_not_a_result_folder(tmp_path):
+    precious = tmp_path / "project"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("important")
+    result = _run("run", SCENARIO, "-o", str(precious))
+    assert result.exit_code == 2
+    assert "is not a result folder (it holds thesis.txt)" in result.output
+    assert (precious / "thesis.txt").read_text() == "important"
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    assert _run("run", SCENARIO, "-o", str(a_file)).exit_code == 2
+    assert a_file.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "project"]
+
+
+def test_result_folder_is_readable_by_others(tmp_path):
+    out = tmp_path / "out"
+    assert _run("run", SCENARIO, "-o", str(out), "-q").exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out.stat().st_mode & 0o777) == 0o777 & ~umask
