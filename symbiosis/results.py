@@ -22,7 +22,7 @@ from .errors import InputError, Problem
 from .formulation.program import LinearProgram
 from .network import Network, firm_graph
 from .park import Park
-from .solve import Solution, Status, Termination
+from .solve import Solution, Status, Termination, relative_gap
 
 LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                 "to_resource", "flow", "delivered", "distance_km", "mode", "annual_cost", "co2_t"]
@@ -93,13 +93,13 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
     baseline_x = baseline_point(lp, park)
     x, pruned = None, 0
     if solution.status.has_solution:
-        x = clean_solution(lp, solution.values)
+        x = clean_solution(lp, network, solution.values)
         if lp.objective == "cost":
             x, pruned = prune_unprofitable_links(lp, network, x)
     links = _built_links(network, lp, x)
     kpis = _kpis(park, network, lp, solution, x, baseline_x, links, name, settings)
     kpis["links_pruned"] = pruned
-    firms = _firm_table(park, network, lp, x, baseline_x)
+    firms = _firm_table(park, lp, x, baseline_x)
     pumps = _heat_pump_table(lp, x)
     if park.has_heat:
         kpis["heat"] = _heat_kpis(park, lp, x, links)
@@ -124,17 +124,38 @@ def baseline_point(lp: LinearProgram, park: Park) -> np.ndarray:
     return x
 
 
-def clean_solution(lp: LinearProgram, values: np.ndarray) -> np.ndarray:
+def drop_links(lp: LinearProgram, network: Network, x: np.ndarray,
+               mask: np.ndarray) -> np.ndarray:
+    """Remove the masked links from point x: their supply is disposed of and their demand
+    purchased instead, their heat matches go with them. Always feasible: balances hold,
+    quality and heat-interval rows only loosen."""
+    x = x.copy()
+    flow, build = lp.variables["flow"], lp.variables["build"]
+    links = network.links
+    f = np.where(mask, x[flow.columns], 0.0)
+    dispose, purchase = lp.variables["dispose"], lp.variables["purchase"]
+    np.add.at(x, dispose.start + dispose.index.get_indexer(links.from_stream), f)
+    np.add.at(x, purchase.start + purchase.index.get_indexer(links.to_stream),
+              f * links["yield"].to_numpy())
+    x[flow.columns[mask]] = 0.0
+    x[build.columns[mask]] = 0.0
+    if "heat_transfer" in lp.variables:
+        transfer = lp.variables["heat_transfer"]
+        gone = transfer.index.get_level_values("link").isin(links.index[mask])
+        x[transfer.columns[gone]] = 0.0
+    return x
+
+
+def clean_solution(lp: LinearProgram, network: Network, values: np.ndarray) -> np.ndarray:
     """Round solver noise: tiny values to 0, build = 1 exactly where a link carries flow.
 
     Dropping an empty built link only lowers the cost, so the solver's bound stays valid.
     """
     x = np.where(np.abs(values) <= 1e-9, 0.0, values)
     flow, build = lp.variables["flow"], lp.variables["build"]
-    tolerance = 1e-9 * np.maximum(1.0, flow.upper)
-    carries = x[flow.columns] > tolerance
-    x[flow.columns] = np.where(carries, x[flow.columns], 0.0)
-    x[build.columns] = carries.astype(float)
+    idle = x[flow.columns] <= 1e-9 * np.maximum(1.0, flow.upper)
+    x = drop_links(lp, network, x, idle)
+    x[build.columns[~idle]] = 1.0
     return x
 
 
@@ -143,29 +164,17 @@ def prune_unprofitable_links(lp: LinearProgram, network: Network,
     """Drop built links whose removal lowers cost; return the new point and how many.
 
     A solver stopped at a gap may keep a link that loses money. Removing a link is always
-    feasible (its supply is disposed of, its demand purchased; quality rows only loosen) and
-    changes cost by fixed + capex - flow x unit_value, independently of other links.
+    feasible (see `drop_links`) and changes cost by fixed + capex - flow x unit_value,
+    independently of other links.
     """
-    flow, build = lp.variables["flow"], lp.variables["build"]
     links = network.links
-    f = x[flow.columns]
+    f = x[lp.variables["flow"].columns]
     gain = f * links.unit_value.to_numpy() - links.fixed_cost.to_numpy() \
         - links.annualised_capex.to_numpy()
     losing = (f > 0) & (gain < -1e-9 * np.maximum(1.0, np.abs(gain)))
     if not losing.any():
         return x, 0
-    x = x.copy()
-    supply = lp.variables["dispose"].index.get_indexer(links.from_stream[losing])
-    demand = lp.variables["purchase"].index.get_indexer(links.to_stream[losing])
-    np.add.at(x, lp.variables["dispose"].start + supply, f[losing])
-    np.add.at(x, lp.variables["purchase"].start + demand, f[losing] * links["yield"].to_numpy()[losing])
-    x[flow.columns[losing]] = 0.0
-    x[build.columns[losing]] = 0.0
-    if "heat_transfer" in lp.variables:  # the pruned links' heat matches go with them
-        transfer = lp.variables["heat_transfer"]
-        gone = transfer.index.get_level_values("link").isin(links.index[losing])
-        x[transfer.columns[gone]] = 0.0
-    return x, int(losing.sum())
+    return drop_links(lp, network, x, losing), int(losing.sum())
 
 
 def _built_links(network: Network, lp: LinearProgram, x: np.ndarray | None) -> pd.DataFrame:
@@ -198,7 +207,7 @@ def _kpis(park, network, lp, solution, x, baseline_x, links, name, settings) -> 
         "objective_kind": lp.objective,
         "objective": lp.objective_value(x) if solved else None,
         "objective_bound": solution.bound,
-        "mip_gap": solution.mip_gap if solved else None,
+        "mip_gap": relative_gap(lp.objective_value(x), solution.bound) if solved else None,
         "reproducible": solution.reproducible,
         "total_cost": total_cost,
         "baseline_cost": baseline_cost,
@@ -207,7 +216,8 @@ def _kpis(park, network, lp, solution, x, baseline_x, links, name, settings) -> 
         "baseline_co2_t": baseline_co2,
         "co2_avoided_t": baseline_co2 - co2 if solved else None,
         "links_built": int(len(links)),
-        "annualised_capex": float(links.annualised_capex.sum()) if solved else None,
+        "annualised_capex": sum(t.value(x) for name, t in lp.cost_terms.items()
+                                if name.endswith("_capex")) if solved else None,
         "candidate_links": int(len(network.links)),
         "rejected_pairs": int(len(network.rejected)),
         "objective_breakdown": lp.breakdown(x) if solved else None,
@@ -334,45 +344,44 @@ def _resource_kpis(park, lp, x, links) -> dict[str, dict[str, float]]:
             continue
         values = lp.variables[block].values(x)
         table[column] = values.groupby(s.resource.reindex(values.index)).sum()
+    table["pumped"] = 0.0 if x is not None else np.nan
+    if x is not None and "heat_pump_heat" in lp.variables:
+        delivered = lp.variables["heat_pump_heat"].values(x)
+        sinks = lp.annotations["heat_pump_heat"].to_stream.to_numpy()
+        table["pumped"] = delivered.groupby(s.resource.reindex(sinks).to_numpy()).sum()
     table = table.fillna({c: 0.0 for c in ("supply", "demand")})
     if x is not None:
         table = table.fillna(0.0)
     return {r: {k: _num(v) for k, v in row.items()} for r, row in table.iterrows()}
 
 
-def _firm_table(park, network, lp, x, baseline_x) -> pd.DataFrame:
-    """Each firm's cost and CO2; a link's cost and CO2 are split equally between its ends."""
-    carbon = lp.carbon_price
+def firm_split(lp: LinearProgram, x: np.ndarray, firms: pd.Index) -> pd.DataFrame:
+    """Each firm's cost and CO2 at point x: every term split by its columns' owners.
 
-    def per_firm(point: np.ndarray) -> pd.DataFrame:
-        items = []
-        for block in ("purchase", "dispose"):
-            var = lp.variables[block]
-            amount = var.values(point)
-            s = park.streams.loc[var.index]
-            items.append(pd.DataFrame({"firm": s.firm_id.to_numpy(),
-                                       "cost": amount.to_numpy() * s.unit_cost.to_numpy(),
-                                       "co2": amount.to_numpy() * s.unit_co2.to_numpy()}))
-        flow = lp.variables["flow"].values(point)
-        build = lp.variables["build"].values(point)
-        links = network.links
-        cost = (flow * links.unit_cost + build * (links.fixed_cost + links.annualised_capex))
-        co2 = flow * links.unit_co2
-        for end in ("from_firm", "to_firm"):
-            items.append(pd.DataFrame({"firm": links[end].to_numpy(),
-                                       "cost": 0.5 * cost.to_numpy(), "co2": 0.5 * co2.to_numpy()}))
-        total = pd.concat(items).groupby("firm")[["cost", "co2"]].sum()
-        total = total.reindex(park.firms.index, fill_value=0.0)
-        total["cost"] += carbon * total.co2
-        return total
+    A link's (or heat match's) cost and CO2 go half to each end; purchases, disposals and a
+    firm's own heat pump to that firm; the carbon price applies to each firm's CO2. The
+    firms' costs therefore add up to the park's total, whatever blocks the model has.
+    """
+    first, second = lp.column_firms()
+    columns = {}
+    for kind, terms in (("cost", lp.cost_terms), ("co2", lp.co2_terms)):
+        cols = np.concatenate([t.cols for t in terms.values()])
+        value = np.concatenate([t.coefs * x[t.cols] for t in terms.values()]) / 2
+        owners = np.concatenate([first[cols], second[cols]])
+        columns[kind] = pd.Series(np.concatenate([value, value])).groupby(owners).sum()
+    table = pd.DataFrame(columns).reindex(firms, fill_value=0.0).fillna(0.0)
+    table["cost"] += lp.carbon_price * table.co2
+    return table
 
-    base = per_firm(baseline_x)
+
+def _firm_table(park, lp, x, baseline_x) -> pd.DataFrame:
+    base = firm_split(lp, baseline_x, park.firms.index)
     table = pd.DataFrame({"firm_id": park.firms.index, "baseline_cost": base.cost.to_numpy(),
                           "baseline_co2_t": base.co2.to_numpy()})
     if x is None:
         table["cost"] = table["savings"] = table["co2_t"] = np.nan
     else:
-        now = per_firm(x)
+        now = firm_split(lp, x, park.firms.index)
         table["cost"] = now.cost.to_numpy()
         table["savings"] = table.baseline_cost - table.cost
         table["co2_t"] = now.co2.to_numpy()

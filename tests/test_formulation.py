@@ -325,7 +325,7 @@ def test_links_that_lose_money_are_pruned_from_a_gapped_solution():
     x[lp.variables["flow"].start] = 10
     x[lp.variables["build"].start] = 1
     assert lp.cost(x) == pytest.approx(100 + 2000)
-    pruned, count = prune_unprofitable_links(lp, network, clean_solution(lp, x))
+    pruned, count = prune_unprofitable_links(lp, network, clean_solution(lp, network, x))
     assert count == 1
     assert lp.cost(pruned) == pytest.approx(1200)
     assert lp.variables["purchase"].values(pruned)["d"] == 10
@@ -336,4 +336,4 @@ def test_links_that_lose_money_are_pruned_from_a_gapped_solution():
                       links={"truck": {"fixed_cost": 1000}})
     network = build_network(cheap)
     lp = formulate(cheap, network)
-    assert prune_unprofitable_links(lp, network, clean_solution(lp, x))[1] == 0
+    assert prune_unprofitable_links(lp, network, clean_solution(lp, network, x))[1] == 0

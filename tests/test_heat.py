@@ -213,6 +213,12 @@ def test_heat_pump_cop_and_electricity_by_hand():
     assert (heat["hot_utility"], heat["cold_utility"]) == pytest.approx((0, hand["electricity"]))
     assert result.kpis["co2_t"] == pytest.approx(hand["electricity"] * 0.6592)
     assert result.kpis["savings"] == pytest.approx(hand["benefit"])
+    assert result.kpis["annualised_capex"] == pytest.approx(hand["capex"])
+    assert result.firms.cost.sum() == pytest.approx(result.kpis["total_cost"])
+    assert result.firms.co2_t.sum() == pytest.approx(result.kpis["co2_t"])
+    flows = result.kpis["resources"]["heat"]
+    assert (flows["pumped"], flows["purchased"], flows["disposed"]) == pytest.approx(
+        (100, 0, hand["electricity"]))
 
 
 @pytest.mark.parametrize("below", [True, False])

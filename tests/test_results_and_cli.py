@@ -37,7 +37,7 @@ def test_run_writes_every_result_file_with_the_contract_columns(tmp_path):
     assert REQUIRED_KPIS <= set(kpis)
     assert set(kpis["timings_s"]) >= {"load", "network", "build", "solve", "write"}
     assert set(kpis["resources"]["water"]) == {"supply", "demand", "exchanged", "delivered",
-                                               "purchased", "disposed"}
+                                               "purchased", "disposed", "pumped"}
     assert kpis["status"] == "optimal" and kpis["mip_gap"] == 0.0
     links = pd.read_csv(out / "links.csv")
     assert list(links.columns[:12]) == results_module.LINK_COLUMNS

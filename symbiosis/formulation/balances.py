@@ -20,8 +20,10 @@ def add_balances(lp: LinearProgram, park: Park, network: Network) -> None:
     demands = streams[streams.direction == "demand"]
     links = network.links
     flow = lp.variables["flow"]
-    dispose = lp.add_variables("dispose", supplies.index, 0.0, supplies.quantity.to_numpy())
-    purchase = lp.add_variables("purchase", demands.index, 0.0, demands.quantity.to_numpy())
+    dispose = lp.add_variables("dispose", supplies.index, 0.0, supplies.quantity.to_numpy(),
+                               supplies.firm_id.to_numpy())
+    purchase = lp.add_variables("purchase", demands.index, 0.0, demands.quantity.to_numpy(),
+                                demands.firm_id.to_numpy())
 
     s_of_link = supplies.index.get_indexer(links.from_stream)
     lp.add_constraints(

@@ -88,7 +88,9 @@ def add_heat(lp: LinearProgram, park: Park, network: Network) -> None:
     index = pd.MultiIndex.from_arrays(
         [pairs.link_id, pairs.hot_interval, pairs.cold_interval],
         names=["link", "hot_interval", "cold_interval"])
-    transfer = lp.add_variables("heat_transfer", index, 0.0, np.inf)
+    ends = (links.from_firm.reindex(pairs.link_id).to_numpy(),
+            links.to_firm.reindex(pairs.link_id).to_numpy())
+    transfer = lp.add_variables("heat_transfer", index, 0.0, np.inf, ends)
     # Temperatures of each match on the streams' own scales, for results and checks.
     lp.annotations["heat_transfer"] = pd.DataFrame({
         "link_id": pairs.link_id.to_numpy(),

@@ -73,10 +73,12 @@ def add_heat_pumps(lp: LinearProgram, park: Park) -> None:
         return
     index = pd.MultiIndex.from_arrays([pairs.pump, pairs.hot_interval, pairs.cold_interval],
                                       names=["pump", "hot_interval", "cold_interval"])
-    lift_var = lp.add_variables("heat_pump_heat", index, 0.0, np.inf)
+    lift_var = lp.add_variables("heat_pump_heat", index, 0.0, np.inf, pairs.firm_id.to_numpy())
     used = pumps.loc[pairs.pump.unique()]
-    build = lp.add_variables("heat_pump_build", used.index, 0.0, 1.0, integer=True)
-    capacity = lp.add_variables("heat_pump_capacity_kw", used.index, 0.0, np.inf)
+    build = lp.add_variables("heat_pump_build", used.index, 0.0, 1.0, used.firm_id.to_numpy(),
+                             integer=True)
+    capacity = lp.add_variables("heat_pump_capacity_kw", used.index, 0.0, np.inf,
+                                used.firm_id.to_numpy())
     cop = pairs.cop.to_numpy()
     lp.annotations["heat_pump_heat"] = pd.DataFrame({
         "pump": pairs.pump.to_numpy(), "firm_id": pairs.firm_id.to_numpy(),

@@ -14,8 +14,9 @@ def add_links(lp: LinearProgram, network: Network) -> None:
     links = network.links
     n = len(links)
     capacity = links.capacity.to_numpy()
-    flow = lp.add_variables("flow", links.index, 0.0, capacity)
-    build = lp.add_variables("build", links.index, 0.0, 1.0, integer=True)
+    ends = (links.from_firm.to_numpy(), links.to_firm.to_numpy())  # costs split equally
+    flow = lp.add_variables("flow", links.index, 0.0, capacity, ends)
+    build = lp.add_variables("build", links.index, 0.0, 1.0, ends, integer=True)
     rows = np.tile(np.arange(n), 2)
     lp.add_constraints(
         "link_activation", links.index, rows,

@@ -14,9 +14,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-Sense = Literal["min"]
-
-
 def _as_index(labels) -> pd.Index:
     """Labels as a pandas Index, keeping a MultiIndex a MultiIndex."""
     return labels if isinstance(labels, pd.Index) else pd.Index(labels)
@@ -30,6 +27,9 @@ class VariableBlock:
     lower: np.ndarray
     upper: np.ndarray
     integer: bool
+    # Which firm(s) each column's cost and CO2 belong to: split equally between the two
+    # arrays (the same firm twice for a column of one firm).
+    firms: tuple[np.ndarray, np.ndarray]
 
     @property
     def columns(self) -> np.ndarray:
@@ -83,12 +83,15 @@ class LinearProgram:
     def n_rows(self) -> int:
         return sum(len(c.index) for c in self.constraints.values())
 
-    def add_variables(self, name: str, index: pd.Index, lower, upper,
+    def add_variables(self, name: str, index: pd.Index, lower, upper, firms,
                       integer: bool = False) -> VariableBlock:
+        """`firms`: the owning firm of each column, or a pair of arrays to split between."""
         n = len(index)
+        pair = firms if isinstance(firms, tuple) else (firms, firms)
         block = VariableBlock(name, _as_index(index), self.n_columns,
                               np.broadcast_to(np.asarray(lower, float), n).copy(),
-                              np.broadcast_to(np.asarray(upper, float), n).copy(), integer)
+                              np.broadcast_to(np.asarray(upper, float), n).copy(), integer,
+                              tuple(np.asarray(f, dtype=object) for f in pair))
         self.variables[name] = block
         return block
 
@@ -120,13 +123,7 @@ class LinearProgram:
 
     # --- assembled views used by backends and by result extraction --------------------------
 
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        blocks = list(self.variables.values())
-        return (np.concatenate([b.lower for b in blocks]),
-                np.concatenate([b.upper for b in blocks]))
 
-    def integrality(self) -> np.ndarray:
-        return np.concatenate([np.full(len(b.index), b.integer) for b in self.variables.values()])
 
     def matrix(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
         """The whole constraint matrix (CSR) with its row lower and upper bounds."""
@@ -154,17 +151,15 @@ class LinearProgram:
             constant += weight * term.constant
         return c, constant
 
-    def cost_vector(self) -> tuple[np.ndarray, float]:
-        """Total cost including carbon_price · CO2, as a dense vector and constant."""
-        c, k = self._dense(self.cost_terms, self.n_columns)
-        e, ke = self._dense(self.co2_terms, self.n_columns, self.carbon_price)
-        return c + e, k + ke
 
     def co2_vector(self) -> tuple[np.ndarray, float]:
         return self._dense(self.co2_terms, self.n_columns)
 
-    def objective_vector(self) -> tuple[np.ndarray, float]:
-        return self.cost_vector() if self.objective == "cost" else self.co2_vector()
+
+    def column_firms(self) -> tuple[np.ndarray, np.ndarray]:
+        blocks = list(self.variables.values())
+        return (np.concatenate([b.firms[0] for b in blocks]),
+                np.concatenate([b.firms[1] for b in blocks]))
 
     def breakdown(self, x: np.ndarray) -> dict[str, float]:
         """The cost by term, with carbon as its own term: these add up to the total cost."""
