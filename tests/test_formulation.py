@@ -43,7 +43,7 @@ def test_scarce_by_product_goes_to_the_buyer_who_values_it_most():
     assert r.kpis["savings"] == pytest.approx(14800 - 4600)
     assert r.kpis["resources"]["scrap"] == pytest.approx(
         {"supply": 100, "demand": 160, "exchanged": 100, "delivered": 100, "purchased": 60,
-         "disposed": 0})
+         "disposed": 0, "pumped": 0})
     # A link's cost is split equally between its two firms.
     assert r.firms.cost.to_dict() == pytest.approx({"S": 500, "B1": 400, "B2": 3700})
     assert r.firms.baseline_cost.to_dict() == pytest.approx({"S": 2000, "B1": 8000, "B2": 4800})
