@@ -53,6 +53,35 @@ def check_unique_ids(t: Tables) -> list[Problem]:
     return out
 
 
+ID_SEPARATORS = ("->", "=>")  # join stream ids into link and heat-pump ids
+
+
+def check_id_characters(t: Tables) -> list[Problem]:
+    """Stream ids may not contain the separators of link ids, so link ids stay unique."""
+    s = t.streams
+    bad = s.stream_id.str.contains("|".join(ID_SEPARATORS), regex=True)
+    return _problems(s, bad, t.sources["streams"], "stream_id",
+                     lambda r: f"stream id {r.stream_id!r} may not contain "
+                               f"{' or '.join(ID_SEPARATORS)}")
+
+
+def check_not_empty(t: Tables) -> list[Problem]:
+    if len(t.streams):
+        return []
+    return [Problem(t.sources["streams"], "no streams: nothing to optimise (a scenario's "
+                                          "exclude_firms may have removed every firm)")]
+
+
+def check_exchange_categories(t: Tables) -> list[Problem]:
+    """Heat is exchanged only as heat: a conversion into or out of heat has no temperature."""
+    category = t.resources.drop_duplicates("resource").set_index("resource").category
+    ex = t.exchanges
+    a, b = ex.from_resource.map(category), ex.to_resource.map(category)
+    mixed = a.notna() & b.notna() & ((a == "heat") != (b == "heat"))
+    return _problems(ex, mixed, t.sources["exchanges"], "to_resource",
+                     "an exchange cannot convert between heat and a material or water")
+
+
 def check_references(t: Tables) -> list[Problem]:
     firms, resources = set(t.firms.firm_id), set(t.resources.resource)
     streams = set(t.streams.stream_id)
@@ -119,7 +148,8 @@ def check_heat_temperatures(t: Tables) -> list[Problem]:
     return out
 
 
-ALL_CHECKS = (check_unique_ids, check_references, check_coordinates, check_heat_temperatures)
+ALL_CHECKS = (check_not_empty, check_unique_ids, check_id_characters, check_references,
+              check_exchange_categories, check_coordinates, check_heat_temperatures)
 
 
 def run_checks(t: Tables) -> list[Problem]:

@@ -5,6 +5,7 @@ source; only how a row is named in messages differs (CSV line, sheet row, frame 
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -72,14 +73,10 @@ def park_from_frames(config: Mapping[str, Any], firms: pd.DataFrame, resources: 
         frame = frames[spec.name]
         if frame is not None:
             frame = frame.reset_index(drop=isinstance(frame.index, pd.RangeIndex))
-        labels = _frame_labeller(frame)
-        raw[spec.name] = (frame, f"{spec.name} (DataFrame)", labels)
+        raw[spec.name] = (frame, f"{spec.name} (DataFrame)",
+                          lambda positions: [f"row {p}" for p in positions])
     tables = _parse_all(raw)
     return build_park(dict(config), "config (dict)", tables)
-
-
-def _frame_labeller(frame: pd.DataFrame | None):
-    return lambda positions: [f"row {p}" for p in positions]
 
 
 def _read_csv_folder(folder: Path) -> Tables:
@@ -95,11 +92,13 @@ def _read_csv_folder(folder: Path) -> Tables:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                           encoding="utf-8-sig", skip_blank_lines=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # extra fields: an error
+            return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                               encoding="utf-8-sig", skip_blank_lines=True, index_col=False)
     except pd.errors.EmptyDataError:
         raise InputError(Problem(str(path), "file is empty (expected a header row)")) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, OSError) as exc:
         raise InputError(Problem(str(path), f"cannot read CSV: {exc}")) from None
 
 
@@ -129,7 +128,7 @@ def _parse_all(raw: dict[str, tuple[pd.DataFrame | None, str, Any]]) -> Tables:
         sources[spec.name] = source
         if frame is None:
             frame = _empty(spec)
-        frame = frame.loc[:, [c for c in frame.columns if not str(c).startswith("Unnamed:")]]
+        frame = _drop_empty_unnamed(frame, source, problems)
         typed, found = parse_table(spec, frame, source, labeller)
         problems += found
         if not found:
@@ -137,6 +136,18 @@ def _parse_all(raw: dict[str, tuple[pd.DataFrame | None, str, Any]]) -> Tables:
         parsed[spec.name] = typed
     raise_if(problems)
     return Tables(**parsed, sources=sources)
+
+
+def _drop_empty_unnamed(frame: pd.DataFrame, source: str,
+                        problems: list[Problem]) -> pd.DataFrame:
+    """A column without a header (a trailing comma) is dropped if blank, an error if not."""
+    keep = []
+    for position, name in enumerate(frame.columns):
+        if not str(name).startswith("Unnamed:"):
+            keep.append(name)
+        elif (frame[name].astype(str).str.strip() != "").any():
+            problems.append(Problem(source, f"column {position + 1} has values but no header"))
+    return frame.loc[:, keep]
 
 
 def _empty(spec: TableSpec) -> pd.DataFrame:

@@ -70,6 +70,8 @@ def _cheapest_at_lowest_co2(park, network, lp, first: Solution, solver, timer) -
         second = formulate(park, network, "cost")
         add_co2_cap(second, best_co2 + CO2_CAP_TOLERANCE * max(1.0, abs(best_co2)))
         model = to_pyomo(second)
+    if solver.time_limit is not None:  # the two stages share the time limit
+        solver = replace(solver, time_limit=max(1.0, solver.time_limit - first.seconds))
     with timer.phase("solve"):
         refined = solve(model, solver)
     if not refined.status.has_solution:

@@ -7,6 +7,7 @@ An override that names something that does not exist is an error, never a no-op.
 from __future__ import annotations
 
 import copy
+import typing
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,13 @@ def apply_set(config: dict[str, Any], overrides: dict[str, Any], source: str) ->
     """Set dotted keys of model.yaml; a key outside model.yaml's schema is an error."""
     config = copy.deepcopy(config)
     problems = []
+    for key in overrides:
+        covered = [other for other in overrides if key.startswith(other + ".")]
+        if covered:
+            problems.append(Problem(source, f"conflicts with set.{covered[0]}, which sets the "
+                                            "whole section: give one or the other",
+                                    key=f"set.{key}"))
+    raise_if(problems)
     for key, value in overrides.items():
         if not _is_schema_key(ModelConfig, key.split(".")):
             problems.append(Problem(source, "unknown key (not a key of model.yaml)",
@@ -101,9 +109,10 @@ def _is_schema_key(schema: type[BaseModel], parts: list[str]) -> bool:
         return False
     if len(parts) == 1:
         return True
-    nested = field.annotation
-    return isinstance(nested, type) and issubclass(nested, BaseModel) and \
-        _is_schema_key(nested, parts[1:])
+    candidates = (field.annotation, *typing.get_args(field.annotation))  # `Model | None` too
+    nested = next((a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)),
+                  None)
+    return nested is not None and _is_schema_key(nested, parts[1:])
 
 
 def exclude_firms(t: Tables, firm_ids: list[str], source: str) -> Tables:

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `true` is not a number and "5" is not 5 (YAML already types its values)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # --- model.yaml -----------------------------------------------------------------------------

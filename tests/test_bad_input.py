@@ -473,3 +473,63 @@ def test_debug_shows_traceback(park: Path, tmp_path: Path) -> None:
     assert proc.returncode != 0, shown
     assert "Traceback" in proc.stderr, shown
     assert "InputError" in proc.stderr and "streams.csv" in proc.stderr, shown
+
+
+# --- found in review: ids, empty parks, stray columns, conflicting overrides ------------------
+
+
+def test_stream_id_with_a_link_separator(park: Path, check) -> None:
+    set_cell(park, "streams.csv", 2, "stream_id", "S->A")
+    check(park, "streams.csv", "line 2", "column stream_id", "may not contain")
+
+
+def test_no_streams_left(park: Path, check) -> None:
+    check(write_scenario(park, "exclude_firms: [A, B, C, W]\n"), "streams.csv", "no streams")
+
+
+def test_trailing_comma_on_data_rows_only(park: Path, check) -> None:
+    path = park / "streams.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0]] + [line + ",x" for line in lines[1:]]) + "\n")
+    check(park, "streams.csv", "cannot read CSV")
+
+
+def test_values_in_a_column_without_header(park: Path, check) -> None:
+    path = park / "streams.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0] + ","] + [lines[1] + ",5"] + [l + "," for l in lines[2:]])
+                    + "\n")
+    check(park, "streams.csv", "column 8 has values but no header")
+
+
+def test_set_of_a_key_and_its_section(park: Path, check) -> None:
+    scenario = write_scenario(park, "set:\n  links.truck.capex_per_km: 3\n"
+                                    "  links.truck: {fixed_cost: 1}\n")
+    check(scenario, "bad.yaml", "key set.links.truck.capex_per_km", "conflicts with set.links.truck")
+
+
+def test_boolean_is_not_a_number(park: Path, check) -> None:
+    check(write_scenario(park, "set: {economics.carbon_price: true}\n"),
+          "bad.yaml", "key set.economics.carbon_price")
+
+
+def test_exchange_between_heat_and_material(park: Path, check) -> None:
+    append_row(park, "resources.csv", resource="heat", category="heat", unit="MWh", mode="pipe")
+    line = append_row(park, "exchanges.csv", from_resource="dross", to_resource="heat",
+                      **{"yield": "1"})
+    check(park, "exchanges.csv", f"line {line}", "column to_resource", "between heat")
+
+
+def test_heat_pumps_need_a_known_heat_unit(park: Path, check) -> None:
+    add_heat_supply(park)
+    replace_text(park / "resources.csv", "heat,heat,kW", "heat,heat,therms")
+    with (park / "model.yaml").open("a") as f:
+        f.write("heat_pumps: {electricity_price: 100}\n")
+    check(park, "resources.csv", "column unit", "heat pumps need")
+
+
+def test_set_reaches_an_optional_section(park: Path) -> None:
+    with (park / "model.yaml").open("a") as f:
+        f.write("heat_pumps: {electricity_price: 100}\n")
+    scenario = write_scenario(park, "set: {heat_pumps.electricity_price: 80}\n")
+    assert CliRunner().invoke(main, ["validate", str(scenario)]).exit_code == 0

@@ -227,3 +227,19 @@ def test_heat_pump_is_chosen_exactly_when_it_pays(below):
     result = sb.optimise(_pump_park(benefit - 5 if below else benefit + 5))
     assert result.kpis["heat"]["heat_pumps_built"] == (1 if below else 0)
     assert result.kpis["total_cost"] == pytest.approx(6200 - 5 if below else 6200)
+
+
+@pytest.mark.parametrize("extra, recovered", [(20, 100.0), (40, 100 * 250 / 350)])
+def test_heat_between_firms_is_targeted_at_the_wider_approach(extra, recovered):
+    # All heat crosses between two firms, so the whole park works at ΔTmin + e.
+    # Hot 150 -> 100 (CP 2), cold 50 -> 120 (CP 100/70). e = 20: approach 30, ends 30 and 50
+    # apart: all 100 recovered. e = 40: approach 50 pinches at 100 / 50: the cold stream takes
+    # heat up to 100 °C only, 50 K of its 70 K range: 100 x 50/70 = 71.4.
+    streams = [("H", "supply", 100, 150, 100), ("C", "demand", 100, 50, 120)]
+    park = heat_park(streams, {"H": "A", "C": "B"}, positions={"A": (0, 0), "B": (1, 0)},
+                     heat={"min_approach_c": 10, "inter_firm_approach_c": extra})
+    result = sb.optimise(park)
+    target = problem_table(park.streams, 10 + extra)
+    assert 100 - target.hot_utility == pytest.approx(recovered)
+    assert result.kpis["heat"]["recovered_between_firms"] == pytest.approx(recovered)
+    _assert_never_uphill(result)

@@ -15,8 +15,8 @@ only where k lies at or above j (plus the link's extra inter-firm approach e_l):
 Each allowed pair is a counter-current match of two linear profiles whose end differences
 are at least the approach, so every transfer respects ΔTmin. With a single ΔTmin the grid is
 the problem table's, and the minimum utilities equal its targets exactly. With an extra
-inter-firm approach the grid gains the shifted points too, and the model stays feasible in
-that it never lets heat flow uphill.
+inter-firm approach the grid is closed under shifts by e, so heat carried between firms is
+matched exactly too (bounded by MAX_GRID_POINTS; a coarser grid is only conservative).
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from ..park import Park
 from .program import LinearProgram
 
 HOT_SCALE_DECIMALS = 9  # rounding of grid points, so equal temperatures meet exactly
+MAX_GRID_POINTS = 4000  # bound on the hot-scale grid when closing it under the extra approach
 
 
 def heat_grid(park: Park) -> np.ndarray:
@@ -38,13 +39,21 @@ def heat_grid(park: Park) -> np.ndarray:
     cold = s[s.direction == "demand"]
     points = [hot.t_in, hot.t_out, cold.t_in + cfg.min_approach_c,
               cold.t_out + cfg.min_approach_c]
+    base = np.unique(np.concatenate([np.asarray(p, float) for p in points]))
     extra = cfg.inter_firm_approach_c
-    if extra > 0:
-        points += [cold.t_in + cfg.min_approach_c + extra, cold.t_out + cfg.min_approach_c + extra,
-                   hot.t_in - extra, hot.t_out - extra]
-    grid = np.unique(np.round(np.concatenate([np.asarray(p, float) for p in points]),
-                              HOT_SCALE_DECIMALS))
-    return grid[::-1]
+    if extra > 0 and base.size > 1:
+        base = _close_under_shift(base, extra)
+    return np.unique(np.round(base, HOT_SCALE_DECIMALS))[::-1]
+
+
+def _close_under_shift(points: np.ndarray, step: float) -> np.ndarray:
+    """Add every point ± k·step inside the range, so that inter-firm matches (shifted by the
+    extra approach) meet interval edges exactly. Capped at MAX_GRID_POINTS: beyond that the
+    grid stays coarser, which only makes inter-firm recovery conservative."""
+    low, high = points.min(), points.max()
+    k = min(int(np.ceil((high - low) / step)), max(1, MAX_GRID_POINTS // (2 * points.size)))
+    shifted = (points[:, None] + step * np.arange(-k, k + 1)[None, :]).ravel()
+    return shifted[(shifted >= low) & (shifted <= high)]
 
 
 def stream_intervals(park: Park, grid: np.ndarray) -> pd.DataFrame:

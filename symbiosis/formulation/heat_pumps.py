@@ -20,28 +20,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
 from ..park import Park
+from ..units import kw_per_annual_unit
 from .heat import add_interval_terms, interval_pairs
 from .program import LinearProgram
 
 KELVIN = 273.15
-# kW of capacity per unit of annual heat, by the heat resources' unit.
-ENERGY_UNITS_KWH = {"kwh": 1.0, "mwh": 1000.0, "gwh": 1e6, "gj": 277.7777777778}
-POWER_UNITS_KW = {"kw": 1.0, "mw": 1000.0}
 
 
 def capacity_factor(park: Park) -> float:
     """kW of heat-pump capacity needed per unit of heat a year, from the heat unit."""
-    units = park.resources.unit[park.resources.category == "heat"].str.lower().unique()
-    hours = park.config.heat_pumps.operating_hours
-    if len(units) == 1 and units[0] in ENERGY_UNITS_KWH:
-        return ENERGY_UNITS_KWH[units[0]] / hours
-    if len(units) == 1 and units[0] in POWER_UNITS_KW:  # an average load
-        return POWER_UNITS_KW[units[0]] * 8760.0 / hours
-    raise InputError(Problem(park.sources.get("resources", "resources"),
-                             f"heat pumps need one heat unit among {sorted(ENERGY_UNITS_KWH)} or "
-                             f"{sorted(POWER_UNITS_KW)}; found {sorted(units)}", column="unit"))
+    units = park.resources.unit[park.resources.category == "heat"].tolist()
+    return kw_per_annual_unit(units, park.config.heat_pumps.operating_hours,
+                              park.sources.get("resources", "resources"))
 
 
 def candidate_pumps(park: Park) -> pd.DataFrame:
