@@ -69,6 +69,7 @@ def build_network(park: Park) -> Network:
     _screen_quality(pairs, quality)
     ok = pairs.reason == ""
     links = _link_economics(park, pairs[ok].drop(columns=["reason", "detail"]))
+    links["capacity"] = np.minimum(links.capacity, _quality_capacity(links, quality))
     rejected = pairs.loc[~ok, ["from_stream", "to_stream", "from_firm", "to_firm", "category",
                                "from_resource", "to_resource", "distance_km", "reason", "detail"]]
     link_qualities = quality[quality.link_id.isin(links.index)][
@@ -185,6 +186,22 @@ def _screen_quality(pairs: pd.DataFrame, quality: pd.DataFrame) -> None:
         detail = pd.Series("", index=pairs.index)
         detail[first.index] = [text.format(p=p) for p in first]
         _reject(pairs, pairs.index.isin(first.index) & (detail != ""), QUALITY, detail)
+
+
+def _quality_capacity(links: pd.DataFrame, quality: pd.DataFrame) -> np.ndarray:
+    """Most a link can carry alone under its demand's limits: η·x·level ≤ limit·q_d.
+
+    The quality rows imply it (other terms are non-negative), so it is a valid, tighter
+    big-M for the link activation row.
+    """
+    q = quality[quality.link_id.isin(links.index) & (quality.level > 0)]
+    if q.empty:
+        return np.full(len(links), np.inf)
+    eta = links["yield"].reindex(q.link_id).to_numpy()
+    demand = links.demand_quantity.reindex(q.link_id).to_numpy()
+    bound = pd.Series(q.limit.to_numpy() * demand / (eta * q.level.to_numpy()),
+                      index=q.link_id.to_numpy())
+    return bound.groupby(level=0).min().reindex(links.index, fill_value=np.inf).to_numpy()
 
 
 def _link_economics(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:

@@ -337,3 +337,11 @@ def test_links_that_lose_money_are_pruned_from_a_gapped_solution():
     network = build_network(cheap)
     lp = formulate(cheap, network)
     assert prune_unprofitable_links(lp, network, clean_solution(lp, network, x))[1] == 0
+
+
+def test_link_capacity_includes_what_the_quality_limit_allows():
+    # COD 200 into 1000 m3 at COD <= 50: alone the link can carry at most 250 m3.
+    park = make_park({"W": (0, 0), "A": (1, 0)}, [WATER],
+                     [("s", "W", "supply", "water", 1000), ("d", "A", "demand", "water", 1000)],
+                     qualities=[("s", "cod", 200), ("d", "cod", 50)])
+    assert build_network(park).links.capacity.tolist() == [250.0]
