@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/electronics-baseline.yaml
 OUT    ?= results/electronics-baseline
 
-.PHONY: run test install clean
+.PHONY: run test install clean bench
 
 install: $(STAMP)
 
@@ -23,3 +23,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) results build *.egg-info
+
+bench: $(STAMP)
+	$(PY) benchmarks/phases.py

@@ -1,0 +1,48 @@
+"""Per-phase timings of the example scenarios, measured in one run.
+
+    make bench            # or: .venv/bin/python benchmarks/phases.py [SCENARIO ...]
+
+Prints, per scenario: candidate links, variables, constraints, seconds per phase, the share
+of build (formulation + Pyomo model) against solve, and the peak memory of the process.
+Figures are ratios within one run on one machine; no test asserts a time.
+"""
+from __future__ import annotations
+
+import resource
+import sys
+from pathlib import Path
+
+import symbiosis as sb
+from symbiosis.formulation import formulate
+from symbiosis.network import build_network
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(path: Path) -> dict:
+    result = sb.run(path)
+    network = build_network(result.park)
+    lp = formulate(result.park, network, result.kpis["objective_kind"])
+    t = result.timings
+    return {"scenario": result.name, "links": len(network.links), "variables": lp.n_columns,
+            "constraints": lp.n_rows, **{k: t.get(k, 0.0) for k in
+                                         ("load", "network", "build", "solve", "extract")},
+            "build/solve": t["build"] / t["solve"], "status": result.kpis["status"]}
+
+
+def main(paths: list[str]) -> None:
+    paths = [Path(p) for p in paths] or sorted((ROOT / "scenarios").glob("*.yaml"))
+    rows = [measure(p) for p in paths]
+    head = (f"{'scenario':<32}{'links':>7}{'vars':>8}{'rows':>8}{'load':>7}{'network':>9}"
+            f"{'build':>7}{'solve':>7}{'extract':>9}{'build/solve':>13}  status")
+    print(head)
+    for r in rows:
+        print(f"{r['scenario']:<32}{r['links']:>7}{r['variables']:>8}{r['constraints']:>8}"
+              f"{r['load']:>7.2f}{r['network']:>9.2f}{r['build']:>7.2f}{r['solve']:>7.2f}"
+              f"{r['extract']:>9.2f}{r['build/solve']:>13.2f}  {r['status']}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
