@@ -117,3 +117,13 @@ def test_tiny_scenario_optimum(tmp_path):
     assert r.links.flow.to_dict() == pytest.approx(
         {"S_A_scrap->D_B_scrap": 60, "S_W_dross->D_B_tin": 100, "S_W_water->D_A_water": 250})
     assert r.rejected_pairs.reason.tolist() == ["too_far"]
+
+
+@pytest.mark.parametrize("path", sorted((DATA.parent.parent / "scenarios").glob("*.yaml"))
+                         + sorted(p for p in (DATA.parent.parent / "models").iterdir()
+                                  if p.is_dir()), ids=lambda p: p.name)
+def test_shipped_models_and_scenarios_are_valid(path):
+    from symbiosis.scenario import load_model_or_scenario
+
+    loaded = load_model_or_scenario(path)
+    assert len(loaded.park.firms) >= 40
