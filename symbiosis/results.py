@@ -32,7 +32,8 @@ RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resou
                 "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
                 "heat_pumps.csv")
 HEAT_FIRM_COLUMNS = ["baseline_hot_utility", "hot_utility", "baseline_cold_utility",
-                     "cold_utility", "heat_recovered_within", "heat_received_between"]
+                     "cold_utility", "heat_recovered_within", "heat_received_between",
+                     "heat_given_between", "heat_pumped"]
 SIGNIFICANT = 10  # digits written: hides solver round-off, keeps files byte-stable
 
 
@@ -106,7 +107,7 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
         kpis["heat"]["pumped"] = float(pumps.heat_delivered.sum())
         kpis["heat"]["pump_electricity"] = float(pumps.electricity.sum())
         kpis["heat"]["heat_pumps_built"] = int(len(pumps))
-        firms = firms.join(_heat_firm_table(park, lp, x, links))
+        firms = firms.join(_heat_firm_table(park, lp, x, links, pumps))
     return Result(
         name=name, status=solution.status, kpis=kpis, links=links, firms=firms,
         heat_transfers=_heat_transfers(lp, x), heat_pumps=pumps,
@@ -156,6 +157,11 @@ def clean_solution(lp: LinearProgram, network: Network, values: np.ndarray) -> n
     idle = x[flow.columns] <= 1e-9 * np.maximum(1.0, flow.upper)
     x = drop_links(lp, network, x, idle)
     x[build.columns[~idle]] = 1.0
+    if "heat_pump_build" in lp.variables:  # a pump that delivers nothing is not built
+        heat = lp.variables["heat_pump_heat"].values(x)
+        delivering = heat.groupby(level="pump").sum() > 1e-9
+        pump_build = lp.variables["heat_pump_build"]
+        x[pump_build.columns] = delivering.reindex(pump_build.index, fill_value=False).to_numpy()
     return x
 
 
@@ -235,7 +241,7 @@ def _heat_amounts(park: Park, lp: LinearProgram, x: np.ndarray | None, links: pd
         return heat, nan, nan, links.iloc[0:0]
     hot = lp.variables["purchase"].values(x).reindex(heat.index[heat.direction == "demand"])
     cold = lp.variables["dispose"].values(x).reindex(heat.index[heat.direction == "supply"])
-    heat_links = links[links.from_resource.isin(heat.resource.unique())]
+    heat_links = links[park.resources.category.reindex(links.from_resource).to_numpy() == "heat"]
     return heat, hot, cold, heat_links
 
 
@@ -252,10 +258,13 @@ def _heat_kpis(park, lp, x, links) -> dict[str, Any]:
         "cold_utility": float(cold.sum()) if solved else None,
         "recovered_within_firms": float(heat_links.delivered[within].sum()) if solved else None,
         "recovered_between_firms": float(heat_links.delivered[~within].sum()) if solved else None,
+        "lost_in_pipes": float((heat_links.flow - heat_links.delivered).sum()) if solved else None,
     }
 
 
-def _heat_firm_table(park, lp, x, links) -> pd.DataFrame:
+def _heat_firm_table(park, lp, x, links, pumps: pd.DataFrame) -> pd.DataFrame:
+    """Per firm: hot_utility falls by heat_recovered_within + heat_received_between +
+    heat_pumped; cold_utility by what the firm's links and pumps take from its supplies."""
     heat, hot, cold, heat_links = _heat_amounts(park, lp, x, links)
     firms = park.firms.index
 
@@ -274,6 +283,13 @@ def _heat_firm_table(park, lp, x, links) -> pd.DataFrame:
         firms, fill_value=0.0)
     table["heat_received_between"] = between.groupby("to_firm").delivered.sum().reindex(
         firms, fill_value=0.0)
+    table["heat_given_between"] = between.groupby("from_firm").flow.sum().reindex(
+        firms, fill_value=0.0)
+    table["heat_pumped"] = pumps.groupby("firm_id").heat_delivered.sum().reindex(
+        firms, fill_value=0.0)
+    if x is None:
+        table[["heat_recovered_within", "heat_received_between", "heat_given_between",
+               "heat_pumped"]] = np.nan
     return table[HEAT_FIRM_COLUMNS]
 
 

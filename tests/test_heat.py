@@ -71,6 +71,8 @@ def test_linking_firms_lowers_hot_utility_below_the_sum_of_firms_alone():
     assert _utilities(result) == pytest.approx((20, 60))
     assert result.kpis["heat"]["recovered_between_firms"] == pytest.approx(450)
     assert result.firms.loc["Cold", "heat_received_between"] == pytest.approx(450)
+    assert result.firms.loc["Hot", "heat_given_between"] == pytest.approx(450)
+    _assert_firm_heat_balances(result)
     # Firms kept apart (links only within a firm) fall back to the sum of firms alone.
     apart = heat_park(KEMP, firm_of, positions={"Hot": (0, 0), "Cold": (1, 0)},
                       links={"max_distance_km": 0})
@@ -87,6 +89,14 @@ def _random_streams(rng: np.random.Generator, n: int) -> list[tuple]:
         else:
             streams.append((f"C{i}", "demand", load, float(a), float(b)))
     return streams
+
+
+def _assert_firm_heat_balances(result: sb.Result) -> None:
+    """Each firm's fall in hot utility is heat recovered within, received and pumped."""
+    f = result.firms
+    fall = f.baseline_hot_utility - f.hot_utility
+    explained = f.heat_recovered_within + f.heat_received_between + f.heat_pumped
+    assert fall.to_numpy() == pytest.approx(explained.to_numpy())
 
 
 def _assert_never_uphill(result: sb.Result) -> None:
@@ -146,6 +156,9 @@ def test_heat_lost_along_the_pipe():
     link = result.links.loc["H->C"]
     assert (link.flow, link.delivered) == pytest.approx((62.5, 50))
     assert _utilities(result) == pytest.approx((0, 37.5))
+    assert result.kpis["heat"]["lost_in_pipes"] == pytest.approx(12.5)
+    _assert_firm_heat_balances(result)
+    assert result.firms.loc["A", "heat_given_between"] == pytest.approx(62.5)
 
 
 def test_a_supply_too_cold_for_a_demand_is_rejected_with_the_temperature_reason():
@@ -216,6 +229,8 @@ def test_heat_pump_cop_and_electricity_by_hand():
     assert result.kpis["annualised_capex"] == pytest.approx(hand["capex"])
     assert result.firms.cost.sum() == pytest.approx(result.kpis["total_cost"])
     assert result.firms.co2_t.sum() == pytest.approx(result.kpis["co2_t"])
+    _assert_firm_heat_balances(result)
+    assert result.firms.loc["F", "heat_pumped"] == pytest.approx(100)
     flows = result.kpis["resources"]["heat"]
     assert (flows["pumped"], flows["purchased"], flows["disposed"]) == pytest.approx(
         (100, 0, hand["electricity"]))

@@ -2,7 +2,8 @@
 
 A candidate pump pairs a heat supply s and a heat demand d of the same firm. For each pair of
 intervals (k of s, j of d) the pump evaporates at T_evap = low_k − ΔTmin and condenses at
-T_cond = high_j + ΔTmin (the worst ends of the intervals: conservative), with
+T_cond = the demand's temperature at the top of j + ΔTmin, which is high_j itself on the hot
+scale (the worst ends of the intervals: conservative), with
 
     COP_kj = min(max_cop, η · T_cond / (T_cond − T_evap))            (kelvin)
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..network import compatibility
 from ..park import Park
 from ..units import kw_per_annual_unit
 from .heat import add_interval_terms, interval_pairs
@@ -36,11 +38,16 @@ def capacity_factor(park: Park) -> float:
 
 
 def candidate_pumps(park: Park) -> pd.DataFrame:
+    """Heat supply and demand pairs of one firm whose resources may serve each other."""
     s = park.streams[park.streams.category == "heat"]
     sources = s[s.direction == "supply"].rename_axis("from_stream").reset_index()
     sinks = s[s.direction == "demand"].rename_axis("to_stream").reset_index()
-    pumps = sources[["from_stream", "firm_id"]].merge(sinks[["to_stream", "firm_id"]],
-                                                      on="firm_id")
+    compatible = compatibility(park)[["from_resource", "to_resource"]]
+    pumps = (sources[["from_stream", "firm_id", "resource"]]
+             .merge(compatible, left_on="resource", right_on="from_resource")
+             .merge(sinks[["to_stream", "firm_id", "resource"]],
+                    left_on=["firm_id", "to_resource"], right_on=["firm_id", "resource"])
+             [["from_stream", "firm_id", "to_stream"]])
     pumps.index = pd.Index(pumps.from_stream + "=>" + pumps.to_stream, name="pump")
     return pumps
 
@@ -57,7 +64,7 @@ def add_heat_pumps(lp: LinearProgram, park: Park) -> None:
     t_evap = pairs.hot_low - dt + KELVIN
     t_cond = pairs.cold_high + KELVIN  # cold intervals are already shifted up by ΔTmin
     lift = t_cond - t_evap
-    pairs = pairs[lift > 0].copy()  # no lift needed: a heat link does it without electricity
+    pairs = pairs[lift > 0].copy()  # no lift: a heat link between them needs no electricity
     pairs["cop"] = np.minimum(cfg.max_cop, cfg.carnot_efficiency * (t_cond / lift)[lift > 0])
     pairs = pairs[pairs.cop > 1].reset_index(drop=True)
     if pairs.empty:
