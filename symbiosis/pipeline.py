@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from .formulation import add_co2_cap, formulate, to_pyomo
+from .formulation import add_co2_cap, emit, formulate
 from .network import build_network
 from .park import Park
 from .results import Result, extract
@@ -51,7 +51,7 @@ def optimise(park: Park, objective: Objective = "cost",
         network = build_network(park)
     with timer.phase("build"):
         lp = formulate(park, network, objective)
-        model = to_pyomo(lp)
+        model = emit(lp, solver.name)
     with timer.phase("solve"):
         solution = solve(model, solver)
     if objective == "co2" and solution.status.has_solution:
@@ -69,7 +69,7 @@ def _cheapest_at_lowest_co2(park, network, lp, first: Solution, solver, timer) -
     with timer.phase("build"):
         second = formulate(park, network, "cost")
         add_co2_cap(second, best_co2 + CO2_CAP_TOLERANCE * max(1.0, abs(best_co2)))
-        model = to_pyomo(second)
+        model = emit(second, solver.name)
     if solver.time_limit is not None:  # the two stages share the time limit
         solver = replace(solver, time_limit=max(1.0, solver.time_limit - first.seconds))
     with timer.phase("solve"):

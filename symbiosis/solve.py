@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory as ContribSolverFactory
@@ -21,6 +22,7 @@ from pyomo.opt import SolverStatus as ClassicSolverStatus
 from pyomo.opt import TerminationCondition as ClassicTermination
 
 from .errors import SolverUnavailableError
+from .formulation import DIRECT_HIGHS
 from .formulation.pyomo_model import column_values
 
 DEFAULT_SOLVER = "highs"
@@ -106,7 +108,7 @@ CLASSIC_OPTION_NAMES: dict[str, dict[str, str]] = {
     "appsi_highs": {"time_limit": "time_limit", "mip_gap": "mip_rel_gap", "threads": "threads"},
 }
 
-KNOWN_SOLVERS = ("highs", "appsi_highs", "cbc", "glpk", "scip", "gurobi", "cplex")
+KNOWN_SOLVERS = ("highs", "highspy", "appsi_highs", "cbc", "glpk", "scip", "gurobi", "cplex")
 
 
 def is_contrib_solver(name: str) -> bool:
@@ -115,6 +117,8 @@ def is_contrib_solver(name: str) -> bool:
 
 def solver_available(name: str) -> tuple[bool, str]:
     """Whether a solver works here, and its version or why not."""
+    if name == DIRECT_HIGHS:
+        return True, highspy.Highs().version()
     try:
         if is_contrib_solver(name):
             opt = ContribSolverFactory(name)
@@ -131,8 +135,11 @@ def solver_available(name: str) -> tuple[bool, str]:
     return True, ".".join(map(str, version)) if isinstance(version, tuple) else str(version)
 
 
-def solve(model: pyo.ConcreteModel, options: SolverOptions = SolverOptions()) -> Solution:
-    """Solve a model emitted by `to_pyomo`; never raises for infeasible or unsolved models."""
+def solve(model, options: SolverOptions = SolverOptions()) -> Solution:
+    """Solve a model emitted by `to_pyomo` (or by `to_highs` for the "highspy" fast path);
+    never raises for infeasible or unsolved models."""
+    if isinstance(model, highspy.Highs):
+        return _solve_direct(model, options)
     ok, why = solver_available(options.name)
     if not ok:
         raise SolverUnavailableError(
@@ -231,6 +238,39 @@ def _classic_bound(res) -> float | None:
     except (TypeError, ValueError, AttributeError):
         return None
     return bound if np.isfinite(bound) else None
+
+
+_HIGHS_TERMINATION = {
+    highspy.HighsModelStatus.kOptimal: Termination.CONVERGED,
+    highspy.HighsModelStatus.kTimeLimit: Termination.TIME_LIMIT,
+    highspy.HighsModelStatus.kIterationLimit: Termination.ITERATION_LIMIT,
+    highspy.HighsModelStatus.kInfeasible: Termination.INFEASIBLE,
+    highspy.HighsModelStatus.kUnbounded: Termination.UNBOUNDED,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: Termination.INFEASIBLE_OR_UNBOUNDED,
+    highspy.HighsModelStatus.kInterrupt: Termination.INTERRUPTED,
+}
+
+
+def _solve_direct(h: highspy.Highs, options: SolverOptions) -> Solution:
+    """HiGHS on a model passed straight from the program's arrays (no Pyomo)."""
+    start = time.perf_counter()
+    settings = {"time_limit": options.time_limit, "mip_rel_gap": options.mip_gap,
+                "threads": options.threads, "output_flag": options.tee or None}
+    for key, value in {**settings, **options.options}.items():
+        if value is not None:
+            h.setOptionValue(key, value)
+    h.run()
+    termination = _HIGHS_TERMINATION.get(h.getModelStatus(), Termination.OTHER)
+    info = h.getInfo()
+    found = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    values = np.asarray(h.getSolution().col_value, dtype=float) if found else None
+    mip = len(h.getLp().integrality_) > 0
+    bound = info.mip_dual_bound if mip else (info.objective_function_value if found else None)
+    status = _status(termination, found, termination == Termination.CONVERGED)
+    return Solution(status=status, termination=termination, values=values,
+                    objective=info.objective_function_value if found else None,
+                    bound=bound, solver=DIRECT_HIGHS, solver_version=h.version(),
+                    seconds=time.perf_counter() - start)
 
 
 def _status(termination: Termination, found: bool, optimal: bool) -> Status:

@@ -12,13 +12,21 @@ from ..schema import Objective
 from .balances import add_balances
 from .heat import add_heat
 from .heat_pumps import add_heat_pumps
+from .highs_model import to_highs
 from .links import add_links
 from .objective import add_co2_cap
 from .program import LinearProgram
 from .pyomo_model import to_pyomo
 from .quality import add_quality
 
-__all__ = ["LinearProgram", "add_co2_cap", "formulate", "to_pyomo"]
+__all__ = ["LinearProgram", "add_co2_cap", "emit", "formulate", "to_highs", "to_pyomo"]
+
+DIRECT_HIGHS = "highspy"  # solver name of the fast path: HiGHS without Pyomo
+
+
+def emit(lp: LinearProgram, solver: str):
+    """The model a solver takes: a highspy.Highs for the fast path, else a Pyomo model."""
+    return to_highs(lp) if solver == DIRECT_HIGHS else to_pyomo(lp)
 
 
 def formulate(park: Park, network: Network, objective: Objective = "cost") -> LinearProgram:

@@ -125,6 +125,22 @@ class LinearProgram:
 
 
 
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        blocks = list(self.variables.values())
+        return (np.concatenate([b.lower for b in blocks]),
+                np.concatenate([b.upper for b in blocks]))
+
+    def integrality(self) -> np.ndarray:
+        return np.concatenate([np.full(len(b.index), b.integer) for b in self.variables.values()])
+
+    def objective_vector(self) -> tuple[np.ndarray, float]:
+        """The objective as a dense vector and constant (cost includes carbon_price · CO2)."""
+        if self.objective == "co2":
+            return self.co2_vector()
+        c, constant = self._dense(self.cost_terms, self.n_columns)
+        e, e_constant = self._dense(self.co2_terms, self.n_columns, self.carbon_price)
+        return c + e, constant + e_constant
+
     def matrix(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
         """The whole constraint matrix (CSR) with its row lower and upper bounds."""
         rows, cols, coefs, lower, upper, offset = [], [], [], [], [], 0
