@@ -13,7 +13,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .geo import great_circle_km, planar_km
+from scipy.spatial import cKDTree
+
+from .geo import EARTH_RADIUS_KM, great_circle_km, planar_km
 from .park import Park
 
 # Why a compatible pair is not a candidate link (the `reason` column of `Network.rejected`).
@@ -21,6 +23,11 @@ TOO_FAR = "too_far"
 QUALITY = "quality"
 NO_QUANTITY = "no_quantity"
 TEMPERATURE = "temperature"
+CAPPED = "candidate_cap"
+
+# Up to this many compatible pairs, all are enumerated and far ones listed as `too_far`;
+# beyond it a spatial index finds only the pairs within reach (why_not still explains others).
+FULL_PAIR_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -50,15 +57,26 @@ class Network:
                             & (self.rejected.to_stream == to_stream)]
         if len(hit):
             return f"{hit.reason.iloc[0]}: {hit.detail.iloc[0]}"
-        return "resources not compatible (no exchange from the supply's resource to the demand's)"
+        s = self.park.streams
+        pair = compatibility(self.park)
+        pair = pair[(pair.from_resource == s.resource[from_stream])
+                    & (pair.to_resource == s.resource[to_stream])]
+        if pair.empty:
+            return ("resources not compatible (no exchange from the supply's resource to "
+                    "the demand's)")
+        km = pair_distances(self.park, np.array([s.firm_id[from_stream]]),
+                            np.array([s.firm_id[to_stream]]))[0]
+        limit = np.fmin(pair.max_distance_km.iloc[0], self.park.config.links.max_distance_km)
+        return f"{TOO_FAR}: distance {km:.2f} km > limit {limit:.2f} km (found spatially)"
 
 
 def link_id_of(from_stream, to_stream):
     return from_stream + "->" + to_stream
 
 
-def build_network(park: Park) -> Network:
-    pairs = compatible_pairs(park)
+def build_network(park: Park, spatial: bool | None = None) -> Network:
+    """Candidate links of a park; `spatial` forces (or forbids) the spatial-index path."""
+    pairs = compatible_pairs(park, spatial)
     pairs["distance_km"] = pair_distances(park, pairs.from_firm.to_numpy(),
                                           pairs.to_firm.to_numpy())
     pairs["reason"], pairs["detail"] = "", ""
@@ -70,6 +88,16 @@ def build_network(park: Park) -> Network:
     ok = pairs.reason == ""
     links = _link_economics(park, pairs[ok].drop(columns=["reason", "detail"]))
     links["capacity"] = np.minimum(links.capacity, _quality_capacity(links, quality))
+    cap = park.config.links.max_candidates_per_demand
+    if cap is not None:
+        rank = links.sort_values(["unit_cost", "distance_km", "from_stream"]).groupby(
+            "to_stream").cumcount().reindex(links.index)
+        capped = pairs.index[ok][(rank > cap - 1).to_numpy()]
+        pairs.loc[capped, "reason"] = CAPPED
+        pairs.loc[capped, "detail"] = (f"not among the {cap} cheapest candidates (by unit cost) "
+                                       "of its demand: links.max_candidates_per_demand")
+        links = links[(rank <= cap - 1).to_numpy()]
+        ok = pairs.reason == ""
     rejected = pairs.loc[~ok, ["from_stream", "to_stream", "from_firm", "to_firm", "category",
                                "from_resource", "to_resource", "distance_km", "reason", "detail"]]
     link_qualities = quality[quality.link_id.isin(links.index)][
@@ -90,8 +118,12 @@ def compatibility(park: Park) -> pd.DataFrame:
     return table.drop_duplicates(["from_resource", "to_resource"], keep="first")
 
 
-def compatible_pairs(park: Park) -> pd.DataFrame:
-    """Every (supply, demand) pair whose resources are compatible, via two joins."""
+def compatible_pairs(park: Park, spatial: bool | None = None) -> pd.DataFrame:
+    """(supply, demand) pairs whose resources are compatible, via joins.
+
+    All of them for a park up to FULL_PAIR_LIMIT pairs; beyond that (or with spatial=True)
+    only those within distance reach, found with a KD-tree per resource pair.
+    """
     s = park.streams
     cols = ["firm_id", "resource", "quantity", "unit_cost", "unit_co2", "t_in", "t_out"]
     names = ["firm", "resource", "quantity", "unit_cost", "unit_co2", "t_in", "t_out"]
@@ -102,10 +134,68 @@ def compatible_pairs(park: Park) -> pd.DataFrame:
     supplies = supplies.rename(columns={"supply_firm": "from_firm",
                                         "supply_resource": "from_resource"})
     demands = demands.rename(columns={"demand_firm": "to_firm", "demand_resource": "to_resource"})
-    pairs = supplies.merge(compatibility(park), on="from_resource").merge(demands,
-                                                                          on="to_resource")
+    compat = compatibility(park)
+    if spatial is None:
+        n_s = supplies.from_resource.value_counts()
+        n_d = demands.to_resource.value_counts()
+        total = (compat.from_resource.map(n_s).fillna(0) * compat.to_resource.map(n_d).fillna(0))
+        spatial = total.sum() > FULL_PAIR_LIMIT
+    if spatial:
+        pairs = _pairs_within_reach(park, supplies, demands, compat)
+    else:
+        pairs = supplies.merge(compat, on="from_resource").merge(demands, on="to_resource")
     pairs["category"] = park.resources.category.reindex(pairs.from_resource).to_numpy()
     return pairs.sort_values(["from_stream", "to_stream"], ignore_index=True)
+
+
+def _firm_points(park: Park) -> np.ndarray:
+    """Firm positions in which Euclidean distance orders like the park's distance:
+    the plane, or points on a sphere of the Earth's radius (chord length)."""
+    f = park.firms
+    if park.coordinates == "geographic":
+        lat, lon = np.radians(f.lat.to_numpy()), np.radians(f.lon.to_numpy())
+        return EARTH_RADIUS_KM * np.column_stack([np.cos(lat) * np.cos(lon),
+                                                  np.cos(lat) * np.sin(lon), np.sin(lat)])
+    return np.column_stack([f.x_km.to_numpy(), f.y_km.to_numpy()])
+
+
+def _reach_radius(park: Park, km: float) -> float:
+    if park.coordinates == "geographic":  # chord of a great-circle arc of `km`
+        return 2 * EARTH_RADIUS_KM * np.sin(min(km / (2 * EARTH_RADIUS_KM), np.pi / 2))
+    return km
+
+
+def _pairs_within_reach(park: Park, supplies: pd.DataFrame, demands: pd.DataFrame,
+                        compat: pd.DataFrame) -> pd.DataFrame:
+    """Compatible pairs no farther apart than their distance limit, by a KD-tree per
+    resource pair (a loop over resource pairs, not over streams)."""
+    points = _firm_points(park)
+    firm_row = pd.Series(np.arange(len(park.firms)), index=park.firms.index)
+    limit_all = park.config.links.max_distance_km
+    found = []
+    for rule in compat.to_dict("records"):  # ("yield" is a keyword: no itertuples)
+        s = supplies[supplies.from_resource == rule["from_resource"]]
+        d = demands[demands.to_resource == rule["to_resource"]]
+        if s.empty or d.empty:
+            continue
+        limit = np.fmin(rule["max_distance_km"], limit_all)
+        tree = cKDTree(points[firm_row[d.to_firm].to_numpy()])
+        hits = tree.query_ball_point(points[firm_row[s.from_firm].to_numpy()],
+                                     r=_reach_radius(park, limit) * (1 + 1e-9) + 1e-9)
+        counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+        if counts.sum() == 0:
+            continue
+        si = np.repeat(np.arange(len(s)), counts)
+        di = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits if h])
+        pair = pd.concat([s.iloc[si].reset_index(drop=True),
+                          d.iloc[di].reset_index(drop=True)], axis=1)
+        for column in ("to_resource", "yield", "processing_cost", "processing_co2",
+                       "max_distance_km"):
+            pair[column] = rule[column]
+        found.append(pair)
+    if not found:
+        return supplies.merge(compat, on="from_resource").merge(demands, on="to_resource")
+    return pd.concat(found, ignore_index=True)
 
 
 def pair_distances(park: Park, from_firms: np.ndarray, to_firms: np.ndarray) -> np.ndarray:

@@ -31,6 +31,8 @@ class LinkMode(Strict):
 
 class Links(Strict):
     max_distance_km: float = Field(30, ge=0, description="no candidate link longer than this")
+    max_candidates_per_demand: int | None = Field(
+        None, ge=1, description="keep only each demand's cheapest candidates (by unit cost)")
     truck: LinkMode = LinkMode()
     pipe: LinkMode = LinkMode()
 
