@@ -20,6 +20,7 @@ import pandas as pd
 
 from .errors import InputError, Problem
 from .formulation.program import LinearProgram
+from .greedy import greedy_point
 from .network import Network, firm_graph
 from .park import Park
 from .solve import Solution, Status, Termination, relative_gap
@@ -100,6 +101,11 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
     links = _built_links(network, lp, x)
     kpis = _kpis(park, network, lp, solution, x, baseline_x, links, name, settings)
     kpis["links_pruned"] = pruned
+    greedy = greedy_point(lp, network, baseline_x)
+    kpis["greedy"] = {"scope": "material and water", "total_cost": lp.cost(greedy),
+                      "savings": lp.cost(baseline_x) - lp.cost(greedy),
+                      "co2_t": lp.co2(greedy),
+                      "links_built": int((greedy[lp.variables["build"].columns] > 0.5).sum())}
     firms = _firm_table(park, lp, x, baseline_x)
     pumps = _heat_pump_table(lp, x)
     if park.has_heat:
@@ -552,6 +558,8 @@ def format_summary(result: Result) -> str:
         f"  CO2 avoided    {k['co2_avoided_t']:>16,.1f} t/yr      ({_share(k['co2_avoided_t'], k['baseline_co2_t'])})",
         f"  links built    {k['links_built']:>16d}   of {k['candidate_links']} candidates",
         f"  annualised capex {k['annualised_capex']:>14,.0f} {cur}/yr",
+        f"  greedy matcher saves {k['greedy']['savings']:>10,.0f} {cur}/yr with "
+        f"{k['greedy']['links_built']} links ({k['greedy']['scope']} only)",
     ]
     if result.termination_note:
         lines.append(f"  note: {result.termination_note}")
