@@ -181,6 +181,7 @@ def _solve_contrib(model, options: SolverOptions):
         config["rel_gap"] = options.mip_gap
     if options.threads is not None:
         config["threads"] = options.threads
+        _reset_highs_threads(options.name)
     if options.options:
         config["solver_options"] = dict(options.options)
     logging.getLogger("pyomo.contrib.solver").setLevel(logging.ERROR)
@@ -219,6 +220,8 @@ def _solve_classic(model, options: SolverOptions):
                 f"solver {options.name!r}: symbiosis does not know its option for {key}; "
                 f"pass it by the solver's own name instead")
         opt.options[names[key]] = value
+    if options.threads is not None:
+        _reset_highs_threads(options.name)
     opt.options.update(options.options)
     res = opt.solve(model, load_solutions=False, tee=options.tee)
     termination = _CLASSIC_TERMINATION.get(res.solver.termination_condition, Termination.OTHER)
@@ -251,9 +254,18 @@ _HIGHS_TERMINATION = {
 }
 
 
+def _reset_highs_threads(name: str) -> None:
+    """HiGHS fixes its thread pool at first use in a process; a later run asking for another
+    thread count fails unless the pool is reset first."""
+    if "highs" in name:
+        highspy.Highs.resetGlobalScheduler(True)
+
+
 def _solve_direct(h: highspy.Highs, options: SolverOptions) -> Solution:
     """HiGHS on a model passed straight from the program's arrays (no Pyomo)."""
     start = time.perf_counter()
+    if options.threads is not None:
+        _reset_highs_threads(DIRECT_HIGHS)
     settings = {"time_limit": options.time_limit, "mip_rel_gap": options.mip_gap,
                 "threads": options.threads, "output_flag": options.tee or None}
     for key, value in {**settings, **options.options}.items():

@@ -159,3 +159,12 @@ def test_result_folder_is_readable_by_others(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert (out.stat().st_mode & 0o777) == 0o777 & ~umask
+
+
+@pytest.mark.parametrize("solver", ["highs", "highspy", "appsi_highs"])
+def test_a_thread_count_can_follow_an_earlier_run_in_the_same_process(solver):
+    # HiGHS fixes its thread pool at first use; asking for another count later must still work.
+    first = sb.run(SCENARIO, solver=solver)
+    again = sb.run(SCENARIO, solver=solver, threads=1)
+    assert first.status == again.status == Status.OPTIMAL
+    assert again.kpis["total_cost"] == pytest.approx(first.kpis["total_cost"])
