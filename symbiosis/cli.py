@@ -126,6 +126,21 @@ def targets(path: Path, png_dir: Path | None) -> None:
 
 
 @main.command()
+@click.option("--firms", "n_firms", type=click.IntRange(min=1), required=True,
+              help="Number of firms.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="Folder for the park model.")
+@_handle_errors
+def generate(n_firms: int, seed: int, out: Path) -> None:
+    """Write a synthetic province (a park model) for benchmarks: deterministic for a seed."""
+    from .generate import generate_park
+
+    folder = generate_park(n_firms, seed, out)
+    click.echo(f"wrote a synthetic province of {n_firms} firms (seed {seed}) to {folder}")
+
+
+@main.command()
 def doctor() -> None:
     """List the solvers that work here."""
     import highspy
