@@ -20,14 +20,24 @@ from .park import Park
 
 # Why a compatible pair is not a candidate link (the `reason` column of `Network.rejected`).
 TOO_FAR = "too_far"
-QUALITY = "quality"
 NO_QUANTITY = "no_quantity"
 TEMPERATURE = "temperature"
+QUALITY = "quality"
+NO_VALUE = "no_value"
+FIXED_COST = "fixed_cost_not_recovered"
 CAPPED = "candidate_cap"
 
 # Up to this many compatible pairs, all are enumerated and far ones listed as `too_far`;
 # beyond it a spatial index finds only the pairs within reach (why_not still explains others).
 FULL_PAIR_LIMIT = 1_000_000
+
+SUPPLY_COLUMNS = ["from_stream", "from_firm", "from_resource", "supply_quantity",
+                  "supply_unit_cost", "supply_unit_co2", "supply_t_in", "supply_t_out"]
+RULE_COLUMNS = ["yield", "processing_cost", "processing_co2", "max_distance_km"]
+DEMAND_COLUMNS = ["to_stream", "to_firm", "demand_quantity", "demand_unit_cost",
+                  "demand_unit_co2", "demand_t_in", "demand_t_out"]
+REJECTED_COLUMNS = ["from_stream", "to_stream", "from_firm", "to_firm", "category",
+                    "from_resource", "to_resource", "distance_km", "reason", "detail"]
 
 
 @dataclass(frozen=True)
@@ -35,13 +45,15 @@ class Network:
     """Candidate links (`links`, indexed by link_id), rejected pairs and quality data.
 
     `link_qualities` has one row per candidate link and property its demand limits:
-    the supply's `level` and the demand's `limit`.
+    the supply's `level` and the demand's `limit`. With `value_screened`, pairs that can
+    never pay (see `build_network`) are not candidates either.
     """
 
     links: pd.DataFrame
     rejected: pd.DataFrame
     link_qualities: pd.DataFrame
     park: Park
+    value_screened: bool = False
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
@@ -50,60 +62,48 @@ class Network:
 
     def why_not(self, from_stream: str, to_stream: str) -> str:
         """Say why a supply is not a candidate for a demand (or that it is one)."""
-        link_id = link_id_of(from_stream, to_stream)
-        if link_id in self.links.index:
+        if link_id_of(from_stream, to_stream) in self.links.index:
             return "candidate link"
         hit = self.rejected[(self.rejected.from_stream == from_stream)
                             & (self.rejected.to_stream == to_stream)]
         if len(hit):
             return f"{hit.reason.iloc[0]}: {hit.detail.iloc[0]}"
-        s = self.park.streams
-        pair = compatibility(self.park)
-        pair = pair[(pair.from_resource == s.resource[from_stream])
-                    & (pair.to_resource == s.resource[to_stream])]
-        if pair.empty:
+        # Not listed: the spatial path skips pairs beyond reach. Screen this one pair alone.
+        sides = _Sides.of(self.park)
+        si = sides.supplies.index.get_indexer([from_stream])
+        di = sides.demands.index.get_indexer([to_stream])
+        compat = compatibility(self.park)
+        rule = np.flatnonzero((compat.from_resource == sides.supplies.from_resource.iloc[si[0]])
+                              .to_numpy()
+                              & (compat.to_resource == sides.demands.to_resource.iloc[di[0]])
+                              .to_numpy()) if si[0] >= 0 and di[0] >= 0 else []
+        if len(rule) == 0:
             return ("resources not compatible (no exchange from the supply's resource to "
                     "the demand's)")
-        km = pair_distances(self.park, np.array([s.firm_id[from_stream]]),
-                            np.array([s.firm_id[to_stream]]))[0]
-        limit = np.fmin(pair.max_distance_km.iloc[0], self.park.config.links.max_distance_km)
-        return f"{TOO_FAR}: distance {km:.2f} km > limit {limit:.2f} km (found spatially)"
+        pairs = pd.DataFrame({"si": si, "di": di, "ri": rule[:1]})
+        one = _screen(self.park, sides, compat, pairs, self.value_screened)
+        if len(one.rejected):
+            return f"{one.rejected.reason.iloc[0]}: {one.rejected.detail.iloc[0]}"
+        return "candidate link"
 
 
 def link_id_of(from_stream, to_stream):
     return from_stream + "->" + to_stream
 
 
-def build_network(park: Park, spatial: bool | None = None) -> Network:
-    """Candidate links of a park; `spatial` forces (or forbids) the spatial-index path."""
-    pairs = compatible_pairs(park, spatial)
-    pairs["distance_km"] = pair_distances(park, pairs.from_firm.to_numpy(),
-                                          pairs.to_firm.to_numpy())
-    pairs["reason"], pairs["detail"] = "", ""
-    _screen_distance(park, pairs)
-    _screen_quantity(pairs)
-    _screen_heat(park, pairs)
-    quality = _quality_table(park, pairs)
-    _screen_quality(pairs, quality)
-    ok = pairs.reason == ""
-    links = _link_economics(park, pairs[ok].drop(columns=["reason", "detail"]))
-    links["capacity"] = np.minimum(links.capacity, _quality_capacity(links, quality))
-    cap = park.config.links.max_candidates_per_demand
-    if cap is not None:
-        rank = links.sort_values(["unit_cost", "distance_km", "from_stream"]).groupby(
-            "to_stream").cumcount().reindex(links.index)
-        capped = pairs.index[ok][(rank > cap - 1).to_numpy()]
-        pairs.loc[capped, "reason"] = CAPPED
-        pairs.loc[capped, "detail"] = (f"not among the {cap} cheapest candidates (by unit cost) "
-                                       "of its demand: links.max_candidates_per_demand")
-        links = links[(rank <= cap - 1).to_numpy()]
-        ok = pairs.reason == ""
-    rejected = pairs.loc[~ok, ["from_stream", "to_stream", "from_firm", "to_firm", "category",
-                               "from_resource", "to_resource", "distance_km", "reason", "detail"]]
-    link_qualities = quality[quality.link_id.isin(links.index)][
-        ["link_id", "from_stream", "to_stream", "property", "level", "limit"]]
-    return Network(links=links, rejected=rejected.reset_index(drop=True),
-                   link_qualities=link_qualities.reset_index(drop=True), park=park)
+def build_network(park: Park, spatial: bool | None = None,
+                  screen_value: bool = False) -> Network:
+    """Candidate links of a park, and the reason each other compatible pair is not one.
+
+    `spatial` forces (or forbids) the spatial-index path. With `screen_value`, a pair whose
+    value at full capacity cannot cover its fixed and annualised capital cost is rejected
+    (`no_value`, `fixed_cost_not_recovered`): for the cost objective such a link is never
+    needed, since replacing its flow by purchase and disposal is feasible and costs no more.
+    """
+    sides = _Sides.of(park)
+    compat = compatibility(park)
+    pairs = _compatible_pairs(park, sides, compat, spatial, screen_value)
+    return _screen(park, sides, compat, pairs, screen_value)
 
 
 def compatibility(park: Park) -> pd.DataFrame:
@@ -115,37 +115,75 @@ def compatibility(park: Park) -> pd.DataFrame:
     ex = park.exchanges[["from_resource", "to_resource", "yield", "processing_cost",
                          "processing_co2", "max_distance_km"]]
     table = pd.concat([ex, identity], ignore_index=True)
-    return table.drop_duplicates(["from_resource", "to_resource"], keep="first")
+    return table.drop_duplicates(["from_resource", "to_resource"],
+                                 keep="first").reset_index(drop=True)
 
 
-def compatible_pairs(park: Park, spatial: bool | None = None) -> pd.DataFrame:
-    """(supply, demand) pairs whose resources are compatible, via joins.
+@dataclass(frozen=True)
+class _Sides:
+    """Supplies and demands as column tables, with positions of their firms and sort ranks.
+
+    Pairs refer to them by position (`si`, `di`), so screening works on integers and
+    numbers; the id strings are gathered only for the rows that are output.
+    """
+
+    supplies: pd.DataFrame
+    demands: pd.DataFrame
+    supply_firm: np.ndarray
+    demand_firm: np.ndarray
+    supply_rank: np.ndarray  # order of the stream id among supplies
+    demand_rank: np.ndarray
+
+    @classmethod
+    def of(cls, park: Park) -> _Sides:
+        s = park.streams
+        cols = ["firm_id", "resource", "quantity", "unit_cost", "unit_co2", "t_in", "t_out"]
+        supplies = s.loc[s.direction == "supply", cols]
+        demands = s.loc[s.direction == "demand", cols]
+        supplies.columns = [c for c in SUPPLY_COLUMNS if c != "from_stream"]
+        demands.columns = ["to_firm", "to_resource"] + DEMAND_COLUMNS[2:]
+        firms = park.firms.index
+        return cls(supplies=supplies.rename_axis("from_stream"),
+                   demands=demands.rename_axis("to_stream"),
+                   supply_firm=firms.get_indexer(supplies.from_firm),
+                   demand_firm=firms.get_indexer(demands.to_firm),
+                   supply_rank=_rank(supplies.index), demand_rank=_rank(demands.index))
+
+
+def _rank(ids: pd.Index) -> np.ndarray:
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.argsort(ids.to_numpy(dtype=object), kind="stable")] = np.arange(len(ids))
+    return rank
+
+
+def _compatible_pairs(park: Park, sides: _Sides, compat: pd.DataFrame, spatial: bool | None,
+                      screen_value: bool) -> pd.DataFrame:
+    """(si, di, ri) of compatible pairs, sorted by supply id then demand id.
 
     All of them for a park up to FULL_PAIR_LIMIT pairs; beyond that (or with spatial=True)
-    only those within distance reach, found with a KD-tree per resource pair.
+    only those within reach, found with a KD-tree per resource pair: within the distance
+    limit and, with `screen_value`, within the distance the supply's value could pay for.
     """
-    s = park.streams
-    cols = ["firm_id", "resource", "quantity", "unit_cost", "unit_co2", "t_in", "t_out"]
-    names = ["firm", "resource", "quantity", "unit_cost", "unit_co2", "t_in", "t_out"]
-    supplies = s.loc[s.direction == "supply", cols].rename_axis("from_stream").reset_index()
-    demands = s.loc[s.direction == "demand", cols].rename_axis("to_stream").reset_index()
-    supplies.columns = ["from_stream"] + [f"supply_{n}" for n in names]
-    demands.columns = ["to_stream"] + [f"demand_{n}" for n in names]
-    supplies = supplies.rename(columns={"supply_firm": "from_firm",
-                                        "supply_resource": "from_resource"})
-    demands = demands.rename(columns={"demand_firm": "to_firm", "demand_resource": "to_resource"})
-    compat = compatibility(park)
+    by_supply = sides.supplies.groupby("from_resource", sort=False).indices
+    by_demand = sides.demands.groupby("to_resource", sort=False).indices
+    empty = np.empty(0, dtype=np.int64)
+    groups = [(r, by_supply.get(rule.from_resource, empty), by_demand.get(rule.to_resource, empty))
+              for r, rule in enumerate(compat.itertuples(index=False))]
+    groups = [(r, S, D) for r, S, D in groups if len(S) and len(D)]
     if spatial is None:
-        n_s = supplies.from_resource.value_counts()
-        n_d = demands.to_resource.value_counts()
-        total = (compat.from_resource.map(n_s).fillna(0) * compat.to_resource.map(n_d).fillna(0))
-        spatial = total.sum() > FULL_PAIR_LIMIT
-    if spatial:
-        pairs = _pairs_within_reach(park, supplies, demands, compat)
-    else:
-        pairs = supplies.merge(compat, on="from_resource").merge(demands, on="to_resource")
-    pairs["category"] = park.resources.category.reindex(pairs.from_resource).to_numpy()
-    return pairs.sort_values(["from_stream", "to_stream"], ignore_index=True)
+        spatial = sum(len(S) * len(D) for _, S, D in groups) > FULL_PAIR_LIMIT
+    found = []
+    for r, S, D in groups:  # a loop over resource pairs, not over streams
+        if spatial:
+            si, di = _pairs_within_reach(park, sides, compat.iloc[r], S, D, screen_value)
+        else:
+            si, di = np.repeat(S, len(D)), np.tile(D, len(S))
+        found.append(pd.DataFrame({"si": si, "di": di, "ri": r}))
+    pairs = (pd.concat(found, ignore_index=True) if found
+             else pd.DataFrame({"si": empty, "di": empty, "ri": empty}))
+    order = np.lexsort((sides.demand_rank[pairs.di.to_numpy()],
+                        sides.supply_rank[pairs.si.to_numpy()]))
+    return pairs.iloc[order].reset_index(drop=True)
 
 
 def _firm_points(park: Park) -> np.ndarray:
@@ -159,48 +197,64 @@ def _firm_points(park: Park) -> np.ndarray:
     return np.column_stack([f.x_km.to_numpy(), f.y_km.to_numpy()])
 
 
-def _reach_radius(park: Park, km: float) -> float:
+def _reach_radius(park: Park, km: np.ndarray) -> np.ndarray:
     if park.coordinates == "geographic":  # chord of a great-circle arc of `km`
-        return 2 * EARTH_RADIUS_KM * np.sin(min(km / (2 * EARTH_RADIUS_KM), np.pi / 2))
+        return 2 * EARTH_RADIUS_KM * np.sin(np.minimum(km / (2 * EARTH_RADIUS_KM), np.pi / 2))
     return km
 
 
-def _pairs_within_reach(park: Park, supplies: pd.DataFrame, demands: pd.DataFrame,
-                        compat: pd.DataFrame) -> pd.DataFrame:
-    """Compatible pairs no farther apart than their distance limit, by a KD-tree per
-    resource pair (a loop over resource pairs, not over streams)."""
+def _pairs_within_reach(park: Park, sides: _Sides, rule: pd.Series, S: np.ndarray,
+                        D: np.ndarray, screen_value: bool) -> tuple[np.ndarray, np.ndarray]:
     points = _firm_points(park)
-    firm_row = pd.Series(np.arange(len(park.firms)), index=park.firms.index)
-    limit_all = park.config.links.max_distance_km
-    found = []
-    for rule in compat.to_dict("records"):  # ("yield" is a keyword: no itertuples)
-        s = supplies[supplies.from_resource == rule["from_resource"]]
-        d = demands[demands.to_resource == rule["to_resource"]]
-        if s.empty or d.empty:
-            continue
-        limit = np.fmin(rule["max_distance_km"], limit_all)
-        tree = cKDTree(points[firm_row[d.to_firm].to_numpy()])
-        hits = tree.query_ball_point(points[firm_row[s.from_firm].to_numpy()],
-                                     r=_reach_radius(park, limit) * (1 + 1e-9) + 1e-9)
-        counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-        if counts.sum() == 0:
-            continue
-        si = np.repeat(np.arange(len(s)), counts)
-        di = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits if h])
-        pair = pd.concat([s.iloc[si].reset_index(drop=True),
-                          d.iloc[di].reset_index(drop=True)], axis=1)
-        for column in ("to_resource", "yield", "processing_cost", "processing_co2",
-                       "max_distance_km"):
-            pair[column] = rule[column]
-        found.append(pair)
-    if not found:
-        return supplies.merge(compat, on="from_resource").merge(demands, on="to_resource")
-    return pd.concat(found, ignore_index=True)
+    km = np.full(len(S), np.fmin(rule.max_distance_km, park.config.links.max_distance_km))
+    if screen_value:
+        km = np.minimum(km, _value_reach_km(park, sides, rule, S, D))
+    keep = km >= 0
+    S, km = S[keep], km[keep]
+    tree = cKDTree(points[sides.demand_firm[D]])
+    hits = tree.query_ball_point(points[sides.supply_firm[S]],
+                                 r=_reach_radius(park, km) * (1 + 1e-9) + 1e-9)
+    counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+    if counts.sum() == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    di = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits if h])
+    return np.repeat(S, counts), D[di]
+
+
+def _value_reach_km(park: Park, sides: _Sides, rule: pd.Series, S: np.ndarray,
+                    D: np.ndarray) -> np.ndarray:
+    """How far each supply's links could reach and still pay (−1: nowhere).
+
+    An upper bound on any link's value at full capacity, whatever its demand:
+    q_s·(c_s)⁺ + (c_D)⁺·min(η·q_s, max q_d) + q_s·(−processing)⁺, each c with its carbon
+    price. The screen rejects links whose value is at most fixed + capex·km, so none is
+    farther than (bound − fixed) / (annualised capex per km).
+    """
+    carbon = park.config.economics.carbon_price
+    s, d = sides.supplies.iloc[S], sides.demands.iloc[D]
+    q_s = s.supply_quantity.to_numpy()
+    supply_part = np.maximum(s.supply_unit_cost.to_numpy() + carbon * s.supply_unit_co2, 0)
+    demand_part = max(float((d.demand_unit_cost + carbon * d.demand_unit_co2).max()), 0.0)
+    processing = max(-(rule.processing_cost + carbon * rule.processing_co2), 0.0)
+    bound = (q_s * (supply_part + processing)
+             + demand_part * np.minimum(rule["yield"] * q_s, d.demand_quantity.max()))
+    cfg = park.config.links
+    mode = park.resources.loc[rule.from_resource, "mode"]
+    fixed, capex = (cfg.pipe.fixed_cost, cfg.pipe.capex_per_km) if mode == "pipe" else (
+        cfg.truck.fixed_cost, cfg.truck.capex_per_km)
+    per_km = capex * park.annuity
+    with np.errstate(divide="ignore"):
+        reach = np.where(per_km > 0, (bound - fixed) / per_km, np.inf)
+    return np.where(bound > fixed, reach, -1.0)
 
 
 def pair_distances(park: Park, from_firms: np.ndarray, to_firms: np.ndarray) -> np.ndarray:
     f = park.firms
-    i, j = f.index.get_indexer(from_firms), f.index.get_indexer(to_firms)
+    return _firm_distances(park, f.index.get_indexer(from_firms), f.index.get_indexer(to_firms))
+
+
+def _firm_distances(park: Park, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    f = park.firms
     if park.coordinates == "geographic":
         lat, lon = f.lat.to_numpy(), f.lon.to_numpy()
         d = great_circle_km(lat[i], lon[i], lat[j], lon[j])
@@ -210,88 +264,187 @@ def pair_distances(park: Park, from_firms: np.ndarray, to_firms: np.ndarray) -> 
     return np.where(i == j, 0.0, d)
 
 
-def _reject(pairs: pd.DataFrame, mask: pd.Series, reason: str, detail: pd.Series | str) -> None:
-    """Record a reason on pairs not rejected yet (the first reason found is kept)."""
-    mask = mask & (pairs.reason == "")
-    pairs.loc[mask, "reason"] = reason
-    pairs.loc[mask, "detail"] = detail[mask] if isinstance(detail, pd.Series) else detail
+class _Reasons:
+    """The first reason found for each pair, with its detail, filled screen by screen."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, "", dtype=object)
+        self.detail = np.full(n, "", dtype=object)
+
+    @property
+    def open(self) -> np.ndarray:
+        return self.reason == ""
+
+    def reject(self, mask: np.ndarray, reason: str, detail) -> None:
+        """`detail`: a string, or a function of the newly rejected rows giving their details."""
+        new = mask & self.open
+        if not new.any():
+            return
+        self.reason[new] = reason
+        self.detail[new] = detail if isinstance(detail, str) else np.asarray(detail(new),
+                                                                            dtype=object)
 
 
-def _screen_distance(park: Park, pairs: pd.DataFrame) -> None:
-    limit = np.fmin(pairs.max_distance_km.to_numpy(), park.config.links.max_distance_km)
-    pairs["distance_limit_km"] = limit
-    far = pd.Series(pairs.distance_km.to_numpy() > limit, index=pairs.index)
-    detail = ("distance " + pairs.distance_km.round(2).astype(str) + " km > limit "
-              + pd.Series(limit, index=pairs.index).round(2).astype(str) + " km")
-    _reject(pairs, far, TOO_FAR, detail)
+def _fmt(values) -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=float)).round(2).astype(str)
 
 
-def _screen_quantity(pairs: pd.DataFrame) -> None:
-    empty = (pairs.supply_quantity <= 0) | (pairs.demand_quantity <= 0)
-    _reject(pairs, empty, NO_QUANTITY, "supply or demand quantity is zero")
+def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,
+            screen_value: bool) -> Network:
+    """Screen pairs (si, di, ri): distance, quantity, heat, quality, then value and the cap."""
+    si, di, ri = pairs.si.to_numpy(), pairs.di.to_numpy(), pairs.ri.to_numpy()
+    t = pd.concat([sides.supplies.reset_index().iloc[si].reset_index(drop=True),
+                   sides.demands[["to_resource"]].iloc[di].reset_index(drop=True),
+                   compat[RULE_COLUMNS].iloc[ri].reset_index(drop=True),
+                   sides.demands.reset_index()[DEMAND_COLUMNS].iloc[di].reset_index(drop=True)],
+                  axis=1)
+    t["category"] = park.resources.category.reindex(t.from_resource).to_numpy()
+    t["distance_km"] = _firm_distances(park, sides.supply_firm[si], sides.demand_firm[di])
+    why = _Reasons(len(t))
+    _screen_distance(park, t, why)
+    why.reject((t.supply_quantity.to_numpy() <= 0) | (t.demand_quantity.to_numpy() <= 0),
+               NO_QUANTITY, "supply or demand quantity is zero")
+    _screen_heat(park, t, why)
+    quality = _quality_table(park, sides, pairs, why.open)
+    _screen_quality(t, quality, why)
+    ok = np.flatnonzero(why.open)
+    links = _link_economics(park, t.iloc[ok])
+    links["capacity"] = np.minimum(links.capacity,
+                                   _quality_capacity(links, quality[quality.pair.isin(ok)]))
+    if screen_value:
+        _screen_value(links, why)
+    cap = park.config.links.max_candidates_per_demand
+    if cap is not None:
+        _screen_cap(links, sides.supply_rank[si], sides.demand_rank[di], why, cap)
+    ok = np.flatnonzero(why.open)
+    links = links.loc[ok]
+    links.index = pd.Index(link_id_of(links.from_stream, links.to_stream), name="link_id")
+    rows = np.flatnonzero(~why.open)
+    rejected = t.iloc[rows].assign(reason=why.reason[rows], detail=why.detail[rows])
+    quality = quality[quality.pair.isin(ok)]
+    link_qualities = pd.DataFrame({
+        "link_id": links.index.to_numpy()[np.searchsorted(ok, quality.pair.to_numpy())],
+        "from_stream": t.from_stream.to_numpy()[quality.pair.to_numpy()],
+        "to_stream": t.to_stream.to_numpy()[quality.pair.to_numpy()],
+        "property": quality.property.to_numpy(), "level": quality.level.to_numpy(),
+        "limit": quality.limit.to_numpy()})
+    return Network(links=links, rejected=rejected[REJECTED_COLUMNS].reset_index(drop=True),
+                   link_qualities=link_qualities, park=park, value_screened=screen_value)
 
 
-def _screen_heat(park: Park, pairs: pd.DataFrame) -> None:
+def _screen_distance(park: Park, t: pd.DataFrame, why: _Reasons) -> None:
+    limit = np.fmin(t.max_distance_km.to_numpy(), park.config.links.max_distance_km)
+    t["distance_limit_km"] = limit
+    km = t.distance_km.to_numpy()
+    why.reject(km > limit, TOO_FAR,
+               lambda m: "distance " + _fmt(km[m]) + " km > limit " + _fmt(limit[m]) + " km")
+
+
+def _screen_heat(park: Park, t: pd.DataFrame, why: _Reasons) -> None:
     """Heat pairs: the approach each needs, heat lost in the pipe, and whether any heat can flow.
 
     A supply can serve a demand only if its inlet is hotter than the demand's inlet by more
     than the approach (ΔTmin, plus the inter-firm approach between firms).
     """
-    heat = pairs.category == "heat"
+    heat = (t.category == "heat").to_numpy()
     cfg = park.config.heat
-    between = pairs.from_firm != pairs.to_firm
-    pairs["approach_c"] = np.where(heat, cfg.min_approach_c
-                                   + np.where(between, cfg.inter_firm_approach_c, 0.0), np.nan)
-    loss = np.where(heat, cfg.loss_per_km * pairs.distance_km, 0.0)
-    pairs["yield"] = pairs["yield"] * (1.0 - loss)
-    lossy = heat & (pairs["yield"] <= 0)
-    _reject(pairs, lossy, TOO_FAR, "all heat would be lost in the pipe")
-    cold = heat & ~(pairs.supply_t_in > pairs.demand_t_in + pairs.approach_c)
-    detail = ("supply at most " + pairs.supply_t_in.astype(str) + " °C cannot heat a demand from "
-              + pairs.demand_t_in.astype(str) + " °C with an approach of "
-              + pairs.approach_c.astype(str) + " K")
-    _reject(pairs, cold, TEMPERATURE, detail)
+    between = (t.from_firm != t.to_firm).to_numpy()
+    approach = np.where(heat, cfg.min_approach_c
+                        + np.where(between, cfg.inter_firm_approach_c, 0.0), np.nan)
+    t["approach_c"] = approach
+    loss = np.where(heat, cfg.loss_per_km * t.distance_km.to_numpy(), 0.0)
+    t["yield"] = t["yield"].to_numpy() * (1.0 - loss)
+    why.reject(heat & (t["yield"].to_numpy() <= 0), TOO_FAR, "all heat would be lost in the pipe")
+    s_in, d_in = t.supply_t_in.to_numpy(), t.demand_t_in.to_numpy()
+    cold = heat & ~(s_in > d_in + approach)
+    why.reject(cold, TEMPERATURE,
+               lambda m: ("supply at most " + pd.Series(s_in[m]).astype(str)
+                          + " °C cannot heat a demand from " + pd.Series(d_in[m]).astype(str)
+                          + " °C with an approach of " + pd.Series(approach[m]).astype(str)
+                          + " K"))
 
 
-def _quality_table(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:
-    """One row per pair and property the demand limits, with the supply's level (or NaN)."""
+def _quality_table(park: Park, sides: _Sides, pairs: pd.DataFrame,
+                   open_: np.ndarray) -> pd.DataFrame:
+    """One row per open pair and property its demand limits, with the supply's level (or NaN)."""
     q = park.qualities
-    direction = park.streams.direction.reindex(q.stream_id).to_numpy()
-    limits = q[direction == "demand"].rename(columns={"stream_id": "to_stream", "value": "limit"})
-    levels = q[direction == "supply"].rename(columns={"stream_id": "from_stream",
-                                                      "value": "level"})
-    table = (pairs[["from_stream", "to_stream"]].reset_index(names="pair")
-             .merge(limits, on="to_stream")
-             .merge(levels, on=["from_stream", "property"], how="left"))
-    table["link_id"] = link_id_of(table.from_stream, table.to_stream)
-    return table
+    s_pos = sides.supplies.index.get_indexer(q.stream_id)
+    d_pos = sides.demands.index.get_indexer(q.stream_id)
+    limits = pd.DataFrame({"di": d_pos, "property": q.property.to_numpy(),
+                           "limit": q.value.to_numpy()})[d_pos >= 0]
+    levels = pd.DataFrame({"si": s_pos, "property": q.property.to_numpy(),
+                           "level": q.value.to_numpy()})[s_pos >= 0]
+    rows = np.flatnonzero(open_)
+    table = (pd.DataFrame({"pair": rows, "si": pairs.si.to_numpy()[rows],
+                           "di": pairs.di.to_numpy()[rows]})
+             .merge(limits, on="di").merge(levels, on=["si", "property"], how="left"))
+    return table.sort_values(["pair"], kind="stable", ignore_index=True)
 
 
-def _screen_quality(pairs: pd.DataFrame, quality: pd.DataFrame) -> None:
+def _screen_quality(t: pd.DataFrame, quality: pd.DataFrame, why: _Reasons) -> None:
     missing = quality[quality.level.isna()]
     unusable = quality[(quality.limit == 0) & (quality.level > 0)]
     for rows, text in ((missing, "supply has no {p} value; the demand limits it"),
                        (unusable, "supply {p} above the demand's limit of 0")):
-        first = rows.drop_duplicates("pair").set_index("pair").property
-        detail = pd.Series("", index=pairs.index)
-        detail[first.index] = [text.format(p=p) for p in first]
-        _reject(pairs, pairs.index.isin(first.index) & (detail != ""), QUALITY, detail)
+        first = rows.drop_duplicates("pair")
+        mask = np.zeros(len(t), dtype=bool)
+        mask[first.pair.to_numpy()] = True
+        detail = np.full(len(t), "", dtype=object)
+        detail[first.pair.to_numpy()] = [text.format(p=p) for p in first.property]
+        why.reject(mask, QUALITY, lambda m, detail=detail: detail[m])
 
 
 def _quality_capacity(links: pd.DataFrame, quality: pd.DataFrame) -> np.ndarray:
     """Most a link can carry alone under its demand's limits: η·x·level ≤ limit·q_d.
 
     The quality rows imply it (other terms are non-negative), so it is a valid, tighter
-    big-M for the link activation row.
+    big-M for the link activation row. `links` is indexed by pair.
     """
-    q = quality[quality.link_id.isin(links.index) & (quality.level > 0)]
+    q = quality[quality.level > 0]
     if q.empty:
         return np.full(len(links), np.inf)
-    eta = links["yield"].reindex(q.link_id).to_numpy()
-    demand = links.demand_quantity.reindex(q.link_id).to_numpy()
+    eta = links["yield"].reindex(q.pair).to_numpy()
+    demand = links.demand_quantity.reindex(q.pair).to_numpy()
     bound = pd.Series(q.limit.to_numpy() * demand / (eta * q.level.to_numpy()),
-                      index=q.link_id.to_numpy())
+                      index=q.pair.to_numpy())
     return bound.groupby(level=0).min().reindex(links.index, fill_value=np.inf).to_numpy()
+
+
+def _screen_value(links: pd.DataFrame, why: _Reasons) -> None:
+    """Reject links that cannot pay even alone at full capacity (links indexed by pair)."""
+    rows = links.index.to_numpy()
+    value = links.unit_value.to_numpy()
+    best = value * links.capacity.to_numpy()
+    cost = (links.fixed_cost + links.annualised_capex).to_numpy()
+    mask = np.zeros(len(why.reason), dtype=bool)
+    mask[rows[value <= 0]] = True
+    why.reject(mask, NO_VALUE, lambda m: ("a unit sent would save at most "
+                                          + _fmt(value[np.searchsorted(rows, np.flatnonzero(m))])
+                                          + " per unit, after transport and processing"))
+    mask[:] = False
+    mask[rows[best <= cost]] = True
+    at = lambda m: np.searchsorted(rows, np.flatnonzero(m))  # noqa: E731
+    why.reject(mask, FIXED_COST, lambda m: ("worth at most " + _fmt(best[at(m)])
+                                            + " per year at full capacity, not more than its "
+                                            "fixed and annualised capital cost of "
+                                            + _fmt(cost[at(m)])))
+
+
+def _screen_cap(links: pd.DataFrame, supply_rank: np.ndarray, demand_rank: np.ndarray,
+                why: _Reasons, cap: int) -> None:
+    """Keep each demand's `cap` cheapest open candidates (by unit cost, then distance);
+    the ranks are per pair row."""
+    open_ = links[why.open[links.index.to_numpy()]]
+    rows = open_.index.to_numpy()
+    order = np.lexsort((supply_rank[rows], open_.distance_km.to_numpy(),
+                        open_.unit_cost.to_numpy(), demand_rank[rows]))
+    demand = demand_rank[rows][order]
+    start = np.r_[0, np.flatnonzero(demand[1:] != demand[:-1]) + 1]
+    rank = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)]))
+    mask = np.zeros(len(why.reason), dtype=bool)
+    mask[rows[order[rank >= cap]]] = True
+    why.reject(mask, CAPPED, f"not among the {cap} cheapest candidates (by unit cost) "
+                             "of its demand: links.max_candidates_per_demand")
 
 
 def _link_economics(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -316,7 +469,6 @@ def _link_economics(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:
     out["unit_co2_saving"] = avoided_co2
     out["unit_value"] = (out.supply_unit_cost + out["yield"] * out.demand_unit_cost
                          - out.unit_cost + carbon * avoided_co2)
-    out.index = pd.Index(link_id_of(out.from_stream, out.to_stream), name="link_id")
     return out
 
 

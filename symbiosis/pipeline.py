@@ -47,8 +47,8 @@ def optimise(park: Park, objective: Objective = "cost",
     CO2_CAP_TOLERANCE of that minimum, so that the links chosen are the cheapest lowest-CO2 set.
     """
     timer = timer or Timer()
-    with timer.phase("network"):
-        network = build_network(park)
+    with timer.phase("network"):  # links that can never pay are dropped for the cost objective
+        network = build_network(park, screen_value=objective == "cost")
     with timer.phase("build"):
         lp = formulate(park, network, objective)
         model = emit(lp, solver.name)

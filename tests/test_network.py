@@ -6,14 +6,13 @@ import pandas as pd
 import pytest
 
 import symbiosis as sb
-from symbiosis.network import CAPPED, build_network
+from symbiosis.network import CAPPED, FIXED_COST, NO_VALUE, build_network, link_id_of
 
 from .conftest import make_park
 
 
-def _random_park(seed: int, geographic: bool, **config) -> sb.Park:
+def _random_park(seed: int, geographic: bool, n: int = 40, **config) -> sb.Park:
     rng = np.random.default_rng(seed)
-    n = 40
     if geographic:  # about 50 x 50 km around Bac Ninh
         firms = {f"F{i}": (21.0 + rng.random() * 0.45, 105.8 + rng.random() * 0.48)
                  for i in range(n)}
@@ -61,3 +60,56 @@ def test_candidate_cap_keeps_the_cheapest_per_demand_and_says_why():
         assert sorted(kept.index) == sorted(cheapest.index)
     dropped = capped.rejected[capped.rejected.reason == CAPPED]
     assert len(dropped) == len(full.links) - len(capped.links)
+
+
+def _pipe_park(seed: int, geographic: bool, n: int = 40) -> sb.Park:
+    """A random park whose water pipes cost capital per km, so far pipes cannot pay."""
+    park = _random_park(seed, geographic, n)
+    rng = np.random.default_rng(100 + seed)
+    streams = park.streams.reset_index()[["stream_id", "firm_id", "direction", "resource",
+                                          "quantity"]].to_dict("records")
+    for i, firm in enumerate(park.firms.index):
+        streams.append(dict(stream_id=f"W{i}", firm_id=firm, direction=rng.choice(
+            ["supply", "demand"]), resource="water", quantity=float(rng.integers(1, 5000))))
+    resources = [dict(resource=r, **{k: park.resources.loc[r, k] for k in (
+        "transport_cost", "purchase_price", "disposal_cost")}) for r in park.resources.index]
+    resources.append(dict(resource="water", category="water", unit="m3", mode="pipe",
+                          purchase_price=0.6, disposal_cost=0.4))
+    firms = ({f: (r.lat, r.lon) for f, r in park.firms.iterrows()} if geographic
+             else {f: (r.x_km, r.y_km) for f, r in park.firms.iterrows()})
+    return make_park(firms, resources, streams, geographic=geographic,
+                     exchanges=park.exchanges.to_dict("records"),
+                     links={"pipe": {"fixed_cost": 300, "capex_per_km": 2000},
+                            "truck": {"fixed_cost": 400}})
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("geographic", [False, True], ids=["plane", "lat-lon"])
+def test_value_screen_spatial_reach_keeps_every_link_that_could_pay(seed, geographic):
+    park = _pipe_park(seed, geographic)
+    brute = build_network(park, spatial=False, screen_value=True)
+    fast = build_network(park, spatial=True, screen_value=True)
+    assert sorted(fast.links.index) == sorted(brute.links.index)
+    unscreened = build_network(park, spatial=False)
+    never = brute.rejected[brute.rejected.reason.isin([FIXED_COST, NO_VALUE])]
+    assert len(never) > 0 and len(brute.links) + len(never) == len(unscreened.links)
+    # every screened link really cannot pay, alone at its full capacity
+    dropped = unscreened.links.loc[link_id_of(never.from_stream, never.to_stream)]
+    assert (dropped.unit_value * dropped.capacity
+            <= dropped.fixed_cost + dropped.annualised_capex).all()
+    # a pair the spatial path never listed is still explained, by the same screen
+    row = never[~never.set_index(["from_stream", "to_stream"]).index.isin(
+        fast.rejected.set_index(["from_stream", "to_stream"]).index)].iloc[0]
+    assert fast.why_not(row.from_stream, row.to_stream) == f"{row.reason}: {row.detail}"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_value_screen_keeps_the_optimum(seed):
+    """Dropping links that cannot pay never changes the optimal cost (exact, gap 0)."""
+    park = _pipe_park(seed, False, n=15)
+    screened = sb.optimise(park, solver=sb.SolverOptions(name="highspy", mip_gap=0))
+    lp = sb.formulate(park, build_network(park))
+    full = sb.solve(sb.formulation.emit(lp, "highspy"),
+                    sb.SolverOptions(name="highspy", mip_gap=0))
+    assert screened.kpis["candidate_links"] < len(lp.variables["build"].columns)
+    assert screened.kpis["total_cost"] == pytest.approx(full.objective, rel=1e-9, abs=1e-6)
