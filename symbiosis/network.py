@@ -237,13 +237,7 @@ def _screen_heat(park: Park, pairs: pd.DataFrame) -> None:
     A supply can serve a demand only if its inlet is hotter than the demand's inlet by more
     than the approach (ΔTmin, plus the inter-firm approach between firms).
     """
-    heat = pairs.category == "heat"
-    cfg = park.config.heat
-    between = pairs.from_firm != pairs.to_firm
-    pairs["approach_c"] = np.where(heat, cfg.min_approach_c
-                                   + np.where(between, cfg.inter_firm_approach_c, 0.0), np.nan)
-    loss = np.where(heat, cfg.loss_per_km * pairs.distance_km, 0.0)
-    pairs["yield"] = pairs["yield"] * (1.0 - loss)
+    heat = _heat_approach_and_loss(park, pairs)
     lossy = heat & (pairs["yield"] <= 0)
     _reject(pairs, lossy, TOO_FAR, "all heat would be lost in the pipe")
     cold = heat & ~(pairs.supply_t_in > pairs.demand_t_in + pairs.approach_c)
@@ -251,6 +245,39 @@ def _screen_heat(park: Park, pairs: pd.DataFrame) -> None:
               + pairs.demand_t_in.astype(str) + " °C with an approach of "
               + pairs.approach_c.astype(str) + " K")
     _reject(pairs, cold, TEMPERATURE, detail)
+
+
+def _heat_approach_and_loss(park: Park, pairs: pd.DataFrame) -> pd.Series:
+    """Set each heat pair's approach and cut its yield by the pipe's heat loss; return the
+    heat mask."""
+    heat = pairs.category == "heat"
+    cfg = park.config.heat
+    between = pairs.from_firm != pairs.to_firm
+    pairs["approach_c"] = np.where(heat, cfg.min_approach_c
+                                   + np.where(between, cfg.inter_firm_approach_c, 0.0), np.nan)
+    loss = np.where(heat, cfg.loss_per_km * pairs.distance_km, 0.0)
+    pairs["yield"] = pairs["yield"] * (1.0 - loss)
+    return heat
+
+
+def pair_economics(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Unit value, capacity and link costs of any supply→demand pairs (e.g. rejected ones),
+    computed exactly as for candidate links (`_link_economics`), ignoring quality limits.
+
+    `pairs` needs from_stream, to_stream, from_firm, to_firm, from_resource, to_resource,
+    category and distance_km; a pair whose heat is all lost in the pipe gets capacity 0.
+    """
+    s = park.streams
+    out = pairs.reset_index(drop=True).copy()
+    for side, key in (("supply", "from_stream"), ("demand", "to_stream")):
+        for column in ("quantity", "unit_cost", "unit_co2", "t_in", "t_out"):
+            out[f"{side}_{column}"] = s[column].reindex(out[key]).to_numpy()
+    rules = compatibility(park).drop(columns="max_distance_km")
+    out = out.merge(rules, on=["from_resource", "to_resource"], how="left", validate="m:1")
+    _heat_approach_and_loss(park, out)
+    links = _link_economics(park, out)
+    links["capacity"] = np.where(links["yield"] > 0, links.capacity.fillna(0.0), 0.0)
+    return links
 
 
 def _quality_table(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:
