@@ -152,3 +152,26 @@ def doctor() -> None:
         ok, detail = solver_available(name)
         mark = click.style("ok  ", fg="green") if ok else click.style("no  ", fg="yellow")
         click.echo(f"  {mark}{name:<12} {detail}")
+
+
+# --- report (issue 6) -------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path),
+              help="The HTML page (default: FOLDER-report.html beside the folder).")
+@click.option("--png", "png_dir", type=click.Path(path_type=Path),
+              help="Also draw the figures as PNG files into this folder.")
+@click.option("--geojson", type=click.Path(path_type=Path),
+              help="Also write firms and links as GeoJSON (models with lat, lon only).")
+@click.option("--xlsx", type=click.Path(path_type=Path),
+              help="Also write every table into one Excel workbook.")
+@_handle_errors
+def report(folder: Path, out: Path | None, png_dir: Path | None, geojson: Path | None,
+           xlsx: Path | None) -> None:
+    """Make a self-contained HTML report of a result folder or a sweep folder."""
+    from .report import make_report
+
+    for line in make_report(folder, out, png_dir=png_dir, geojson=geojson, xlsx=xlsx):
+        click.echo(line)

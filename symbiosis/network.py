@@ -23,7 +23,7 @@ TOO_FAR = "too_far"
 NO_QUANTITY = "no_quantity"
 TEMPERATURE = "temperature"
 QUALITY = "quality"
-NO_VALUE = "no_value"
+NO_UNIT_SAVING = "no_unit_saving"
 FIXED_COST = "fixed_cost_not_recovered"
 CAPPED = "candidate_cap"
 
@@ -97,7 +97,7 @@ def build_network(park: Park, spatial: bool | None = None,
 
     `spatial` forces (or forbids) the spatial-index path. With `screen_value`, a pair whose
     value at full capacity cannot cover its fixed and annualised capital cost is rejected
-    (`no_value`, `fixed_cost_not_recovered`): for the cost objective such a link is never
+    (`no_unit_saving`, `fixed_cost_not_recovered`): for the cost objective such a link is never
     needed, since replacing its flow by purchase and disposal is feasible and costs no more.
     """
     sides = _Sides.of(park)
@@ -289,9 +289,10 @@ def _fmt(values) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=float)).round(2).astype(str)
 
 
-def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,
-            screen_value: bool) -> Network:
-    """Screen pairs (si, di, ri): distance, quantity, heat, quality, then value and the cap."""
+def _pair_table(park: Park, sides: _Sides, compat: pd.DataFrame,
+                pairs: pd.DataFrame) -> pd.DataFrame:
+    """The columns of pairs (si, di, ri): both streams, the rule, distance, heat approach and
+    the yield after heat lost in the pipe."""
     si, di, ri = pairs.si.to_numpy(), pairs.di.to_numpy(), pairs.ri.to_numpy()
     t = pd.concat([sides.supplies.reset_index().iloc[si].reset_index(drop=True),
                    sides.demands[["to_resource"]].iloc[di].reset_index(drop=True),
@@ -300,11 +301,45 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
                   axis=1)
     t["category"] = park.resources.category.reindex(t.from_resource).to_numpy()
     t["distance_km"] = _firm_distances(park, sides.supply_firm[si], sides.demand_firm[di])
+    t["distance_limit_km"] = np.fmin(t.max_distance_km.to_numpy(),
+                                     park.config.links.max_distance_km)
+    heat = (t.category == "heat").to_numpy()
+    cfg = park.config.heat
+    between = (t.from_firm != t.to_firm).to_numpy()
+    t["approach_c"] = np.where(heat, cfg.min_approach_c
+                               + np.where(between, cfg.inter_firm_approach_c, 0.0), np.nan)
+    loss = np.where(heat, cfg.loss_per_km * t.distance_km.to_numpy(), 0.0)
+    t["yield"] = t["yield"].to_numpy() * (1.0 - loss)
+    return t
+
+
+def pair_economics(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Unit value, capacity and link costs of any compatible supply→demand pairs (e.g.
+    rejected ones, given by from_stream and to_stream), computed as for candidate links but
+    ignoring quality limits; a pair whose heat is all lost in the pipe gets capacity 0."""
+    sides, compat = _Sides.of(park), compatibility(park)
+    si = sides.supplies.index.get_indexer(pairs.from_stream)
+    di = sides.demands.index.get_indexer(pairs.to_stream)
+    rule = pd.Series(np.arange(len(compat)), index=pd.MultiIndex.from_frame(
+        compat[["from_resource", "to_resource"]]))
+    ri = rule.reindex(pd.MultiIndex.from_arrays([sides.supplies.from_resource.to_numpy()[si],
+                                                 sides.demands.to_resource.to_numpy()[di]]))
+    links = _link_economics(park, _pair_table(park, sides, compat, pd.DataFrame(
+        {"si": si, "di": di, "ri": ri.to_numpy()})))
+    links["capacity"] = np.where(links["yield"] > 0, links.capacity, 0.0)
+    return links
+
+
+def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,
+            screen_value: bool) -> Network:
+    """Screen pairs (si, di, ri): distance, quantity, heat, quality, then value and the cap."""
+    si, di = pairs.si.to_numpy(), pairs.di.to_numpy()
+    t = _pair_table(park, sides, compat, pairs)
     why = _Reasons(len(t))
-    _screen_distance(park, t, why)
+    _screen_distance(t, why)
     why.reject((t.supply_quantity.to_numpy() <= 0) | (t.demand_quantity.to_numpy() <= 0),
                NO_QUANTITY, "supply or demand quantity is zero")
-    _screen_heat(park, t, why)
+    _screen_heat(t, why)
     quality = _quality_table(park, sides, pairs, why.open)
     _screen_quality(t, quality, why)
     ok = np.flatnonzero(why.open)
@@ -332,28 +367,21 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
                    link_qualities=link_qualities, park=park, value_screened=screen_value)
 
 
-def _screen_distance(park: Park, t: pd.DataFrame, why: _Reasons) -> None:
-    limit = np.fmin(t.max_distance_km.to_numpy(), park.config.links.max_distance_km)
-    t["distance_limit_km"] = limit
+def _screen_distance(t: pd.DataFrame, why: _Reasons) -> None:
+    limit = t.distance_limit_km.to_numpy()
     km = t.distance_km.to_numpy()
     why.reject(km > limit, TOO_FAR,
                lambda m: "distance " + _fmt(km[m]) + " km > limit " + _fmt(limit[m]) + " km")
 
 
-def _screen_heat(park: Park, t: pd.DataFrame, why: _Reasons) -> None:
-    """Heat pairs: the approach each needs, heat lost in the pipe, and whether any heat can flow.
+def _screen_heat(t: pd.DataFrame, why: _Reasons) -> None:
+    """Heat pairs: whether any heat arrives, and whether any can flow at these temperatures.
 
     A supply can serve a demand only if its inlet is hotter than the demand's inlet by more
     than the approach (ΔTmin, plus the inter-firm approach between firms).
     """
     heat = (t.category == "heat").to_numpy()
-    cfg = park.config.heat
-    between = (t.from_firm != t.to_firm).to_numpy()
-    approach = np.where(heat, cfg.min_approach_c
-                        + np.where(between, cfg.inter_firm_approach_c, 0.0), np.nan)
-    t["approach_c"] = approach
-    loss = np.where(heat, cfg.loss_per_km * t.distance_km.to_numpy(), 0.0)
-    t["yield"] = t["yield"].to_numpy() * (1.0 - loss)
+    approach = t.approach_c.to_numpy()
     why.reject(heat & (t["yield"].to_numpy() <= 0), TOO_FAR, "all heat would be lost in the pipe")
     s_in, d_in = t.supply_t_in.to_numpy(), t.demand_t_in.to_numpy()
     cold = heat & ~(s_in > d_in + approach)
@@ -418,7 +446,7 @@ def _screen_value(links: pd.DataFrame, why: _Reasons) -> None:
     cost = (links.fixed_cost + links.annualised_capex).to_numpy()
     mask = np.zeros(len(why.reason), dtype=bool)
     mask[rows[value <= 0]] = True
-    why.reject(mask, NO_VALUE, lambda m: ("a unit sent would save at most "
+    why.reject(mask, NO_UNIT_SAVING, lambda m: ("a unit sent would save at most "
                                           + _fmt(value[np.searchsorted(rows, np.flatnonzero(m))])
                                           + " per unit, after transport and processing"))
     mask[:] = False

@@ -31,7 +31,7 @@ LINK_EXTRA_COLUMNS = ["transport_cost", "processing_cost", "fixed_cost", "annual
 FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]
 RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
                 "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
-                "heat_pumps.csv")
+                "heat_pumps.csv", "why_not.csv")
 HEAT_FIRM_COLUMNS = ["baseline_hot_utility", "hot_utility", "baseline_cold_utility",
                      "cold_utility", "heat_recovered_within", "heat_received_between",
                      "heat_given_between", "heat_pumped"]
@@ -67,6 +67,24 @@ class Result:
     @property
     def candidates(self) -> pd.DataFrame:
         return self.network.links
+
+    @property
+    def why_not(self) -> pd.DataFrame:
+        """The most valuable compatible pairs not linked, with the reason (why_not.csv)."""
+        from .why_not import why_not
+        return why_not(self.network, self.links, self.streams)
+
+    def plot_map(self):
+        """Firms and built links on a plane or lon/lat map: a plotly figure for notebooks."""
+        from .report.figures import map_figure
+        from .report.folder import tables_of
+        return map_figure(tables_of(self))
+
+    def plot_sankey(self):
+        """Supplying firms → resources → receiving firms: a plotly figure for notebooks."""
+        from .report.figures import sankey_figure
+        from .report.folder import tables_of
+        return sankey_figure(tables_of(self))
 
     def graph(self) -> nx.MultiDiGraph:
         """Firms as nodes, built links as edges with their flows."""
@@ -117,7 +135,8 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
     return Result(
         name=name, status=solution.status, kpis=kpis, links=links, firms=firms,
         heat_transfers=_heat_transfers(lp, x), heat_pumps=pumps,
-        resources=pd.DataFrame.from_dict(kpis["resources"], orient="index").rename_axis("resource"),
+        resources=pd.DataFrame.from_dict(kpis["resources"], orient="index").rename_axis(
+            "resource").join(park.resources[["category", "unit"]]),
         streams=_stream_table(park, lp, x), objective_breakdown=_breakdown(lp, x, baseline_x),
         network=network)
 
@@ -498,6 +517,7 @@ def write_folder(result: Result, out: Path) -> Path:
         result.rejected_pairs.to_csv(tmp / "rejected_pairs.csv", index=False, **csv)
         result.heat_transfers.to_csv(tmp / "heat_transfers.csv", index=False, **csv)
         result.heat_pumps.to_csv(tmp / "heat_pumps.csv", index=False, **csv)
+        result.why_not.to_csv(tmp / "why_not.csv", index=False, **csv)
         nx.write_graphml(_graphml_ready(result.graph()), tmp / "network.graphml")
         timings = dict(result.timings)
         timings["write"] = time.perf_counter() - start

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import symbiosis as sb
-from symbiosis.network import CAPPED, FIXED_COST, NO_VALUE, build_network, link_id_of
+from symbiosis.network import CAPPED, FIXED_COST, NO_UNIT_SAVING, build_network, link_id_of
 
 from .conftest import make_park
 
@@ -91,7 +91,7 @@ def test_value_screen_spatial_reach_keeps_every_link_that_could_pay(seed, geogra
     fast = build_network(park, spatial=True, screen_value=True)
     assert sorted(fast.links.index) == sorted(brute.links.index)
     unscreened = build_network(park, spatial=False)
-    never = brute.rejected[brute.rejected.reason.isin([FIXED_COST, NO_VALUE])]
+    never = brute.rejected[brute.rejected.reason.isin([FIXED_COST, NO_UNIT_SAVING])]
     assert len(never) > 0 and len(brute.links) + len(never) == len(unscreened.links)
     # every screened link really cannot pay, alone at its full capacity
     dropped = unscreened.links.loc[link_id_of(never.from_stream, never.to_stream)]

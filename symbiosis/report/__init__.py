@@ -1,0 +1,66 @@
+"""The planner's report: a self-contained HTML page, PNG figures, GeoJSON and Excel exports,
+all read from a result folder (or a sweep folder), never from the model.
+
+Modules: `folder` reads the files into tables, `figures` builds plotly figures, `page` the
+HTML, `static` the matplotlib PNGs, `exports` GeoJSON and Excel, `atomic` writes files whole.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError, Problem
+from .folder import ResultTables, SweepTables, read_folder
+
+
+def default_page_path(folder: Path) -> Path:
+    """Beside the folder, not inside it: a result folder must hold result files only, or the
+    next `symbiosis run -o` into it would be refused."""
+    folder = Path(folder).resolve()
+    return folder.with_name(f"{folder.name}-report.html")
+
+
+def _check_outside(folder: Path, target: Path, what: str) -> None:
+    folder, target = Path(folder).resolve(), Path(target).resolve()
+    if target == folder or folder in target.parents:
+        raise InputError(Problem(str(target), f"{what} may not be written inside the result "
+                                 "folder (later runs would refuse to replace it): choose "
+                                 "another path"))
+
+
+def make_report(folder: str | Path, out: str | Path | None = None,
+                png_dir: str | Path | None = None, geojson: str | Path | None = None,
+                xlsx: str | Path | None = None) -> list[str]:
+    """Write the page and any exports asked for; return one line per file written.
+
+    Every check (readable folder, GeoJSON possible) comes before anything is written.
+    """
+    from .exports import write_geojson, write_workbook
+    from .page import write_page
+    from .static import write_pngs
+
+    folder = Path(folder)
+    tables = read_folder(folder)
+    out = Path(out) if out is not None else default_page_path(folder)
+    targets = [(out, "the page")] + [(p, w) for p, w in ((png_dir, "PNGs"), (geojson, "GeoJSON"),
+                                                         (xlsx, "the workbook")) if p]
+    for path, what in targets:
+        _check_outside(folder, path, what)
+    if geojson is not None:
+        if isinstance(tables, SweepTables):
+            raise InputError(Problem(str(folder), "is a sweep folder: GeoJSON is written for "
+                                     "one result folder (give one of its variants)"))
+        if tables.coordinates != "geographic":
+            raise InputError(Problem(str(folder / "network.graphml"),
+                                     "firms have planar x_km, y_km, not lat, lon: GeoJSON "
+                                     "needs geographic coordinates"))
+    lines = [f"wrote {write_page(tables, out)}"]
+    if png_dir is not None:
+        lines += [f"drew {p}" for p in write_pngs(tables, Path(png_dir))]
+    if geojson is not None:
+        lines.append(f"wrote {write_geojson(tables, geojson)}")
+    if xlsx is not None:
+        lines.append(f"wrote {write_workbook(tables, xlsx)}")
+    return lines
+
+
+__all__ = ["ResultTables", "SweepTables", "default_page_path", "make_report", "read_folder"]

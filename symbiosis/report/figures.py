@@ -1,0 +1,184 @@
+"""Plotly figures from report tables: map, Sankey, objective breakdown, sweep comparison.
+
+No figure fetches anything: the map is a plain cartesian scatter (no tiles, no topojson),
+lon/lat drawn at equal scale with a cos(latitude) correction.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .folder import ResultTables, SweepTables, resource_kpis
+
+RESOURCE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+                    "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939",
+                    "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+                    "#756bb1", "#636363"]
+SECTOR_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860",
+                  "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd"]
+PARK_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "x", "star",
+                "hexagon", "pentagon", "triangle-down"]
+MIN_WIDTH, MAX_WIDTH = 1.0, 8.0  # px: a link's width, by its flow within its resource
+LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=20, t=50, b=40),
+              font=dict(family="Helvetica, Arial, sans-serif", size=12))
+
+
+def palette(values: pd.Series | list, colours: list[str]) -> dict[str, str]:
+    """A stable colour for each distinct value, in sorted order."""
+    keys = sorted(set(map(str, values)))
+    return {k: colours[i % len(colours)] for i, k in enumerate(keys)}
+
+
+def firm_positions(tables: ResultTables) -> tuple[pd.DataFrame, float]:
+    """Firm x, y for drawing and the y:x scale ratio (1/cos(mean latitude) for lon/lat)."""
+    f = tables.firms.set_index("firm_id")
+    if tables.coordinates == "geographic":
+        lat0 = float(np.nanmean(f.lat)) if len(f) else 0.0
+        return pd.DataFrame({"x": f.lon, "y": f.lat}), 1.0 / np.cos(np.radians(lat0))
+    return pd.DataFrame({"x": f.x_km, "y": f.y_km}), 1.0
+
+
+def link_widths(links: pd.DataFrame) -> pd.Series:
+    """Width by flow relative to the largest flow of the same resource (units differ)."""
+    biggest = links.groupby("from_resource").flow.transform("max")
+    share = (links.flow / biggest.where(biggest > 0)).fillna(0.0)
+    return MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * share
+
+
+def _units(tables: ResultTables) -> pd.Series:
+    if "unit" in tables.resources:
+        return tables.resources.unit.astype(str)
+    return pd.Series(dtype=str)
+
+
+def map_figure(tables: ResultTables) -> go.Figure:
+    """Firms (colour = sector, symbol = park) and built links (colour = resource, width = flow).
+
+    Trace order: one line trace per link, one midpoint-marker trace per resource (for hover),
+    then one marker trace per sector: the rendered points are links + firms.
+    """
+    pos, ratio = firm_positions(tables)
+    links = tables.links.sort_values(["from_resource", "from_stream", "to_stream"])
+    colours = palette(links.from_resource, RESOURCE_COLOURS)
+    units = _units(tables)
+    fig = go.Figure()
+    widths = link_widths(links)
+    x0, y0 = pos.x.reindex(links.from_firm).to_numpy(), pos.y.reindex(links.from_firm).to_numpy()
+    x1, y1 = pos.x.reindex(links.to_firm).to_numpy(), pos.y.reindex(links.to_firm).to_numpy()
+    shown: set[str] = set()
+    for i, (res, width) in enumerate(zip(links.from_resource, widths)):
+        fig.add_trace(go.Scatter(x=[x0[i], x1[i]], y=[y0[i], y1[i]], mode="lines",
+                                 line=dict(color=colours[res], width=float(width)),
+                                 opacity=0.75, hoverinfo="skip", name=res, legendgroup=res,
+                                 showlegend=res not in shown))
+        shown.add(res)
+    unit = links.from_resource.map(units).fillna("")
+    hover = (links.from_firm + " → " + links.to_firm + "<br>" + links.from_resource + " → "
+             + links.to_resource + "<br>flow " + links.flow.map("{:,.4g}".format) + " " + unit
+             + "<br>" + links.distance_km.map("{:.2f}".format) + " km, " + links["mode"])
+    for res, rows in links.groupby("from_resource", sort=True):
+        at = links.index.get_indexer(rows.index)
+        fig.add_trace(go.Scatter(x=(x0[at] + x1[at]) / 2, y=(y0[at] + y1[at]) / 2,
+                                 mode="markers", marker=dict(color=colours[res], size=5),
+                                 text=hover[rows.index], hoverinfo="text", name=res,
+                                 legendgroup=res, showlegend=False, meta="link-midpoints"))
+    firms = tables.firms
+    sectors = palette(firms.sector, SECTOR_COLOURS)
+    parks = palette(firms.park, PARK_SYMBOLS)
+    text = (firms.firm_id + " " + firms.name.astype(str) + "<br>" + firms.park.astype(str)
+            + " · " + firms.sector.astype(str) + "<br>saves " + firms.savings.map(
+                "{:,.0f}".format) + " " + tables.currency + "/yr, " + firms.links.astype(str)
+            + " links")
+    for sector, rows in firms.groupby("sector", sort=True):
+        fig.add_trace(go.Scatter(
+            x=pos.x.reindex(rows.firm_id).to_numpy(), y=pos.y.reindex(rows.firm_id).to_numpy(),
+            mode="markers", name=sector or "(no sector)", text=text[rows.index],
+            hoverinfo="text", meta="firms",
+            marker=dict(color=sectors[sector], size=11, line=dict(color="white", width=1),
+                        symbol=rows.park.map(parks).tolist())))
+    geo = tables.coordinates == "geographic"
+    fig.update_layout(**LAYOUT, title="Firms and built links", height=640,
+                      legend=dict(font=dict(size=10)),
+                      xaxis=dict(title="longitude (°E)" if geo else "x (km)", zeroline=False),
+                      yaxis=dict(title="latitude (°N)" if geo else "y (km)", zeroline=False,
+                                 scaleanchor="x", scaleratio=ratio))
+    return fig
+
+
+def sankey_flows(tables: ResultTables) -> tuple[list[str], pd.DataFrame]:
+    """Node labels and (source, target, value, resource) rows: supplying firm → resource →
+    receiving firm, in units of the supply's resource (units differ between resources)."""
+    links = tables.links
+    out = links.groupby(["from_firm", "from_resource"], sort=True).flow.sum().reset_index()
+    into = links.groupby(["from_resource", "to_firm"], sort=True).flow.sum().reset_index()
+    suppliers = sorted(out.from_firm.unique())
+    resources = sorted(links.from_resource.unique())
+    receivers = sorted(into.to_firm.unique())
+    labels = [f"{f} ▸" for f in suppliers] + resources + [f"▸ {f}" for f in receivers]
+    s_at = {f: i for i, f in enumerate(suppliers)}
+    r_at = {r: len(suppliers) + i for i, r in enumerate(resources)}
+    d_at = {f: len(suppliers) + len(resources) + i for i, f in enumerate(receivers)}
+    rows = pd.concat([
+        pd.DataFrame({"source": out.from_firm.map(s_at), "target": out.from_resource.map(r_at),
+                      "value": out.flow, "resource": out.from_resource}),
+        pd.DataFrame({"source": into.from_resource.map(r_at), "target": into.to_firm.map(d_at),
+                      "value": into.flow, "resource": into.from_resource})], ignore_index=True)
+    return labels, rows
+
+
+def sankey_figure(tables: ResultTables) -> go.Figure:
+    labels, rows = sankey_flows(tables)
+    colours = palette(tables.links.from_resource, RESOURCE_COLOURS)
+    units = _units(tables)
+    unit = rows.resource.map(units).fillna("")
+    fig = go.Figure(go.Sankey(
+        arrangement="snap", valueformat=",.4g",
+        node=dict(label=labels, pad=6, thickness=14, line=dict(width=0.3, color="#555")),
+        link=dict(source=rows.source.tolist(), target=rows.target.tolist(),
+                  value=rows.value.tolist(), customdata=(rows.resource + " " + unit).tolist(),
+                  hovertemplate="%{value} %{customdata}<extra></extra>",
+                  color=[_rgba(colours[r], 0.45) for r in rows.resource])))
+    height = max(420, 16 * max(len(labels) - len(set(tables.links.from_resource)), 1) // 2)
+    fig.update_layout(**LAYOUT, title="Flows: supplying firms → resources → receiving firms "
+                      "(each resource in its own unit)", height=min(height, 1800))
+    return fig
+
+
+def breakdown_figure(tables: ResultTables) -> go.Figure:
+    """Each objective term, baseline against the optimum (currency/yr)."""
+    ob = tables.objective
+    fig = go.Figure()
+    for column, label, colour in (("baseline_cost", "baseline", "#9e9e9e"),
+                                  ("cost", "with links", "#1f77b4")):
+        if column in ob:
+            fig.add_trace(go.Bar(y=ob.index.tolist(), x=ob[column].tolist(), name=label,
+                                 orientation="h", marker_color=colour))
+    fig.update_layout(**LAYOUT, title=f"Objective by term ({tables.currency}/yr)",
+                      barmode="group", height=380, yaxis=dict(autorange="reversed"))
+    return fig
+
+
+def sweep_figures(sweep: SweepTables) -> list[tuple[str, go.Figure]]:
+    """Savings and CO2 by variant, one bar chart each (the KPIs the summary has)."""
+    s = sweep.summary
+    figures = []
+    for column, title, colour in (("savings", f"Savings by variant ({sweep.currency}/yr)",
+                                   "#2ca02c"),
+                                  ("co2_t", "CO2 by variant (t/yr)", "#d62728"),
+                                  ("co2_avoided_t", "CO2 avoided by variant (t/yr)", "#8c564b")):
+        if column in s:
+            fig = go.Figure(go.Bar(x=s.variant.tolist(), y=s[column].tolist(),
+                                   marker_color=colour))
+            fig.update_layout(**LAYOUT, title=title, height=360)
+            figures.append((column, fig))
+    return figures
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+__all__ = ["breakdown_figure", "map_figure", "sankey_figure", "sankey_flows", "sweep_figures",
+           "resource_kpis"]

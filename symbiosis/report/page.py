@@ -1,0 +1,258 @@
+"""The report page: one self-contained HTML file (plotly.js, data and scripts inlined).
+
+Every number a test may check sits in an element with a stable id or data attribute, its raw
+value in `data-value` (Python's shortest round-trip repr): KPI cards carry `data-kpi`, table
+cells `data-col`, link rows `data-link`. Plot divs have fixed ids, so the same folder gives
+the same bytes.
+"""
+from __future__ import annotations
+
+import html
+import math
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from .atomic import write_bytes
+from .figures import breakdown_figure, map_figure, sankey_figure, sweep_figures
+from .folder import ResultTables, SweepTables, resource_kpis
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+# (kpi key, label, unit or None for currency, digits)
+KPI_CARDS = [("savings", "Savings", None, 0), ("total_cost", "Total cost", None, 0),
+             ("co2_avoided_t", "CO2 avoided", "t/yr", 1), ("co2_t", "CO2", "t/yr", 1),
+             ("links_built", "Links built", "", 0),
+             ("annualised_capex", "Annualised capex", None, 0)]
+BASELINE_OF = {"total_cost": "baseline_cost", "co2_t": "baseline_co2_t",
+               "savings": "baseline_cost", "co2_avoided_t": "baseline_co2_t"}
+# derived KPIs: (name, label, resource category, kpis.json amount summed over its resources)
+RECOVERED = [("waste_diverted", "Waste diverted", "material", "exchanged"),
+             ("water_recovered", "Water recovered", "water", "delivered"),
+             ("heat_recovered", "Heat recovered", "heat", "delivered")]
+
+SORT_JS = """
+document.querySelectorAll("table.sortable th").forEach(function (th, i) {
+  th.addEventListener("click", function () {
+    var table = th.closest("table"), body = table.tBodies[0];
+    var dir = th.dataset.dir === "desc" ? "asc" : "desc";
+    table.querySelectorAll("th").forEach(function (h) { delete h.dataset.dir; });
+    th.dataset.dir = dir;
+    function key(row) {
+      var c = row.cells[i], v = c.dataset.value;
+      return (v !== undefined && v !== "" && !isNaN(+v)) ? +v : c.textContent;
+    }
+    Array.from(body.rows).sort(function (a, b) {
+      var x = key(a), y = key(b);
+      var c = (typeof x === "number" && typeof y === "number") ? x - y
+        : String(x).localeCompare(String(y));
+      return dir === "asc" ? c : -c;
+    }).forEach(function (row) { body.appendChild(row); });
+  });
+});
+"""
+
+CSS = """
+body{font-family:Helvetica,Arial,sans-serif;margin:0 auto;max-width:1200px;padding:0 16px 40px;
+color:#222}
+h1{margin:18px 0 4px}h2{margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.sub{color:#666;margin:0 0 12px}.note{color:#666;font-size:13px}
+.cards{display:flex;flex-wrap:wrap;gap:10px}
+.card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:160px;background:#fafafa}
+.card .label{font-size:12px;color:#666}.card .value{font-size:22px;font-weight:bold}
+.card .base{font-size:12px;color:#666}
+table{border-collapse:collapse;font-size:12px;width:100%}
+th,td{border-bottom:1px solid #eee;padding:3px 6px;text-align:left}
+td.num,th.num{text-align:right}th{background:#f3f3f3;position:sticky;top:0}
+table.sortable th{cursor:pointer}th[data-dir=asc]::after{content:" ▲"}
+th[data-dir=desc]::after{content:" ▼"}
+.scroll{max-height:520px;overflow:auto}
+.reason{display:inline-block;border-radius:3px;padding:0 4px;background:#eef}
+"""
+
+
+def _value(v: Any) -> str:
+    """The raw value for data-value: shortest round-trip repr, '' when missing."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, (bool,)) or not isinstance(v, (int, float)):
+        return html.escape(str(v))
+    return repr(float(v)) if isinstance(v, float) else str(int(v))
+
+
+def _fmt(v: Any, digits: int = 0) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, (int, float)):
+        if digits < 0:  # quantities: enough digits to read
+            a = abs(v)
+            digits = 0 if a >= 100 else 1 if a >= 10 else 2 if a >= 0.1 else 4
+        return f"{v:,.{digits}f}"
+    return html.escape(str(v))
+
+
+# (column, header, digits: None = text, -1 = adaptive)
+Column = tuple[str, str, "int | None"]
+
+
+def html_table(table: pd.DataFrame, columns: list[Column], table_id: str,
+               row_attr: Callable[[pd.DataFrame], pd.Series] | None = None,
+               sortable: bool = True) -> str:
+    """A table whose every cell has data-col and data-value; built column by column."""
+    head = "".join(f'<th class="{"txt" if d is None else "num"}" data-col="{c}">'
+                   f"{html.escape(h)}</th>" for c, h, d in columns)
+    cells = pd.Series("", index=table.index)
+    for column, _, digits in columns:
+        values = table[column] if column in table else pd.Series(None, index=table.index)
+        cls = "txt" if digits is None else "num"
+        cells += (f'<td class="{cls}" data-col="{column}" data-value="'
+                  + values.map(_value) + '">'
+                  + values.map(lambda v: _fmt(v, digits or 0)) + "</td>")
+    attrs = row_attr(table) if row_attr is not None else pd.Series("", index=table.index)
+    rows = "".join("<tr" + attrs + ">" + cells + "</tr>\n")
+    cls = ' class="sortable"' if sortable else ""
+    return (f'<div class="scroll"><table id="{table_id}"{cls}><thead><tr>{head}</tr></thead>'
+            f"<tbody>\n{rows}</tbody></table></div>")
+
+
+def _plot(fig, div_id: str) -> str:
+    return pio.to_html(fig, full_html=False, include_plotlyjs=False, include_mathjax=False,
+                       div_id=div_id, config=PLOT_CONFIG)
+
+
+def _kpi_cards(t: ResultTables) -> str:
+    k, cur = t.kpis, t.currency
+    cards = []
+    for key, label, unit, digits in KPI_CARDS:
+        value = k.get(key)
+        base = BASELINE_OF.get(key)
+        extra = ""
+        if base and k.get(base) not in (None, 0) and value is not None:
+            share = value / k[base]
+            extra = (f'<div class="base">baseline {_fmt(k[base], digits)}; '
+                     f"{share:.1%} of it</div>")
+        cards.append(f'<div class="card"><div class="label">{label}</div>'
+                     f'<div class="value" data-kpi="{key}" data-value="{_value(value)}">'
+                     f'{_fmt(value, digits)} <small>{cur if unit is None else unit}</small>'
+                     f"</div>{extra}</div>")
+    res = resource_kpis(t)
+    for name, label, category, amount in RECOVERED:
+        rows = res[res.category == category] if "category" in res else res.iloc[0:0]
+        if rows.empty or amount not in rows:
+            continue
+        for unit, total in rows.groupby("unit", sort=True)[amount].sum().items():
+            supply = rows.loc[rows.unit == unit, "supply"].sum()
+            cards.append(f'<div class="card"><div class="label">{label}</div>'
+                         f'<div class="value" data-kpi="{name}" data-unit="{html.escape(unit)}"'
+                         f' data-value="{_value(float(total))}">{_fmt(float(total), 0)} '
+                         f"<small>{html.escape(unit)}/yr</small></div>"
+                         f'<div class="base">of {_fmt(float(supply), 0)} supplied</div></div>')
+    return '<div class="cards" id="kpi-cards">' + "".join(cards) + "</div>"
+
+
+FIRM_COLUMNS: list[Column] = [
+    ("firm_id", "firm", None), ("name", "name", None), ("park", "park", None),
+    ("sector", "sector", None), ("savings", "savings", 0), ("baseline_cost", "baseline cost", 0),
+    ("cost", "cost", 0), ("co2_avoided_t", "CO2 avoided (t)", 1), ("co2_t", "CO2 (t)", 1),
+    ("links", "links", 0)]
+LINK_COLUMNS: list[Column] = [
+    ("from_firm", "from", None), ("to_firm", "to", None), ("from_resource", "resource", None),
+    ("to_resource", "delivered as", None), ("flow", "flow", -1), ("delivered", "delivered", -1),
+    ("distance_km", "km", 2), ("mode", "mode", None), ("annual_cost", "annual cost", 0),
+    ("co2_t", "CO2 (t)", 2), ("from_stream", "from stream", None),
+    ("to_stream", "to stream", None)]
+WHY_NOT_COLUMNS: list[Column] = [
+    ("from_firm", "from", None), ("to_firm", "to", None), ("from_resource", "resource", None),
+    ("to_resource", "for", None), ("distance_km", "km", 2),
+    ("potential_value", "potential value /yr", 0), ("link_cost", "link cost /yr", 0),
+    ("reason", "reason", None), ("detail", "detail", None)]
+OBJECTIVE_COLUMNS: list[Column] = [
+    ("term", "term", None), ("baseline_cost", "baseline", 0), ("cost", "with links", 0),
+    ("baseline_co2_t", "baseline CO2 (t)", 1), ("co2_t", "CO2 (t)", 1)]
+
+
+def _why_not_section(t: ResultTables) -> str:
+    if t.why_not is None:
+        return ('<p class="note" id="why-not-missing">This result folder has no why_not.csv '
+                "(written by symbiosis from version 0.1 with the report): run the scenario "
+                "again to see why pairs were not linked.</p>")
+    counts = t.why_not.reason.value_counts().sort_index()
+    summary = ", ".join(f'<span class="reason" data-reason="{html.escape(r)}" data-value="{n}">'
+                        f"{html.escape(r)}: {n}</span>" for r, n in counts.items())
+    return (f'<p class="note">The {len(t.why_not)} most valuable compatible supply–demand pairs '
+            "that were not linked. Potential value: what the pair would earn a year as the "
+            "only link, at its capacity, before its fixed cost and capex (link cost). "
+            f"Reasons: {summary or 'none'}.</p>"
+            + html_table(t.why_not, WHY_NOT_COLUMNS, "why-not-table"))
+
+
+def result_page(t: ResultTables) -> str:
+    """The whole page for one result."""
+    k = t.kpis
+    gap = f", gap {k['mip_gap']:.2%}" if k.get("mip_gap") else ""
+    sub = (f"{html.escape(str(k.get('model', '')))} · status {html.escape(str(k.get('status')))}"
+           f"{gap} · {html.escape(t.currency)} per year")
+    links_attr = (lambda d: ' data-link="' + (d.from_stream + "->" + d.to_stream).map(html.escape)
+                  + '"')
+    firms = t.firms.sort_values(["savings", "firm_id"], ascending=[False, True])
+    objective = t.objective.reset_index()
+    body = [
+        f"<h1>{html.escape(t.name)}</h1><p class='sub'>{sub}</p>",
+        '<h2 id="kpis">Against the baseline (no links)</h2>', _kpi_cards(t),
+        '<h2 id="objective">The objective, term by term</h2>',
+        _plot(breakdown_figure(t), "breakdown-plot"),
+        html_table(objective, OBJECTIVE_COLUMNS, "objective-table", sortable=False),
+        '<h2 id="map">Map</h2><p class="note">Firms coloured by sector, shaped by park; links '
+        "coloured by resource, wider for more flow (relative to that resource's largest "
+        "link). Hover for details.</p>", _plot(map_figure(t), "map-plot"),
+        '<h2 id="sankey">What flows</h2>', _plot(sankey_figure(t), "sankey-plot"),
+        '<h2 id="firms">Firms</h2><p class="note">Click a heading to sort. A link\'s cost and '
+        "CO2 are split equally between its two firms.</p>",
+        html_table(firms, FIRM_COLUMNS, "firm-table"),
+        f'<h2 id="links">Built links ({len(t.links)})</h2>',
+        html_table(t.links, LINK_COLUMNS, "link-table", row_attr=links_attr),
+        '<h2 id="why-not">Why not?</h2>', _why_not_section(t),
+    ]
+    return _page(t.name, "\n".join(body))
+
+
+def sweep_page(s: SweepTables) -> str:
+    """A sweep: the comparison table with deltas against the base variant, and charts."""
+    table = s.summary.copy()
+    numeric = [c for c in table.columns if c not in ("variant", "status")
+               and pd.api.types.is_numeric_dtype(table[c])]
+    kpi_like = [c for c in ("savings", "total_cost", "co2_t", "co2_avoided_t", "links_built",
+                            "annualised_capex") if c in numeric]
+    base = table[table.variant == s.base]
+    for c in kpi_like:
+        table[f"delta_{c}"] = table[c] - (base[c].iloc[0] if len(base) else float("nan"))
+    columns: list[Column] = [("variant", "variant", None), ("status", "status", None)]
+    columns += [(c, c, 1 if c.endswith("_t") else 0 if c in kpi_like else -1) for c in numeric]
+    columns += [(f"delta_{c}", f"Δ {c}", 1 if c.endswith("_t") else 0) for c in kpi_like]
+    row_attr = (lambda d: ' data-variant="' + d.variant.map(html.escape) + '"')
+    body = [f"<h1>Sweep {html.escape(s.name)}</h1>",
+            f"<p class='sub'>{len(table)} variants; deltas against <b>{html.escape(s.base)}</b>"
+            f" · {html.escape(s.currency)} per year</p>",
+            '<h2 id="comparison">Comparison</h2>',
+            html_table(table, columns, "sweep-table", row_attr=row_attr)]
+    for column, fig in sweep_figures(s):
+        body.append(_plot(fig, f"sweep-{column.replace('_', '-')}-plot"))
+    return _page(f"Sweep {s.name}", "\n".join(body))
+
+
+def _page(title: str, body: str) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title>"
+            f"<style>{CSS}</style>\n<script type=\"text/javascript\">{get_plotlyjs()}</script>"
+            f"</head><body>\n{body}\n<p class='note'>Made by symbiosis "
+            f"{version('symbiosis')} from the result files alone; the page needs no network."
+            f"</p>\n<script>{SORT_JS}</script></body></html>\n")
+
+
+def write_page(tables: ResultTables | SweepTables, out: str | Path) -> Path:
+    """Render and write the page atomically."""
+    text = sweep_page(tables) if isinstance(tables, SweepTables) else result_page(tables)
+    return write_bytes(out, text.encode("utf-8"))

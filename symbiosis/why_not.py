@@ -1,0 +1,138 @@
+"""Why not? The most valuable compatible supply→demand pairs that were not linked, each with
+the reason a planner can act on.
+
+It reads only a solved Result's tables (built links, stream balances) and its Network, so it
+needs no solver. Reasons, checked in this order (the first that holds is given):
+
+- a pair that is not a candidate keeps the Network's reason: `too_far`, `quality`,
+  `temperature`, `no_quantity`, `candidate_cap`;
+- `no_unit_saving`: a unit sent over the link saves nothing (transport and processing cost at
+  least the avoided purchase and disposal);
+- `fixed_cost_not_recovered`: the pair alone, at its full capacity, earns no more than its
+  fixed cost plus annualised capex;
+- `supply_used_elsewhere`: the supply stream is fully sent over built links (none disposed);
+- `demand_served_elsewhere`: the demand stream is fully met by built links (none purchased);
+- `fixed_cost_not_recovered` again, on what is left: the supply still disposed of and the
+  demand still purchased would earn no more than the link's fixed cost plus capex;
+- `optimiser_choice`: none of these; the optimum prefers another combination (shared quality
+  limits, the heat cascade) or the link is within the solver's MIP gap.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .network import FIXED_COST, NO_UNIT_SAVING, Network, pair_economics
+
+WHY_NOT_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
+                   "to_resource", "distance_km", "potential_value", "unit_value", "capacity",
+                   "link_cost", "reason", "detail"]
+TOP = 50  # pairs kept, by potential value
+
+SUPPLY_USED = "supply_used_elsewhere"
+DEMAND_SERVED = "demand_served_elsewhere"
+OPTIMISER = "optimiser_choice"
+RESIDUAL = "residual"  # internal: fixed_cost_not_recovered on what is left unlinked
+TOLERANCE = 1e-6  # relative: a stream this close to fully linked counts as fully linked
+
+
+def why_not(network: Network, built: pd.DataFrame, streams: pd.DataFrame,
+            top: int = TOP) -> pd.DataFrame:
+    """The `top` unbuilt compatible pairs by potential value, with reason and detail.
+
+    built: the Result's links (index = link_id); streams: the Result's stream table with
+    `quantity`, `purchased`, `disposed`. potential_value = unit_value × capacity, per year,
+    before the link's fixed cost and capex (link_cost). Reasons are found for every pair with
+    array operations; sentences are written for the `top` pairs only.
+    """
+    if streams.get("purchased") is None or streams.purchased.isna().all():
+        return pd.DataFrame(columns=WHY_NOT_COLUMNS)  # no solution: nothing to explain
+    cur = network.park.config.currency
+    candidates = network.links[~network.links.index.isin(built.index)]
+    table = pd.concat([_reasons_of_candidates(candidates, streams),
+                       _reasons_of_rejected(network)], ignore_index=True)
+    table = table.sort_values(["potential_value", "from_stream", "to_stream"],
+                              ascending=[False, True, True], kind="stable").head(top)
+    table["detail"] = _details(table.reset_index(drop=True), cur).to_numpy()
+    table["reason"] = table.reason.replace(RESIDUAL, FIXED_COST)
+    return table[WHY_NOT_COLUMNS].reset_index(drop=True)
+
+
+def _values(links: pd.DataFrame) -> pd.DataFrame:
+    out = links.reset_index(drop=True)
+    out["potential_value"] = out.unit_value * out.capacity
+    out["link_cost"] = out.fixed_cost + out.annualised_capex
+    return out
+
+
+def _reasons_of_rejected(network: Network) -> pd.DataFrame:
+    """Not candidates: the Network's own reason, with what the pair would have been worth."""
+    rejected = network.rejected
+    if rejected.empty:
+        return pd.DataFrame(columns=WHY_NOT_COLUMNS)
+    out = _values(pair_economics(network.park, rejected))
+    out["reason"] = rejected.reason.to_numpy()
+    out["network_detail"] = rejected.detail.to_numpy()
+    return out
+
+
+def _reasons_of_candidates(links: pd.DataFrame, streams: pd.DataFrame) -> pd.DataFrame:
+    """Candidate links the optimum did not build: which of the reasons above holds first."""
+    out = _values(links)
+    if out.empty:
+        return out.assign(reason=pd.Series(dtype=str))
+    supply_q = out.supply_quantity.to_numpy()
+    demand_q = out.demand_quantity.to_numpy()
+    left = streams.disposed.reindex(out.from_stream).to_numpy()
+    missing = streams.purchased.reindex(out.to_stream).to_numpy()
+    out["residual_capacity"] = np.minimum(out.capacity.to_numpy(),
+                                          np.minimum(left, missing / out["yield"].to_numpy()))
+    out["residual_value"] = out.unit_value * out.residual_capacity
+    link_cost = out.link_cost.to_numpy()
+    conditions = [
+        out.unit_value.to_numpy() <= 0,
+        out.potential_value.to_numpy() <= link_cost,
+        left <= TOLERANCE * supply_q,
+        missing <= TOLERANCE * demand_q,
+        out.residual_value.to_numpy() <= link_cost,
+    ]
+    reasons = [NO_UNIT_SAVING, FIXED_COST, SUPPLY_USED, DEMAND_SERVED, RESIDUAL]
+    out["reason"] = np.select(conditions, reasons, default=OPTIMISER)
+    return out
+
+
+def _details(out: pd.DataFrame, cur: str) -> pd.Series:
+    """One sentence per pair, with its numbers."""
+    unit = " per unit of " + out.from_resource
+    value = _money(out.potential_value, cur) + "/yr"
+    cost = _money(out.link_cost, cur) + "/yr"
+    sentences = {
+        NO_UNIT_SAVING: "a unit sent saves " + _money(out.unit_value, cur) + unit
+        + " after transport and processing",
+        FIXED_COST: "alone at capacity " + _qty(out.capacity) + " it earns " + value
+        + ", not more than its fixed cost and capex of " + cost,
+        SUPPLY_USED: "all " + _qty(out.supply_quantity) + " of " + out.from_stream
+        + " already goes over built links (this pair would earn " + value + " at capacity)",
+        DEMAND_SERVED: "all " + _qty(out.demand_quantity) + " of " + out.to_stream
+        + " is already met by built links (this pair would earn " + value + " at capacity)",
+        RESIDUAL: "only " + _qty(out.get("residual_capacity", out.capacity)) + " is left "
+        "unlinked, earning " + _money(out.get("residual_value", out.potential_value), cur)
+        + "/yr, not more than its fixed cost and capex of " + cost,
+        OPTIMISER: "worth " + value + " alone, but the optimum prefers another combination "
+        "(shared quality limits, the heat cascade, or within the MIP gap)",
+    }
+    network = out.get("network_detail", pd.Series(np.nan, index=out.index))
+    own = network.isna() | out.reason.isin([NO_UNIT_SAVING, FIXED_COST])  # said better below
+    detail = (network.astype(str) + "; alone it would be worth " + value
+              + " before link costs of " + cost).where(~own, "")
+    for reason, sentence in sentences.items():
+        detail = detail.mask(own & (out.reason == reason), sentence)
+    return detail
+
+
+def _money(values: pd.Series, cur: str) -> pd.Series:
+    return values.map(lambda v: f"{v:,.0f} {cur}")
+
+
+def _qty(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: f"{v:,.4g}")

@@ -1,0 +1,125 @@
+"""The report in a real browser (Debian's Chromium through Playwright): the example parks'
+pages load without errors, make no request outside the file, and their map and Sankey render.
+
+Skipped when /usr/bin/chromium is absent, unless SYMBIOSIS_REQUIRE_BROWSER=1 (CI sets it).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import symbiosis as sb
+from symbiosis.report import make_report
+from symbiosis.report.figures import sankey_flows
+from symbiosis.report.folder import ROUND_TRIP, read_result_folder
+
+from .conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+def _skip_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is absent (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+REASON = _skip_reason()
+if REASON and os.environ.get("SYMBIOSIS_REQUIRE_BROWSER") == "1":
+    raise RuntimeError(f"SYMBIOSIS_REQUIRE_BROWSER=1 but {REASON}")
+pytestmark = [pytest.mark.solver,
+              pytest.mark.skipif(REASON is not None, reason=REASON or "")]
+
+PARKS = {"electronics": "electronics-baseline.yaml", "precision": "precision-baseline.yaml"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module", params=sorted(PARKS))
+def example_report(request, tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp(request.param)
+    folder = sb.run(ROOT / "scenarios" / PARKS[request.param]).to_folder(root / "result")
+    page = root / "report.html"
+    make_report(folder, page)
+    return folder, page
+
+
+def _open(browser, page_file: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(page_file.as_uri(), wait_until="load")
+    page.wait_for_function("() => document.getElementById('sankey-plot')._fullLayout "
+                           "&& document.querySelectorAll('#sankey-plot .sankey-link').length")
+    return page, errors, requests
+
+
+def test_example_report_renders_offline_without_errors(browser, example_report, tmp_path):
+    folder, page_file = example_report
+    page, errors, requests = _open(browser, page_file)
+    assert errors == []
+    outside = [u for u in requests
+               if u != page_file.as_uri() and not u.startswith(("data:", "blob:"))]
+    assert outside == [], outside
+    tables = read_result_folder(folder)
+    counts = page.evaluate("""() => ({
+        mapLayout: !!document.getElementById('map-plot')._fullLayout,
+        points: document.querySelectorAll('#map-plot .scatterlayer .trace .points path.point')
+                .length,
+        nodes: document.querySelectorAll('#sankey-plot .sankey-node').length,
+        links: document.querySelectorAll('#sankey-plot .sankey-link').length,
+        breakdown: document.querySelectorAll('#breakdown-plot .bars .point').length})""")
+    labels, flows = sankey_flows(tables)
+    assert counts["mapLayout"]
+    assert counts["points"] == len(tables.firms) + len(tables.links)  # firms + link midpoints
+    assert counts["nodes"] == len(labels) and counts["links"] == len(flows)
+    assert counts["breakdown"] > 0
+    shot = tmp_path / "page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+    page.close()
+
+
+def test_numbers_in_the_browser_equal_the_files(browser, example_report):
+    folder, page_file = example_report
+    page, errors, _ = _open(browser, page_file)
+    kpis = json.loads((folder / "kpis.json").read_text())
+    shown = page.evaluate("""() => Object.fromEntries(Array.from(
+        document.querySelectorAll('[data-kpi]:not([data-unit])'),
+        e => [e.dataset.kpi, Number(e.dataset.value)]))""")
+    for key in ("savings", "total_cost", "co2_t", "co2_avoided_t", "links_built"):
+        assert shown[key] == kpis[key], key
+    rows = page.evaluate("""() => Array.from(document.querySelectorAll('#link-table tbody tr'),
+        r => [r.dataset.link, Number(r.querySelector('[data-col=flow]').dataset.value),
+              Number(r.querySelector('[data-col=annual_cost]').dataset.value)])""")
+    links = pd.read_csv(folder / "links.csv", dtype={"from_stream": str, "to_stream": str},
+                        **ROUND_TRIP)
+    assert rows == [[f"{a}->{b}", f, c] for a, b, f, c in zip(
+        links.from_stream, links.to_stream, links.flow, links.annual_cost)]
+    page.click("#firm-table th[data-col=savings]")  # sorting works: descending first
+    savings = page.evaluate("""() => Array.from(
+        document.querySelectorAll('#firm-table tbody td[data-col=savings]'),
+        c => Number(c.dataset.value))""")
+    assert savings == sorted(savings, reverse=True)
+    assert errors == []
+    page.close()
