@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -219,6 +220,10 @@ def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, 
                        f"finished, {to_run} to run on {where}", err=True)
         on_start(to_run, skipped)
 
+    def stop(signum, frame):  # `timeout`, `kill` and batch schedulers send SIGTERM
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         outcome = run_sweep(plan, out, workers=workers, dask=dask_address, force=force,
                             progress=None if quiet else progress, on_start=started)
@@ -227,6 +232,8 @@ def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, 
         click.secho(f"interrupted: finished variants are kept in {out}; run the same command "
                     "again to run the rest", fg="yellow", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     close()
     if not quiet:
         failed = outcome.failed
@@ -236,6 +243,11 @@ def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, 
                       if failed else ""))
         click.echo(f"  summary in {outcome.folder / 'summary.csv'}")
     sys.exit(EXIT_NO_SOLUTION if outcome.failed else EXIT_SOLVED)
+
+
+def _number(value: float) -> str:
+    """Money and tonnes with thousands separators; small numbers (gaps, factors) as they are."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 @main.command()
@@ -269,7 +281,7 @@ def compare(dirs: tuple[Path, ...], base: str | None, kpis: tuple[str, ...],
     table = compare_table(collection, base, list(kpis) or None)
     csv_file = csv_file or ((dirs[0] if is_sweep_folder(dirs[0]) else Path(".")) / "compare.csv")
     with pd.option_context("display.width", 200, "display.max_rows", 1000,
-                           "display.max_columns", 100, "display.float_format", "{:,.6g}".format):
+                           "display.max_columns", 100, "display.float_format", _number):
         click.echo(f"deltas against {table.attrs['base']}")
         click.echo(table.to_string(na_rep="-"))
     csv_file.parent.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,8 @@ def validate_mapping(schema: type[BaseModel], data: dict[str, Any], source: str,
 
 
 def _problem_from_pydantic(err: dict[str, Any], source: str, key_prefix: str) -> Problem:
-    key = ".".join(str(part) for part in err["loc"])
+    key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
+                  for part in err["loc"]).lstrip(".")  # scale[0].factor, as in other messages
     key = f"{key_prefix}{key}" if key else key_prefix.rstrip(".") or None
     kind = err["type"]
     if kind == "extra_forbidden":
