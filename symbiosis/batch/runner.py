@@ -17,11 +17,11 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -147,9 +147,8 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, dask: str | No
         if on_start is not None:
             on_start(len(tasks), len(skipped))
         last_write = time.monotonic()
+        runs = _run_dask(tasks, workers, dask) if dask is not None else _run_pool(tasks, workers)
         try:
-            runs = (_run_dask(tasks, workers, dask) if dask is not None
-                    else _run_pool(tasks, workers))
             for done, row in enumerate(runs, 1):
                 rows[row["variant"]] = row
                 if progress is not None:
@@ -157,7 +156,8 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, dask: str | No
                 if time.monotonic() - last_write > SUMMARY_EVERY_S:
                     write_summary(plan, out, rows)
                     last_write = time.monotonic()
-        finally:  # also when interrupted: what finished is in the summary
+        finally:  # also when interrupted: stop the workers; what finished is in the summary
+            runs.close()
             table = write_summary(plan, out, rows)
     ran = [t.variant for t in tasks]
     return SweepOutcome(folder=out, table=table, ran=ran, skipped=skipped)
@@ -165,8 +165,8 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, dask: str | No
 
 def _pool_context():
     """Fresh processes forked from a server that has imported symbiosis once, so a variant
-    does not pay Python's and Pyomo's import time (spawn would); fork itself is unsafe with
-    max_tasks_per_child."""
+    does not pay Python's and Pyomo's import time again (spawn would); plain fork is unsafe
+    in a process that may have started threads."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
@@ -174,34 +174,60 @@ def _pool_context():
     return ctx
 
 
-def _run_pool(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
-    """Rows as variants finish; one fresh process per variant (max_tasks_per_child=1),
-    because Pyomo's memory grows in long-lived processes."""
-    if not tasks:
-        return
-    broken: list[Task] = []
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
-                               mp_context=_pool_context(), max_tasks_per_child=1)
+def _child(task: Task, conn) -> None:
+    """A variant's process: run it, send back its row."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    row = run_task(task)
     try:
-        futures = {pool.submit(run_task, t): t for t in tasks}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                broken.append(futures[future])
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    # A worker that died (killed, out of memory) breaks the whole pool: run the variants that
-    # were in flight again, each alone, so only the one at fault is recorded as failed.
-    for task in broken:
-        with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as alone:
-            try:
-                yield alone.submit(run_task, task).result()
-            except BrokenProcessPool:
-                yield {"variant": task.variant, "status": ERROR,
-                       "reason": "the worker process died (killed, or out of memory)"}
+        conn.send(row)
+        conn.close()
+    except OSError:  # the parent stopped waiting (interrupted): the folder is written anyway
+        pass
+
+
+def _run_pool(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
+    """Rows as variants finish; at most `workers` at once, each in a fresh process.
+
+    One process per variant because Pyomo's memory grows in long-lived processes. This is
+    what ProcessPoolExecutor(max_tasks_per_child=1) offers, written out: that pool can hang at
+    exit after an interrupt (Python 3.11), and one worker killed by the system breaks the
+    whole pool, whereas here only its own variant fails.
+    """
+    ctx = _pool_context()
+    waiting = list(tasks)
+    running: dict[Any, tuple[Any, Any, Task]] = {}  # result pipe -> (process, pipe, task)
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers:
+                task = waiting.pop(0)
+                receive, send = ctx.Pipe(duplex=False)
+                process = ctx.Process(target=_child, args=(task, send), daemon=True,
+                                      name=f"symbiosis-{task.variant}")
+                process.start()
+                send.close()
+                running[receive] = (process, receive, task)
+            watched = [*running, *(p.sentinel for p, _, _ in running.values())]
+            ready = set(wait(watched))
+            for receive, (process, _, task) in list(running.items()):
+                if receive not in ready and process.sentinel not in ready:
+                    continue
+                try:
+                    row = receive.recv()
+                except (EOFError, OSError):  # died before sending: killed, out of memory
+                    process.join()
+                    row = {"variant": task.variant, "status": ERROR,
+                           "reason": f"the worker process died (exit code {process.exitcode}"
+                                     "; killed, or out of memory?)"}
+                process.join()
+                receive.close()
+                del running[receive]
+                yield row
+    finally:  # interrupted: abandon the variants in flight (nothing is half-written)
+        for process, receive, _ in running.values():
+            process.terminate()
+        for process, receive, _ in running.values():
+            process.join()
+            receive.close()
 
 
 def _import_dask():

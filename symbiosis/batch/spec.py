@@ -162,13 +162,13 @@ def _grid(sweep: Sweep, source: str) -> tuple[list[str], list[list[tuple[Any, _C
                         rule = validate_mapping(
                             ScaleRule, {**change.scale.model_dump(exclude_none=True),
                                         "factor": value}, source, key_prefix=f"{vkey}.")
-                        pairs.append((value, _Change(vkey, scale=(rule,))))
+                        pairs.append((value, _Change(f"{key}.scale", scale=(rule,))))
                     else:
                         target = change.adjust.model_dump(exclude_none=True)
                         use_as = target.pop("use_as")
                         rule = validate_mapping(AdjustRule, {**target, use_as: value}, source,
                                                 key_prefix=f"{vkey}.")
-                        pairs.append((value, _Change(vkey, adjust=(rule,))))
+                        pairs.append((value, _Change(f"{key}.adjust", adjust=(rule,))))
                 except InputError as exc:
                     problems += exc.problems
             changes.append(pairs)
@@ -357,19 +357,18 @@ def _check_applies(variants: list[Variant], model: Path, source: str,
                    lines: dict[str, int]) -> None:
     """Apply every variant to the model now, so a bad one stops the sweep before it starts."""
     inputs = read_model(model)
-    problems: list[Problem] = []
+    found: dict[Problem, list[str]] = {}  # one problem of a grid axis hits many variants
     for v in variants:
-        keymap = v.keys
         try:
             apply_scenario(inputs, v.scenario, source)
         except InputError as exc:
             for p in exc.problems:
-                key = _map_key(p.key, keymap)
-                where = source if p.source == source else p.source
-                problems.append(Problem(where, f"variant {v.name}: {p.message}",
-                                        row=p.row or line_of(lines, key), column=p.column,
-                                        key=key))
-    raise_if(list(dict.fromkeys(problems)))
+                key = _map_key(p.key, v.keys)
+                located = replace(p, row=p.row or line_of(lines, key), key=key)
+                found.setdefault(located, []).append(v.name)
+    raise_if([replace(p, message=f"variant {names[0]}"
+                      f"{f' (and {len(names) - 1} more)' if len(names) > 1 else ''}: {p.message}")
+              for p, names in found.items()])
 
 
 def _map_key(key: str | None, keymap: dict[str, str]) -> str | None:
