@@ -200,16 +200,25 @@ def _sweep_reporter(total_ref: list[int]):
               help="Run on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' "
                    "for a LocalCluster of --workers processes.")
 @click.option("--force", is_flag=True, help="Run every variant again, finished or not.")
+@click.option("--list", "list_only", is_flag=True,
+              help="Check the sweep file and list its variants (finished or not); run nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
 def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, force: bool,
-          quiet: bool) -> None:
+          list_only: bool, quiet: bool) -> None:
     """Run every variant of a sweep file; re-running resumes where it stopped."""
-    from .batch.runner import run_sweep
+    from .batch.runner import finished_row, run_sweep
     from .batch.spec import load_sweep
 
     plan = load_sweep(path)
     out = out or Path("results") / _slug(plan.name)
+    if list_only:
+        click.echo(f"{plan.name}: {len(plan.variants)} variants of {plan.base} "
+                   f"(model {plan.model})")
+        for v in plan.variants:
+            state = "finished" if finished_row(v, out) is not None else "to run"
+            click.echo(f"  {v.name:<40} {v.origin:<14} {v.input_hash[:12]}  {state}")
+        return
     total = [0]
     on_start, progress, close = _sweep_reporter(total)
 
