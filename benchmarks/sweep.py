@@ -43,10 +43,10 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.2f} at start")
     seconds, summaries = {}, {}
     with tempfile.TemporaryDirectory(prefix="symbiosis-bench-") as tmp:
-        for kind, workers, dask in runs:
+        for kind, workers, address in runs:
             out = Path(tmp) / f"{kind.replace(' ', '-')}-{workers}"
             start = time.perf_counter()
-            outcome = run_sweep(plan, out, workers=workers, dask=dask)
+            outcome = run_sweep(plan, out, workers=workers, dask=address)
             seconds[(kind, workers)] = time.perf_counter() - start
             summaries[(kind, workers)] = (out / "summary.csv").read_bytes()
             assert not outcome.failed, outcome.failed

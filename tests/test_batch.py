@@ -8,7 +8,6 @@ adds 100 t × 30 USD to the baseline only (all dross is linked).
 """
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -79,8 +78,8 @@ def test_axis_names_and_values_in_variant_names():
                               "links.pipe.fixed_cost", "fee"]) == {
         "economics.carbon_price": "carbon_price", "links.truck.fixed_cost": "truck.fixed_cost",
         "links.pipe.fixed_cost": "pipe.fixed_cost", "fee": "fee"}
-    assert [value_label(v) for v in (50, 0.5, 1e-3, True, ["F01", "F02"], "a/b c")] == \
-        ["50", "0.5", "0.001", "true", "F01+F02", "a-b-c"]
+    assert [value_label(v) for v in (50, -5, 0.5, 1e-3, True, ["F01", "F02"], "a/b c")] == \
+        ["50", "-5", "0.5", "0.001", "true", "F01+F02", "a-b-c"]
 
 
 def test_exclude_firms_axis_and_include_base_false(scenarios):
@@ -226,8 +225,8 @@ def _finished(out: Path) -> list[Path]:
 @pytest.mark.solver
 def test_an_interrupted_sweep_resumes_and_ends_with_the_same_summary(scenarios, tmp_path):
     path = write(scenarios, "name: s\nbase: tiny-baseline.yaml\ngrid:\n"
-                            "  economics.carbon_price: [0, 10, 20, 30, 40, 50]\n"
-                            "  links.truck.fixed_cost: [100, 500]\n")  # 13 variants
+                            "  economics.carbon_price: [0, 10, 20, 30, 40, 50, 60, 70]\n"
+                            "  links.truck.fixed_cost: [100, 500]\n")  # 16 + base
     out = tmp_path / "interrupted"
     cmd = [sys.executable, str(ROOT / "cli.py"), "sweep", str(path), "-o", str(out),
            "--workers", "1"]
@@ -241,10 +240,10 @@ def test_an_interrupted_sweep_resumes_and_ends_with_the_same_summary(scenarios, 
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     done = {p: p.stat().st_mtime_ns for p in _finished(out)}
-    assert 3 <= len(done) < 13, err
+    assert 3 <= len(done) < 17, err
     rerun = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"{len(done)} already finished, {13 - len(done)} to run" in rerun.stderr
+    assert f"{len(done)} already finished, {17 - len(done)} to run" in rerun.stderr
     assert {p: p.stat().st_mtime_ns for p in done} == done  # not run again
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".lock"]
     whole = tmp_path / "whole"
@@ -319,10 +318,15 @@ def test_compare_deltas_against_the_base(scenarios, tmp_path):
     ("grid:\n  f: {values: [1, 2], adjust: {column: disposal_cost, resource: nope}}\n",
      ["line 4", "key grid.f", "unknown resource 'nope'"]),
     ("variants:\n  - {name: a/b}\n", ["line 4", "key variants[0].name", "not a safe folder"]),
+    ("variants:\n  - {name: a, set: {economics.carbon_prise: 5}}\n",
+     ["line 4", "key variants[0].set.economics.carbon_prise", "unknown key"]),
+    ("grid:\n  economics.carbon_price: [0, -5]\n",
+     ["line 4", "key grid.economics.carbon_price[1]", "variant carbon_price=-5",
+      "greater than or equal to 0"]),
     ("variants:\n  - {name: a\n", ["invalid YAML"]),
 ], ids=["unknown-axis-key", "empty-grid", "empty-axis", "duplicate-names",
         "duplicate-grid-name", "unknown-firm", "unknown-variant-key", "adjust-axis-resource",
-        "unsafe-name", "bad-yaml"])
+        "unsafe-name", "unknown-set-key", "bad-axis-value", "bad-yaml"])
 def test_bad_sweep_file(scenarios, tmp_path, body, expected):
     path = write(scenarios, "name: s\nbase: tiny-baseline.yaml\n" + body)
     assert_bad_input(["sweep", str(path), "-o", str(tmp_path / "out")], str(path), *expected,

@@ -230,7 +230,7 @@ def value_label(value: Any) -> str:
         text = json.dumps(value, sort_keys=True, separators=(",", ":"))
     else:
         text = str(value)
-    return re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-") or "-"
+    return re.sub(r"[^A-Za-z0-9._+-]+", "-", text) or "-"  # keep a minus sign: -5 is not 5
 
 
 def _param(value: Any) -> Any:
