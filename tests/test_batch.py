@@ -356,3 +356,9 @@ def test_shipped_sweep_files_are_valid(path):
     assert plan.names[0] == "base"
     if path.name == "sweep-carbon-x-fee.yaml":
         assert len(plan.variants) - 1 >= 16
+
+
+def test_running_a_sweep_file_as_a_scenario_says_to_use_sweep(tmp_path):
+    assert_bad_input(["run", str(ROOT / "scenarios" / "sweep-anchor-exit.yaml"), "-o",
+                      str(tmp_path / "out")], "this is a sweep file", "symbiosis sweep",
+                     out=tmp_path / "out")
