@@ -108,7 +108,7 @@ def plan_sweep(data: dict[str, Any], source: str, root: Path, text: str,
     model = resolve_model_path(base_path.parent / base.model).parent.resolve()
     try:
         axes, grid_changes = _grid(sweep, source)
-        variants = _expand(sweep, base, grid_changes, axes, source)
+        variants = _expand(sweep, grid_changes, axes, source)
         resolved = [_resolve(base, v, model, source) for v in variants]
     except InputError as exc:
         raise located(exc.problems) from None
@@ -242,15 +242,24 @@ def _param(value: Any) -> Any:
     return value
 
 
-def _expand(sweep: Sweep, base: Scenario, grid: list[list[tuple[Any, _Change]]],
-            axes: list[str], source: str) -> list[tuple[SweepVariant, dict[str, Any], str,
-                                                         dict[str, str]]]:
-    """(changes, params, origin, key map) of every variant, in file order."""
+@dataclass(frozen=True)
+class _Draft:
+    """A variant before merging: its changes, grid values, origin and where its keys are."""
+
+    changes: SweepVariant
+    params: dict[str, Any]
+    origin: str
+    keymap: dict[str, str]  # "set.K", "scale+i", "adjust+i", "exclude_firms+i" -> sweep key
+
+
+def _expand(sweep: Sweep, grid: list[list[tuple[Any, _Change]]], axes: list[str],
+            source: str) -> list[_Draft]:
+    """Every variant's changes, in file order: base, grid points, explicit variants."""
     short = _short_axis_names(axes)
-    out: list[tuple[SweepVariant, dict[str, Any], str, dict[str, str]]] = []
+    out: list[_Draft] = []
     named = {v.name for v in sweep.variants}
     if sweep.include_base and BASE not in named:
-        out.append((SweepVariant(name=BASE), {}, BASE, {}))
+        out.append(_Draft(SweepVariant(name=BASE), {}, BASE, {}))
     for point in itertools.product(*grid) if grid else ():
         name = "_".join(f"{short[a]}={value_label(v)}" for a, (v, _) in zip(axes, point))
         keymap, set_, scale, adjust, exclude = {}, {}, [], [], []
@@ -268,7 +277,8 @@ def _expand(sweep: Sweep, base: Scenario, grid: list[list[tuple[Any, _Change]]],
             exclude += change.exclude_firms
         variant = SweepVariant(name=name, set=set_, scale=scale, adjust=adjust,
                                exclude_firms=exclude)
-        out.append((variant, {a: _param(v) for a, (v, _) in zip(axes, point)}, "grid", keymap))
+        out.append(_Draft(variant, {a: _param(v) for a, (v, _) in zip(axes, point)}, "grid",
+                          keymap))
     for i, v in enumerate(sweep.variants):
         key = f"variants[{i}]"
         keymap = {f"set.{k}": f"{key}.set.{k}" for k in v.set}
@@ -277,10 +287,11 @@ def _expand(sweep: Sweep, base: Scenario, grid: list[list[tuple[Any, _Change]]],
         keymap.update({f"exclude_firms+{j}": f"{key}.exclude_firms[{j}]"
                        for j in range(len(v.exclude_firms))})
         keymap["name"] = f"{key}.name"
-        out.append((v, {}, key, keymap))
+        out.append(_Draft(v, {}, key, keymap))
     problems, seen = [], {}
-    for variant, _, origin, keymap in out:
-        key = keymap.get("name", "grid" if origin == "grid" else None)
+    for draft in out:
+        variant, origin = draft.changes, draft.origin
+        key = draft.keymap.get("name", "grid" if origin == "grid" else None)
         if variant.name in seen:
             problems.append(Problem(source, f"duplicate variant name {variant.name!r} (also "
                                             f"{seen[variant.name]})", key=key))
@@ -299,8 +310,9 @@ def _expand(sweep: Sweep, base: Scenario, grid: list[list[tuple[Any, _Change]]],
 # --- merging ------------------------------------------------------------------------------
 
 
-def _resolve(base: Scenario, item, model: Path, source: str) -> Variant:
-    variant, params, origin, keymap = item
+def _resolve(base: Scenario, draft: _Draft, model: Path, source: str) -> Variant:
+    """The base scenario with a variant's changes (merge rules: module docstring)."""
+    variant, keymap = draft.changes, draft.keymap
     problems = []
     for key in variant.set:
         for other in base.set:
@@ -331,8 +343,8 @@ def _resolve(base: Scenario, item, model: Path, source: str) -> Variant:
         if k.startswith("exclude_firms+"):
             firm = variant.exclude_firms[int(k.split("+")[1])]
             located[f"exclude_firms[{exclude.index(firm)}]"] = v
-    return Variant(name=variant.name, scenario=scenario, params=params, origin=origin,
-                   keys=located)
+    return Variant(name=variant.name, scenario=scenario, params=draft.params,
+                   origin=draft.origin, keys=located)
 
 
 def _fill_params(v: Variant, axes: list[str], config: ModelConfig) -> Variant:
