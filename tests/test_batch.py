@@ -216,6 +216,15 @@ variants:
     # re-running retries the failed variant only
     again = CliRunner().invoke(main, ["sweep", str(path), "-o", str(out)])
     assert "3 already finished, 1 to run" in again.stderr
+    # a variant that ran before and now fails: its old folder is not read as its result
+    path.write_text(path.read_text().replace("{name: no-W, exclude_firms: [W]}",
+                                             "{name: no-W, exclude_firms: [W], "
+                                             "solver: {name: nosuchsolver}}"))
+    CliRunner().invoke(main, ["sweep", str(path), "-o", str(out)])
+    runs = sb.load_results(out)
+    assert runs.kpis.loc["no-W", "status"] == "error"
+    assert pd.isna(runs.kpis.loc["no-W", "total_cost"])
+    assert "no-W" not in runs.firms.index.get_level_values("scenario")
 
 
 def _finished(out: Path) -> list[Path]:

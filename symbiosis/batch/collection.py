@@ -35,9 +35,8 @@ def _members(paths: list[Path]) -> tuple[list[Member], list[str]]:
             known = {"status", "reason", "input_hash", *KPI_COLUMNS,
                      *(f"heat.{k}" for k in HEAT_COLUMNS)}
             axes += [c for c in summary.columns if c not in known and c not in axes]
-            members = [Member(str(name), path / str(name) if (path / str(name) / "kpis.json")
-                              .is_file() else None, row.to_dict())
-                       for name, row in summary.iterrows()]
+            members = [Member(str(name), _current(path / str(name), row.get("input_hash")),
+                              row.to_dict()) for name, row in summary.iterrows()]
         elif (path / "kpis.json").is_file():
             members = [Member(path.name, path)]
         else:
@@ -50,6 +49,17 @@ def _members(paths: list[Path]) -> tuple[list[Member], list[str]]:
             groups = [(p, [Member(f"{p.name}/{m.name}", m.folder, m.row) for m in ms])
                       for p, ms in groups]
     return [m for _, ms in groups for m in ms], axes
+
+
+def _current(folder: Path, input_hash: Any) -> Path | None:
+    """A variant's folder if it holds the results the summary describes: a variant that
+    failed this time may still have a folder from earlier, different inputs."""
+    try:
+        kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return folder if not isinstance(input_hash, str) or kpis.get("input_hash") == input_hash \
+        else None
 
 
 class ResultCollection:
