@@ -247,7 +247,7 @@ def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, 
     if not quiet:
         failed = outcome.failed
         click.echo(f"ran {len(outcome.ran)}, skipped {len(outcome.skipped)} (already "
-                   f"finished), {len(failed)} without a solution"
+                   f"finished), {len(failed)} failed or without a solution"
                    + (f": {', '.join(failed[:10])}{', ...' if len(failed) > 10 else ''}"
                       if failed else ""))
         click.echo(f"  summary in {outcome.folder / 'summary.csv'}")
