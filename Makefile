@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/electronics-baseline.yaml
 OUT    ?= results/electronics-baseline
 
-.PHONY: run test install clean bench
+.PHONY: run test install clean bench bench-sweep
 
 install: $(STAMP)
 
@@ -26,3 +26,6 @@ clean:
 
 bench: $(STAMP)
 	$(PY) benchmarks/phases.py
+
+bench-sweep: $(STAMP)
+	$(PY) benchmarks/sweep.py

@@ -46,7 +46,8 @@ def measure(path: Path) -> dict:
 
 
 def main(paths: list[str]) -> None:
-    paths = [Path(p) for p in paths] or sorted((ROOT / "scenarios").glob("*.yaml"))
+    paths = [Path(p) for p in paths] or sorted(p for p in (ROOT / "scenarios").glob("*.yaml")
+                                               if not p.name.startswith("sweep-"))
     rows = [measure(p) for p in paths]
     head = (f"{'scenario':<32}{'links':>7}{'vars':>8}{'rows':>8}{'load':>7}{'network':>9}"
             f"{'build':>7}{'solve':>7}{'extract':>9}{'build/solve':>13}{'pyomo/direct':>14}  status")

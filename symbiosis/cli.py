@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -175,3 +176,149 @@ def report(folder: Path, out: Path | None, png_dir: Path | None, geojson: Path |
 
     for line in make_report(folder, out, png_dir=png_dir, geojson=geojson, xlsx=xlsx):
         click.echo(line)
+
+
+# --- sweeps and comparisons (issue 5) ---------------------------------------------------------
+
+EXIT_INTERRUPTED = 130
+
+
+def _sweep_reporter(total_ref: list[int]):
+    """A progress bar with counts and ETA on a terminal; a line per variant otherwise."""
+    state: dict = {"bar": None}
+
+    def on_start(to_run: int, skipped: int) -> None:
+        total_ref[0] = to_run
+        if to_run and sys.stderr.isatty():
+            state["bar"] = click.progressbar(length=to_run, label="variants", show_pos=True,
+                                             show_eta=True, file=sys.stderr)
+            state["bar"].__enter__()
+
+    def progress(row: dict, done: int, total: int) -> None:
+        bar = state["bar"]
+        if bar is not None:
+            bar.update(1)
+            if row["status"] not in ("optimal", "feasible"):
+                click.echo(f"\n  {row['variant']}: {row['status']}: {row.get('reason', '')}",
+                           err=True)
+        else:
+            note = f": {row.get('reason')}" if row.get("reason") else ""
+            click.echo(f"[{done}/{total}] {row['variant']}: {row['status']}{note} "
+                       f"({row.get('seconds', 0):.1f} s)", err=True)
+
+    def close() -> None:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+
+    return on_start, progress, close
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path),
+              help="Sweep folder (default: results/<sweep name>).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Variants solved at once (one process each, HiGHS on one thread).")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' "
+                   "for a LocalCluster of --workers processes.")
+@click.option("--force", is_flag=True, help="Run every variant again, finished or not.")
+@click.option("--list", "list_only", is_flag=True,
+              help="Check the sweep file and list its variants (finished or not); run nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, force: bool,
+          list_only: bool, quiet: bool) -> None:
+    """Run every variant of a sweep file; re-running resumes where it stopped."""
+    from .batch.runner import finished_row, run_sweep
+    from .batch.spec import load_sweep
+
+    plan = load_sweep(path)
+    out = out or Path("results") / _slug(plan.name)
+    if list_only:
+        click.echo(f"{plan.name}: {len(plan.variants)} variants of {plan.base} "
+                   f"(model {plan.model})")
+        for v in plan.variants:
+            state = "finished" if finished_row(v, out) is not None else "to run"
+            click.echo(f"  {v.name:<40} {v.origin:<14} {v.input_hash[:12]}  {state}")
+        return
+    total = [0]
+    on_start, progress, close = _sweep_reporter(total)
+
+    def started(to_run: int, skipped: int) -> None:
+        if not quiet:
+            where = f"Dask ({dask_address})" if dask_address else f"{workers} worker(s)"
+            click.echo(f"{plan.name}: {len(plan.variants)} variants, {skipped} already "
+                       f"finished, {to_run} to run on {where}", err=True)
+        on_start(to_run, skipped)
+
+    def stop(signum, frame):  # `timeout`, `kill` and batch schedulers send SIGTERM
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        outcome = run_sweep(plan, out, workers=workers, dask=dask_address, force=force,
+                            progress=None if quiet else progress, on_start=started)
+    except KeyboardInterrupt:
+        close()
+        click.secho(f"interrupted: finished variants are kept in {out}; run the same command "
+                    "again to run the rest", fg="yellow", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    close()
+    if not quiet:
+        failed = outcome.failed
+        click.echo(f"ran {len(outcome.ran)}, skipped {len(outcome.skipped)} (already "
+                   f"finished), {len(failed)} failed or without a solution"
+                   + (f": {', '.join(failed[:10])}{', ...' if len(failed) > 10 else ''}"
+                      if failed else ""))
+        click.echo(f"  summary in {outcome.folder / 'summary.csv'}")
+    sys.exit(EXIT_NO_SOLUTION if outcome.failed else EXIT_SOLVED)
+
+
+def _number(value: float) -> str:
+    """Money and tonnes with thousands separators; small numbers (gaps, factors) as they are."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+@main.command()
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--base", "base", help="Scenario the deltas are against (default: 'base', "
+                                     "else the first).")
+@click.option("--kpi", "kpis", multiple=True,
+              help="KPI to show and draw (repeatable; default: total_cost, savings, co2_t, "
+                   "co2_avoided_t, links_built, annualised_capex).")
+@click.option("--csv", "csv_file", type=click.Path(path_type=Path),
+              help="CSV file for the table (default: compare.csv in the first DIR if it is a "
+                   "sweep folder, else in the current folder).")
+@click.option("--png", "png_file", type=click.Path(path_type=Path),
+              help="Draw the KPIs against the swept parameter --x into this PNG.")
+@click.option("--x", "x_param", help="Swept parameter for the chart's x axis.")
+@_handle_errors
+def compare(dirs: tuple[Path, ...], base: str | None, kpis: tuple[str, ...],
+            csv_file: Path | None, png_file: Path | None, x_param: str | None) -> None:
+    """One table of KPIs per scenario with deltas against the base, from sweep folders
+    (summary.csv) and/or result folders (kpis.json)."""
+    import pandas as pd
+
+    from .batch.collection import load_results
+    from .batch.compare import DEFAULT_KPIS, compare_table, plot_kpis
+    from .batch.runner import is_sweep_folder, _write_atomic
+    from .errors import Problem
+
+    if png_file is not None and x_param is None:
+        raise InputError(Problem("--png", "needs --x, the swept parameter to draw against"))
+    collection = load_results(dirs)
+    table = compare_table(collection, base, list(kpis) or None)
+    csv_file = csv_file or ((dirs[0] if is_sweep_folder(dirs[0]) else Path(".")) / "compare.csv")
+    with pd.option_context("display.width", 200, "display.max_rows", 1000,
+                           "display.max_columns", 100, "display.float_format", _number):
+        click.echo(f"deltas against {table.attrs['base']}")
+        click.echo(table.to_string(na_rep="-"))
+    csv_file.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(csv_file, table.to_csv(float_format="%.10g", lineterminator="\n"))
+    click.echo(f"  table in {csv_file}")
+    if png_file is not None:
+        drawn = plot_kpis(collection, x_param, list(kpis) or DEFAULT_KPIS[:2], png_file)
+        click.echo(f"  chart in {drawn}")

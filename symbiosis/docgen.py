@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .schema import ModelConfig, Scenario
+from .schema import GridChange, ModelConfig, Scenario, Sweep
 from .tables import ALWAYS_ALLOWED, TABLES
 
 BEGIN, END = "<!-- generated:begin -->", "<!-- generated:end -->"
@@ -67,7 +67,9 @@ def reference() -> str:
         parts.append("")
     parts += [f"Any table may also have the free-text columns {', '.join(ALWAYS_ALLOWED)}; "
               "any other column is an error.", ""]
-    for title, model in (("model.yaml keys", ModelConfig), ("Scenario keys", Scenario)):
+    for title, model in (("model.yaml keys", ModelConfig), ("Scenario keys", Scenario),
+                         ("Sweep keys", Sweep), ("Grid axis over a rule (`grid.<name>`)",
+                                                 GridChange)):
         parts += [f"### {title}", "", "| key | type | default | meaning |", "|---|---|---|---|"]
         parts += _keys(model)
         parts.append("")

@@ -32,6 +32,7 @@ FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t",
 RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
                 "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
                 "heat_pumps.csv", "why_not.csv")
+EXTRA_RESULT_FILES = ("scenario.yaml",)  # written by some commands only (a sweep's variants)
 HEAT_FIRM_COLUMNS = ["baseline_hot_utility", "hot_utility", "baseline_cold_utility",
                      "cold_utility", "heat_recovered_within", "heat_received_between",
                      "heat_given_between", "heat_pumped"]
@@ -487,17 +488,20 @@ def check_output_folder(out: str | Path) -> None:
         return
     if not out.is_dir():
         raise InputError(Problem(str(out), "exists and is not a folder: choose another -o"))
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in RESULT_FILES)
+    ours = RESULT_FILES + EXTRA_RESULT_FILES
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise InputError(Problem(str(out), f"exists and is not a result folder (it holds {shown});"
                                            " results replace the whole folder: choose another -o"))
 
 
-def write_folder(result: Result, out: Path) -> Path:
+def write_folder(result: Result, out: Path, extra_files: dict[str, str] | None = None) -> Path:
     """Write every result file into `out`, all at once: a temporary folder, then a rename.
 
     `out` may be an earlier result folder, which is replaced; anything else is refused.
+    `extra_files` (name -> text, names from EXTRA_RESULT_FILES) go in with the rest, e.g. the
+    resolved `scenario.yaml` of a sweep variant.
     """
     start = time.perf_counter()
     out = out.resolve()
@@ -524,6 +528,10 @@ def write_folder(result: Result, out: Path) -> Path:
         kpis = dict(result.kpis, timings_s={k: round(v, 4) for k, v in timings.items()})
         (tmp / "kpis.json").write_text(json.dumps(_json_ready(kpis), indent=2) + "\n",
                                        encoding="utf-8")
+        for name, text in (extra_files or {}).items():
+            if name not in EXTRA_RESULT_FILES:  # else the folder could not be replaced later
+                raise ValueError(f"{name} is not one of EXTRA_RESULT_FILES")
+            (tmp / name).write_text(text, encoding="utf-8")
         _swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

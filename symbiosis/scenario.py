@@ -42,7 +42,11 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     """Read a scenario file, load the model it names and apply its overrides."""
     path = Path(path)
     source = str(path)
-    scenario = validate_mapping(Scenario, read_yaml_mapping(path), source)
+    data = read_yaml_mapping(path)
+    if "base" in data and "model" not in data:
+        raise InputError(Problem(source, "this is a sweep file (it has `base`, not `model`): "
+                                         "run it with `symbiosis sweep`", key="base"))
+    scenario = validate_mapping(Scenario, data, source)
     model_path = (path.parent / scenario.model)
     if not (model_path / MODEL_FILE).exists() and not (model_path.is_file()):
         raise InputError(Problem(source, f"model not found: {model_path} (no {MODEL_FILE} there)",

@@ -137,3 +137,60 @@ class Scenario(Strict):
     exclude_firms: list[str] = Field(default_factory=list)
     objective: Objective = "cost"
     solver: SolverSettings = SolverSettings()
+
+
+# --- sweep files ------------------------------------------------------------------------------
+
+
+class SweepVariant(Strict):
+    """An explicit variant of a sweep: the base scenario plus these changes (any scenario keys
+    but `model`)."""
+
+    name: str = Field(description="folder name of its results: letters, digits, . _ = + -")
+    description: str = ""
+    set: dict[str, Any] = Field(default_factory=dict, description="dotted keys into model.yaml")
+    scale: list[ScaleRule] = Field(default_factory=list, description="after the base's rules")
+    adjust: list[AdjustRule] = Field(default_factory=list, description="after the base's rules")
+    exclude_firms: list[str] = Field(default_factory=list, description="added to the base's")
+    objective: Objective | None = Field(None, description="default: the base's")
+    solver: SolverSettings | None = Field(None, description="keys given replace the base's")
+
+
+class AdjustAxis(Strict):
+    """An `adjust` rule without its number: a grid axis supplies it."""
+
+    column: Literal["purchase_price", "purchase_co2", "disposal_cost", "disposal_co2",
+                    "transport_cost", "transport_co2"]
+    resource: str | None = None
+    category: Literal["material", "water", "heat"] | None = None
+    sign: Literal["positive", "negative"] | None = None
+    use_as: Literal["factor", "value"] = Field(
+        "factor", description="each axis value is the rule's factor (default) or its value")
+
+
+class GridChange(Strict):
+    """A named grid axis over a `scale` or an `adjust` rule: each value becomes its number."""
+
+    values: list[Any] = Field(min_length=1, description="one variant per value")
+    scale: Selector | None = Field(None, description="streams to scale by each value")
+    adjust: AdjustAxis | None = Field(None, description="prices to change by each value")
+
+    @model_validator(mode="after")
+    def _one_change(self) -> "GridChange":
+        if (self.scale is None) == (self.adjust is None):
+            raise ValueError("give exactly one of `scale` or `adjust`")
+        return self
+
+
+class Sweep(Strict):
+    """A sweep file (FORMAT §5): a base scenario and the variants to run from it."""
+
+    name: str
+    description: str = ""
+    base: str = Field(description="scenario file, relative to this file")
+    include_base: bool = Field(True, description="run the base itself as variant `base` "
+                                                 "(unless a variant is named `base`)")
+    grid: dict[str, Any] | None = Field(
+        None, description="axis → list of values (a dotted model.yaml key, or exclude_firms) "
+                          "or a GridChange mapping; the variants are the cartesian product")
+    variants: list[SweepVariant] = Field(default_factory=list)

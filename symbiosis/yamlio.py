@@ -72,7 +72,8 @@ def validate_mapping(schema: type[BaseModel], data: dict[str, Any], source: str,
 
 
 def _problem_from_pydantic(err: dict[str, Any], source: str, key_prefix: str) -> Problem:
-    key = ".".join(str(part) for part in err["loc"])
+    key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
+                  for part in err["loc"]).lstrip(".")  # scale[0].factor, as in other messages
     key = f"{key_prefix}{key}" if key else key_prefix.rstrip(".") or None
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -82,3 +83,43 @@ def _problem_from_pydantic(err: dict[str, Any], source: str, key_prefix: str) ->
     else:
         message = f"{err['msg']} (got {err.get('input')!r})"
     return Problem(source, message, key=key)
+
+
+def key_lines(path: Path) -> dict[str, int]:
+    """Line (1-based) of every key and list item in a YAML file, by dotted path.
+
+    Paths are spelt as in our error keys: `grid.economics.carbon_price`, `variants[2].name`
+    (a key holding dots stays one part). Only for pointing at lines in messages: a file that
+    does not parse gives an empty map (reading it properly reports the error).
+    """
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_StrictSafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    lines: dict[str, int] = {}
+
+    def walk(node: yaml.Node, prefix: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                path_ = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+                lines.setdefault(path_, key_node.start_mark.line + 1)
+                walk(value_node, path_)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                path_ = f"{prefix}[{i}]"
+                lines.setdefault(path_, item.start_mark.line + 1)
+                walk(item, path_)
+
+    if root is not None:
+        walk(root, "")
+    return lines
+
+
+def line_of(lines: dict[str, int], key: str | None) -> str | None:
+    """`line N` of a dotted key, or of its nearest enclosing key that has a line."""
+    while key:
+        if key in lines:
+            return f"line {lines[key]}"
+        cut = max(key.rfind("."), key.rfind("["))
+        key = key[:cut] if cut > 0 else ""
+    return None

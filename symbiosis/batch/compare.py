@@ -1,0 +1,89 @@
+"""Comparing scenarios: KPIs per scenario with deltas against a base, and a chart of KPIs
+against a swept parameter."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, Problem
+from .collection import ResultCollection
+
+DEFAULT_KPIS = ["total_cost", "savings", "co2_t", "co2_avoided_t", "links_built",
+                "annualised_capex"]
+DELTA = "_delta"
+
+
+def base_name(collection: ResultCollection, base: str | None = None) -> str:
+    """The scenario deltas are taken against: `base` if given, else the one named `base`,
+    else the first."""
+    names = collection.scenarios
+    if base is not None:
+        if base not in names:
+            raise InputError(Problem("--base", f"no scenario named {base!r} (there are: "
+                                               f"{', '.join(names[:8])}"
+                                               f"{', ...' if len(names) > 8 else ''})"))
+        return base
+    return next((n for n in names if n == "base" or n.endswith("/base")), names[0])
+
+
+def compare_table(collection: ResultCollection, base: str | None = None,
+                  kpis: list[str] | None = None) -> pd.DataFrame:
+    """Status, swept parameters and each KPI followed by `<kpi>_delta` (KPI − base's KPI)."""
+    table = collection.kpis
+    kpis = list(kpis or DEFAULT_KPIS)
+    unknown = [k for k in kpis if k not in table.columns]
+    if unknown:
+        known = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+        raise InputError(Problem("--kpi", f"unknown KPI {', '.join(unknown)} (known: "
+                                          f"{', '.join(known)})"))
+    name = base_name(collection, base)
+    values = table[kpis].astype(float)
+    deltas = (values - values.loc[name]).add_suffix(DELTA)
+    ordered = [c for k in kpis for c in (k, k + DELTA)]
+    front = ["status", *collection.parameters]
+    out = pd.concat([table[front], values, deltas], axis=1)[front + ordered]
+    out.attrs["base"] = name
+    return out
+
+
+def plot_kpis(collection: ResultCollection, x: str, kpis: list[str], file: Path) -> Path:
+    """One panel per KPI against the swept parameter `x`; one line per combination of the
+    other parameters. Scenarios without a value of `x` (e.g. the base) are left out."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = collection.kpis
+    if x not in collection.parameters:
+        raise InputError(Problem("--x", f"not a swept parameter: {x!r} (swept: "
+                                        f"{', '.join(collection.parameters) or 'none'})"))
+    unknown = [k for k in kpis if k not in table.columns]
+    if unknown:
+        raise InputError(Problem("--kpi", f"unknown KPI {', '.join(unknown)}"))
+    data = table[table[x].notna()].copy()
+    data[x] = pd.to_numeric(data[x], errors="coerce")
+    if data[x].isna().any():
+        raise InputError(Problem("--x", f"{x!r} is not numeric: draw against a numeric axis"))
+    others = [p for p in collection.parameters if p != x and table.loc[data.index, p].nunique() > 1]
+    fig, axes = plt.subplots(len(kpis), 1, figsize=(7, 3 * len(kpis)), squeeze=False,
+                             sharex=True)
+    groups = data.groupby(others, sort=False) if others else [((), data)]
+    for ax, kpi in zip(axes[:, 0], kpis):
+        for key, group in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            label = ", ".join(f"{p}={v}" for p, v in zip(others, key)) or None
+            group = group.sort_values(x)
+            ax.plot(group[x], group[kpi].astype(float), marker="o", label=label)
+        ax.set_ylabel(kpi)
+        ax.grid(True, alpha=0.3)
+        if others:
+            ax.legend(fontsize="small")
+    axes[-1, 0].set_xlabel(x)
+    fig.tight_layout()
+    file = Path(file)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(file, dpi=120)
+    plt.close(fig)
+    return file
