@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/electronics-baseline.yaml
 OUT    ?= results/electronics-baseline
 
-.PHONY: run test install clean bench bench-sweep
+.PHONY: run test install clean bench bench-sweep bench-province
 
 install: $(STAMP)
 
@@ -29,3 +29,6 @@ bench: $(STAMP)
 
 bench-sweep: $(STAMP)
 	$(PY) benchmarks/sweep.py
+
+bench-province: $(STAMP)
+	$(PY) benchmarks/province.py

@@ -7,10 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from .formulation import add_co2_cap, emit, formulate
+from .formulation import DIRECT_HIGHS, add_co2_cap, emit, formulate
+from .formulation.highs_model import MatrixProgram
 from .network import build_network
 from .park import Park
-from .results import Result, extract
+from .results import Result, baseline_point, extract
 from .scenario import LoadedScenario, load_model_or_scenario
 from .schema import Objective, SolverSettings
 from .solve import Solution, SolverOptions, solve
@@ -51,9 +52,10 @@ def optimise(park: Park, objective: Objective = "cost",
         network = build_network(park, screen_value=objective == "cost")
     with timer.phase("build"):
         lp = formulate(park, network, objective)
-        model = emit(lp, solver.name)
+    with timer.phase("handoff"):
+        model = _handoff(lp, solver)
     with timer.phase("solve"):
-        solution = solve(model, solver)
+        solution = solve(model, solver, fallback=baseline_point(lp, park))
     if objective == "co2" and solution.status.has_solution:
         solution = _cheapest_at_lowest_co2(park, network, lp, solution, solver, timer)
     with timer.phase("extract"):
@@ -64,16 +66,23 @@ def optimise(park: Park, objective: Objective = "cost",
     return result
 
 
+def _handoff(lp, solver: SolverOptions):
+    """The model the solver takes: arrays for the fast path (solved by independent parts),
+    else a Pyomo model."""
+    return MatrixProgram.of(lp) if solver.name == DIRECT_HIGHS else emit(lp, solver.name)
+
+
 def _cheapest_at_lowest_co2(park, network, lp, first: Solution, solver, timer) -> Solution:
     best_co2 = lp.co2(first.values)
     with timer.phase("build"):
         second = formulate(park, network, "cost")
         add_co2_cap(second, best_co2 + CO2_CAP_TOLERANCE * max(1.0, abs(best_co2)))
-        model = emit(second, solver.name)
+    with timer.phase("handoff"):
+        model = _handoff(second, solver)
     if solver.time_limit is not None:  # the two stages share the time limit
         solver = replace(solver, time_limit=max(1.0, solver.time_limit - first.seconds))
     with timer.phase("solve"):
-        refined = solve(model, solver)
+        refined = solve(model, solver, fallback=first.values)
     if not refined.status.has_solution:
         return first
     # Status, bound and gap stay those of the CO2 stage: that is the objective reported.

@@ -255,7 +255,8 @@ def _kpis(park, network, lp, solution, x, baseline_x, links, name, settings) -> 
         "objective_breakdown": lp.breakdown(x) if solved else None,
         "baseline_breakdown": lp.breakdown(baseline_x),
         "resources": _resource_kpis(park, lp, x, links),
-        "solver": {"name": solution.solver, "version": solution.solver_version, **settings},
+        "solver": {"name": solution.solver, "version": solution.solver_version, **settings,
+                   "parts": solution.parts, "parts_at_fallback": solution.parts_at_fallback},
     }
 
 

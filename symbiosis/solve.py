@@ -23,6 +23,7 @@ from pyomo.opt import TerminationCondition as ClassicTermination
 
 from .errors import SolverUnavailableError
 from .formulation import DIRECT_HIGHS
+from .formulation.highs_model import MatrixProgram
 from .formulation.pyomo_model import column_values
 
 DEFAULT_SOLVER = "highs"
@@ -78,6 +79,8 @@ class Solution:
     solver: str
     solver_version: str
     seconds: float
+    parts: int = 1  # independent parts solved separately (symbiosis.decompose)
+    parts_at_fallback: int = 0  # parts with no solution in time, left at the baseline
 
     @property
     def mip_gap(self) -> float | None:
@@ -135,11 +138,16 @@ def solver_available(name: str) -> tuple[bool, str]:
     return True, ".".join(map(str, version)) if isinstance(version, tuple) else str(version)
 
 
-def solve(model, options: SolverOptions = SolverOptions()) -> Solution:
-    """Solve a model emitted by `to_pyomo` (or by `to_highs` for the "highspy" fast path);
-    never raises for infeasible or unsolved models."""
+def solve(model, options: SolverOptions = SolverOptions(),
+          fallback: np.ndarray | None = None) -> Solution:
+    """Solve a model emitted by `to_pyomo`, by `to_highs`, or a `MatrixProgram` (the
+    "highspy" fast path, solved by independent parts; `fallback` is a feasible point for
+    parts that find no solution in time); never raises for infeasible or unsolved models."""
     if isinstance(model, highspy.Highs):
         return _solve_direct(model, options)
+    if isinstance(model, MatrixProgram):
+        from .decompose import solve_in_parts
+        return solve_in_parts(model, options, fallback)
     ok, why = solver_available(options.name)
     if not ok:
         raise SolverUnavailableError(

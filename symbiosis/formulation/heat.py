@@ -72,7 +72,12 @@ def stream_intervals(park: Park, grid: np.ndarray) -> pd.DataFrame:
         "interval": cols,
         "high": high[cols], "low": low[cols],
         "load": s.quantity.to_numpy()[rows] * (high[cols] - low[cols]) / span,
-    })
+    }).pipe(_with_block_rows)
+
+
+def _with_block_rows(intervals: pd.DataFrame) -> pd.DataFrame:
+    """`row`: each interval's row in its block of interval rows (supply or demand)."""
+    return intervals.assign(row=intervals.groupby("direction").cumcount().to_numpy())
 
 
 def add_heat(lp: LinearProgram, park: Park, network: Network) -> None:
@@ -87,22 +92,24 @@ def add_heat(lp: LinearProgram, park: Park, network: Network) -> None:
         return
     extra = links.approach_c.to_numpy() - cfg.min_approach_c  # e_l: 0 within a firm
     pairs = interval_pairs(
-        pd.DataFrame({"link_id": links.index, "from_stream": links.from_stream,
+        pd.DataFrame({"link": np.arange(len(links)), "from_stream": links.from_stream,
                       "to_stream": links.to_stream, "extra": extra,
                       "yield": links["yield"].to_numpy()}), intervals)
     eps = 10.0 ** -HOT_SCALE_DECIMALS
     allowed = ((pairs.hot_low + eps >= pairs.cold_low + pairs.extra)
                & (pairs.hot_high + eps >= pairs.cold_high + pairs.extra))
     pairs = pairs[allowed].reset_index(drop=True)
-    index = pd.MultiIndex.from_arrays(
-        [pairs.link_id, pairs.hot_interval, pairs.cold_interval],
-        names=["link", "hot_interval", "cold_interval"])
-    ends = (links.from_firm.reindex(pairs.link_id).to_numpy(),
-            links.to_firm.reindex(pairs.link_id).to_numpy())
+    link = pairs.link.to_numpy()
+    n_intervals = int(intervals.interval.max()) + 1
+    index = pd.MultiIndex(  # from codes: no factorising of link ids
+        levels=[links.index, pd.RangeIndex(n_intervals), pd.RangeIndex(n_intervals)],
+        codes=[link, pairs.hot_interval.to_numpy(), pairs.cold_interval.to_numpy()],
+        names=["link", "hot_interval", "cold_interval"], verify_integrity=False)
+    ends = (links.from_firm.to_numpy()[link], links.to_firm.to_numpy()[link])
     transfer = lp.add_variables("heat_transfer", index, 0.0, np.inf, ends)
     # Temperatures of each match on the streams' own scales, for results and checks.
     lp.annotations["heat_transfer"] = pd.DataFrame({
-        "link_id": pairs.link_id.to_numpy(),
+        "link_id": links.index.to_numpy()[link],
         "from_stream": pairs.from_stream.to_numpy(), "to_stream": pairs.to_stream.to_numpy(),
         "hot_t_high": pairs.hot_high.to_numpy(), "hot_t_low": pairs.hot_low.to_numpy(),
         "cold_t_high": pairs.cold_high.to_numpy() - cfg.min_approach_c,
@@ -111,22 +118,32 @@ def add_heat(lp: LinearProgram, park: Park, network: Network) -> None:
 
     n = len(pairs)
     flow = lp.variables["flow"]
-    link_rows = links.index.get_indexer(pairs.link_id)
     lp.add_constraints(
         "heat_link_total", links.index,
-        np.concatenate([link_rows, np.arange(len(links))]),
+        np.concatenate([link, np.arange(len(links))]),
         np.concatenate([transfer.columns,
-                        flow.start + network.links.index.get_indexer(links.index)]),
+                        flow.start + np.flatnonzero((network.links.category == "heat")
+                                                    .to_numpy())]),
         np.concatenate([np.ones(n), -np.ones(len(links))]), lower=0.0, upper=0.0,
         description="heat matched on a link = heat taken by the link")
     add_interval_terms(lp, pairs, transfer.columns, np.ones(n), pairs["yield"].to_numpy())
 
 
 def interval_pairs(pairs: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
-    """Every (supply interval, demand interval) combination of each (from, to) stream pair."""
-    return (pairs.merge(intervals.add_prefix("hot_"), left_on="from_stream",
-                        right_on="hot_stream")
-            .merge(intervals.add_prefix("cold_"), left_on="to_stream", right_on="cold_stream"))
+    """Every (supply interval, demand interval) combination of each (from, to) stream pair,
+    with the row of each interval in its interval block (`hot_row`, `cold_row`).
+
+    The joins are on integer stream codes: joining on the id strings costs several times more.
+    """
+    streams = pd.Index(intervals.stream.unique())
+    code = streams.get_indexer(intervals.stream)
+    table = intervals.assign(code=code)
+    hot = table.add_prefix("hot_")
+    cold = table.add_prefix("cold_")
+    keyed = pairs.assign(hot_code=streams.get_indexer(pairs.from_stream),
+                         cold_code=streams.get_indexer(pairs.to_stream))
+    return (keyed.merge(hot, on="hot_code").merge(cold, on="cold_code")
+            .drop(columns=["hot_code", "cold_code"]))
 
 
 def _add_interval_rows(lp: LinearProgram, intervals: pd.DataFrame) -> None:
@@ -145,6 +162,4 @@ def add_interval_terms(lp: LinearProgram, pairs: pd.DataFrame, cols: np.ndarray,
     `to_demand` per unit to their demand interval."""
     for side, name, coefs in (("hot", "heat_supply_interval", from_supply),
                               ("cold", "heat_demand_interval", to_demand)):
-        index = lp.constraints[name].index
-        keys = pd.MultiIndex.from_arrays([pairs[f"{side}_stream"], pairs[f"{side}_interval"]])
-        lp.extend_constraints(name, index.get_indexer(keys), cols, coefs)
+        lp.extend_constraints(name, pairs[f"{side}_row"].to_numpy(), cols, coefs)

@@ -5,31 +5,65 @@ handing the model over costs about as much as building the arrays themselves.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
 from .program import LinearProgram
 
 
+@dataclass(frozen=True)
+class MatrixProgram:
+    """A MILP as plain arrays (picklable, so a part can be solved in another process)."""
+
+    a: sp.csc_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    cost: np.ndarray
+    offset: float
+    integer: np.ndarray  # bool per column
+
+    @classmethod
+    def of(cls, lp: LinearProgram) -> MatrixProgram:
+        a, row_lower, row_upper = lp.matrix()
+        col_lower, col_upper = lp.bounds()
+        cost, offset = lp.objective_vector()
+        return cls(a.tocsc(), row_lower, row_upper, col_lower, col_upper, cost, offset,
+                   lp.integrality())
+
+    def part(self, columns: np.ndarray, rows: np.ndarray) -> MatrixProgram:
+        """The sub-program on these columns and rows (which no other row or column touches)."""
+        return MatrixProgram(self.a[:, columns][rows, :].tocsc(), self.row_lower[rows],
+                             self.row_upper[rows], self.col_lower[columns],
+                             self.col_upper[columns], self.cost[columns], 0.0,
+                             self.integer[columns])
+
+    def to_highs(self) -> highspy.Highs:
+        n_rows, n_cols = self.a.shape
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = n_cols, n_rows
+        model.col_cost_, model.offset_ = self.cost, self.offset
+        model.col_lower_, model.col_upper_ = self.col_lower, self.col_upper
+        model.row_lower_, model.row_upper_ = self.row_lower, self.row_upper
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.num_col_, model.a_matrix_.num_row_ = n_cols, n_rows
+        model.a_matrix_.start_ = self.a.indptr.astype(np.int32)
+        model.a_matrix_.index_ = self.a.indices.astype(np.int32)
+        model.a_matrix_.value_ = self.a.data
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.passModel(model)
+        integer = np.flatnonzero(self.integer).astype(np.int32)
+        if len(integer):  # one call for all integer columns (per-column calls are slow)
+            h.changeColsIntegrality(len(integer), integer,
+                                    np.full(len(integer), highspy.HighsVarType.kInteger.value,
+                                            dtype=np.uint8))
+        return h
+
+
 def to_highs(lp: LinearProgram) -> highspy.Highs:
-    a, row_lower, row_upper = lp.matrix()
-    a = a.tocsc()
-    col_lower, col_upper = lp.bounds()
-    cost, offset = lp.objective_vector()
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = lp.n_columns, lp.n_rows
-    model.col_cost_, model.offset_ = cost, offset
-    model.col_lower_, model.col_upper_ = col_lower, col_upper
-    model.row_lower_, model.row_upper_ = row_lower, row_upper
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.num_col_, model.a_matrix_.num_row_ = lp.n_columns, lp.n_rows
-    model.a_matrix_.start_ = a.indptr.astype(np.int32)
-    model.a_matrix_.index_ = a.indices.astype(np.int32)
-    model.a_matrix_.value_ = a.data
-    integer = lp.integrality()
-    model.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                          for i in integer] if integer.any() else []
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(model)
-    return h
+    return MatrixProgram.of(lp).to_highs()

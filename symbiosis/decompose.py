@@ -1,0 +1,241 @@
+"""Solve a program by its independent parts, in parallel, with one honest gap.
+
+A province's candidate network falls apart: scrap never meets waste water, and firms far
+apart share no demand. Where no row couples two sets of columns, the program is the sum of
+independent programs. HiGHS's branch and bound does not see that: every branching decision
+in one part delays the proof in all others, and the gap it reports is of the whole. Solving
+the parts separately, each to the requested gap, gives (Σ objectives − Σ bounds) / |total|
+as the park-wide gap, which is at most the requested one when the parts' objectives share a
+sign, and is computed and reported as it is otherwise.
+
+Parts come from the connected components of the bipartite graph of rows and columns (so any
+row that couples everything, such as a CO2 cap, makes one part, as it must). Components below
+SMALL_PART columns are solved together, since HiGHS takes a tiny part in milliseconds.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from .formulation.highs_model import MatrixProgram
+from .part_worker import receive, send
+from .solve import (Solution, SolverOptions, Status, Termination, _solve_direct,
+                    relative_gap)
+
+DEFAULT_GAP = 1e-4  # HiGHS's own default mip_rel_gap
+SMALL_PART = 500  # columns: smaller components are solved together
+PARALLEL_MIN_COLUMNS = 20_000  # below this, starting worker processes costs more than it saves
+
+
+@dataclass(frozen=True)
+class Part:
+    columns: np.ndarray
+    rows: np.ndarray
+
+
+def split(a: sp.spmatrix) -> list[Part]:
+    """Independent parts of a constraint matrix, largest first (ties by first column)."""
+    n_rows, n_cols = a.shape
+    coo = a.tocoo()
+    graph = sp.coo_matrix((np.ones(coo.nnz), (coo.row, n_rows + coo.col)),
+                          shape=(n_rows + n_cols,) * 2)
+    _, label = connected_components(graph, directed=False)
+    row_label, col_label = label[:n_rows], label[n_rows:]
+    size = np.bincount(col_label, minlength=label.max() + 1)
+    small = size < SMALL_PART
+    col_label = np.where(small[col_label], -1, col_label)  # all small components: one part
+    row_label = np.where(small[row_label], -1, row_label)
+    parts = []
+    for key in np.unique(col_label):
+        parts.append(Part(np.flatnonzero(col_label == key), np.flatnonzero(row_label == key)))
+    parts.sort(key=lambda p: (-len(p.columns), p.columns[0]))
+    return parts
+
+
+def solve_in_parts(program: MatrixProgram, options: SolverOptions,
+                   fallback: np.ndarray | None = None) -> Solution:
+    """Solve each independent part with HiGHS (one process per core when it pays) and
+    combine them. `fallback`: a feasible point (the no-links baseline) whose values stand in
+    for a part that found no solution in time, so the rest of the answer is not lost."""
+    start = time.perf_counter()
+    parts = split(program.a)
+    if len(parts) == 1:
+        return replace(_solve_direct(program.to_highs(), options), parts=1)
+    workers = min(len(parts), options.threads or os.cpu_count() or 1)
+    parallel = workers > 1 and program.a.shape[1] >= PARALLEL_MIN_COLUMNS
+    problems = [program.part(p.columns, p.rows) for p in parts]
+    part_options = _part_options(program, parts, problems, options, fallback)
+    if parallel:
+        part_options = [replace(o, threads=1) for o in part_options]
+        with _WorkerPool(workers) as pool:
+            solutions = _schedule(problems, part_options, workers, pool.submit, options)
+    else:
+        solutions = _schedule(problems, part_options, 1, _run_now, options)
+    return _combine(program, parts, solutions, fallback, options, time.perf_counter() - start)
+
+
+def _part_options(program: MatrixProgram, parts: list[Part], problems: list[MatrixProgram],
+                  options: SolverOptions, fallback: np.ndarray | None) -> list[SolverOptions]:
+    """Each part's stopping rule, so that the park-wide gap meets the requested one.
+
+    Each part may stop at an absolute gap a_i with Σ a_i = g·R, where R = offset + Σ LB_i is
+    the sum of the parts' LP relaxation bounds, a lower bound on the optimum: then
+    (Σ objectives − Σ bounds) ≤ g·R ≤ g·optimum. The allowance goes to the parts in proportion
+    to their room for improvement, fallback objective − LB_i (hard parts, with much room, may
+    stop at a larger gap of their own; easy ones are solved tightly). Deterministic: it
+    depends on the data only. Without a fallback or with R ≤ 0, each part gets the relative gap.
+    """
+    gap = DEFAULT_GAP if options.mip_gap is None else options.mip_gap
+    relative = [options] * len(parts)
+    if fallback is None or gap <= 0:
+        return relative
+    lower = np.array([_lp_bound(p) for p in problems])
+    upper = np.array([float(p.cost @ fallback[part.columns]) for p, part in zip(problems, parts)])
+    reference = program.offset + lower.sum()
+    if not np.isfinite(reference) or reference <= 0:
+        return relative
+    room = np.maximum(upper - lower, 0.0)
+    share = room / room.sum() if room.sum() > 0 else np.full(len(parts), 1 / len(parts))
+    return [replace(options, mip_gap=0.0, options={**options.options,
+                                                   "mip_abs_gap": float(gap * reference * w)})
+            for w in share]
+
+
+def _lp_bound(problem: MatrixProgram) -> float:
+    relaxed = replace(problem, integer=np.zeros_like(problem.integer))
+    h = relaxed.to_highs()
+    h.setOptionValue("threads", 1)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return -np.inf
+    return h.getInfo().objective_function_value
+
+
+def _schedule(problems: list[MatrixProgram], part_options: list[SolverOptions], workers: int,
+              submit, options: SolverOptions) -> list[Solution]:
+    """Run parts `workers` at a time, largest first. With a time limit, each part gets, when
+    it starts, a share of the time left in proportion to its columns among the parts not yet
+    started (times `workers`), so one hard part cannot starve the others; time a part leaves
+    unused goes to those after it."""
+    deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
+    size = [p.a.shape[1] for p in problems]
+    pending = sum(size)
+    running: dict = {}
+    solutions: list[Solution | None] = [None] * len(problems)
+    for i, problem in enumerate(problems):
+        if len(running) == workers:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                solutions[running.pop(future)] = future.result()
+        this = part_options[i]
+        if deadline is not None:
+            left = max(0.01, deadline - time.perf_counter())
+            this = replace(this, time_limit=min(left, left * workers * size[i] / pending))
+        pending -= size[i]
+        running[submit(solve_part, problem, this)] = i
+    for future in running:
+        solutions[running[future]] = future.result()
+    return solutions  # type: ignore[return-value]
+
+
+def _run_now(function, *args) -> Future:
+    future: Future = Future()
+    future.set_result(function(*args))
+    return future
+
+
+def solve_part(problem: MatrixProgram, options: SolverOptions) -> Solution:
+    return _solve_direct(problem.to_highs(), options)
+
+
+class _WorkerPool:
+    """`n` worker processes (symbiosis.part_worker), each driven by one thread of ours that
+    waits on its pipe, so parts run in parallel outside this process's GIL."""
+
+    def __init__(self, n: int) -> None:
+        self._threads = ThreadPoolExecutor(n, thread_name_prefix="symbiosis-part")
+        self._local = threading.local()
+        self._processes: list[subprocess.Popen] = []
+        self._lock = threading.Lock()
+
+    def _process(self) -> subprocess.Popen:
+        process = getattr(self._local, "process", None)
+        if process is None:
+            process = subprocess.Popen([sys.executable, "-m", "symbiosis.part_worker"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._local.process = process
+            with self._lock:
+                self._processes.append(process)
+        return process
+
+    def _solve(self, problem: MatrixProgram, options: SolverOptions) -> Solution:
+        process = self._process()
+        send(process.stdin, (problem, options))
+        try:
+            return receive(process.stdout)
+        except EOFError:
+            raise RuntimeError(f"a solver worker process died (exit code {process.wait()})")
+
+    def submit(self, function, problem: MatrixProgram, options: SolverOptions) -> Future:
+        return self._threads.submit(self._solve, problem, options)
+
+    def __enter__(self) -> _WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._threads.shutdown(wait=True)
+        for process in self._processes:
+            process.stdin.close()
+        for process in self._processes:
+            if process.wait(timeout=30) is None:
+                process.kill()
+
+
+def _combine(program: MatrixProgram, parts: list[Part], solutions: list[Solution],
+             fallback: np.ndarray | None, options: SolverOptions, seconds: float) -> Solution:
+    """One solution of the whole program: optimal when the park-wide gap meets the requested
+    one (even if a part stopped on its time share: then the run is marked time-limited, so
+    not reproducible)."""
+    x = np.zeros(program.a.shape[1])
+    objective, bound, stand_ins = program.offset, program.offset, 0
+    for part, s in zip(parts, solutions):
+        values = s.values
+        if values is None and fallback is not None and s.termination == Termination.TIME_LIMIT:
+            values, stand_ins = fallback[part.columns], stand_ins + 1
+        if values is None:
+            objective = None
+        else:
+            x[part.columns] = values
+            if objective is not None:
+                objective += float(program.cost[part.columns] @ values)
+        bound = None if bound is None or s.bound is None else bound + s.bound
+    terminations = {s.termination for s in solutions}
+    termination = next((t for t in (Termination.TIME_LIMIT, Termination.INFEASIBLE,
+                                    Termination.ERROR) if t in terminations),
+                       Termination.CONVERGED if terminations == {Termination.CONVERGED}
+                       else sorted(terminations - {Termination.CONVERGED})[0])
+    if objective is None:
+        statuses = [s.status for s in solutions if not s.status.has_solution]
+        status = Status.INFEASIBLE if Status.INFEASIBLE in statuses else statuses[0]
+    elif all(s.status == Status.OPTIMAL for s in solutions) or (
+            (gap := relative_gap(objective, bound)) is not None
+            and gap <= (DEFAULT_GAP if options.mip_gap is None else options.mip_gap)):
+        status = Status.OPTIMAL
+    else:
+        status = Status.FEASIBLE
+    first = solutions[0]
+    return Solution(status=status, termination=termination,
+                    values=x if objective is not None else None, objective=objective,
+                    bound=bound if objective is not None else None, solver=first.solver,
+                    solver_version=first.solver_version, seconds=seconds, parts=len(parts),
+                    parts_at_fallback=stand_ins)
