@@ -21,7 +21,7 @@ import pandas as pd
 from .errors import InputError, Problem
 from .formulation.program import LinearProgram
 from .greedy import greedy_point
-from .network import Network, firm_graph
+from .network import CAPPED, Network, firm_graph
 from .park import Park
 from .solve import Solution, Status, Termination, relative_gap
 
@@ -252,6 +252,8 @@ def _kpis(park, network, lp, solution, x, baseline_x, links, name, settings) -> 
                                 if name.endswith("_capex")) if solved else None,
         "candidate_links": int(len(network.links)),
         "rejected_pairs": int(len(network.rejected)),
+        "rejected_by_reason": {str(k): int(v) for k, v in
+                               network.rejected.reason.value_counts().sort_index().items()},
         "objective_breakdown": lp.breakdown(x) if solved else None,
         "baseline_breakdown": lp.breakdown(baseline_x),
         "resources": _resource_kpis(park, lp, x, links),
@@ -519,7 +521,8 @@ def write_folder(result: Result, out: Path, extra_files: dict[str, str] | None =
         result.resources.to_csv(tmp / "resources.csv", **csv)
         result.streams.to_csv(tmp / "streams.csv", **csv)
         result.objective_breakdown.to_csv(tmp / "objective.csv", **csv)
-        result.rejected_pairs.to_csv(tmp / "rejected_pairs.csv", index=False, **csv)
+        rejected = result.rejected_pairs  # capped pairs: counted in kpis.json, not listed
+        rejected[rejected.reason != CAPPED].to_csv(tmp / "rejected_pairs.csv", index=False, **csv)
         result.heat_transfers.to_csv(tmp / "heat_transfers.csv", index=False, **csv)
         result.heat_pumps.to_csv(tmp / "heat_pumps.csv", index=False, **csv)
         result.why_not.to_csv(tmp / "why_not.csv", index=False, **csv)

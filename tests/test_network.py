@@ -113,3 +113,15 @@ def test_value_screen_keeps_the_optimum(seed):
                     sb.SolverOptions(name="highspy", mip_gap=0))
     assert screened.kpis["candidate_links"] < len(lp.variables["build"].columns)
     assert screened.kpis["total_cost"] == pytest.approx(full.objective, rel=1e-9, abs=1e-6)
+
+
+def test_capped_pairs_are_counted_not_listed_in_the_result_folder(tmp_path):
+    park = _random_park(0, False, links={"max_candidates_per_demand": 2})
+    result = sb.optimise(park, solver=sb.SolverOptions(name="highspy"))
+    out = result.to_folder(tmp_path / "out")
+    listed = pd.read_csv(out / "rejected_pairs.csv")
+    capped = int((result.rejected_pairs.reason == CAPPED).sum())
+    assert capped > 0 and CAPPED not in set(listed.reason)
+    assert len(listed) == len(result.rejected_pairs) - capped
+    assert result.kpis["rejected_by_reason"][CAPPED] == capped
+    assert sum(result.kpis["rejected_by_reason"].values()) == result.kpis["rejected_pairs"]
