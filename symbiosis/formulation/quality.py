@@ -19,20 +19,25 @@ def add_quality(lp: LinearProgram, network: Network) -> None:
     q = network.link_qualities
     if q.empty:
         return
-    worst = q.groupby(["to_stream", "property"])["level"].transform("max")
-    q = q[worst > q.limit]
-    if q.empty:
+    # (demand, property) as one integer whose order is that of the id strings
+    demands, d_code = np.unique(q.to_stream.to_numpy(dtype=object), return_inverse=True)
+    props, p_code = np.unique(q.property.to_numpy(dtype=object), return_inverse=True)
+    key = d_code * len(props) + p_code
+    level, limit = q.level.to_numpy(), q.limit.to_numpy()
+    worst = np.full(key.max() + 1, -np.inf)
+    np.maximum.at(worst, key, level)
+    needed = worst[key] > limit
+    if not needed.any():
         return
-    keys = pd.MultiIndex.from_frame(q[["to_stream", "property"]])
-    index = keys.unique().sort_values()
+    keys, row = np.unique(key[needed], return_inverse=True)
+    index = pd.MultiIndex(levels=[pd.Index(demands), pd.Index(props)],
+                          codes=[keys // len(props), keys % len(props)],
+                          names=["demand", "property"], verify_integrity=False)
     links = network.links
+    link = links.index.get_indexer(q.link_id.to_numpy()[needed])
     flow = lp.variables["flow"]
-    cols = flow.start + links.index.get_indexer(q.link_id)
-    coefs = links["yield"].to_numpy()[cols - flow.start] * q.level.to_numpy()
-    first = q.drop_duplicates(["to_stream", "property"]).set_index(["to_stream", "property"])
-    limits = first.limit.reindex(index).to_numpy()
-    quantity = links.drop_duplicates("to_stream").set_index("to_stream").demand_quantity
-    upper = limits * quantity.reindex(index.get_level_values(0)).to_numpy()
-    lp.add_constraints("quality", index.set_names(["demand", "property"]),
-                       index.get_indexer(keys), cols, coefs, upper=upper,
+    upper = np.empty(len(keys))
+    upper[row] = limit[needed] * links.demand_quantity.to_numpy()[link]  # same for the key
+    lp.add_constraints("quality", index, row, flow.start + link,
+                       links["yield"].to_numpy()[link] * level[needed], upper=upper,
                        description="blend level of a limited property <= the demand's limit")
