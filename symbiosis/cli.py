@@ -72,7 +72,9 @@ def _slug(text: str) -> str:
 @click.option("--solver", help="Solver name (default: the scenario's, else highs).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds.")
 @click.option("--gap", type=click.FloatRange(min=0), help="Relative MIP gap to stop at.")
-@click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
+@click.option("--threads", type=click.IntRange(min=1),
+              help="Solver threads (with --solver highspy: parts solved at once, one thread "
+                   "each; default: every core).")
 @click.option("--objective", type=click.Choice(["cost", "co2"]),
               help="Minimise cost (default) or CO2.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
