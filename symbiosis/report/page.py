@@ -89,7 +89,7 @@ def _fmt(v: Any, digits: int = 0) -> str:
     if isinstance(v, (int, float)):
         if digits < 0:  # quantities: enough digits to read
             a = abs(v)
-            digits = 0 if a >= 100 else 1 if a >= 10 else 2 if a >= 0.1 else 4
+            digits = 0 if a >= 100 or a == 0 else 1 if a >= 10 else 2 if a >= 0.1 else 4
         return f"{v:,.{digits}f}"
     return html.escape(str(v))
 
