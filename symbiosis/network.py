@@ -69,18 +69,11 @@ class Network:
         if len(hit):
             return f"{hit.reason.iloc[0]}: {hit.detail.iloc[0]}"
         # Not listed: the spatial path skips pairs beyond reach. Screen this one pair alone.
-        sides = _Sides.of(self.park)
-        si = sides.supplies.index.get_indexer([from_stream])
-        di = sides.demands.index.get_indexer([to_stream])
-        compat = compatibility(self.park)
-        rule = np.flatnonzero((compat.from_resource == sides.supplies.from_resource.iloc[si[0]])
-                              .to_numpy()
-                              & (compat.to_resource == sides.demands.to_resource.iloc[di[0]])
-                              .to_numpy()) if si[0] >= 0 and di[0] >= 0 else []
-        if len(rule) == 0:
+        sides, compat = _Sides.of(self.park), compatibility(self.park)
+        pairs = _pair_positions(sides, compat, [from_stream], [to_stream])
+        if (pairs.to_numpy() < 0).any():
             return ("resources not compatible (no exchange from the supply's resource to "
                     "the demand's)")
-        pairs = pd.DataFrame({"si": si, "di": di, "ri": rule[:1]})
         one = _screen(self.park, sides, compat, pairs, self.value_screened)
         if len(one.rejected):
             return f"{one.rejected.reason.iloc[0]}: {one.rejected.detail.iloc[0]}"
@@ -248,11 +241,6 @@ def _value_reach_km(park: Park, sides: _Sides, rule: pd.Series, S: np.ndarray,
     return np.where(bound > fixed, reach, -1.0)
 
 
-def pair_distances(park: Park, from_firms: np.ndarray, to_firms: np.ndarray) -> np.ndarray:
-    f = park.firms
-    return _firm_distances(park, f.index.get_indexer(from_firms), f.index.get_indexer(to_firms))
-
-
 def _firm_distances(park: Park, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     f = park.firms
     if park.coordinates == "geographic":
@@ -318,16 +306,22 @@ def pair_economics(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:
     rejected ones, given by from_stream and to_stream), computed as for candidate links but
     ignoring quality limits; a pair whose heat is all lost in the pipe gets capacity 0."""
     sides, compat = _Sides.of(park), compatibility(park)
-    si = sides.supplies.index.get_indexer(pairs.from_stream)
-    di = sides.demands.index.get_indexer(pairs.to_stream)
-    rule = pd.Series(np.arange(len(compat)), index=pd.MultiIndex.from_frame(
-        compat[["from_resource", "to_resource"]]))
-    ri = rule.reindex(pd.MultiIndex.from_arrays([sides.supplies.from_resource.to_numpy()[si],
-                                                 sides.demands.to_resource.to_numpy()[di]]))
-    links = _link_economics(park, _pair_table(park, sides, compat, pd.DataFrame(
-        {"si": si, "di": di, "ri": ri.to_numpy()})))
+    positions = _pair_positions(sides, compat, pairs.from_stream, pairs.to_stream)
+    links = _link_economics(park, _pair_table(park, sides, compat, positions))
     links["capacity"] = np.where(links["yield"] > 0, links.capacity, 0.0)
     return links
+
+
+def _pair_positions(sides: _Sides, compat: pd.DataFrame, from_streams,
+                    to_streams) -> pd.DataFrame:
+    """(si, di, ri) of pairs given by stream ids; −1 where a stream or rule is missing."""
+    si = sides.supplies.index.get_indexer(from_streams)
+    di = sides.demands.index.get_indexer(to_streams)
+    rule = pd.MultiIndex.from_frame(compat[["from_resource", "to_resource"]])
+    ri = rule.get_indexer(pd.MultiIndex.from_arrays(
+        [sides.supplies.from_resource.to_numpy()[si], sides.demands.to_resource.to_numpy()[di]]))
+    missing = (si < 0) | (di < 0)
+    return pd.DataFrame({"si": si, "di": di, "ri": np.where(missing, -1, ri)})
 
 
 def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,
