@@ -80,7 +80,7 @@ def solve_in_parts(program: MatrixProgram, options: SolverOptions,
         with _WorkerPool(workers) as pool:
             solutions = _schedule(problems, part_options, workers, pool.submit, options)
     else:
-        solutions = _schedule(problems, part_options, 1, _run_now, options)
+        solutions = _schedule(problems, part_options, 1, _solved_now, options)
     return _combine(program, parts, solutions, fallback, options, time.perf_counter() - start)
 
 
@@ -142,15 +142,16 @@ def _schedule(problems: list[MatrixProgram], part_options: list[SolverOptions], 
             left = max(0.01, deadline - time.perf_counter())
             this = replace(this, time_limit=min(left, left * workers * size[i] / pending))
         pending -= size[i]
-        running[submit(solve_part, problem, this)] = i
+        running[submit(problem, this)] = i
     for future in running:
         solutions[running[future]] = future.result()
     return solutions  # type: ignore[return-value]
 
 
-def _run_now(function, *args) -> Future:
+def _solved_now(problem: MatrixProgram, options: SolverOptions) -> Future:
+    """Solve in this process (the `submit` of the sequential case)."""
     future: Future = Future()
-    future.set_result(function(*args))
+    future.set_result(solve_part(problem, options))
     return future
 
 
@@ -186,7 +187,7 @@ class _WorkerPool:
         except EOFError:
             raise RuntimeError(f"a solver worker process died (exit code {process.wait()})")
 
-    def submit(self, function, problem: MatrixProgram, options: SolverOptions) -> Future:
+    def submit(self, problem: MatrixProgram, options: SolverOptions) -> Future:
         return self._threads.submit(self._solve, problem, options)
 
     def __enter__(self) -> _WorkerPool:
