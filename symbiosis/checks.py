@@ -125,7 +125,8 @@ def _pair_present(frame: pd.DataFrame, a: str, b: str) -> pd.Series:
 
 
 def check_heat_temperatures(t: Tables) -> list[Problem]:
-    """Heat streams need t_in != t_out; a supply cools down, a demand heats up."""
+    """Heat streams need t_in and t_out; a supply cools down (or stays at one temperature:
+    condensing, a latent load), a demand heats up (or evaporates at one temperature)."""
     s, source = t.streams, t.sources["streams"]
     heat = s.resource.map(t.resources.set_index("resource").category
                           if t.resources.resource.is_unique else {}) == "heat"
@@ -139,8 +140,6 @@ def check_heat_temperatures(t: Tables) -> list[Problem]:
                          "a heat stream needs both t_in and t_out (°C)")
     missing = heat & (t_in.isna() | t_out.isna())
     known = heat & ~missing
-    out += _problems(s, known & (t_in == t_out), source, "t_out",
-                     "t_in equals t_out: a heat stream must change temperature")
     out += _problems(s, known & (s.direction == "supply") & (t_out > t_in), source, "t_out",
                      "a heat supply must cool down (t_out < t_in)")
     out += _problems(s, known & (s.direction == "demand") & (t_out < t_in), source, "t_out",

@@ -372,13 +372,16 @@ def _screen_heat(t: pd.DataFrame, why: _Reasons) -> None:
     """Heat pairs: whether any heat arrives, and whether any can flow at these temperatures.
 
     A supply can serve a demand only if its inlet is hotter than the demand's inlet by more
-    than the approach (ΔTmin, plus the inter-firm approach between firms).
+    than the approach (ΔTmin, plus the inter-firm approach between firms), or by at least the
+    approach when both are at constant temperature.
     """
     heat = (t.category == "heat").to_numpy()
     approach = t.approach_c.to_numpy()
     why.reject(heat & (t["yield"].to_numpy() <= 0), TOO_FAR, "all heat would be lost in the pipe")
     s_in, d_in = t.supply_t_in.to_numpy(), t.demand_t_in.to_numpy()
-    cold = heat & ~(s_in > d_in + approach)
+    # Two constant-temperature streams exchange heat even exactly at the approach.
+    latent = (s_in == t.supply_t_out.to_numpy()) & (d_in == t.demand_t_out.to_numpy())
+    cold = heat & ~((s_in > d_in + approach) | (latent & (s_in >= d_in + approach)))
     why.reject(cold, TEMPERATURE,
                lambda m: ("supply at most " + pd.Series(s_in[m]).astype(str)
                           + " °C cannot heat a demand from " + pd.Series(d_in[m]).astype(str)

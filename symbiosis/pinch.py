@@ -41,29 +41,44 @@ class Targets:
 
 
 def problem_table(streams: pd.DataFrame, dt_min: float) -> Targets:
-    """Targets for heat streams with columns direction, t_in, t_out, quantity (the load)."""
+    """Targets for heat streams with columns direction, t_in, t_out, quantity (the load).
+
+    A constant-temperature stream (t_in = t_out) puts its whole load at one shifted
+    temperature: the cascade then steps by that load at that point.
+    """
     hot = (streams.direction == "supply").to_numpy()
     t_in, t_out = streams.t_in.to_numpy(float), streams.t_out.to_numpy(float)
     load = streams.quantity.to_numpy(float)
-    cp = load / np.abs(t_in - t_out)
+    span = np.abs(t_in - t_out)
+    point = span == 0
+    cp = np.where(point, 0.0, load / np.where(point, 1.0, span))
     shift = np.where(hot, -dt_min / 2, dt_min / 2)
-    top, bottom = np.maximum(t_in, t_out) + shift, np.minimum(t_in, t_out) + shift
-    grid = np.unique(np.round(np.concatenate([top, bottom]), 9))[::-1]
-    if grid.size < 2:
+    top = np.round(np.maximum(t_in, t_out) + shift, 9)
+    bottom = np.round(np.minimum(t_in, t_out) + shift, 9)
+    grid = np.unique(np.concatenate([top, bottom]))[::-1]
+    if grid.size < 1 or (grid.size < 2 and not point.any()):
         empty = pd.DataFrame({"shifted_c": grid, "heat_flow": np.zeros(grid.size)})
         return Targets(0.0, 0.0, None, dt_min, empty, float(load[hot].sum()),
                        float(load[~hot].sum()))
     high, low = grid[:-1], grid[1:]
     present = (top[None, :] >= high[:, None] - 1e-9) & (bottom[None, :] <= low[:, None] + 1e-9)
-    net_cp = present @ np.where(hot, cp, -cp)
-    surplus = net_cp * (high - low)
-    cascade = np.concatenate([[0.0], np.cumsum(surplus)])
+    surplus = (present @ np.where(hot, cp, -cp)) * (high - low)
+    at_point = np.zeros(grid.size)  # latent loads: heat entering (+) or leaving (-) at a point
+    np.add.at(at_point, np.searchsorted(-grid, -top[point]), np.where(hot, load, -load)[point])
+    # Heat flowing down just above and just below each grid point, hottest first.
+    steps = np.empty(2 * grid.size)
+    steps[0::2] = at_point
+    steps[1::2] = np.r_[surplus, 0.0]
+    below = np.cumsum(steps)
+    cascade = np.concatenate([[0.0], below[:-1]])  # above point i, below point i, ...
     hot_utility = max(0.0, -cascade.min())
     flow = cascade + hot_utility
     cold_utility = flow[-1]
-    zero = np.flatnonzero(np.abs(flow[1:-1]) <= 1e-9 * max(1.0, load.sum())) + 1
-    pinch = float(grid[zero[0]]) if zero.size else None
-    table = pd.DataFrame({"shifted_c": grid, "heat_flow": flow})
+    tol = 1e-9 * max(1.0, load.sum())
+    inner = np.flatnonzero(np.abs(flow[2:-2]) <= tol) + 2  # not at the ends: a threshold
+    pinch = float(grid[inner[0] // 2]) if inner.size else None
+    table = pd.DataFrame({"shifted_c": np.repeat(grid, 2), "heat_flow": flow})
+    table = table.drop_duplicates(ignore_index=True)
     return Targets(float(hot_utility), float(cold_utility), pinch, dt_min, table,
                    float(load[hot].sum()), float(load[~hot].sum()))
 
@@ -103,11 +118,19 @@ def composite_curve(streams: pd.DataFrame) -> pd.DataFrame:
     """Temperature against cumulative load (from the cold end) of a set of streams."""
     t_in, t_out = streams.t_in.to_numpy(float), streams.t_out.to_numpy(float)
     top, bottom = np.maximum(t_in, t_out), np.minimum(t_in, t_out)
-    cp = streams.quantity.to_numpy(float) / (top - bottom)
+    load = streams.quantity.to_numpy(float)
+    point = top == bottom  # a constant-temperature load: a horizontal step at its temperature
+    cp = np.where(point, 0.0, load / np.where(point, 1.0, top - bottom))
     grid = np.unique(np.concatenate([top, bottom]))
     present = (top[None, :] >= grid[1:, None]) & (bottom[None, :] <= grid[:-1, None])
-    heat = np.concatenate([[0.0], np.cumsum((present @ cp) * np.diff(grid))])
-    return pd.DataFrame({"heat": heat, "temperature_c": grid})
+    at_point = np.zeros(grid.size)
+    np.add.at(at_point, np.searchsorted(grid, top[point]), load[point])
+    steps = np.empty(2 * grid.size)  # coldest first: the step at a point, then the interval
+    steps[0::2] = at_point
+    steps[1::2] = np.r_[(present @ cp) * np.diff(grid), 0.0]
+    heat = np.concatenate([[0.0], np.cumsum(steps)[:-1]])
+    curve = pd.DataFrame({"heat": heat, "temperature_c": np.repeat(grid, 2)})
+    return curve.drop_duplicates(ignore_index=True)
 
 
 def plot_targets(park: Park, out_dir: str | Path, unit: str = "") -> list[Path]:

@@ -36,6 +36,7 @@ EXTRA_RESULT_FILES = ("scenario.yaml",)  # written by some commands only (a swee
 HEAT_FIRM_COLUMNS = ["baseline_hot_utility", "hot_utility", "baseline_cold_utility",
                      "cold_utility", "heat_recovered_within", "heat_received_between",
                      "heat_given_between", "heat_pumped"]
+HEAT_LINK_BLOCKS = ("heat_take", "heat_give", "heat_residual")  # per (link, interval)
 SIGNIFICANT = 10  # digits written: hides solver round-off, keeps files byte-stable
 
 
@@ -166,10 +167,11 @@ def drop_links(lp: LinearProgram, network: Network, x: np.ndarray,
               f * links["yield"].to_numpy())
     x[flow.columns[mask]] = 0.0
     x[build.columns[mask]] = 0.0
-    if "heat_transfer" in lp.variables:
-        transfer = lp.variables["heat_transfer"]
-        gone = transfer.index.get_level_values("link").isin(links.index[mask])
-        x[transfer.columns[gone]] = 0.0
+    for name in HEAT_LINK_BLOCKS:
+        if name in lp.variables:
+            block = lp.variables[name]
+            gone = block.index.get_level_values("link").isin(links.index[mask])
+            x[block.columns[gone]] = 0.0
     return x
 
 
@@ -288,6 +290,8 @@ def _heat_kpis(park, lp, x, links) -> dict[str, Any]:
         "recovered_within_firms": float(heat_links.delivered[within].sum()) if solved else None,
         "recovered_between_firms": float(heat_links.delivered[~within].sum()) if solved else None,
         "lost_in_pipes": float((heat_links.flow - heat_links.delivered).sum()) if solved else None,
+        "grid_exact": bool(lp.annotations["heat_grid"].exact.all())
+        if "heat_grid" in lp.annotations else True,
     }
 
 
@@ -365,15 +369,47 @@ def _column_owner(lp: LinearProgram, cols: np.ndarray) -> np.ndarray:
 
 
 def _heat_transfers(lp: LinearProgram, x: np.ndarray | None) -> pd.DataFrame:
-    """Heat matched on each link by temperature interval (only matches carrying heat)."""
+    """Heat matched on each link by temperature interval (only matches carrying heat).
+
+    The program holds, per link, the heat taken in each supply interval and given in each
+    demand interval (a cascade); matches are read off it hottest first on both sides (the
+    north-west corner rule), which the cascade rows guarantee respects the approach.
+    """
     columns = ["link_id", "from_stream", "to_stream", "hot_t_high", "hot_t_low", "cold_t_high",
                "cold_t_low", "approach_c", "heat"]
-    if x is None or "heat_transfer" not in lp.variables:
+    if x is None or "heat_take" not in lp.variables:
         return pd.DataFrame(columns=columns)
-    table = lp.annotations["heat_transfer"].copy()
-    table["heat"] = lp.variables["heat_transfer"].values(x).to_numpy()
-    table = table[table.heat > 1e-9]
-    return table.reset_index(drop=True)[columns]
+    grid = lp.annotations["heat_grid"]
+    take = lp.variables["heat_take"].values(x)
+    give = lp.variables["heat_give"].values(x)
+    network_links = lp.annotations["heat_links"]
+    rows = []
+    for link in take.index.get_level_values("link")[take.to_numpy() > 1e-9].unique():
+        h, g = take.loc[link], give.loc[link]
+        eta = network_links.at[link, "yield"]
+        hot_cum, cold_cum = np.cumsum(eta * h.to_numpy()), np.cumsum(g.to_numpy())
+        cuts = np.unique(np.concatenate([hot_cum, cold_cum]))
+        cuts = cuts[cuts > 1e-9]
+        amount = np.diff(np.r_[0.0, cuts])
+        keep = amount > 1e-9 * max(1.0, cuts[-1]) if len(cuts) else amount > 0
+        k = h.index.to_numpy()[np.minimum(np.searchsorted(hot_cum, cuts - 1e-9), len(h) - 1)]
+        j = g.index.to_numpy()[np.minimum(np.searchsorted(cold_cum, cuts - 1e-9), len(g) - 1)]
+        rows.append(pd.DataFrame({"link_id": link, "hot": k[keep], "cold": j[keep],
+                                  "heat": amount[keep] / eta}))
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(rows, ignore_index=True).groupby(["link_id", "hot", "cold"], sort=False,
+                                                      as_index=False).heat.sum()
+    info = network_links.loc[table.link_id]
+    dt = float(grid.min_approach_c.iloc[0])
+    table["from_stream"] = info.from_stream.to_numpy()
+    table["to_stream"] = info.to_stream.to_numpy()
+    table["hot_t_high"] = grid.high.to_numpy()[table.hot]
+    table["hot_t_low"] = grid.low.to_numpy()[table.hot]
+    table["cold_t_high"] = grid.high.to_numpy()[table.cold] - dt
+    table["cold_t_low"] = grid.low.to_numpy()[table.cold] - dt
+    table["approach_c"] = info.approach_c.to_numpy()
+    return table[columns]
 
 
 def _resource_kpis(park, lp, x, links) -> dict[str, dict[str, float]]:

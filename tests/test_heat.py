@@ -258,3 +258,105 @@ def test_heat_between_firms_is_targeted_at_the_wider_approach(extra, recovered):
     assert 100 - target.hot_utility == pytest.approx(recovered)
     assert result.kpis["heat"]["recovered_between_firms"] == pytest.approx(recovered)
     _assert_never_uphill(result)
+
+
+# --- constant-temperature streams, pump COP from its own streams, the inter-firm grid -------
+
+# (streams, hot utility, cold utility) by hand, ΔTmin 10 K:
+# - steam condensing at 120 °C (100) heats water 40 -> 80 °C (200): 80 + 10 <= 120, so all 100
+#   is recovered: hot 100, cold 0;
+# - a hot stream 150 -> 90 (CP 1, 60) boils a liquid at 100 °C (50): only the part above
+#   100 + 10 = 110 serves it, 40: hot 10, cold 20;
+# - two latent loads exactly the approach apart (110 and 100 °C) exchange all 30: hot 10, cold 0.
+LATENT = [
+    ([("S", "supply", 100, 120, 120), ("W", "demand", 200, 40, 80)], 100, 0),
+    ([("H", "supply", 60, 150, 90), ("B", "demand", 50, 100, 100)], 10, 20),
+    ([("S", "supply", 30, 110, 110), ("B", "demand", 40, 100, 100)], 10, 0),
+]
+
+
+@pytest.mark.parametrize("streams, hot, cold", LATENT, ids=["condensing", "boiling", "both"])
+def test_constant_temperature_streams_by_hand(streams, hot, cold):
+    park = heat_park(streams)
+    targets = problem_table(park.streams, 10)
+    assert (targets.hot_utility, targets.cold_utility) == pytest.approx((hot, cold))
+    result = sb.optimise(park)
+    assert _utilities(result) == pytest.approx((hot, cold))
+    _assert_never_uphill(result)
+    # Between two firms the same holds at the wider approach (here 10 + 0).
+    firm_of = {s[0]: f"F{i}" for i, s in enumerate(streams)}
+    apart = heat_park(streams, firm_of, positions={"F0": (0, 0), "F1": (1, 0)})
+    assert _utilities(sb.optimise(apart)) == pytest.approx((hot, cold))
+
+
+def test_a_latent_demand_below_the_approach_is_rejected():
+    park = heat_park([("S", "supply", 30, 109, 109), ("B", "demand", 40, 100, 100)])
+    result = sb.optimise(park)
+    assert result.links.empty and _utilities(result) == pytest.approx((40, 30))
+    assert result.network.why_not("S", "B").startswith("temperature")
+
+
+def test_heat_pump_cop_follows_its_own_streams_only():
+    """Adding an unlinked firm 500 km away, or a wider inter-firm approach, changes neither
+    the pump's COP nor the firm's cost (it did when COP was read off the park's grid)."""
+    alone = sb.optimise(_pump_park(0))
+    base = _pump_park(0)
+    cfg = {"heat_pumps": base.config.heat_pumps.model_dump(), "heat": {"min_approach_c": 10}}
+    streams = [("H", "supply", 100, 40, 30), ("C", "demand", 100, 60, 70),
+               ("H9", "supply", 80, 95, 45), ("C9", "demand", 60, 15, 27)]
+    resource = dict(base.resources.reset_index().iloc[0])
+    for extra in (0, 5):
+        cfg["heat"]["inter_firm_approach_c"] = extra
+        park = heat_park(streams, {"H9": "Far", "C9": "Far"},
+                         positions={"F": (0, 0), "Far": (500, 0)}, resource=resource, **cfg)
+        result = sb.optimise(park)
+        pump = result.heat_pumps.set_index("pump").loc["H=>C"]
+        assert pump.cop == pytest.approx(_pump_by_hand()["cop"])
+        assert result.firms.loc["F", "cost"] == pytest.approx(alone.firms.loc["F", "cost"])
+
+
+def _twelve_firm_park(extra: float) -> sb.Park:
+    from .conftest import HEAT
+
+    rng = np.random.default_rng(7)
+    streams = [(f"{s[0]}_{f}",) + s[1:] for f in range(12) for s in _random_streams(rng, 4)]
+    firm_of = {s[0]: "F" + s[0].split("_")[1] for s in streams}
+    positions = {f"F{i}": (float(i % 4), float(i // 4)) for i in range(12)}
+    return heat_park(streams, firm_of, positions=positions, resource=dict(HEAT, unit="MWh"),
+                     heat={"min_approach_c": 10, "inter_firm_approach_c": extra},
+                     heat_pumps={"electricity_price": 0.5, "carnot_efficiency": 0.5})
+
+
+def test_a_wider_inter_firm_approach_costs_savings_and_keeps_the_program_small():
+    from symbiosis.formulation import formulate
+    from symbiosis.network import build_network
+
+    sizes, results = {}, {}
+    for extra in (0, 5):
+        park = _twelve_firm_park(extra)
+        sizes[extra] = formulate(park, build_network(park, screen_value=True)).n_columns
+        results[extra] = sb.optimise(park, solver=sb.SolverOptions(mip_gap=0))
+    # The per-link cascade grows linearly with the grid (the interval-pair form had
+    # 66,169 and 97,569 columns on this park).
+    assert sizes[5] <= 1.5 * sizes[0] and sizes[0] < 25_000
+    assert results[5].kpis["savings"] <= results[0].kpis["savings"] + 1e-6
+    assert results[5].kpis["heat"]["grid_exact"] and results[0].kpis["heat"]["grid_exact"]
+    cop = {e: r.heat_pumps.set_index("pump").cop for e, r in results.items()}
+    common = cop[0].index.intersection(cop[5].index)
+    assert len(common) and cop[0][common].to_numpy() == pytest.approx(cop[5][common].to_numpy())
+
+
+def test_a_capped_grid_is_conservative_and_says_so(monkeypatch):
+    from symbiosis.formulation import heat
+
+    streams = [("H", "supply", 100, 150, 100), ("C", "demand", 100, 50, 120),
+               ("H2", "supply", 50, 133, 61), ("C2", "demand", 70, 37, 98)]
+    firm_of = {"H": "A", "C": "B", "H2": "B", "C2": "A"}
+    kw = dict(positions={"A": (0, 0), "B": (1, 0)},
+              heat={"min_approach_c": 10, "inter_firm_approach_c": 3})
+    exact = sb.optimise(heat_park(streams, firm_of, **kw))
+    monkeypatch.setattr(heat, "MAX_GRID_POINTS", 12)
+    capped = sb.optimise(heat_park(streams, firm_of, **kw))
+    assert exact.kpis["heat"]["grid_exact"] and not capped.kpis["heat"]["grid_exact"]
+    assert capped.kpis["heat"]["hot_utility"] >= exact.kpis["heat"]["hot_utility"] - 1e-6
+    _assert_never_uphill(capped)

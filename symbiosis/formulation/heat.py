@@ -1,24 +1,40 @@
 """Heat block: waste heat cascaded between streams by temperature intervals.
 
-A transportation form of the transshipment model (Papoulias & Grossmann 1983; Cerda et al.
-1983). Temperatures are put on one "hot scale": a supply at its own temperature, a demand at
-its temperature + ΔTmin. Every inlet and outlet on that scale cuts it into intervals; each
-stream's load is spread evenly over its range, so it holds a known share of its load in each
-interval. On heat link l, the heat taken from supply interval k may serve demand interval j
-only where k lies at or above j (plus the link's extra inter-firm approach e_l):
+Temperatures go on one "hot scale": a supply at its own temperature, a demand at its
+temperature + ΔTmin. Every inlet and outlet on that scale is a grid point; consecutive points
+bound an interval, and a constant-temperature stream (condensing steam, a bath held at
+temperature, evaporation: t_in = t_out) adds a zero-width interval at its temperature, which
+holds its whole load. Intervals are ordered hottest first (by upper end, then lower end). A
+stream with a range holds a share of its load in each interval it spans, in proportion to the
+interval's width.
 
-    low_k ≥ low_j + e_l  and  high_k ≥ high_j + e_l                  (allowed pairs only)
-    Σ_{j} y_{l,k,j} summed over links of s   ≤ Q_{s,k}               (heat_supply_interval)
-    Σ_{k} η_l y_{l,k,j} summed over links of d ≤ Q_{d,j}             (heat_demand_interval)
-    Σ_{k,j} y_{l,k,j} = x_l                                           (heat_link_total)
+On heat link l (supply s → demand d, approach ΔTmin + e_l, yield η_l), heat taken from s in
+interval k may serve d in interval j only where both ends are at least the approach apart:
 
-Each allowed pair is a counter-current match of two linear profiles whose end differences
-are at least the approach, so every transfer respects ΔTmin. With a single ΔTmin the grid is
-the problem table's, and the minimum utilities equal its targets exactly. With an extra
-inter-firm approach the grid is closed under shifts by e, so heat carried between firms is
-matched exactly too (bounded by MAX_GRID_POINTS; a coarser grid is only conservative).
+    low_k ≥ low_j + e_l  and  high_k ≥ high_j + e_l
+
+Both ends fall along the order, so the intervals that may serve j are a prefix of the order,
+0..P_l(j), and P_l grows with j. The flows this allows are those of a cascade per link (the
+transshipment form of Papoulias & Grossmann 1983, one cascade per link; by Hall's theorem for
+nested prefixes it allows exactly what the interval-pair transportation form of Cerda et al.
+1983 allows, with O(n) instead of O(n²) variables per link):
+
+    h_{l,k} heat taken from s in k,  g_{l,j} heat given to d in j,  r_{l,j} heat carried down
+    r_{l,j-1} + η_l Σ_{k: first_l(k) = j} h_{l,k} − g_{l,j} − r_{l,j} = 0   (heat_link_cascade)
+    Σ_k h_{l,k} = x_l                                                      (heat_link_total)
+    Σ heat taken from s in k (links, heat pumps) ≤ Q_{s,k}                  (heat_supply_interval)
+    Σ heat given to d in j (links, heat pumps) ≤ Q_{d,j}                    (heat_demand_interval)
+
+with first_l(k) the first interval of d whose prefix holds k and r = 0 after d's last
+interval. With a single ΔTmin the grid is the problem table's and the minimum utilities equal
+its targets exactly. With an extra inter-firm approach e the grid is closed under shifts by e,
+so heat carried between firms is matched exactly too; if that closure would pass
+MAX_GRID_POINTS the grid stays coarser, which only loses recovery (never lets heat flow
+uphill), and the result says so (`kpis.json` heat.grid_exact).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,122 +44,173 @@ from ..park import Park
 from .program import LinearProgram
 
 HOT_SCALE_DECIMALS = 9  # rounding of grid points, so equal temperatures meet exactly
+EPS = 10.0 ** -HOT_SCALE_DECIMALS
 MAX_GRID_POINTS = 4000  # bound on the hot-scale grid when closing it under the extra approach
+MAX_CLOSURE_CELLS = 20_000_000  # candidate points tried at once when closing the grid
 
 
-def heat_grid(park: Park) -> np.ndarray:
-    """Cut points of the hot scale, hottest first."""
-    s = park.streams[park.streams.category == "heat"]
-    cfg = park.config.heat
-    hot = s[s.direction == "supply"]
-    cold = s[s.direction == "demand"]
-    points = [hot.t_in, hot.t_out, cold.t_in + cfg.min_approach_c,
-              cold.t_out + cfg.min_approach_c]
-    base = np.unique(np.concatenate([np.asarray(p, float) for p in points]))
-    extra = cfg.inter_firm_approach_c
-    if extra > 0 and base.size > 1:
-        base = _close_under_shift(base, extra)
-    return np.unique(np.round(base, HOT_SCALE_DECIMALS))[::-1]
+@dataclass(frozen=True)
+class HeatGrid:
+    """The ordered intervals of the hot scale; `exact` is False when the closure was capped."""
+
+    high: np.ndarray  # upper end of each interval, in order (hottest first)
+    low: np.ndarray
+    exact: bool
+
+    def __len__(self) -> int:
+        return len(self.high)
+
+    def prefix_end(self, high: np.ndarray, low: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        """For intervals (high, low) of a demand and extra approaches e: the last position P
+        with low_P ≥ low + e and high_P ≥ high + e (−1 where none)."""
+        by_low = np.searchsorted(-self.low, -(low + extra - EPS), side="right")
+        by_high = np.searchsorted(-self.high, -(high + extra - EPS), side="right")
+        return np.minimum(by_low, by_high) - 1
 
 
-def _close_under_shift(points: np.ndarray, step: float) -> np.ndarray:
-    """Add every point ± k·step inside the range, so that inter-firm matches (shifted by the
-    extra approach) meet interval edges exactly. Capped at MAX_GRID_POINTS: beyond that the
-    grid stays coarser, which only makes inter-firm recovery conservative."""
-    low, high = points.min(), points.max()
-    k = min(int(np.ceil((high - low) / step)), max(1, MAX_GRID_POINTS // (2 * points.size)))
-    shifted = (points[:, None] + step * np.arange(-k, k + 1)[None, :]).ravel()
-    return shifted[(shifted >= low) & (shifted <= high)]
-
-
-def stream_intervals(park: Park, grid: np.ndarray) -> pd.DataFrame:
-    """Each heat stream's share of its load in each interval of the hot scale it spans."""
+def hot_scale(park: Park) -> pd.DataFrame:
+    """Each heat stream's ends on the hot scale (`top`, `bottom`), its load and side."""
     s = park.streams[park.streams.category == "heat"]
     shift = np.where(s.direction == "demand", park.config.heat.min_approach_c, 0.0)
-    top = np.maximum(s.t_in, s.t_out).to_numpy() + shift
-    bottom = np.minimum(s.t_in, s.t_out).to_numpy() + shift
-    high, low = grid[:-1], grid[1:]
-    inside = (low[None, :] >= np.round(bottom, HOT_SCALE_DECIMALS)[:, None]) & \
-             (high[None, :] <= np.round(top, HOT_SCALE_DECIMALS)[:, None])
-    rows, cols = np.nonzero(inside)
-    span = (top - bottom)[rows]
+    t_in, t_out = s.t_in.to_numpy(float) + shift, s.t_out.to_numpy(float) + shift
     return pd.DataFrame({
-        "stream": s.index.to_numpy()[rows], "direction": s.direction.to_numpy()[rows],
-        "interval": cols,
-        "high": high[cols], "low": low[cols],
-        "load": s.quantity.to_numpy()[rows] * (high[cols] - low[cols]) / span,
-    }).pipe(_with_block_rows)
+        "stream": s.index.to_numpy(), "firm_id": s.firm_id.to_numpy(),
+        "direction": s.direction.to_numpy(), "load": s.quantity.to_numpy(float),
+        "top": np.round(np.maximum(t_in, t_out), HOT_SCALE_DECIMALS),
+        "bottom": np.round(np.minimum(t_in, t_out), HOT_SCALE_DECIMALS)})
 
 
-def _with_block_rows(intervals: pd.DataFrame) -> pd.DataFrame:
-    """`row`: each interval's row in its block of interval rows (supply or demand)."""
+def heat_grid(park: Park) -> HeatGrid:
+    """The intervals of the hot scale, hottest first, with a point interval at the
+    temperature of each constant-temperature stream."""
+    ends = hot_scale(park)
+    base = np.unique(np.concatenate([ends.top.to_numpy(), ends.bottom.to_numpy()]))
+    extra = park.config.heat.inter_firm_approach_c
+    exact = True
+    if extra > 0 and base.size > 1:
+        base, exact = _close_under_shift(base, extra)
+    points = np.unique(np.round(base, HOT_SCALE_DECIMALS))[::-1]
+    isothermal = np.unique(ends.top[ends.top == ends.bottom].to_numpy())
+    high = np.concatenate([points[:-1], isothermal])
+    low = np.concatenate([points[1:], isothermal])
+    order = np.lexsort((-low, -high))
+    return HeatGrid(high[order], low[order], exact)
+
+
+def _close_under_shift(points: np.ndarray, step: float) -> tuple[np.ndarray, bool]:
+    """Add every point ± k·step inside the range, so that inter-firm matches (shifted by the
+    extra approach) meet interval edges exactly. Beyond MAX_GRID_POINTS the grid stays
+    coarser (fewer shifts), which only makes inter-firm recovery conservative."""
+    low, high = points.min(), points.max()
+    k_full = int(np.ceil((high - low) / step))
+    k = min(k_full, max(1, MAX_CLOSURE_CELLS // (2 * points.size + 1)))
+    while True:
+        shifted = (points[:, None] + step * np.arange(-k, k + 1)[None, :]).ravel()
+        closed = np.unique(np.round(shifted[(shifted >= low) & (shifted <= high)],
+                                    HOT_SCALE_DECIMALS))
+        if closed.size <= MAX_GRID_POINTS or k <= 1:
+            return closed, k == k_full and closed.size <= MAX_GRID_POINTS
+        k = max(1, k * MAX_GRID_POINTS // closed.size)
+
+
+def stream_intervals(park: Park, grid: HeatGrid) -> pd.DataFrame:
+    """Each heat stream's load in each interval it holds (`position` in the grid's order),
+    and its row in the block of supply or demand interval rows (`row`)."""
+    ends = hot_scale(park)
+    top, bottom = ends.top.to_numpy(), ends.bottom.to_numpy()
+    span = top - bottom
+    width = grid.high - grid.low
+    inside = ((grid.low[None, :] >= bottom[:, None] - EPS)
+              & (grid.high[None, :] <= top[:, None] + EPS)
+              & ((width[None, :] > 0) == (span[:, None] > 0)))
+    rows, cols = np.nonzero(inside)
+    share = np.where(span[rows] > 0, width[cols] / np.where(span[rows] > 0, span[rows], 1.0), 1.0)
+    intervals = pd.DataFrame({
+        "stream": ends.stream.to_numpy()[rows], "firm_id": ends.firm_id.to_numpy()[rows],
+        "direction": ends.direction.to_numpy()[rows], "position": cols,
+        "high": grid.high[cols], "low": grid.low[cols],
+        "load": ends.load.to_numpy()[rows] * share})
     return intervals.assign(row=intervals.groupby("direction").cumcount().to_numpy())
 
 
 def add_heat(lp: LinearProgram, park: Park, network: Network) -> None:
     if not park.has_heat:
         return
-    cfg = park.config.heat
-    intervals = stream_intervals(park, heat_grid(park))
+    grid = heat_grid(park)
+    intervals = stream_intervals(park, grid)
     lp.annotations["heat_intervals"] = intervals
+    lp.annotations["heat_grid"] = pd.DataFrame({
+        "high": grid.high, "low": grid.low, "exact": grid.exact,
+        "min_approach_c": park.config.heat.min_approach_c})
     _add_interval_rows(lp, intervals)
-    links = network.links[network.links.category == "heat"]
+    is_heat = (network.links.category == "heat").to_numpy()
+    links = network.links[is_heat]
     if links.empty:
         return
+    lp.annotations["heat_links"] = links[["from_stream", "to_stream", "yield", "approach_c"]]
+    cfg = park.config.heat
     extra = links.approach_c.to_numpy() - cfg.min_approach_c  # e_l: 0 within a firm
-    pairs = interval_pairs(
-        pd.DataFrame({"link": np.arange(len(links)), "from_stream": links.from_stream,
-                      "to_stream": links.to_stream, "extra": extra,
-                      "yield": links["yield"].to_numpy()}), intervals)
-    eps = 10.0 ** -HOT_SCALE_DECIMALS
-    allowed = ((pairs.hot_low + eps >= pairs.cold_low + pairs.extra)
-               & (pairs.hot_high + eps >= pairs.cold_high + pairs.extra))
-    pairs = pairs[allowed].reset_index(drop=True)
-    link = pairs.link.to_numpy()
-    n_intervals = int(intervals.interval.max()) + 1
-    index = pd.MultiIndex(  # from codes: no factorising of link ids
-        levels=[links.index, pd.RangeIndex(n_intervals), pd.RangeIndex(n_intervals)],
-        codes=[link, pairs.hot_interval.to_numpy(), pairs.cold_interval.to_numpy()],
-        names=["link", "hot_interval", "cold_interval"], verify_integrity=False)
-    ends = (links.from_firm.to_numpy()[link], links.to_firm.to_numpy()[link])
-    transfer = lp.add_variables("heat_transfer", index, 0.0, np.inf, ends)
-    # Temperatures of each match on the streams' own scales, for results and checks.
-    lp.annotations["heat_transfer"] = pd.DataFrame({
-        "link_id": links.index.to_numpy()[link],
-        "from_stream": pairs.from_stream.to_numpy(), "to_stream": pairs.to_stream.to_numpy(),
-        "hot_t_high": pairs.hot_high.to_numpy(), "hot_t_low": pairs.hot_low.to_numpy(),
-        "cold_t_high": pairs.cold_high.to_numpy() - cfg.min_approach_c,
-        "cold_t_low": pairs.cold_low.to_numpy() - cfg.min_approach_c,
-        "approach_c": cfg.min_approach_c + pairs.extra.to_numpy()}, index=index)
+    eta = links["yield"].to_numpy()
+    cold = _side(intervals, "demand", links.to_stream.to_numpy())
+    hot = _side(intervals, "supply", links.from_stream.to_numpy())
+    # The last hot position that may serve each demand interval of each link.
+    cold["prefix_end"] = grid.prefix_end(cold.high.to_numpy(), cold.low.to_numpy(),
+                                         extra[cold.link.to_numpy()])
+    cold = cold.sort_values(["link", "position"], kind="stable", ignore_index=True)
+    hot = hot.sort_values(["link", "position"], kind="stable", ignore_index=True)
+    width = len(grid) + 1
+    cold_key = cold.link.to_numpy() * width + cold.prefix_end.to_numpy()
+    first = np.searchsorted(cold_key, hot.link.to_numpy() * width + hot.position.to_numpy())
+    usable = first < len(cold)
+    usable[usable] = cold.link.to_numpy()[first[usable]] == hot.link.to_numpy()[usable]
+    hot, first = hot[usable].reset_index(drop=True), first[usable]
 
-    n = len(pairs)
-    flow = lp.variables["flow"]
+    ids = links.index
+    ends = (links.from_firm.to_numpy(), links.to_firm.to_numpy())
+    take = lp.add_variables("heat_take", _link_interval_index(ids, hot), 0.0, np.inf,
+                            tuple(e[hot.link.to_numpy()] for e in ends))
+    give = lp.add_variables("heat_give", _link_interval_index(ids, cold), 0.0, np.inf,
+                            tuple(e[cold.link.to_numpy()] for e in ends))
+    c_link = cold.link.to_numpy()
+    last = np.r_[c_link[1:] != c_link[:-1], True]  # last demand interval of its link
+    carried = cold[~last]
+    residual = lp.add_variables("heat_residual", _link_interval_index(ids, carried), 0.0,
+                                np.inf, tuple(e[carried.link.to_numpy()] for e in ends))
+    n_cold = len(cold)
+    carried_row = np.flatnonzero(~last)
     lp.add_constraints(
-        "heat_link_total", links.index,
-        np.concatenate([link, np.arange(len(links))]),
-        np.concatenate([transfer.columns,
-                        flow.start + np.flatnonzero((network.links.category == "heat")
-                                                    .to_numpy())]),
-        np.concatenate([np.ones(n), -np.ones(len(links))]), lower=0.0, upper=0.0,
-        description="heat matched on a link = heat taken by the link")
-    add_interval_terms(lp, pairs, transfer.columns, np.ones(n), pairs["yield"].to_numpy())
+        "heat_link_cascade", _link_interval_index(ids, cold),
+        np.concatenate([first, np.arange(n_cold), carried_row, carried_row + 1]),
+        np.concatenate([take.columns, give.columns, residual.columns, residual.columns]),
+        np.concatenate([eta[hot.link.to_numpy()], -np.ones(n_cold),
+                        -np.ones(len(carried_row)), np.ones(len(carried_row))]),
+        lower=0.0, upper=0.0,
+        description="heat a link gives a demand interval comes from hotter supply intervals, "
+                    "or is carried down from the interval above")
+    flow_cols = lp.variables["flow"].start + np.flatnonzero(is_heat)
+    lp.add_constraints(
+        "heat_link_total", ids,
+        np.concatenate([hot.link.to_numpy(), np.arange(len(links))]),
+        np.concatenate([take.columns, flow_cols]),
+        np.concatenate([np.ones(len(hot)), -np.ones(len(links))]), lower=0.0, upper=0.0,
+        description="heat taken by a link over its supply's intervals = the link's flow")
+    add_interval_terms(lp, "heat_supply_interval", hot.row.to_numpy(), take.columns)
+    add_interval_terms(lp, "heat_demand_interval", cold.row.to_numpy(), give.columns)
 
 
-def interval_pairs(pairs: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
-    """Every (supply interval, demand interval) combination of each (from, to) stream pair,
-    with the row of each interval in its interval block (`hot_row`, `cold_row`).
+def _side(intervals: pd.DataFrame, direction: str, stream_of_link: np.ndarray) -> pd.DataFrame:
+    """The intervals of each link's supply (or demand) stream, with the link's position."""
+    rows = intervals[intervals.direction == direction]
+    streams = pd.Index(rows.stream.unique())
+    link = pd.DataFrame({"link": np.arange(len(stream_of_link)),
+                         "code": streams.get_indexer(stream_of_link)})
+    table = rows[["position", "high", "low", "row"]].assign(code=streams.get_indexer(rows.stream))
+    return link.merge(table, on="code").drop(columns="code")
 
-    The joins are on integer stream codes: joining on the id strings costs several times more.
-    """
-    streams = pd.Index(intervals.stream.unique())
-    code = streams.get_indexer(intervals.stream)
-    table = intervals.assign(code=code)
-    hot = table.add_prefix("hot_")
-    cold = table.add_prefix("cold_")
-    keyed = pairs.assign(hot_code=streams.get_indexer(pairs.from_stream),
-                         cold_code=streams.get_indexer(pairs.to_stream))
-    return (keyed.merge(hot, on="hot_code").merge(cold, on="cold_code")
-            .drop(columns=["hot_code", "cold_code"]))
+
+def _link_interval_index(ids: pd.Index, table: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays([ids.to_numpy()[table.link.to_numpy()],
+                                      table.position.to_numpy()], names=["link", "interval"])
 
 
 def _add_interval_rows(lp: LinearProgram, intervals: pd.DataFrame) -> None:
@@ -151,15 +218,13 @@ def _add_interval_rows(lp: LinearProgram, intervals: pd.DataFrame) -> None:
     for direction, name, verb in (("supply", "heat_supply_interval", "taken from"),
                                   ("demand", "heat_demand_interval", "given to")):
         rows = intervals[intervals.direction == direction]
-        lp.add_constraints(name, pd.MultiIndex.from_frame(rows[["stream", "interval"]]),
-                           [], [], [], upper=rows.load.to_numpy(),
+        index = pd.MultiIndex.from_arrays([rows.stream.to_numpy(), rows.position.to_numpy()],
+                                          names=["stream", "interval"])
+        lp.add_constraints(name, index, [], [], [], upper=rows.load.to_numpy(),
                            description=f"heat {verb} a stream in an interval <= its load there")
 
 
-def add_interval_terms(lp: LinearProgram, pairs: pd.DataFrame, cols: np.ndarray,
-                       from_supply: np.ndarray, to_demand: np.ndarray) -> None:
-    """Columns `cols` take `from_supply` per unit from their supply interval and give
-    `to_demand` per unit to their demand interval."""
-    for side, name, coefs in (("hot", "heat_supply_interval", from_supply),
-                              ("cold", "heat_demand_interval", to_demand)):
-        lp.extend_constraints(name, pairs[f"{side}_row"].to_numpy(), cols, coefs)
+def add_interval_terms(lp: LinearProgram, block: str, rows: np.ndarray,
+                       cols: np.ndarray) -> None:
+    """Columns `cols` take (or give) one unit each from (to) their interval row."""
+    lp.extend_constraints(block, rows, cols, np.ones(len(cols)))

@@ -1,20 +1,24 @@
 """Heat-pump block: lift a firm's waste heat to the temperature of one of its own demands.
 
-A candidate pump pairs a heat supply s and a heat demand d of the same firm. For each pair of
-intervals (k of s, j of d) the pump evaporates at T_evap = low_k − ΔTmin and condenses at
-T_cond = the demand's temperature at the top of j + ΔTmin, which is high_j itself on the hot
-scale (the worst ends of the intervals: conservative), with
+A candidate pump pairs a heat supply s and a heat demand d of the same firm. Its COP follows
+from its own two streams only: it evaporates at the source's outlet less ΔTmin and condenses
+at the sink's outlet plus ΔTmin (the coldest and hottest ends it may have to work at, so the
+COP holds wherever in the two ranges it works):
 
-    COP_kj = min(max_cop, η · T_cond / (T_cond − T_evap))            (kelvin)
+    T_evap = t_out(s) − ΔTmin,   T_cond = t_out(d) + ΔTmin                (kelvin)
+    COP_p = min(max_cop, η · T_cond / (T_cond − T_evap))
 
-linearised by fixing COP per interval pair. Variables z_{p,k,j} ≥ 0 are heat delivered. Each
-unit delivered takes (1 − 1/COP) from supply interval k and 1/COP of electricity; it joins the
-stream balances and the heat interval rows of `heat.py`. Capacity and cost:
+Variables: g_{p,j} ≥ 0 heat delivered to d in its interval j, h_{p,k} ≥ 0 heat taken from s in
+its interval k (any intervals: the pump lifts). They join the stream balances and the heat
+interval rows of `heat.py`, and
 
-    Σ_{k,j} z_{p,k,j} ≤ Q_d · n_p,    n_p ∈ {0, 1}                   (heat_pump_activation)
-    κ_p ≥ f · Σ_{k,j} z_{p,k,j}                                      (heat_pump_capacity, kW)
+    Σ_k h_{p,k} = (1 − 1/COP_p) · Σ_j g_{p,j}                           (heat_pump_balance)
+    Σ_j g_{p,j} ≤ Q_d · n_p,    n_p ∈ {0, 1}                             (heat_pump_activation)
+    κ_p ≥ f · Σ_j g_{p,j}                                                (heat_pump_capacity, kW)
 
-with f the kW of capacity per unit of annual heat (1000 / operating hours for MWh).
+with 1/COP_p of electricity per unit delivered and f the kW of capacity per unit of annual
+heat (1000 / operating hours for MWh). A pair whose sink needs no lift (T_cond ≤ T_evap) is
+left to heat links.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ import pandas as pd
 from ..network import compatibility
 from ..park import Park
 from ..units import kw_per_annual_unit
-from .heat import add_interval_terms, interval_pairs
+from .heat import add_interval_terms
 from .program import LinearProgram
 
 KELVIN = 273.15
@@ -38,16 +42,26 @@ def capacity_factor(park: Park) -> float:
 
 
 def candidate_pumps(park: Park) -> pd.DataFrame:
-    """Heat supply and demand pairs of one firm whose resources may serve each other."""
+    """Heat supply and demand pairs of one firm whose resources may serve each other, with
+    each pair's COP (pairs that need no lift, or gain nothing over electric heating, dropped)."""
     s = park.streams[park.streams.category == "heat"]
     sources = s[s.direction == "supply"].rename_axis("from_stream").reset_index()
     sinks = s[s.direction == "demand"].rename_axis("to_stream").reset_index()
     compatible = compatibility(park)[["from_resource", "to_resource"]]
-    pumps = (sources[["from_stream", "firm_id", "resource"]]
+    pumps = (sources[["from_stream", "firm_id", "resource", "t_out"]]
              .merge(compatible, left_on="resource", right_on="from_resource")
-             .merge(sinks[["to_stream", "firm_id", "resource"]],
-                    left_on=["firm_id", "to_resource"], right_on=["firm_id", "resource"])
-             [["from_stream", "firm_id", "to_stream"]])
+             .merge(sinks[["to_stream", "firm_id", "resource", "t_out"]],
+                    left_on=["firm_id", "to_resource"], right_on=["firm_id", "resource"],
+                    suffixes=("_source", "_sink")))
+    cfg, dt = park.config.heat_pumps, park.config.heat.min_approach_c
+    t_evap = pumps.t_out_source.to_numpy(float) - dt + KELVIN
+    t_cond = pumps.t_out_sink.to_numpy(float) + dt + KELVIN
+    lift = t_cond - t_evap
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cop = np.minimum(cfg.max_cop, cfg.carnot_efficiency * t_cond / lift)
+    pumps = pumps.assign(source_t_low=pumps.t_out_source, sink_t_high=pumps.t_out_sink, cop=cop)
+    pumps = pumps[(lift > 0) & (cop > 1)]
+    pumps = pumps[["from_stream", "firm_id", "to_stream", "source_t_low", "sink_t_high", "cop"]]
     pumps.index = pd.Index(pumps.from_stream + "=>" + pumps.to_stream, name="pump")
     return pumps
 
@@ -59,56 +73,61 @@ def add_heat_pumps(lp: LinearProgram, park: Park) -> None:
     pumps = candidate_pumps(park)
     if pumps.empty:
         return
-    dt = park.config.heat.min_approach_c
-    pairs = interval_pairs(pumps.reset_index(), lp.annotations["heat_intervals"])
-    t_evap = pairs.hot_low - dt + KELVIN
-    t_cond = pairs.cold_high + KELVIN  # cold intervals are already shifted up by ΔTmin
-    lift = t_cond - t_evap
-    pairs = pairs[lift > 0].copy()  # no lift: a heat link between them needs no electricity
-    pairs["cop"] = np.minimum(cfg.max_cop, cfg.carnot_efficiency * (t_cond / lift)[lift > 0])
-    pairs = pairs[pairs.cop > 1].reset_index(drop=True)
-    if pairs.empty:
-        return
-    index = pd.MultiIndex.from_arrays([pairs.pump, pairs.hot_interval, pairs.cold_interval],
-                                      names=["pump", "hot_interval", "cold_interval"])
-    lift_var = lp.add_variables("heat_pump_heat", index, 0.0, np.inf, pairs.firm_id.to_numpy())
-    used = pumps.loc[pairs.pump.unique()]
-    build = lp.add_variables("heat_pump_build", used.index, 0.0, 1.0, used.firm_id.to_numpy(),
-                             integer=True)
-    capacity = lp.add_variables("heat_pump_capacity_kw", used.index, 0.0, np.inf,
-                                used.firm_id.to_numpy())
-    cop = pairs.cop.to_numpy()
-    lp.annotations["heat_pump_heat"] = pd.DataFrame({
-        "pump": pairs.pump.to_numpy(), "firm_id": pairs.firm_id.to_numpy(),
-        "from_stream": pairs.from_stream.to_numpy(),
-        "to_stream": pairs.to_stream.to_numpy(), "source_t_low": pairs.hot_low.to_numpy(),
-        "sink_t_high": pairs.cold_high.to_numpy() - dt, "cop": cop}, index=index)
+    intervals = lp.annotations["heat_intervals"]
+    give_at = _intervals_of(pumps, "to_stream", intervals[intervals.direction == "demand"])
+    take_at = _intervals_of(pumps, "from_stream", intervals[intervals.direction == "supply"])
+    firm = pumps.firm_id.to_numpy()
+    ids = pumps.index
+    give = lp.add_variables("heat_pump_heat", _pump_index(ids, give_at), 0.0, np.inf,
+                            firm[give_at.pump.to_numpy()])
+    take = lp.add_variables("heat_pump_take", _pump_index(ids, take_at), 0.0, np.inf,
+                            firm[take_at.pump.to_numpy()])
+    build = lp.add_variables("heat_pump_build", ids, 0.0, 1.0, firm, integer=True)
+    capacity = lp.add_variables("heat_pump_capacity_kw", ids, 0.0, np.inf, firm)
+    cop = pumps.cop.to_numpy()
+    g_pump, t_pump = give_at.pump.to_numpy(), take_at.pump.to_numpy()
+    lp.annotations["heat_pump_heat"] = pumps.iloc[g_pump].reset_index().set_index(give.index)
 
-    # Stream balances: a sink receives z, a source gives z (1 - 1/COP).
-    streams = park.streams
-    for name, stream, coefs in (("supply_balance", pairs.from_stream, 1 - 1 / cop),
-                                ("demand_balance", pairs.to_stream, np.ones(len(pairs)))):
+    # Stream balances: the sink receives what is delivered, the source gives what is taken.
+    for name, stream, cols in (("supply_balance", pumps.from_stream.to_numpy()[t_pump], take),
+                               ("demand_balance", pumps.to_stream.to_numpy()[g_pump], give)):
         rows = lp.constraints[name].index.get_indexer(stream)
-        lp.extend_constraints(name, rows, lift_var.columns, coefs)
-    add_interval_terms(lp, pairs, lift_var.columns, 1 - 1 / cop, np.ones(len(pairs)))
+        lp.extend_constraints(name, rows, cols.columns, np.ones(len(rows)))
+    add_interval_terms(lp, "heat_supply_interval", take_at.row.to_numpy(), take.columns)
+    add_interval_terms(lp, "heat_demand_interval", give_at.row.to_numpy(), give.columns)
 
-    pump_row = used.index.get_indexer(pairs.pump)
-    n, m = len(pairs), len(used)
-    sink_load = streams.quantity.reindex(used.to_stream).to_numpy()
+    m = len(pumps)
     lp.add_constraints(
-        "heat_pump_activation", used.index, np.concatenate([pump_row, np.arange(m)]),
-        np.concatenate([lift_var.columns, build.columns]),
-        np.concatenate([np.ones(n), -sink_load]), upper=0.0,
+        "heat_pump_balance", ids, np.concatenate([t_pump, g_pump]),
+        np.concatenate([take.columns, give.columns]),
+        np.concatenate([np.ones(len(t_pump)), -(1 - 1 / cop[g_pump])]), lower=0.0, upper=0.0,
+        description="heat taken from the source = heat delivered less the electricity")
+    sink_load = park.streams.quantity.reindex(pumps.to_stream).to_numpy()
+    lp.add_constraints(
+        "heat_pump_activation", ids, np.concatenate([g_pump, np.arange(m)]),
+        np.concatenate([give.columns, build.columns]),
+        np.concatenate([np.ones(len(g_pump)), -sink_load]), upper=0.0,
         description="a heat pump delivers heat only if built")
     factor = capacity_factor(park)
     lp.add_constraints(
-        "heat_pump_capacity", used.index, np.concatenate([pump_row, np.arange(m)]),
-        np.concatenate([lift_var.columns, capacity.columns]),
-        np.concatenate([np.full(n, factor), -np.ones(m)]), upper=0.0,
+        "heat_pump_capacity", ids, np.concatenate([g_pump, np.arange(m)]),
+        np.concatenate([give.columns, capacity.columns]),
+        np.concatenate([np.full(len(g_pump), factor), -np.ones(m)]), upper=0.0,
         description="kW of capacity >= heat delivered per hour of operation")
 
-    lp.add_cost("heat_pump_electricity", lift_var.columns, cfg.electricity_price / cop)
+    lp.add_cost("heat_pump_electricity", give.columns, cfg.electricity_price / cop[g_pump])
     lp.add_cost("heat_pump_capex", capacity.columns,
                 np.full(m, cfg.capex_per_kw * park.annuity))
     lp.add_cost("heat_pump_fixed", build.columns, np.full(m, cfg.fixed_cost))
-    lp.add_co2("heat_pump_electricity", lift_var.columns, cfg.electricity_co2 / cop)
+    lp.add_co2("heat_pump_electricity", give.columns, cfg.electricity_co2 / cop[g_pump])
+
+
+def _intervals_of(pumps: pd.DataFrame, column: str, intervals: pd.DataFrame) -> pd.DataFrame:
+    """The intervals of each pump's source (or sink) stream, with the pump's position."""
+    pump = pd.DataFrame({"pump": np.arange(len(pumps)), "stream": pumps[column].to_numpy()})
+    return pump.merge(intervals[["stream", "position", "row"]], on="stream")
+
+
+def _pump_index(ids: pd.Index, table: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays([ids.to_numpy()[table.pump.to_numpy()],
+                                      table.position.to_numpy()], names=["pump", "interval"])
