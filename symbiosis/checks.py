@@ -24,6 +24,7 @@ class Tables:
     streams: pd.DataFrame
     exchanges: pd.DataFrame
     qualities: pd.DataFrame
+    utilities: pd.DataFrame
     sources: dict[str, str]
 
 
@@ -91,6 +92,7 @@ def check_references(t: Tables) -> list[Problem]:
         ("exchanges", "from_resource", resources, "unknown resource"),
         ("exchanges", "to_resource", resources, "unknown resource"),
         ("qualities", "stream_id", streams, "unknown stream"),
+        ("utilities", "resource", resources, "unknown resource"),
     ]
     out = []
     for name, column, known, what in checks:
@@ -147,8 +149,58 @@ def check_heat_temperatures(t: Tables) -> list[Problem]:
     return out
 
 
+def check_utilities(t: Tables) -> list[Problem]:
+    """Utility ids are unique, serve heat resources, and run the right way."""
+    u, source = t.utilities, t.sources["utilities"]
+    if u.empty:
+        return []
+    category = t.resources.drop_duplicates("resource").set_index("resource").category
+    out = _problems(u, u.utility.duplicated(keep="first"), source, "utility",
+                    lambda r: f"duplicate id {r.utility!r}")
+    not_heat = u.resource.map(category).notna() & (u.resource.map(category) != "heat")
+    out += _problems(u, not_heat, source, "resource",
+                     lambda r: f"{r.resource!r} is not a heat resource: utilities are heat levels")
+    out += _problems(u, (u.kind == "hot") & (u.t_out > u.t_in), source, "t_out",
+                     "a hot utility gives heat as it cools: t_out <= t_in")
+    out += _problems(u, (u.kind == "cold") & (u.t_out < u.t_in), source, "t_out",
+                     "a cold utility takes heat as it warms: t_out >= t_in")
+    return out
+
+
+def check_utilities_reach(t: Tables, min_approach_c: float) -> list[Problem]:
+    """Where a heat resource has hot (cold) utilities, they replace buying (disposing of) its
+    heat at any temperature, so each demand (supply) needs one utility that can serve it
+    whole: its ends at least ΔTmin beyond the stream's, counter-current."""
+    u, s = t.utilities, t.streams
+    if u.empty or "t_in" not in s:
+        return []
+    out = []
+    for kind, direction, word in (("hot", "demand", "hot enough to heat"),
+                                  ("cold", "supply", "cold enough to cool")):
+        levels = u[u.kind == kind]
+        streams = s[(s.direction == direction) & s.resource.isin(set(levels.resource))]
+        if streams.empty:
+            continue
+        pairs = streams.reset_index().merge(levels, on="resource", suffixes=("", "_u"))
+        dt = min_approach_c
+        if kind == "hot":
+            fits = (pairs.t_in_u >= pairs.t_out + dt) & (pairs.t_out_u >= pairs.t_in + dt)
+        else:
+            fits = (pairs.t_out_u + dt <= pairs.t_in) & (pairs.t_in_u + dt <= pairs.t_out)
+        served = set(pairs.loc[fits.to_numpy(), "index"])
+        bad = ~streams.index.isin(served)
+        out += _problems(streams, bad, t.sources["streams"], "t_out",
+                         lambda r, word=word, kind=kind: (
+                             f"no {kind} utility of {r.resource!r} in utilities.csv is {word} "
+                             f"this stream (from {r.t_in:g} to {r.t_out:g} °C with ΔTmin "
+                             f"{min_approach_c:g} K): add one, or remove the resource's {kind} "
+                             "utilities to buy or dispose of its heat at any temperature"))
+    return out
+
+
 ALL_CHECKS = (check_not_empty, check_unique_ids, check_id_characters, check_references,
-              check_exchange_categories, check_coordinates, check_heat_temperatures)
+              check_exchange_categories, check_coordinates, check_heat_temperatures,
+              check_utilities)
 
 
 def run_checks(t: Tables) -> list[Problem]:

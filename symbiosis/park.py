@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .checks import ROW, Tables, run_checks
+from .checks import ROW, Tables, check_utilities_reach, run_checks
 from .errors import raise_if
 from .schema import ModelConfig, annuity_factor
 from .units import kw_per_annual_unit
@@ -33,6 +33,8 @@ class Park:
     qualities: pd.DataFrame
     coordinates: Coordinates
     sources: dict[str, str] = field(default_factory=dict)
+    # Utility levels of heat resources (utilities.csv), indexed by utility id; may be empty.
+    utilities: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def name(self) -> str:
@@ -65,6 +67,7 @@ def build_park(config: dict[str, Any], config_source: str, tables: Tables,
     """Validate config and tables together and return the Park, or raise one InputError."""
     model_config = validate_mapping(ModelConfig, config, config_source, config_key_prefix)
     raise_if(run_checks(tables))
+    raise_if(check_utilities_reach(tables, model_config.heat.min_approach_c))
     park = _finalise(model_config, tables)
     if park.config.heat_pumps is not None and park.has_heat:  # heat pumps are sized in kW
         kw_per_annual_unit(park.resources.unit[park.resources.category == "heat"].tolist(),
@@ -90,7 +93,11 @@ def _finalise(config: ModelConfig, t: Tables) -> Park:
     if "max_distance_km" not in exchanges:
         exchanges["max_distance_km"] = np.nan
     qualities = t.qualities.drop(columns=ROW).reset_index(drop=True)
+    utilities = t.utilities.drop(columns=ROW).set_index("utility")
+    if "max_quantity" not in utilities:
+        utilities["max_quantity"] = np.nan
     geographic = "lat" in firms and firms.lat.notna().all() and firms.lon.notna().all()
     return Park(config=config, firms=firms, resources=resources, streams=streams,
                 exchanges=exchanges, qualities=qualities,
-                coordinates="geographic" if geographic else "plane", sources=dict(t.sources))
+                coordinates="geographic" if geographic else "plane", sources=dict(t.sources),
+                utilities=utilities)

@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -144,12 +144,32 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
 
 
 def baseline_point(lp: LinearProgram, park: Park) -> np.ndarray:
-    """The no-links solution: every demand purchased, every supply disposed of."""
+    """The no-links solution: every demand purchased, every supply disposed of.
+
+    With utility levels (utilities.csv) each stream's heat is bought from (cooled by) the
+    cheapest mix of utilities that its temperatures allow: the program's LP with every
+    link and heat pump off.
+    """
     x = np.zeros(lp.n_columns)
     for name in ("purchase", "dispose"):
         block = lp.variables[name]
         x[block.columns] = park.streams.quantity.reindex(block.index).to_numpy()
-    return x
+    if not any(k in lp.constraints for k in ("hot_utility_total", "cold_utility_total")):
+        return x
+    from .formulation.highs_model import MatrixProgram
+    from .solve import SolverOptions, _solve_direct
+
+    program = MatrixProgram.of(lp)
+    upper = np.where(program.integer, 0.0, program.col_upper)
+    lp_only = replace(program, col_upper=upper, integer=np.zeros_like(program.integer))
+    solution = _solve_direct(lp_only.to_highs(), SolverOptions(name="highspy"))
+    if not solution.status.has_solution:
+        raise InputError(Problem(park.sources.get("utilities", "utilities"),
+                                 "the utilities cannot meet every heat demand and supply even "
+                                 f"with no links (the LP without links is "
+                                 f"{solution.status.value}): check their temperatures and "
+                                 "max_quantity"))
+    return np.where(np.abs(solution.values) <= 1e-9, 0.0, solution.values)
 
 
 def drop_links(lp: LinearProgram, network: Network, x: np.ndarray,
@@ -292,7 +312,24 @@ def _heat_kpis(park, lp, x, links) -> dict[str, Any]:
         "lost_in_pipes": float((heat_links.flow - heat_links.delivered).sum()) if solved else None,
         "grid_exact": bool(lp.annotations["heat_grid"].exact.all())
         if "heat_grid" in lp.annotations else True,
+        "utilities": _utility_loads(park, lp, x),
     }
+
+
+def _utility_loads(park: Park, lp: LinearProgram, x: np.ndarray | None) -> dict[str, Any]:
+    """Heat each utility level of utilities.csv gives (hot) or takes away (cold) a year."""
+    out = {}
+    for utility, row in park.utilities.sort_index().iterrows():
+        block = f"{row.kind}_utility"
+        load = None
+        if x is not None:
+            load = 0.0
+            if block in lp.variables:
+                values = lp.variables[block].values(x)
+                used = lp.annotations[block].utility.to_numpy() == utility
+                load = float(values.to_numpy()[used].sum())
+        out[str(utility)] = {"kind": row.kind, "resource": row.resource, "heat": load}
+    return out
 
 
 def _heat_firm_table(park, lp, x, links, pumps: pd.DataFrame) -> pd.DataFrame:

@@ -107,7 +107,23 @@ QUALITIES = TableSpec("qualities", False, (
            description="a supply's level, or the highest level a demand accepts"),
 ), "contaminant or purity levels of streams")
 
-TABLES = (FIRMS, RESOURCES, STREAMS, EXCHANGES, QUALITIES)
+UTILITIES = TableSpec("utilities", False, (
+    Column("utility", "id", needs_value=True, description="utility id, e.g. lp_steam"),
+    Column("kind", "choice", needs_value=True, choices=("hot", "cold")),
+    Column("resource", "id", needs_value=True, description="the heat resource it serves"),
+    Column("t_in", "number", needs_value=True, minimum=-273.15,
+           description="°C: a hot utility gives heat from t_in down to t_out (steam: equal), "
+                       "a cold one takes heat from t_in up to t_out"),
+    Column("t_out", "number", needs_value=True, minimum=-273.15, description="°C"),
+    _money("price", "currency per unit of heat it gives (hot) or takes away (cold)"),
+    _money("co2", "t CO2e per unit of heat it gives or takes away"),
+    Column("max_quantity", "number", required=False, minimum=0,
+           description="most heat a year it gives (hot) or takes (cold), park-wide; "
+                       "blank: no limit"),
+), "utility levels (steam mains, hot oil, cooling and chilled water) replacing the one hot "
+   "and one cold utility of a heat resource")
+
+TABLES = (FIRMS, RESOURCES, STREAMS, EXCHANGES, QUALITIES, UTILITIES)
 
 RowLabeller = Callable[[np.ndarray], list[str]]
 

@@ -18,6 +18,7 @@ from .objective import add_co2_cap
 from .program import LinearProgram
 from .pyomo_model import to_pyomo
 from .quality import add_quality
+from .utilities import add_utilities
 
 __all__ = ["LinearProgram", "add_co2_cap", "emit", "formulate", "to_highs", "to_pyomo"]
 
@@ -37,4 +38,5 @@ def formulate(park: Park, network: Network, objective: Objective = "cost") -> Li
     add_quality(lp, network)
     add_heat(lp, park, network)
     add_heat_pumps(lp, park)
+    add_utilities(lp, park)
     return lp

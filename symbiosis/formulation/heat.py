@@ -69,13 +69,23 @@ class HeatGrid:
 
 
 def hot_scale(park: Park) -> pd.DataFrame:
-    """Each heat stream's ends on the hot scale (`top`, `bottom`), its load and side."""
+    """Each heat stream's ends on the hot scale (`top`, `bottom`), its load and side; then
+    each utility level (direction `hot_utility` or `cold_utility`) with a load of 1, so that
+    its intervals hold the shares of its heat."""
     s = park.streams[park.streams.category == "heat"]
-    shift = np.where(s.direction == "demand", park.config.heat.min_approach_c, 0.0)
-    t_in, t_out = s.t_in.to_numpy(float) + shift, s.t_out.to_numpy(float) + shift
+    u = park.utilities
+    dt = park.config.heat.min_approach_c
+    shift = np.r_[np.where(s.direction == "demand", dt, 0.0),
+                  np.where(u.kind == "cold", dt, 0.0)] if len(u) else \
+        np.where(s.direction == "demand", dt, 0.0)
+    t_in = np.r_[s.t_in.to_numpy(float), u.t_in.to_numpy(float) if len(u) else []] + shift
+    t_out = np.r_[s.t_out.to_numpy(float), u.t_out.to_numpy(float) if len(u) else []] + shift
+    utility = (u.kind + "_utility").to_numpy() if len(u) else np.empty(0, dtype=object)
     return pd.DataFrame({
-        "stream": s.index.to_numpy(), "firm_id": s.firm_id.to_numpy(),
-        "direction": s.direction.to_numpy(), "load": s.quantity.to_numpy(float),
+        "stream": np.r_[s.index.to_numpy(dtype=object), u.index.to_numpy(dtype=object)],
+        "firm_id": np.r_[s.firm_id.to_numpy(dtype=object), np.full(len(u), "", dtype=object)],
+        "direction": np.r_[s.direction.to_numpy(dtype=object), utility],
+        "load": np.r_[s.quantity.to_numpy(float), np.ones(len(u))],
         "top": np.round(np.maximum(t_in, t_out), HOT_SCALE_DECIMALS),
         "bottom": np.round(np.minimum(t_in, t_out), HOT_SCALE_DECIMALS)})
 
@@ -148,49 +158,25 @@ def add_heat(lp: LinearProgram, park: Park, network: Network) -> None:
     if links.empty:
         return
     lp.annotations["heat_links"] = links[["from_stream", "to_stream", "yield", "approach_c"]]
-    cfg = park.config.heat
-    extra = links.approach_c.to_numpy() - cfg.min_approach_c  # e_l: 0 within a firm
+    extra = links.approach_c.to_numpy() - park.config.heat.min_approach_c  # 0 within a firm
     eta = links["yield"].to_numpy()
-    cold = _side(intervals, "demand", links.to_stream.to_numpy())
     hot = _side(intervals, "supply", links.from_stream.to_numpy())
-    # The last hot position that may serve each demand interval of each link.
-    cold["prefix_end"] = grid.prefix_end(cold.high.to_numpy(), cold.low.to_numpy(),
-                                         extra[cold.link.to_numpy()])
-    cold = cold.sort_values(["link", "position"], kind="stable", ignore_index=True)
-    hot = hot.sort_values(["link", "position"], kind="stable", ignore_index=True)
-    width = len(grid) + 1
-    cold_key = cold.link.to_numpy() * width + cold.prefix_end.to_numpy()
-    first = np.searchsorted(cold_key, hot.link.to_numpy() * width + hot.position.to_numpy())
-    usable = first < len(cold)
-    usable[usable] = cold.link.to_numpy()[first[usable]] == hot.link.to_numpy()[usable]
-    hot, first = hot[usable].reset_index(drop=True), first[usable]
-
+    cold = _side(intervals, "demand", links.to_stream.to_numpy())
+    cold, hot, first = serving_order(grid, hot, cold, extra)
     ids = links.index
     ends = (links.from_firm.to_numpy(), links.to_firm.to_numpy())
-    take = lp.add_variables("heat_take", _link_interval_index(ids, hot), 0.0, np.inf,
-                            tuple(e[hot.link.to_numpy()] for e in ends))
-    give = lp.add_variables("heat_give", _link_interval_index(ids, cold), 0.0, np.inf,
-                            tuple(e[cold.link.to_numpy()] for e in ends))
-    c_link = cold.link.to_numpy()
-    last = np.r_[c_link[1:] != c_link[:-1], True]  # last demand interval of its link
-    carried = cold[~last]
-    residual = lp.add_variables("heat_residual", _link_interval_index(ids, carried), 0.0,
-                                np.inf, tuple(e[carried.link.to_numpy()] for e in ends))
-    n_cold = len(cold)
-    carried_row = np.flatnonzero(~last)
-    lp.add_constraints(
-        "heat_link_cascade", _link_interval_index(ids, cold),
-        np.concatenate([first, np.arange(n_cold), carried_row, carried_row + 1]),
-        np.concatenate([take.columns, give.columns, residual.columns, residual.columns]),
-        np.concatenate([eta[hot.link.to_numpy()], -np.ones(n_cold),
-                        -np.ones(len(carried_row)), np.ones(len(carried_row))]),
-        lower=0.0, upper=0.0,
-        description="heat a link gives a demand interval comes from hotter supply intervals, "
-                    "or is carried down from the interval above")
+    take = lp.add_variables("heat_take", pair_interval_index(ids, hot, "link"), 0.0, np.inf,
+                            tuple(e[hot.pair.to_numpy()] for e in ends))
+    give = lp.add_variables("heat_give", pair_interval_index(ids, cold, "link"), 0.0, np.inf,
+                            tuple(e[cold.pair.to_numpy()] for e in ends))
+    add_cascade(lp, "heat_residual", "heat_link_cascade", ids, "link", cold, first,
+                take.columns, eta[hot.pair.to_numpy()], give.columns, -np.ones(len(cold)),
+                ends, "heat a link gives a demand interval comes from hotter supply intervals, "
+                      "or is carried down from the interval above")
     flow_cols = lp.variables["flow"].start + np.flatnonzero(is_heat)
     lp.add_constraints(
         "heat_link_total", ids,
-        np.concatenate([hot.link.to_numpy(), np.arange(len(links))]),
+        np.concatenate([hot.pair.to_numpy(), np.arange(len(links))]),
         np.concatenate([take.columns, flow_cols]),
         np.concatenate([np.ones(len(hot)), -np.ones(len(links))]), lower=0.0, upper=0.0,
         description="heat taken by a link over its supply's intervals = the link's flow")
@@ -198,19 +184,60 @@ def add_heat(lp: LinearProgram, park: Park, network: Network) -> None:
     add_interval_terms(lp, "heat_demand_interval", cold.row.to_numpy(), give.columns)
 
 
-def _side(intervals: pd.DataFrame, direction: str, stream_of_link: np.ndarray) -> pd.DataFrame:
-    """The intervals of each link's supply (or demand) stream, with the link's position."""
+def serving_order(grid: HeatGrid, hot: pd.DataFrame, cold: pd.DataFrame, extra: np.ndarray
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Sort each pair's hot and cold intervals (columns pair, position, high, low) and find,
+    for each hot interval, the first cold interval of its pair it may serve (`first`, an index
+    into the sorted cold table). Hot intervals that may serve none are dropped."""
+    cold = cold.assign(prefix_end=grid.prefix_end(cold.high.to_numpy(), cold.low.to_numpy(),
+                                                  extra[cold.pair.to_numpy()]))
+    cold = cold.sort_values(["pair", "position"], kind="stable", ignore_index=True)
+    hot = hot.sort_values(["pair", "position"], kind="stable", ignore_index=True)
+    width = len(grid) + 1
+    cold_key = cold.pair.to_numpy() * width + cold.prefix_end.to_numpy()
+    first = np.searchsorted(cold_key, hot.pair.to_numpy() * width + hot.position.to_numpy())
+    usable = first < len(cold)
+    usable[usable] = cold.pair.to_numpy()[first[usable]] == hot.pair.to_numpy()[usable]
+    return cold, hot[usable].reset_index(drop=True), first[usable]
+
+
+def add_cascade(lp: LinearProgram, residual_name: str, row_name: str, ids: pd.Index,
+                level: str, cold: pd.DataFrame, first: np.ndarray, hot_cols: np.ndarray,
+                hot_coefs: np.ndarray, cold_cols: np.ndarray, cold_coefs: np.ndarray,
+                ends: tuple[np.ndarray, np.ndarray], description: str) -> None:
+    """One cascade row per cold interval of each pair: what the hot side puts in at the
+    intervals `first` points to, plus what is carried down from the interval above, equals
+    what the cold side takes there plus what is carried on down (nothing after the last)."""
+    pair = cold.pair.to_numpy()
+    last = np.r_[pair[1:] != pair[:-1], True]
+    carried = cold[~last]
+    residual = lp.add_variables(residual_name, pair_interval_index(ids, carried, level), 0.0,
+                                np.inf, tuple(e[carried.pair.to_numpy()] for e in ends))
+    carried_row = np.flatnonzero(~last)
+    lp.add_constraints(
+        row_name, pair_interval_index(ids, cold, level),
+        np.concatenate([first, np.arange(len(cold)), carried_row, carried_row + 1]),
+        np.concatenate([hot_cols, cold_cols, residual.columns, residual.columns]),
+        np.concatenate([hot_coefs, cold_coefs, -np.ones(len(carried_row)),
+                        np.ones(len(carried_row))]),
+        lower=0.0, upper=0.0, description=description)
+
+
+def _side(intervals: pd.DataFrame, direction: str, stream_of_pair: np.ndarray) -> pd.DataFrame:
+    """The intervals of each pair's stream on one side (columns pair, position, high, low,
+    row, load)."""
     rows = intervals[intervals.direction == direction]
     streams = pd.Index(rows.stream.unique())
-    link = pd.DataFrame({"link": np.arange(len(stream_of_link)),
-                         "code": streams.get_indexer(stream_of_link)})
-    table = rows[["position", "high", "low", "row"]].assign(code=streams.get_indexer(rows.stream))
-    return link.merge(table, on="code").drop(columns="code")
+    pair = pd.DataFrame({"pair": np.arange(len(stream_of_pair)),
+                         "code": streams.get_indexer(stream_of_pair)})
+    table = rows[["position", "high", "low", "row", "load"]].assign(
+        code=streams.get_indexer(rows.stream))
+    return pair.merge(table, on="code").drop(columns="code")
 
 
-def _link_interval_index(ids: pd.Index, table: pd.DataFrame) -> pd.MultiIndex:
-    return pd.MultiIndex.from_arrays([ids.to_numpy()[table.link.to_numpy()],
-                                      table.position.to_numpy()], names=["link", "interval"])
+def pair_interval_index(ids: pd.Index, table: pd.DataFrame, level: str) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays([ids.to_numpy()[table.pair.to_numpy()],
+                                      table.position.to_numpy()], names=[level, "interval"])
 
 
 def _add_interval_rows(lp: LinearProgram, intervals: pd.DataFrame) -> None:
