@@ -49,8 +49,11 @@ def why_not(network: Network, built: pd.DataFrame, streams: pd.DataFrame,
         return pd.DataFrame(columns=WHY_NOT_COLUMNS)  # no solution: nothing to explain
     cur = network.park.config.currency
     candidates = network.links[~network.links.index.isin(built.index)]
-    table = pd.concat([_reasons_of_candidates(candidates, streams),
-                       _reasons_of_rejected(network)], ignore_index=True)
+    parts = [_reasons_of_candidates(candidates, streams), _reasons_of_rejected(network)]
+    parts = [p for p in parts if len(p)]
+    if not parts:  # every compatible pair is built (or there is none): nothing to explain
+        return pd.DataFrame(columns=WHY_NOT_COLUMNS)
+    table = pd.concat(parts, ignore_index=True)
     table = table.sort_values(["potential_value", "from_stream", "to_stream"],
                               ascending=[False, True, True], kind="stable").head(top)
     table["detail"] = _details(table.reset_index(drop=True), cur).to_numpy()
