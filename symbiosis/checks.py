@@ -72,14 +72,36 @@ def check_not_empty(t: Tables) -> list[Problem]:
                                           "exclude_firms may have removed every firm)")]
 
 
-def check_exchange_categories(t: Tables) -> list[Problem]:
-    """Heat is exchanged only as heat: a conversion into or out of heat has no temperature."""
+def _categories(t: Tables) -> tuple[pd.Series, pd.Series]:
+    """The category of each exchange's from_resource and to_resource (NaN if unknown)."""
     category = t.resources.drop_duplicates("resource").set_index("resource").category
     ex = t.exchanges
-    a, b = ex.from_resource.map(category), ex.to_resource.map(category)
-    mixed = a.notna() & b.notna() & ((a == "heat") != (b == "heat"))
-    return _problems(ex, mixed, t.sources["exchanges"], "to_resource",
-                     "an exchange cannot convert between heat and a material or water")
+    return ex.from_resource.map(category), ex.to_resource.map(category)
+
+
+def check_exchange_categories(t: Tables) -> list[Problem]:
+    """Heat is turned into nothing else: it has no conversion to a material or water.
+
+    The other way is fuel substitution: a combustible material or water (spent solvent,
+    biogas, waste oil) burnt for a heat demand, yield = heat per unit of fuel.
+    """
+    a, b = _categories(t)
+    bad = (a == "heat") & b.notna() & (b != "heat")
+    return _problems(t.exchanges, bad, t.sources["exchanges"], "to_resource",
+                     "heat cannot be converted into a material or water (heat has no "
+                     "conversion to a material); only a material or water may serve heat, "
+                     "as a fuel")
+
+
+def check_heat_yield(t: Tables) -> list[Problem]:
+    """A heat → heat exchange delivers at most the heat it takes (yield ≤ 1)."""
+    a, b = _categories(t)
+    ex = t.exchanges
+    bad = (a == "heat") & (b == "heat") & (ex["yield"] > 1)
+    return _problems(ex, bad, t.sources["exchanges"], "yield",
+                     lambda r: f"a heat exchange cannot have a yield above 1 (got "
+                               f"{r['yield']:g}): heat cannot be created by an exchange; heat "
+                               "pumps lift heat with electricity, see heat_pumps in model.yaml")
 
 
 def check_references(t: Tables) -> list[Problem]:
@@ -149,7 +171,7 @@ def check_heat_temperatures(t: Tables) -> list[Problem]:
 
 
 ALL_CHECKS = (check_not_empty, check_unique_ids, check_id_characters, check_references,
-              check_exchange_categories, check_coordinates, check_heat_temperatures)
+              check_exchange_categories, check_heat_yield, check_coordinates, check_heat_temperatures)
 
 
 def run_checks(t: Tables) -> list[Problem]:
