@@ -288,7 +288,16 @@ def _heat_kpis(park, lp, x, links) -> dict[str, Any]:
         "recovered_within_firms": float(heat_links.delivered[within].sum()) if solved else None,
         "recovered_between_firms": float(heat_links.delivered[~within].sum()) if solved else None,
         "lost_in_pipes": float((heat_links.flow - heat_links.delivered).sum()) if solved else None,
+        "fuel_substituted": float(links.delivered[_fuel_links(park, links)].sum())
+        if solved else None,
     }
+
+
+def _fuel_links(park: Park, links: pd.DataFrame) -> np.ndarray:
+    """Links burning a material or water for a heat demand (outside the heat cascade)."""
+    category = park.resources.category
+    return ((category.reindex(links.to_resource).to_numpy() == "heat")
+            & (category.reindex(links.from_resource).to_numpy() != "heat"))
 
 
 def _heat_firm_table(park, lp, x, links, pumps: pd.DataFrame) -> pd.DataFrame:

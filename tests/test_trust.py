@@ -84,3 +84,50 @@ def test_every_result_table_can_be_empty(case, objective, tmp_path):
     expected = {"only a rejected pair": 1, "heat, every pair built": 0}.get(case, 0)
     assert len(result.why_not) == expected
     assert result.kpis["savings"] == pytest.approx(75.0 if case.startswith("heat, every") else 0)
+
+
+def _fuel_park(**config) -> sb.Park:
+    """Spent solvent (10 t, disposal 50/t) at A, 1 km from B; B heats C from 20 to 80 °C
+    (100 MWh, bought at 30/MWh, 0.2 t CO2/MWh) and has waste heat H, 60 → 30 °C (30 MWh,
+    cooling 1/MWh). Burning a tonne gives 8 MWh at a processing cost of 5 and 2.4 t CO2."""
+    solvent = dict(resource="solvent", transport_cost=1.0, disposal_cost=50.0)
+    heat = dict(resource="heat", category="heat", unit="MWh", mode="pipe", purchase_price=30.0,
+                purchase_co2=0.2, disposal_cost=1.0)
+    streams = [("S", "A", "supply", "solvent", 10),
+               dict(stream_id="C", firm_id="B", direction="demand", resource="heat",
+                    quantity=100, t_in=20, t_out=80),
+               dict(stream_id="H", firm_id="B", direction="supply", resource="heat",
+                    quantity=30, t_in=60, t_out=30)]
+    fuel = dict(from_resource="solvent", to_resource="heat", processing_cost=5.0,
+                processing_co2=2.4, **{"yield": 8.0})
+    return make_park({"A": (0, 0), "B": (1, 0)}, [solvent, heat], streams, exchanges=[fuel],
+                     links={"truck": {"fixed_cost": 100}}, **config)
+
+
+def test_a_fuel_by_product_replaces_purchased_heat_outside_the_cascade():
+    """A tonne burnt is worth 50 + 8·30 − 1 − 5 = 284, i.e. 35.5 per MWh delivered; the waste
+    heat is worth 30 + 1 = 31 per MWh. All 10 t are burnt (80 MWh) and H covers the other
+    20 MWh (it could give all 30, but the last 10 MWh are worth more as fuel: 1.25 t × 44
+    > 10 × 1). Cost 10 transport + 50 processing + 100 fixed + 10 cooling = 170, against a
+    baseline of 500 + 3,000 + 30 = 3,530."""
+    result = sb.optimise(_fuel_park(), solver=sb.SolverOptions(mip_gap=0))
+    flows = result.links.set_index("from_stream")
+    assert flows.flow.to_dict() == pytest.approx({"S": 10, "H": 20})
+    assert flows.delivered.to_dict() == pytest.approx({"S": 80, "H": 20})
+    assert result.kpis["total_cost"] == pytest.approx(170)
+    assert result.kpis["savings"] == pytest.approx(3360)
+    assert result.kpis["co2_t"] == pytest.approx(24) and result.kpis["baseline_co2_t"] == 20
+    heat = result.kpis["heat"]
+    assert heat["fuel_substituted"] == pytest.approx(80)
+    assert heat["hot_utility"] == pytest.approx(0) and heat["cold_utility"] == pytest.approx(10)
+    assert heat["recovered_within_firms"] == pytest.approx(20)
+    assert heat["lost_in_pipes"] == pytest.approx(0)
+    fuel_link = result.candidates.loc["S->C"]  # not a heat link: no temperature, no pipe loss
+    assert fuel_link.category == "material" and fuel_link["yield"] == 8
+    assert set(result.heat_transfers.link_id) == {"H->C"}
+
+
+def test_a_fuel_link_loses_no_heat_per_km_and_takes_no_temperature_screen():
+    park = _fuel_park(heat={"loss_per_km": 0.5, "min_approach_c": 10})
+    link = sb.build_network(park).links.loc["S->C"]
+    assert link["yield"] == 8 and link.capacity == 10  # 1 km at 50 %/km would halve heat
