@@ -24,6 +24,7 @@ class Tables:
     streams: pd.DataFrame
     exchanges: pd.DataFrame
     qualities: pd.DataFrame
+    exchange_qualities: pd.DataFrame
     sources: dict[str, str]
 
 
@@ -50,6 +51,11 @@ def check_unique_ids(t: Tables) -> list[Problem]:
     dup = q.duplicated(["stream_id", "property"], keep="first")
     out += _problems(q, dup, t.sources["qualities"], "property",
                      lambda r: f"duplicate value of {r.property!r} for stream {r.stream_id!r}")
+    eq = t.exchange_qualities
+    dup = eq.duplicated(["from_resource", "to_resource", "property"], keep="first")
+    out += _problems(eq, dup, t.sources["exchange_qualities"], "property",
+                     lambda r: f"duplicate value of {r.property!r} for exchange "
+                               f"{r.from_resource!r} -> {r.to_resource!r}")
     return out
 
 
@@ -120,7 +126,19 @@ def check_references(t: Tables) -> list[Problem]:
         bad = ~table[column].isin(known) & (table[column] != "")
         out += _problems(table, bad, t.sources[name], column,
                          lambda r, column=column, what=what: f"{what} {r[column]!r}")
-    return out
+    return out + _unknown_exchanges(t)
+
+
+def _unknown_exchanges(t: Tables) -> list[Problem]:
+    """A treated level belongs to an exchange: each row must name an exchanges.csv row."""
+    eq, ex = t.exchange_qualities, t.exchanges
+    known = pd.MultiIndex.from_frame(ex[["from_resource", "to_resource"]])
+    named = pd.MultiIndex.from_frame(eq[["from_resource", "to_resource"]])
+    bad = ~named.isin(known) if len(eq) else np.zeros(0, dtype=bool)
+    where = t.sources["exchanges"]
+    return _problems(eq, bad, t.sources["exchange_qualities"], "from_resource",
+                     lambda r: f"no exchange {r.from_resource!r} -> {r.to_resource!r} in "
+                               f"{where}: a treated level needs the exchange it belongs to")
 
 
 def check_coordinates(t: Tables) -> list[Problem]:

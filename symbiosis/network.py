@@ -45,7 +45,8 @@ class Network:
     """Candidate links (`links`, indexed by link_id), rejected pairs and quality data.
 
     `link_qualities` has one row per candidate link and property its demand limits:
-    the supply's `level` and the demand's `limit`. With `value_screened`, pairs that can
+    the `level` delivered (the exchange's treated level, else the supply's) and the demand's
+    `limit`. With `value_screened`, pairs that can
     never pay (see `build_network`) are not candidates either.
     """
 
@@ -334,7 +335,7 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
     why.reject((t.supply_quantity.to_numpy() <= 0) | (t.demand_quantity.to_numpy() <= 0),
                NO_QUANTITY, "supply or demand quantity is zero")
     _screen_heat(t, why)
-    quality = _quality_table(park, sides, pairs, why.open)
+    quality = _quality_table(park, sides, compat, pairs, why.open)
     _screen_quality(t, quality, why)
     ok = np.flatnonzero(why.open)
     links = _link_economics(park, t.iloc[ok])
@@ -386,9 +387,11 @@ def _screen_heat(t: pd.DataFrame, why: _Reasons) -> None:
                           + " K"))
 
 
-def _quality_table(park: Park, sides: _Sides, pairs: pd.DataFrame,
+def _quality_table(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,
                    open_: np.ndarray) -> pd.DataFrame:
-    """One row per open pair and property its demand limits, with the supply's level (or NaN)."""
+    """One row per open pair and property its demand limits, with the level delivered (or NaN):
+    the exchange's treated level where exchange_qualities.csv gives one for the pair's rule
+    `ri`, else the supply's own level."""
     q = park.qualities
     s_pos = sides.supplies.index.get_indexer(q.stream_id)
     d_pos = sides.demands.index.get_indexer(q.stream_id)
@@ -396,10 +399,19 @@ def _quality_table(park: Park, sides: _Sides, pairs: pd.DataFrame,
                            "limit": q.value.to_numpy()})[d_pos >= 0]
     levels = pd.DataFrame({"si": s_pos, "property": q.property.to_numpy(),
                            "level": q.value.to_numpy()})[s_pos >= 0]
+    eq = park.exchange_qualities
+    rule = pd.MultiIndex.from_frame(compat[["from_resource", "to_resource"]])
+    ri = rule.get_indexer(pd.MultiIndex.from_frame(eq[["from_resource", "to_resource"]])) \
+        if len(eq) else np.empty(0, dtype=np.int64)
+    treated = pd.DataFrame({"ri": ri, "property": eq.property.to_numpy(),
+                            "treated": eq.value.to_numpy(dtype=float)})[ri >= 0]
     rows = np.flatnonzero(open_)
     table = (pd.DataFrame({"pair": rows, "si": pairs.si.to_numpy()[rows],
-                           "di": pairs.di.to_numpy()[rows]})
-             .merge(limits, on="di").merge(levels, on=["si", "property"], how="left"))
+                           "di": pairs.di.to_numpy()[rows], "ri": pairs.ri.to_numpy()[rows]})
+             .merge(limits, on="di").merge(levels, on=["si", "property"], how="left")
+             .merge(treated, on=["ri", "property"], how="left"))
+    table["level"] = table.treated.fillna(table.level)
+    table = table.drop(columns=["ri", "treated"])
     return table.sort_values(["pair"], kind="stable", ignore_index=True)
 
 

@@ -107,7 +107,17 @@ QUALITIES = TableSpec("qualities", False, (
            description="a supply's level, or the highest level a demand accepts"),
 ), "contaminant or purity levels of streams")
 
-TABLES = (FIRMS, RESOURCES, STREAMS, EXCHANGES, QUALITIES)
+EXCHANGE_QUALITIES = TableSpec("exchange_qualities", False, (
+    Column("from_resource", "id", needs_value=True),
+    Column("to_resource", "id", needs_value=True),
+    Column("property", "id", needs_value=True),
+    Column("value", "number", needs_value=True, minimum=0,
+           description="level of the delivered to_resource after this exchange's processing; "
+                       "replaces the supply's own level on links using the exchange"),
+), "levels an exchange's processing delivers (e.g. treated waste water); each row names an "
+   "exchanges.csv row")
+
+TABLES = (FIRMS, RESOURCES, STREAMS, EXCHANGES, QUALITIES, EXCHANGE_QUALITIES)
 
 RowLabeller = Callable[[np.ndarray], list[str]]
 

@@ -131,3 +131,80 @@ def test_a_fuel_link_loses_no_heat_per_km_and_takes_no_temperature_screen():
     park = _fuel_park(heat={"loss_per_km": 0.5, "min_approach_c": 10})
     link = sb.build_network(park).links.loc["S->C"]
     assert link["yield"] == 8 and link.capacity == 10  # 1 km at 50 %/km would halve heat
+
+
+# Wash water (1000 m3, COD 400 mg/L, discharge 0.5/m3) treated into process water (yield 0.9,
+# 0.3/m3 of wash water) for a demand of 1000 m3 (bought at 1.2/m3) that accepts COD 40.
+# A unit of wash water sent is worth 0.5 + 0.9·1.2 − 0.3 = 1.28.
+TREATED = {
+    "resources.csv": "resource,category,unit,mode,purchase_price,disposal_cost\n"
+                     "wash,water,m3,pipe,0,0.5\nprocess,water,m3,pipe,1.2,0\n",
+    "streams.csv": "stream_id,firm_id,direction,resource,quantity\n"
+                   "W,F,supply,wash,1000\nD,F,demand,process,1000\n",
+    "exchanges.csv": "from_resource,to_resource,yield,processing_cost\nwash,process,0.9,0.3\n",
+    "qualities.csv": "stream_id,property,value\nW,cod,400\nD,cod,40\n",
+    "exchange_qualities.csv": "from_resource,to_resource,property,value\nwash,process,cod,50\n",
+}
+
+
+def _treated_model(folder: Path, **changes: str | None) -> Path:
+    files = {**TREATED, **changes}
+    _write_model(folder, files.pop("streams.csv"), files.pop("resources.csv"),
+                 **{name[:-4]: text for name, text in files.items() if text is not None})
+    return folder
+
+
+@pytest.mark.parametrize("treated, qualities, savings", [
+    # treated to 50: 0.9·x·50 ≤ 40·1000, x = 888.9 m3, saving 1.28·8000/9 = 1,137.78
+    (True, TREATED["qualities.csv"], 1.28 * 8000 / 9),
+    # raw level 400: 0.9·x·400 ≤ 40·1000, x = 111.1 m3, saving 1.28·1000/9 = 142.22
+    (False, TREATED["qualities.csv"], 1.28 * 1000 / 9),
+    # the wash water has no COD value of its own: linkable only through the treated level
+    (True, "stream_id,property,value\nD,cod,40\n", 1.28 * 8000 / 9),
+    (False, "stream_id,property,value\nD,cod,40\n", 0.0),
+], ids=["treated", "raw", "treated-no-own-level", "raw-no-own-level"])
+def test_a_treating_exchange_delivers_its_own_level(tmp_path, treated, qualities, savings):
+    model = _treated_model(tmp_path / "m", **{
+        "qualities.csv": qualities,
+        "exchange_qualities.csv": TREATED["exchange_qualities.csv"] if treated else None})
+    result = sb.optimise(sb.load_park(model), solver=sb.SolverOptions(mip_gap=0))
+    assert result.kpis["savings"] == pytest.approx(savings)
+    flow = result.links.flow.sum()
+    assert flow == pytest.approx(savings / 1.28)
+    if flow:
+        q = result.network.link_qualities.set_index("property")
+        assert q.level["cod"] == (50 if treated else 400)
+        assert result.candidates.capacity.iloc[0] == pytest.approx(flow)
+
+
+def test_treated_levels_read_alike_from_csv_workbook_and_frames(tmp_path):
+    model = _treated_model(tmp_path / "m")
+    from_folder = sb.load_park(model)
+    book = tmp_path / "wb"
+    book.mkdir()
+    with pd.ExcelWriter(book / "park.xlsx", engine="openpyxl") as writer:
+        for csv in sorted(model.glob("*.csv")):
+            pd.read_csv(csv, dtype=str, keep_default_na=False).to_excel(
+                writer, sheet_name=csv.stem, index=False)
+    (book / "model.yaml").write_text((model / "model.yaml").read_text() + "workbook: park.xlsx\n")
+    frames = {p.stem: pd.read_csv(p) for p in model.glob("*.csv")}
+    from_frames = sb.park_from_frames({"name": "hand park"}, **frames)
+    for other in (sb.load_park(book), from_frames):
+        pd.testing.assert_frame_equal(other.exchange_qualities, from_folder.exchange_qualities,
+                                      check_dtype=False)
+        assert sb.optimise(other).kpis["savings"] == pytest.approx(1.28 * 8000 / 9)
+
+
+@pytest.mark.parametrize("row, column, words", [
+    ("wash,steam,cod,50", "from_resource", "no exchange 'wash' -> 'steam' in"),
+    ("process,wash,cod,50", "from_resource", "a treated level needs the exchange"),
+    ("wash,process,cod,-1", "value", "expected a non-negative number"),
+    ("wash,process,cod,60", "property", "duplicate value of 'cod' for exchange"),
+])
+def test_a_treated_level_must_name_an_exchange(tmp_path, row, column, words):
+    model = _treated_model(tmp_path / "m", **{
+        "exchange_qualities.csv": TREATED["exchange_qualities.csv"] + row + "\n"})
+    run = CliRunner().invoke(main, ["validate", str(model)])
+    assert run.exit_code == 2, run.output
+    assert "exchange_qualities.csv" in run.output and "line 3" in run.output
+    assert f"column {column}" in run.output and words in run.output
