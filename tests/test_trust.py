@@ -39,11 +39,14 @@ def _write_model(folder: Path, streams: str, resources: str, **tables: str) -> P
     return folder
 
 
-def test_run_on_a_park_whose_why_not_table_is_empty_exits_0_at_the_targets(tmp_path):
-    """Every pair of the four streams is built, none is rejected: why_not.csv is empty."""
-    model = _write_model(tmp_path / "lh", LH_STREAMS,
-                         "resource,category,unit,mode,purchase_price,disposal_cost\n"
-                         "heat,heat,kW,pipe,1,0.5\n")
+HEAT_RESOURCE = ("resource,category,unit,mode,purchase_price,disposal_cost\n"
+                 "heat,heat,kW,pipe,1,0.5\n")
+
+
+def test_run_on_the_four_stream_problem_exits_0_at_the_targets(tmp_path):
+    """No pair of the four streams is rejected (so why_not.csv lists at most the candidate
+    matches the optimum can do without: link costs are 0 and the optimum is not unique)."""
+    model = _write_model(tmp_path / "lh", LH_STREAMS, HEAT_RESOURCE)
     out = tmp_path / "out"
     run = CliRunner().invoke(main, ["run", str(model), "-o", str(out)])
     assert run.exit_code == 0, run.output
@@ -51,11 +54,27 @@ def test_run_on_a_park_whose_why_not_table_is_empty_exits_0_at_the_targets(tmp_p
     assert kpis["heat"]["hot_utility"] == pytest.approx(20)
     assert kpis["heat"]["cold_utility"] == pytest.approx(60)
     assert kpis["savings"] == pytest.approx(1.0 * (470 - 20) + 0.5 * (510 - 60))
-    why = pd.read_csv(out / "why_not.csv")
-    assert list(why.columns) == WHY_NOT_COLUMNS and why.empty
+    assert list(pd.read_csv(out / "why_not.csv").columns) == WHY_NOT_COLUMNS
     assert pd.read_csv(out / "rejected_pairs.csv").empty
     report = CliRunner().invoke(main, ["report", str(out), "-o", str(tmp_path / "page.html")])
     assert report.exit_code == 0, report.output
+
+
+def test_run_on_a_park_whose_why_not_table_is_empty_exits_0(tmp_path):
+    """One hot and one cold stream, their one match built: nothing is left to explain.
+    H 120 → 40 °C (100 kW) heats C 20 → 60 °C (50 kW) fully: savings 50·1 + 50·0.5."""
+    model = _write_model(tmp_path / "one", "stream_id,firm_id,direction,resource,quantity,"
+                         "t_in,t_out\nH,F,supply,heat,100,120,40\nC,F,demand,heat,50,20,60\n",
+                         HEAT_RESOURCE)
+    out = tmp_path / "out"
+    run = CliRunner().invoke(main, ["run", str(model), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["heat"]["hot_utility"] == pytest.approx(0)
+    assert kpis["heat"]["cold_utility"] == pytest.approx(50)
+    assert kpis["savings"] == pytest.approx(75)
+    why = pd.read_csv(out / "why_not.csv")
+    assert list(why.columns) == WHY_NOT_COLUMNS and why.empty
 
 
 SCRAP = dict(resource="scrap", purchase_price=100.0, disposal_cost=20.0)
@@ -208,3 +227,95 @@ def test_a_treated_level_must_name_an_exchange(tmp_path, row, column, words):
     assert run.exit_code == 2, run.output
     assert "exchange_qualities.csv" in run.output and "line 3" in run.output
     assert f"column {column}" in run.output and words in run.output
+
+
+# --- why-not numbers are the model's own -----------------------------------------------------
+
+WATER = dict(resource="water", category="water", unit="m3", mode="pipe", purchase_price=1.0,
+             disposal_cost=0.5)
+
+
+def _why(result: sb.Result, from_stream: str, to_stream: str) -> pd.Series:
+    table = result.why_not
+    return table[(table.from_stream == from_stream) & (table.to_stream == to_stream)].iloc[0]
+
+
+def test_why_not_values_a_quality_limited_pair_at_its_quality_capacity():
+    """COD 400 into a limit of 40 on 1000 m3: alone at most 40·1000/400 = 100 m3, worth
+    1.5 × 100 = 150 a year, less than the pipe's fixed cost of 1,000 (not 1,500 at 1000 m3)."""
+    park = make_park({"A": (0, 0), "B": (1, 0)}, [WATER],
+                     [("s", "A", "supply", "water", 1000), ("d", "B", "demand", "water", 1000)],
+                     qualities=[("s", "cod", 400), ("d", "cod", 40)],
+                     links={"pipe": {"fixed_cost": 1000}})
+    result = sb.optimise(park)
+    assert result.rejected_pairs.detail.iloc[0] == (
+        "worth at most 150.0 per year at full capacity, not more than its fixed and "
+        "annualised capital cost of 1000.0")
+    row = _why(result, "s", "d")
+    assert row.reason == "fixed_cost_not_recovered"
+    assert row.capacity == pytest.approx(100) and row.potential_value == pytest.approx(150)
+    assert row.detail == ("alone at capacity 100 it earns 150 USD/yr, not more than its fixed "
+                          "cost and capex of 1,000 USD/yr")
+
+
+def test_a_pair_rejected_for_quality_is_valued_as_if_its_quality_allowed():
+    park = make_park({"A": (0, 0), "B": (1, 0)}, [WATER],
+                     [("s", "A", "supply", "water", 100), ("d", "B", "demand", "water", 50)],
+                     qualities=[("s", "cod", 80), ("d", "cod", 0)])
+    row = _why(sb.optimise(park), "s", "d")
+    assert row.reason == "quality" and row.potential_value == pytest.approx(75)
+    assert row.detail == ("supply cod above the demand's limit of 0; if its quality allowed, "
+                          "alone it would be worth 75 USD/yr before link costs of 0 USD/yr")
+
+
+def _temperature_park(fixed_cost: float) -> sb.Park:
+    """H 100 → 60 °C (100 kW, CP 2.5) for C 40 → 120 °C (80 kW, CP 1), ΔTmin 10:
+    Δ = 100 − 10 − 40 = 50, so one match takes at most min(100, 80, 125, 50) = 50 kW."""
+    return heat_park([("H", "supply", 100, 100, 60), ("C", "demand", 80, 40, 120)],
+                     links={"pipe": {"fixed_cost": fixed_cost}})
+
+
+def test_a_heat_link_is_bounded_by_its_temperatures():
+    result = sb.optimise(_temperature_park(0), solver=sb.SolverOptions(mip_gap=0))
+    assert result.candidates.loc["H->C", "capacity"] == pytest.approx(50)
+    assert result.links.loc["H->C", "flow"] == pytest.approx(50)
+    assert result.kpis["heat"]["hot_utility"] == pytest.approx(30)
+    assert result.kpis["heat"]["cold_utility"] == pytest.approx(50)
+
+
+def test_why_not_values_a_heat_pair_within_its_temperatures():
+    """Worth 1.5 × 50 = 75 a year (not 1.5 × 80 = 120), below a fixed cost of 100."""
+    result = sb.optimise(_temperature_park(100))
+    row = _why(result, "H", "C")
+    assert row.reason == "fixed_cost_not_recovered"
+    assert row.capacity == pytest.approx(50) and row.potential_value == pytest.approx(75)
+    assert row.detail.startswith("alone at capacity 50 it earns 75 USD/yr, not more than")
+
+
+@pytest.mark.parametrize("streams, firms, config, capacity", [
+    # supply side binds: H 100 → 20 (CP 1.25), C 70 → 90 (200 kW, CP 10); Δ = 20 → 25
+    ([("H", "supply", 100, 100, 20), ("C", "demand", 200, 70, 90)], None, {}, 25),
+    # demand side with pipe loss: 2 km at 10 %/km, η = 0.8; C 40 → 120 (CP 1);
+    # Δ = 100 − 10 − 5 − 40 = 45 → CP_d·Δ/η = 56.25
+    ([("H", "supply", 100, 100, 60), ("C", "demand", 80, 40, 120)], {"C": "G"},
+     {"heat": {"min_approach_c": 10, "inter_firm_approach_c": 5, "loss_per_km": 0.1}}, 56.25),
+    # balances bind: C 50 → 60 (10 kW): min(100, 10, ...) = 10
+    ([("H", "supply", 100, 100, 60), ("C", "demand", 10, 50, 60)], None, {}, 10),
+], ids=["supply-side", "demand-side-with-loss", "balance"])
+def test_candidate_heat_capacity_equals_the_formula(streams, firms, config, capacity):
+    positions = {"F": (0.0, 0.0), "G": (2.0, 0.0)}
+    park = heat_park(streams, firm_of=firms, positions=positions, **config)
+    link = sb.build_network(park).links.iloc[0]
+    assert link.capacity == pytest.approx(capacity)
+
+
+def test_temperature_capacity_of_isothermal_streams():
+    """CP = ∞ at t_in = t_out: ∞ times a positive Δ is ∞ (the balances bind), Δ ≤ 0 is 0."""
+    from symbiosis.network import temperature_capacity
+    pairs = pd.DataFrame({"category": "heat", "supply_quantity": [100.0, 100.0, 100.0],
+                          "demand_quantity": [60.0, 60.0, 60.0], "yield": 1.0,
+                          "supply_t_in": [150.0, 150.0, 100.0],
+                          "supply_t_out": [150.0, 150.0, 60.0],
+                          "demand_t_in": [100.0, 145.0, 50.0],
+                          "demand_t_out": [100.0, 145.0, 50.0], "approach_c": 10.0})
+    assert list(temperature_capacity(pairs)) == [60.0, 0.0, 60.0]
