@@ -319,3 +319,12 @@ def test_temperature_capacity_of_isothermal_streams():
                           "demand_t_in": [100.0, 145.0, 50.0],
                           "demand_t_out": [100.0, 145.0, 50.0], "approach_c": 10.0})
     assert list(temperature_capacity(pairs)) == [60.0, 0.0, 60.0]
+
+
+@pytest.mark.parametrize("case", ["only a rejected pair", "heat supply only"])
+def test_report_and_figures_of_a_park_without_built_links(case, tmp_path):
+    out = sb.optimise(EMPTY_CASES[case]()).to_folder(tmp_path / "out")
+    run = CliRunner().invoke(main, ["report", str(out), "-o", str(tmp_path / "page.html"),
+                                    "--png", str(tmp_path / "png")])
+    assert run.exit_code == 0, run.output
+    assert (tmp_path / "png" / "sankey.png").stat().st_size > 0
