@@ -302,7 +302,8 @@ def _fuel_links(park: Park, links: pd.DataFrame) -> np.ndarray:
 
 def _heat_firm_table(park, lp, x, links, pumps: pd.DataFrame) -> pd.DataFrame:
     """Per firm: hot_utility falls by heat_recovered_within + heat_received_between +
-    heat_pumped; cold_utility by what the firm's links and pumps take from its supplies."""
+    heat_pumped (+ heat from fuel links, not a column here); cold_utility by what the firm's
+    links and pumps take from its supplies."""
     heat, hot, cold, heat_links = _heat_amounts(park, lp, x, links)
     firms = park.firms.index
 
