@@ -25,6 +25,7 @@ class Tables:
     exchanges: pd.DataFrame
     qualities: pd.DataFrame
     utilities: pd.DataFrame
+    exchange_qualities: pd.DataFrame
     sources: dict[str, str]
 
 
@@ -51,6 +52,11 @@ def check_unique_ids(t: Tables) -> list[Problem]:
     dup = q.duplicated(["stream_id", "property"], keep="first")
     out += _problems(q, dup, t.sources["qualities"], "property",
                      lambda r: f"duplicate value of {r.property!r} for stream {r.stream_id!r}")
+    eq = t.exchange_qualities
+    dup = eq.duplicated(["from_resource", "to_resource", "property"], keep="first")
+    out += _problems(eq, dup, t.sources["exchange_qualities"], "property",
+                     lambda r: f"duplicate value of {r.property!r} for exchange "
+                               f"{r.from_resource!r} -> {r.to_resource!r}")
     return out
 
 
@@ -73,14 +79,36 @@ def check_not_empty(t: Tables) -> list[Problem]:
                                           "exclude_firms may have removed every firm)")]
 
 
-def check_exchange_categories(t: Tables) -> list[Problem]:
-    """Heat is exchanged only as heat: a conversion into or out of heat has no temperature."""
+def _categories(t: Tables) -> tuple[pd.Series, pd.Series]:
+    """The category of each exchange's from_resource and to_resource (NaN if unknown)."""
     category = t.resources.drop_duplicates("resource").set_index("resource").category
     ex = t.exchanges
-    a, b = ex.from_resource.map(category), ex.to_resource.map(category)
-    mixed = a.notna() & b.notna() & ((a == "heat") != (b == "heat"))
-    return _problems(ex, mixed, t.sources["exchanges"], "to_resource",
-                     "an exchange cannot convert between heat and a material or water")
+    return ex.from_resource.map(category), ex.to_resource.map(category)
+
+
+def check_exchange_categories(t: Tables) -> list[Problem]:
+    """Heat is turned into nothing else: it has no conversion to a material or water.
+
+    The other way is fuel substitution: a combustible material or water (spent solvent,
+    biogas, waste oil) burnt for a heat demand, yield = heat per unit of fuel.
+    """
+    a, b = _categories(t)
+    bad = (a == "heat") & b.notna() & (b != "heat")
+    return _problems(t.exchanges, bad, t.sources["exchanges"], "to_resource",
+                     "heat cannot be converted into a material or water (heat has no "
+                     "conversion to a material); only a material or water may serve heat, "
+                     "as a fuel")
+
+
+def check_heat_yield(t: Tables) -> list[Problem]:
+    """A heat → heat exchange delivers at most the heat it takes (yield ≤ 1)."""
+    a, b = _categories(t)
+    ex = t.exchanges
+    bad = (a == "heat") & (b == "heat") & (ex["yield"] > 1)
+    return _problems(ex, bad, t.sources["exchanges"], "yield",
+                     lambda r: f"a heat exchange cannot have a yield above 1 (got "
+                               f"{r['yield']:g}): heat cannot be created by an exchange; heat "
+                               "pumps lift heat with electricity, see heat_pumps in model.yaml")
 
 
 def check_references(t: Tables) -> list[Problem]:
@@ -100,7 +128,19 @@ def check_references(t: Tables) -> list[Problem]:
         bad = ~table[column].isin(known) & (table[column] != "")
         out += _problems(table, bad, t.sources[name], column,
                          lambda r, column=column, what=what: f"{what} {r[column]!r}")
-    return out
+    return out + _unknown_exchanges(t)
+
+
+def _unknown_exchanges(t: Tables) -> list[Problem]:
+    """A treated level belongs to an exchange: each row must name an exchanges.csv row."""
+    eq, ex = t.exchange_qualities, t.exchanges
+    known = pd.MultiIndex.from_frame(ex[["from_resource", "to_resource"]])
+    named = pd.MultiIndex.from_frame(eq[["from_resource", "to_resource"]])
+    bad = ~named.isin(known) if len(eq) else np.zeros(0, dtype=bool)
+    where = t.sources["exchanges"]
+    return _problems(eq, bad, t.sources["exchange_qualities"], "from_resource",
+                     lambda r: f"no exchange {r.from_resource!r} -> {r.to_resource!r} in "
+                               f"{where}: a treated level needs the exchange it belongs to")
 
 
 def check_coordinates(t: Tables) -> list[Problem]:
@@ -199,8 +239,8 @@ def check_utilities_reach(t: Tables, min_approach_c: float) -> list[Problem]:
 
 
 ALL_CHECKS = (check_not_empty, check_unique_ids, check_id_characters, check_references,
-              check_exchange_categories, check_coordinates, check_heat_temperatures,
-              check_utilities)
+              check_exchange_categories, check_heat_yield, check_coordinates,
+              check_heat_temperatures, check_utilities)
 
 
 def run_checks(t: Tables) -> list[Problem]:

@@ -45,7 +45,8 @@ class Network:
     """Candidate links (`links`, indexed by link_id), rejected pairs and quality data.
 
     `link_qualities` has one row per candidate link and property its demand limits:
-    the supply's `level` and the demand's `limit`. With `value_screened`, pairs that can
+    the `level` delivered (the exchange's treated level, else the supply's) and the demand's
+    `limit`. With `value_screened`, pairs that can
     never pay (see `build_network`) are not candidates either.
     """
 
@@ -303,11 +304,21 @@ def _pair_table(park: Park, sides: _Sides, compat: pd.DataFrame,
 
 def pair_economics(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:
     """Unit value, capacity and link costs of any compatible supply→demand pairs (e.g.
-    rejected ones, given by from_stream and to_stream), computed as for candidate links but
-    ignoring quality limits; a pair whose heat is all lost in the pipe gets capacity 0."""
+    rejected ones, given by from_stream and to_stream), computed as for candidate links:
+    the capacity includes the quality and temperature limits of the pair alone, so why-not
+    gives the numbers the model uses. With a `reason` column, a pair rejected for `quality`
+    (or `temperature`) is valued as if its quality (or temperatures) allowed: under its own
+    screen it could carry nothing. A pair whose heat is all lost in the pipe gets capacity 0."""
     sides, compat = _Sides.of(park), compatibility(park)
     positions = _pair_positions(sides, compat, pairs.from_stream, pairs.to_stream)
-    links = _link_economics(park, _pair_table(park, sides, compat, positions))
+    reason = (pairs.reason.to_numpy() if "reason" in pairs
+              else np.full(len(pairs), "", dtype=object))
+    table = _pair_table(park, sides, compat, positions)
+    links = _link_economics(park, table, temperature=reason != TEMPERATURE)
+    valid = (positions.to_numpy() >= 0).all(axis=1)
+    quality = _quality_table(park, sides, compat, positions, valid)
+    limited = np.fmin(links.capacity.to_numpy(), _quality_capacity(links, quality))
+    links["capacity"] = np.where(reason == QUALITY, links.capacity, limited)
     links["capacity"] = np.where(links["yield"] > 0, links.capacity, 0.0)
     return links
 
@@ -334,10 +345,10 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
     why.reject((t.supply_quantity.to_numpy() <= 0) | (t.demand_quantity.to_numpy() <= 0),
                NO_QUANTITY, "supply or demand quantity is zero")
     _screen_heat(t, why)
-    quality = _quality_table(park, sides, pairs, why.open)
+    quality = _quality_table(park, sides, compat, pairs, why.open)
     _screen_quality(t, quality, why)
     ok = np.flatnonzero(why.open)
-    links = _link_economics(park, t.iloc[ok])
+    links = _link_economics(park, t.iloc[ok])  # capacity within balances and temperatures
     links["capacity"] = np.minimum(links.capacity,
                                    _quality_capacity(links, quality[quality.pair.isin(ok)]))
     if screen_value:
@@ -389,9 +400,11 @@ def _screen_heat(t: pd.DataFrame, why: _Reasons) -> None:
                           + " K"))
 
 
-def _quality_table(park: Park, sides: _Sides, pairs: pd.DataFrame,
+def _quality_table(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,
                    open_: np.ndarray) -> pd.DataFrame:
-    """One row per open pair and property its demand limits, with the supply's level (or NaN)."""
+    """One row per open pair and property its demand limits, with the level delivered (or NaN):
+    the exchange's treated level where exchange_qualities.csv gives one for the pair's rule
+    `ri`, else the supply's own level."""
     q = park.qualities
     s_pos = sides.supplies.index.get_indexer(q.stream_id)
     d_pos = sides.demands.index.get_indexer(q.stream_id)
@@ -399,10 +412,19 @@ def _quality_table(park: Park, sides: _Sides, pairs: pd.DataFrame,
                            "limit": q.value.to_numpy()})[d_pos >= 0]
     levels = pd.DataFrame({"si": s_pos, "property": q.property.to_numpy(),
                            "level": q.value.to_numpy()})[s_pos >= 0]
+    eq = park.exchange_qualities
+    rule = pd.MultiIndex.from_frame(compat[["from_resource", "to_resource"]])
+    ri = rule.get_indexer(pd.MultiIndex.from_frame(eq[["from_resource", "to_resource"]])) \
+        if len(eq) else np.empty(0, dtype=np.int64)
+    treated = pd.DataFrame({"ri": ri, "property": eq.property.to_numpy(),
+                            "treated": eq.value.to_numpy(dtype=float)})[ri >= 0]
     rows = np.flatnonzero(open_)
     table = (pd.DataFrame({"pair": rows, "si": pairs.si.to_numpy()[rows],
-                           "di": pairs.di.to_numpy()[rows]})
-             .merge(limits, on="di").merge(levels, on=["si", "property"], how="left"))
+                           "di": pairs.di.to_numpy()[rows], "ri": pairs.ri.to_numpy()[rows]})
+             .merge(limits, on="di").merge(levels, on=["si", "property"], how="left")
+             .merge(treated, on=["ri", "property"], how="left"))
+    table["level"] = table.treated.fillna(table.level)
+    table = table.drop(columns=["ri", "treated"])
     return table.sort_values(["pair"], kind="stable", ignore_index=True)
 
 
@@ -472,8 +494,36 @@ def _screen_cap(links: pd.DataFrame, supply_rank: np.ndarray, demand_rank: np.nd
                              "of its demand: links.max_candidates_per_demand")
 
 
-def _link_economics(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Unit costs, CO2, fixed and capital costs, capacity and unit value of each link."""
+def temperature_capacity(pairs: pd.DataFrame) -> np.ndarray:
+    """Most heat one counter-current match can take from supply s for demand d (∞ off heat).
+
+    min(Q_s, Q_d/η, CP_s·Δ, CP_d·Δ/η), Δ = t_in,s − approach − t_in,d: only the supply's
+    heat above t_in,d + approach can reach d, and only d's heat below t_in,s − approach can
+    come from s; the heat cascade implies both (docs/model.md), so this is a valid bound on
+    the link alone. CP = Q/|t_in − t_out|, ∞ for an isothermal stream; Δ ≤ 0 gives 0, except
+    Δ = 0 between two isothermal streams, which exchange min(Q_s, Q_d/η).
+    """
+    heat = (pairs.category == "heat").to_numpy()
+    q_s, q_d = pairs.supply_quantity.to_numpy(float), pairs.demand_quantity.to_numpy(float)
+    eta = pairs["yield"].to_numpy(float)
+    s_in, d_in = pairs.supply_t_in.to_numpy(float), pairs.demand_t_in.to_numpy(float)
+    delta = s_in - pairs.approach_c.to_numpy(float) - d_in
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cp_s = q_s / np.abs(s_in - pairs.supply_t_out.to_numpy(float))
+        cp_d = q_d / np.abs(pairs.demand_t_out.to_numpy(float) - d_in)
+        bound = np.fmin(np.fmin(q_s, q_d / eta), np.fmin(cp_s * delta, cp_d * delta / eta))
+    # Two constant-temperature streams exchange all they can even exactly at the approach.
+    latent = (s_in == pairs.supply_t_out.to_numpy(float)) & (d_in == pairs.demand_t_out.to_numpy(float))
+    bound = np.where(latent & (delta >= 0), np.fmin(q_s, q_d / eta), bound)
+    return np.where(heat, np.where((delta > 0) | (latent & (delta >= 0)), bound, 0.0), np.inf)
+
+
+def _link_economics(park: Park, pairs: pd.DataFrame,
+                    temperature: bool | np.ndarray = True) -> pd.DataFrame:
+    """Unit costs, CO2, fixed and capital costs, capacity and unit value of each link.
+
+    The capacity is what the link can carry alone within both balances and, where
+    `temperature` holds, the temperatures of a heat pair (`temperature_capacity`)."""
     res = park.resources.reindex(pairs.from_resource)
     km = pairs.distance_km.to_numpy()
     mode = res["mode"].to_numpy()
@@ -488,7 +538,9 @@ def _link_economics(park: Park, pairs: pd.DataFrame) -> pd.DataFrame:
     out["unit_co2"] = out.transport_unit_co2 + out.processing_co2
     out["fixed_cost"] = fixed
     out["annualised_capex"] = capex * km * park.annuity
-    out["capacity"] = np.minimum(out.supply_quantity, out.demand_quantity / out["yield"])
+    capacity = np.minimum(out.supply_quantity, out.demand_quantity / out["yield"]).to_numpy()
+    out["capacity"] = np.where(temperature, np.fmin(capacity, temperature_capacity(out)),
+                               capacity)
     carbon = park.config.economics.carbon_price
     avoided_co2 = out.supply_unit_co2 + out["yield"] * out.demand_unit_co2 - out.unit_co2
     out["unit_co2_saving"] = avoided_co2

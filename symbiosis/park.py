@@ -33,6 +33,10 @@ class Park:
     qualities: pd.DataFrame
     coordinates: Coordinates
     sources: dict[str, str] = field(default_factory=dict)
+    # exchange_qualities.csv: from_resource, to_resource, property, value (treated level)
+    exchange_qualities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {c: pd.Series(dtype=str if c != "value" else float)
+         for c in ("from_resource", "to_resource", "property", "value")}))
     # Utility levels of heat resources (utilities.csv), indexed by utility id; may be empty.
     utilities: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -93,11 +97,12 @@ def _finalise(config: ModelConfig, t: Tables) -> Park:
     if "max_distance_km" not in exchanges:
         exchanges["max_distance_km"] = np.nan
     qualities = t.qualities.drop(columns=ROW).reset_index(drop=True)
+    exchange_qualities = t.exchange_qualities.drop(columns=ROW).reset_index(drop=True)
     utilities = t.utilities.drop(columns=ROW).set_index("utility")
     if "max_quantity" not in utilities:
         utilities["max_quantity"] = np.nan
     geographic = "lat" in firms and firms.lat.notna().all() and firms.lon.notna().all()
     return Park(config=config, firms=firms, resources=resources, streams=streams,
-                exchanges=exchanges, qualities=qualities,
+                exchanges=exchanges, qualities=qualities, exchange_qualities=exchange_qualities,
                 coordinates="geographic" if geographic else "plane", sources=dict(t.sources),
                 utilities=utilities)

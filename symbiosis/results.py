@@ -312,7 +312,9 @@ def _heat_kpis(park, lp, x, links) -> dict[str, Any]:
         "lost_in_pipes": float((heat_links.flow - heat_links.delivered).sum()) if solved else None,
         "grid_exact": bool(lp.annotations["heat_grid"].exact.all())
         if "heat_grid" in lp.annotations else True,
-        "utilities": _utility_loads(park, lp, x),
+        "fuel_substituted": float(links.delivered[_fuel_links(park, links)].sum())
+        if solved else None,
+        **({"utilities": _utility_loads(park, lp, x)} if len(park.utilities) else {}),
     }
 
 
@@ -332,9 +334,17 @@ def _utility_loads(park: Park, lp: LinearProgram, x: np.ndarray | None) -> dict[
     return out
 
 
+def _fuel_links(park: Park, links: pd.DataFrame) -> np.ndarray:
+    """Links burning a material or water for a heat demand (outside the heat cascade)."""
+    category = park.resources.category
+    return ((category.reindex(links.to_resource).to_numpy() == "heat")
+            & (category.reindex(links.from_resource).to_numpy() != "heat"))
+
+
 def _heat_firm_table(park, lp, x, links, pumps: pd.DataFrame) -> pd.DataFrame:
     """Per firm: hot_utility falls by heat_recovered_within + heat_received_between +
-    heat_pumped; cold_utility by what the firm's links and pumps take from its supplies."""
+    heat_pumped (+ heat from fuel links, not a column here); cold_utility by what the firm's
+    links and pumps take from its supplies."""
     heat, hot, cold, heat_links = _heat_amounts(park, lp, x, links)
     firms = park.firms.index
 

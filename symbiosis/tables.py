@@ -107,6 +107,16 @@ QUALITIES = TableSpec("qualities", False, (
            description="a supply's level, or the highest level a demand accepts"),
 ), "contaminant or purity levels of streams")
 
+EXCHANGE_QUALITIES = TableSpec("exchange_qualities", False, (
+    Column("from_resource", "id", needs_value=True),
+    Column("to_resource", "id", needs_value=True),
+    Column("property", "id", needs_value=True),
+    Column("value", "number", needs_value=True, minimum=0,
+           description="level of the delivered to_resource after this exchange's processing; "
+                       "replaces the supply's own level on links using the exchange"),
+), "levels an exchange's processing delivers (e.g. treated waste water); each row names an "
+   "exchanges.csv row")
+
 UTILITIES = TableSpec("utilities", False, (
     Column("utility", "id", needs_value=True, description="utility id, e.g. lp_steam"),
     Column("kind", "choice", needs_value=True, choices=("hot", "cold")),
@@ -123,7 +133,7 @@ UTILITIES = TableSpec("utilities", False, (
 ), "utility levels (steam mains, hot oil, cooling and chilled water) replacing the one hot "
    "and one cold utility of a heat resource")
 
-TABLES = (FIRMS, RESOURCES, STREAMS, EXCHANGES, QUALITIES, UTILITIES)
+TABLES = (FIRMS, RESOURCES, STREAMS, EXCHANGES, QUALITIES, EXCHANGE_QUALITIES, UTILITIES)
 
 RowLabeller = Callable[[np.ndarray], list[str]]
 

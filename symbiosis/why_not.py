@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .network import FIXED_COST, NO_UNIT_SAVING, Network, pair_economics
+from .network import FIXED_COST, NO_UNIT_SAVING, QUALITY, TEMPERATURE, Network, pair_economics
 
 WHY_NOT_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                    "to_resource", "distance_km", "potential_value", "unit_value", "capacity",
@@ -49,8 +49,11 @@ def why_not(network: Network, built: pd.DataFrame, streams: pd.DataFrame,
         return pd.DataFrame(columns=WHY_NOT_COLUMNS)  # no solution: nothing to explain
     cur = network.park.config.currency
     candidates = network.links[~network.links.index.isin(built.index)]
-    table = pd.concat([_reasons_of_candidates(candidates, streams),
-                       _reasons_of_rejected(network)], ignore_index=True)
+    parts = [_reasons_of_candidates(candidates, streams), _reasons_of_rejected(network)]
+    parts = [p for p in parts if len(p)]
+    if not parts:  # every compatible pair is built (or there is none): nothing to explain
+        return pd.DataFrame(columns=WHY_NOT_COLUMNS)
+    table = pd.concat(parts, ignore_index=True)
     table = table.sort_values(["potential_value", "from_stream", "to_stream"],
                               ascending=[False, True, True], kind="stable").head(top)
     table["detail"] = _details(table.reset_index(drop=True), cur).to_numpy()
@@ -66,7 +69,9 @@ def _values(links: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reasons_of_rejected(network: Network) -> pd.DataFrame:
-    """Not candidates: the Network's own reason, with what the pair would have been worth."""
+    """Not candidates: the Network's own reason, with what the pair would have been worth
+    (within the quality and temperature limits of the pair alone, except the limit that
+    rejected it)."""
     rejected = network.rejected
     if rejected.empty:
         return pd.DataFrame(columns=WHY_NOT_COLUMNS)
@@ -123,7 +128,10 @@ def _details(out: pd.DataFrame, cur: str) -> pd.Series:
     }
     network = out.get("network_detail", pd.Series(np.nan, index=out.index))
     own = network.isna() | out.reason.isin([NO_UNIT_SAVING, FIXED_COST])  # said better below
-    detail = (network.astype(str) + "; alone it would be worth " + value
+    # A pair rejected for quality or temperature is valued as if that screen allowed it.
+    unless = out.reason.map({QUALITY: "if its quality allowed, ",
+                             TEMPERATURE: "if its temperatures allowed, "}).fillna("")
+    detail = (network.astype(str) + "; " + unless + "alone it would be worth " + value
               + " before link costs of " + cost).where(~own, "")
     for reason, sentence in sentences.items():
         detail = detail.mask(own & (out.reason == reason), sentence)
@@ -135,4 +143,5 @@ def _money(values: pd.Series, cur: str) -> pd.Series:
 
 
 def _qty(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: f"{v:,.4g}")
+    """4 significant digits, but never in exponent form (60,000, not 6e+04)."""
+    return values.map(lambda v: f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}")

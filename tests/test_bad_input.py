@@ -512,11 +512,23 @@ def test_boolean_is_not_a_number(park: Path, check) -> None:
           "bad.yaml", "key set.economics.carbon_price")
 
 
-def test_exchange_between_heat_and_material(park: Path, check) -> None:
+def test_exchange_from_heat_to_a_material(park: Path, check) -> None:
+    """Fuel (material → heat) is allowed; heat → material is not: heat has no conversion."""
     append_row(park, "resources.csv", resource="heat", category="heat", unit="MWh", mode="pipe")
-    line = append_row(park, "exchanges.csv", from_resource="dross", to_resource="heat",
+    append_row(park, "exchanges.csv", from_resource="dross", to_resource="heat", **{"yield": "3"})
+    line = append_row(park, "exchanges.csv", from_resource="heat", to_resource="dross",
                       **{"yield": "1"})
-    check(park, "exchanges.csv", f"line {line}", "column to_resource", "between heat")
+    check(park, "exchanges.csv", f"line {line}", "column to_resource",
+          "heat has no conversion to a material")
+
+
+def test_heat_exchange_yield_above_one(park: Path, check) -> None:
+    append_row(park, "resources.csv", resource="heat", category="heat", unit="MWh", mode="pipe")
+    append_row(park, "resources.csv", resource="steam", category="heat", unit="MWh", mode="pipe")
+    line = append_row(park, "exchanges.csv", from_resource="heat", to_resource="steam",
+                      **{"yield": "2.5"})
+    check(park, "exchanges.csv", f"line {line}", "column yield",
+          "heat cannot be created by an exchange", "heat_pumps")
 
 
 def test_heat_pumps_need_a_known_heat_unit(park: Path, check) -> None:

@@ -1,6 +1,9 @@
 """Link block: flow and build variables, flow only on built links, and link cost terms.
 
-    0 ≤ x_l ≤ cap_l · b_l,   b_l ∈ {0, 1},   cap_l = min(q_s, q_d / yield_l)
+    0 ≤ x_l ≤ cap_l · b_l,   b_l ∈ {0, 1},   cap_l = min(q_s, q_d / yield_l, quality, heat)
+
+cap_l is the network's `capacity`: what the link can carry alone within the balances, its
+demand's quality limits and, for heat, the temperatures (docs/model.md, u_l).
 """
 from __future__ import annotations
 

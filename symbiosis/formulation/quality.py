@@ -1,6 +1,9 @@
 """Quality block: the blend a demand receives stays within each limit it sets.
 
-    Σ_{l to d} yield_l · x_l · level_{s(l),p} ≤ max_{d,p} · q_d      (each demand d, property p)
+    Σ_{l to d} yield_l · x_l · level_{l,p} ≤ max_{d,p} · q_d      (each demand d, property p)
+
+level_{l,p} is what the link delivers: its exchange's treated level (exchange_qualities.csv)
+where given, else the supply's own level (see `network._quality_table`).
 
 Purchased supply has level 0, so the demand balance makes the right side the limit on the
 blend. A row is written only where some incoming supply is above the limit; elsewhere the

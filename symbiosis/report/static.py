@@ -77,8 +77,8 @@ def sankey_png(t: ResultTables, path: Path) -> Path:
                       np.bincount(rows.target, rows.value, minlength=n))
     counts = np.bincount(column, minlength=3)
     gap = 0.004
-    scale = min((1 - gap * (c - 1)) / max(size[column == i].sum(), 1e-12)
-                for i, c in enumerate(counts) if c)
+    scale = min(((1 - gap * (c - 1)) / max(size[column == i].sum(), 1e-12)
+                 for i, c in enumerate(counts) if c), default=1.0)  # no built link: no node
     top = np.zeros(n)
     for i in range(3):  # stack each column's nodes from the top
         members = np.flatnonzero(column == i)
