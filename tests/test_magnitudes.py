@@ -112,3 +112,48 @@ def test_verify_point_names_bounds_and_integrality():
     assert [b.name for b in v.breaches] == ["build[S->D] (bounds)"]
     x[build] = np.nan
     assert verify_point(lp, x).breaches[0].relative == np.inf
+
+
+# --- refused at validation: item 6's cases, on both solver paths, through the CLI ----------
+
+from .test_bad_input import assert_bad_input, park, set_cell, write_scenario  # noqa: E402,F401
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("file, line, column, value, expected", [
+    ("streams.csv", 2, "quantity", "1e20",
+     "magnitude from 0.001 to 1e+12; give this resource in a larger unit"),
+    ("exchanges.csv", 2, "yield", "1e-9", "expected a magnitude from 1e-06 to 1e+06"),
+    ("exchanges.csv", 2, "yield", "1e-12", "expected a magnitude from 1e-06 to 1e+06"),
+    ("resources.csv", 2, "purchase_price", "1e25", "a magnitude of at most 1e+12"),
+    ("streams.csv", 2, "price", "-1e25", "a magnitude of at most 1e+12"),
+    ("streams.csv", 3, "quantity", "1e-6", "give this resource in a smaller unit"),
+    ("qualities.csv", 2, "value", "1e13", "give the property in a larger unit"),
+])
+def test_unrepresentable_cells_are_refused(park, tmp_path, solver, file, line, column, value,
+                                           expected):
+    set_cell(park, file, line, column, value)
+    out = tmp_path / "out"
+    message = assert_bad_input(["run", str(park), "-o", str(out), "--solver", solver],
+                               f"{park / file}, line {line}, column {column}",
+                               f"{float(value):g} is beyond what the solver represents",
+                               expected, "docs/format.md", out=out)
+    assert message.count("beyond") == 1
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_scale_rule_cannot_push_a_quantity_out_of_range(park, tmp_path, solver):
+    scenario = write_scenario(park, "scale:\n  - {stream: S_A_scrap, factor: 1.0e+19}\n")
+    out = tmp_path / "out"
+    assert_bad_input(["run", str(scenario), "-o", str(out), "--solver", solver],
+                     "streams.csv, line 2, column quantity", "1e+21 is beyond", out=out)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_carbon_price_out_of_range_is_refused(park, tmp_path, solver):
+    scenario = write_scenario(park, "set:\n  economics.carbon_price: 1.0e+25\n")
+    out = tmp_path / "out"
+    assert_bad_input(["run", str(scenario), "-o", str(out), "--solver", solver],
+                     "bad.yaml, key set.economics.carbon_price",
+                     "less than or equal to 1000000000000 (got 1e+25)",
+                     out=out)
