@@ -157,3 +157,92 @@ def test_a_carbon_price_out_of_range_is_refused(park, tmp_path, solver):
                      "bad.yaml, key set.economics.carbon_price",
                      "less than or equal to 1000000000000 (got 1e+25)",
                      out=out)
+
+
+# --- scaling: wide but realistic ranges solve exactly on both paths ------------------------
+
+
+def wide_park(water: float, solvent: float) -> sb.Park:
+    """Water (pipe, fixed 1000/yr) and a solvent (truck, fixed 100/yr) from A to B, 1 km.
+
+    By hand: water costs 0.5 bought + 0.3 disposed per m3, solvent 2000 + 500 per t; a link
+    pays when its stream's baseline exceeds its fixed cost.
+    """
+    return make_park({"A": (0, 0), "B": (1, 0)},
+                     [dict(resource="water", category="water", unit="m3", mode="pipe",
+                           purchase_price=0.5, disposal_cost=0.3),
+                      dict(resource="solvent", purchase_price=2000, disposal_cost=500)],
+                     [("WS", "A", "supply", "water", water), ("WD", "B", "demand", "water", water),
+                      ("SS", "A", "supply", "solvent", solvent),
+                      ("SD", "B", "demand", "solvent", solvent)],
+                     links={"truck": {"fixed_cost": 100}, "pipe": {"fixed_cost": 1000}})
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("water, solvent, cost", [
+    (5e7, 0.5, 1000 + 100),  # both links pay
+    (1e12, 0.5, 1000 + 100),  # the largest quantity accepted beside a small one
+    (1e12, 1e-3, 1000 + 2.5),  # the smallest accepted: 1e-3 t · 2500 does not pay 100
+])
+def test_wide_ranges_solve_to_the_hand_optimum(solver, water, solvent, cost):
+    result = sb.optimise(wide_park(water, solvent),
+                         solver=sb.SolverOptions(name=solver, mip_gap=0.0))
+    assert result.status == sb.Status.OPTIMAL
+    assert result.kpis["total_cost"] == pytest.approx(cost, rel=1e-9)
+    assert result.kpis["baseline_cost"] == pytest.approx(0.8 * water + 2500 * solvent)
+    flows = result.links.flow.to_dict()
+    assert flows == pytest.approx({"WS->WD": water, **({"SS->SD": solvent} if cost == 1100
+                                                      else {})})
+    assert result.kpis["verification"]["ok"]
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("yield_, demand", [(1e-6, 1.0), (1e6, 1e6), (1e-6, 1e6)])
+def test_extreme_accepted_yields_solve_to_the_hand_optimum(solver, yield_, demand):
+    """demand / yield t of dross (disposal 1/t) make `demand` t of tin (1000/t); the link
+    costs 500/yr: by hand, cost 500, the whole supply sent."""
+    park = make_park({"A": (0, 0), "B": (10, 0)},
+                     [dict(resource="dross", disposal_cost=1.0),
+                      dict(resource="tin", purchase_price=1000)],
+                     [("S", "A", "supply", "dross", demand / yield_),
+                      ("D", "B", "demand", "tin", demand)],
+                     exchanges=[{"from_resource": "dross", "to_resource": "tin",
+                                 "yield": yield_}],
+                     links={"truck": {"fixed_cost": 500}})
+    result = sb.optimise(park, solver=sb.SolverOptions(name=solver, mip_gap=0.0))
+    assert result.status == sb.Status.OPTIMAL
+    assert result.kpis["total_cost"] == pytest.approx(500.0, rel=1e-9)
+    assert result.links.loc["S->D", "flow"] == pytest.approx(demand / yield_, rel=1e-9)
+    assert result.links.loc["S->D", "delivered"] == pytest.approx(demand, rel=1e-9)
+
+
+@pytest.mark.solver
+def test_scaling_makes_tiny_streams_exact_on_the_fast_path(monkeypatch):
+    """Below the input limit (1e-6 t, within HiGHS's absolute 1e-6 tolerance) the unscaled
+    Pyomo path is caught by verification; the scaled fast path still solves it exactly."""
+    from symbiosis import park as park_module
+    monkeypatch.setattr(park_module, "check_magnitudes", lambda tables: [])
+    park = wide_park(5e7, 1e-6)
+    direct = sb.optimise(park, solver=sb.SolverOptions(name="highspy", mip_gap=0.0))
+    assert direct.status == sb.Status.OPTIMAL
+    assert direct.kpis["total_cost"] == pytest.approx(1000 + 2500e-6, rel=1e-12)
+    pyomo = sb.optimise(park, solver=sb.SolverOptions(name="highs", mip_gap=0.0))
+    assert pyomo.status == sb.Status.NUMERICAL_ERROR  # HiGHS left the 1e-6 t unmet
+    assert pyomo.kpis["verification"]["rows"][0] in ("supply_balance[SS]", "demand_balance[SD]")
+
+
+def test_scaling_is_exact_and_undone():
+    from symbiosis.formulation.highs_model import MatrixProgram
+    park = wide_park(5e7, 0.5)
+    lp = formulate(park, build_network(park))
+    program = MatrixProgram.of(lp)
+    scaled, k = program.scaled()
+    assert set(np.log2(k.columns)) <= set(range(-60, 61))  # powers of two
+    assert np.all(np.abs(scaled.a.data) <= 2.0) and np.all(np.abs(scaled.a.data) >= 2 ** -30)
+    x = baseline_point(lp, park)
+    assert np.array_equal(k.values(x / k.columns), x)  # exact round trip
+    assert float(scaled.cost @ (x / k.columns)) / k.objective == pytest.approx(
+        float(program.cost @ x), rel=1e-15)
+    assert np.array_equal(k.columns[program.integer], np.ones(program.integer.sum()))
