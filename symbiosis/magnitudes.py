@@ -24,7 +24,8 @@ SMALLEST_QUANTITY = 1e-3  # 1000 × HiGHS's absolute MIP feasibility tolerance (
 YIELD_RANGE = (1e-6, 1e6)  # products with quantities stay within [1e-9, 1e18]
 # money and CO2 per unit (and model.yaml's money keys): coefficients stay below 1e20 even
 # when the fast path multiplies a column by its bound (≤ LARGEST_AMOUNT) and rescales
-SMALLEST_LEVEL = 1e-6  # quality levels: times a yield ≥ 1e-6, above HiGHS's 1e-12 floor
+SMALLEST_LEVEL = 1e-6  # quality levels (times yields in quality rows; verification catches
+# a product the unscaled path drops at 1e-9)
 DOC = "see docs/format.md, 'Magnitudes and verification'"
 
 
