@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from .formulation.program import LinearProgram
@@ -139,11 +138,6 @@ def _names(lp: LinearProgram, positions: np.ndarray, n_rows: int) -> list[str]:
         label = ", ".join(map(str, label)) if isinstance(label, tuple) else str(label)
         out.append(f"{name}[{label}]{suffix}")
     return out
-
-
-def breach_table(v: Verification) -> pd.DataFrame:
-    """The breaches as a table (for notebooks)."""
-    return pd.DataFrame([vars(b) for b in v.breaches], columns=["name", "violation", "relative"])
 
 
 def checked(lp: LinearProgram, solution: Solution) -> Solution:
