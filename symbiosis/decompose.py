@@ -70,7 +70,7 @@ def solve_in_parts(program: MatrixProgram, options: SolverOptions,
     start = time.perf_counter()
     parts = split(program.a)
     if len(parts) == 1:
-        return replace(_solve_direct(program.to_highs(), options), parts=1)
+        return replace(solve_part(program, options), parts=1)
     workers = min(len(parts), options.threads or os.cpu_count() or 1)
     parallel = workers > 1 and program.a.shape[1] >= PARALLEL_MIN_COLUMNS
     problems = [program.part(p.columns, p.rows) for p in parts]
@@ -112,13 +112,13 @@ def _part_options(program: MatrixProgram, parts: list[Part], problems: list[Matr
 
 
 def _lp_bound(problem: MatrixProgram) -> float:
-    relaxed = replace(problem, integer=np.zeros_like(problem.integer))
+    relaxed, scaling = replace(problem, integer=np.zeros_like(problem.integer)).scaled()
     h = relaxed.to_highs()
     h.setOptionValue("threads", 1)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return -np.inf
-    return h.getInfo().objective_function_value
+    return scaling.objective_value(h.getInfo().objective_function_value)
 
 
 def _schedule(problems: list[MatrixProgram], part_options: list[SolverOptions], workers: int,
@@ -156,7 +156,15 @@ def _solved_now(problem: MatrixProgram, options: SolverOptions) -> Future:
 
 
 def solve_part(problem: MatrixProgram, options: SolverOptions) -> Solution:
-    return _solve_direct(problem.to_highs(), options)
+    """Solve one part in scaled units (formulation/scaling.py); answer in the program's own."""
+    scaled, scaling = problem.scaled()
+    if "mip_abs_gap" in options.options:  # an absolute gap is in objective units
+        options = replace(options, options={
+            **options.options, "mip_abs_gap": options.options["mip_abs_gap"] * scaling.objective})
+    s = _solve_direct(scaled.to_highs(), options)
+    return replace(s, values=None if s.values is None else scaling.values(s.values),
+                   objective=scaling.objective_value(s.objective),
+                   bound=scaling.objective_value(s.bound))
 
 
 class _WorkerPool:

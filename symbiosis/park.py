@@ -9,6 +9,7 @@ import pandas as pd
 
 from .checks import ROW, Tables, check_utilities_reach, run_checks
 from .errors import raise_if
+from .magnitudes import check_magnitudes
 from .schema import ModelConfig, annuity_factor
 from .units import kw_per_annual_unit
 from .yamlio import validate_mapping
@@ -70,7 +71,7 @@ def build_park(config: dict[str, Any], config_source: str, tables: Tables,
                config_key_prefix: str = "") -> Park:
     """Validate config and tables together and return the Park, or raise one InputError."""
     model_config = validate_mapping(ModelConfig, config, config_source, config_key_prefix)
-    raise_if(run_checks(tables))
+    raise_if(run_checks(tables) + check_magnitudes(tables))
     raise_if(check_utilities_reach(tables, model_config.heat.min_approach_c))
     park = _finalise(model_config, tables)
     if park.config.heat_pumps is not None and park.has_heat:  # heat pumps are sized in kW

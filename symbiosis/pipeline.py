@@ -14,7 +14,8 @@ from .park import Park
 from .results import Result, baseline_point, extract
 from .scenario import LoadedScenario, load_model_or_scenario
 from .schema import Objective, SolverSettings
-from .solve import Solution, SolverOptions, solve
+from .solve import Solution, SolverOptions, Status, solve
+from .verify import checked
 
 CO2_CAP_TOLERANCE = 1e-6  # relative slack on the CO2 optimum in the second, cost stage
 
@@ -56,8 +57,10 @@ def optimise(park: Park, objective: Objective = "cost",
         model = _handoff(lp, solver)
     with timer.phase("solve"):
         solution = solve(model, solver, fallback=baseline_point(lp, park))
-    if objective == "co2" and solution.status.has_solution:
-        solution = _cheapest_at_lowest_co2(park, network, lp, solution, solver, timer)
+    if objective == "co2":  # the CO2 optimum is used as a cap: it must hold first
+        solution = checked(lp, solution)
+        if solution.status.has_solution:
+            solution = _cheapest_at_lowest_co2(park, network, lp, solution, solver, timer)
     with timer.phase("extract"):
         settings = {"time_limit": solver.time_limit, "mip_gap": solver.mip_gap,
                     "threads": solver.threads}
@@ -82,7 +85,9 @@ def _cheapest_at_lowest_co2(park, network, lp, first: Solution, solver, timer) -
     if solver.time_limit is not None:  # the two stages share the time limit
         solver = replace(solver, time_limit=max(1.0, solver.time_limit - first.seconds))
     with timer.phase("solve"):
-        refined = solve(model, solver, fallback=first.values)
+        refined = checked(second, solve(model, solver, fallback=first.values))
+    if refined.status == Status.NUMERICAL_ERROR:
+        return replace(first, status=refined.status, verification=refined.verification)
     if not refined.status.has_solution:
         return first
     # Status, bound and gap stay those of the CO2 stage: that is the objective reported.

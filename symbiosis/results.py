@@ -24,6 +24,7 @@ from .greedy import greedy_point
 from .network import CAPPED, Network, firm_graph
 from .park import Park
 from .solve import Solution, Status, Termination, relative_gap
+from .verify import checked
 
 LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                 "to_resource", "flow", "delivered", "distance_km", "mode", "annual_cost", "co2_t"]
@@ -118,9 +119,13 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
         x = clean_solution(lp, network, solution.values)
         if lp.objective == "cost":
             x, pruned = prune_unprofitable_links(lp, network, x)
+        solution = checked(lp, replace(solution, values=x))  # the point reported holds
+        if not solution.status.has_solution:
+            x, pruned = None, 0
     links = _built_links(network, lp, x)
     kpis = _kpis(park, network, lp, solution, x, baseline_x, links, name, settings)
     kpis["links_pruned"] = pruned
+    kpis["verification"] = solution.verification.as_kpi() if solution.verification else None
     greedy = greedy_point(lp, network, baseline_x)
     kpis["greedy"] = {"scope": "material and water", "total_cost": lp.cost(greedy),
                       "savings": lp.cost(baseline_x) - lp.cost(greedy),
@@ -665,6 +670,8 @@ def format_summary(result: Result) -> str:
              + (f" (gap {k['mip_gap']:.2%})" if k.get("mip_gap") else "")]
     if not result.status.has_solution:
         lines.append(f"  no solution: solver stopped with {k['termination']}")
+        if result.status == Status.NUMERICAL_ERROR:
+            lines.append(f"  {k['verification']['message']}")
         return "\n".join(lines)
     lines += [
         f"  total cost     {k['total_cost']:>16,.0f} {cur}/yr   baseline {k['baseline_cost']:,.0f}",

@@ -10,6 +10,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+# Largest money or CO2 factor the solver represents exactly (docs/format.md, "Magnitudes and
+# verification"); the tables' factors are checked against it in symbiosis.magnitudes.
+LARGEST_MONEY = 1e12
+
+
 class Strict(BaseModel):
     # strict: `true` is not a number and "5" is not 5 (YAML already types its values)
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -21,12 +26,12 @@ class Strict(BaseModel):
 class Economics(Strict):
     discount_rate: float = Field(0.08, ge=0, le=1, description="for annualising capital cost")
     lifetime_years: float = Field(15, gt=0, description="economic life of a link, years")
-    carbon_price: float = Field(0, ge=0, description="currency per t CO2e, added to the objective")
+    carbon_price: float = Field(0, ge=0, le=LARGEST_MONEY, description="currency per t CO2e, added to the objective")
 
 
 class LinkMode(Strict):
-    fixed_cost: float = Field(0, ge=0, description="per year, for each built link")
-    capex_per_km: float = Field(0, ge=0, description="one-off, per km of link")
+    fixed_cost: float = Field(0, ge=0, le=LARGEST_MONEY, description="per year, for each built link")
+    capex_per_km: float = Field(0, ge=0, le=LARGEST_MONEY, description="one-off, per km of link")
 
 
 class Links(Strict):
@@ -49,12 +54,12 @@ class HeatPumps(Strict):
 
     carnot_efficiency: float = Field(0.5, gt=0, le=1, description="η in COP = η·T_sink/(T_sink − T_source)")
     max_cop: float = Field(8.0, gt=1, description="COP cap for small lifts")
-    capex_per_kw: float = Field(0, ge=0, description="one-off, per kW of heat delivered")
-    fixed_cost: float = Field(0, ge=0, description="per year, for each heat pump built")
+    capex_per_kw: float = Field(0, ge=0, le=LARGEST_MONEY, description="one-off, per kW of heat delivered")
+    fixed_cost: float = Field(0, ge=0, le=LARGEST_MONEY, description="per year, for each heat pump built")
     operating_hours: float = Field(8000, gt=0, le=8760, description="hours a year at full load")
-    electricity_price: float = Field(ge=0, description="currency per unit of electricity "
+    electricity_price: float = Field(ge=0, le=LARGEST_MONEY, description="currency per unit of electricity "
                                                        "(the heat resources' unit, e.g. MWh)")
-    electricity_co2: float = Field(0, ge=0, description="t CO2e per unit of electricity")
+    electricity_co2: float = Field(0, ge=0, le=LARGEST_MONEY, description="t CO2e per unit of electricity")
 
 
 class ModelConfig(Strict):

@@ -39,6 +39,8 @@ class Status(str, enum.Enum):
     INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
     TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
     ERROR = "error"
+    # the solver's point breaks a row, bound or integrality of the model (symbiosis.verify)
+    NUMERICAL_ERROR = "numerical_error"
 
     @property
     def has_solution(self) -> bool:
@@ -81,6 +83,7 @@ class Solution:
     seconds: float
     parts: int = 1  # independent parts solved separately (symbiosis.decompose)
     parts_at_fallback: int = 0  # parts with no solution in time, left at the baseline
+    verification: Any = None  # a symbiosis.verify.Verification once the point is checked
 
     @property
     def mip_gap(self) -> float | None:

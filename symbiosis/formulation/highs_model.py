@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .program import LinearProgram
+from .scaling import Scaling
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,17 @@ class MatrixProgram:
                              self.row_upper[rows], self.col_lower[columns],
                              self.col_upper[columns], self.cost[columns], 0.0,
                              self.integer[columns])
+
+    def scaled(self) -> tuple[MatrixProgram, Scaling]:
+        """The same program in scaled units (formulation/scaling.py) and how to undo it."""
+        k = Scaling.of(self.a, self.col_upper, self.integer, self.cost)
+        col = sp.diags(k.columns)
+        a = (sp.diags(k.rows) @ self.a.tocsr() @ col).tocsc()
+        a.sort_indices()
+        return MatrixProgram(a, self.row_lower * k.rows, self.row_upper * k.rows,
+                             self.col_lower / k.columns, self.col_upper / k.columns,
+                             self.cost * k.columns * k.objective, self.offset * k.objective,
+                             self.integer), k
 
     def to_highs(self) -> highspy.Highs:
         n_rows, n_cols = self.a.shape
