@@ -99,7 +99,7 @@ def apply_savings_split(result: Result, alone: Result, baseline: Baseline = NO_L
         "firms_alone": {key: a.get(key) for key in (
             "status", "termination", "objective", "objective_bound", "mip_gap", "total_cost",
             "co2_t", "links_built")},
-        "savings_split": _split_quality(k, a, both),
+        "savings_split": split_quality(k, a, both),
     }
     if fallback_note:
         note = split["savings_split"]["note"]
@@ -127,7 +127,7 @@ def apply_savings_split(result: Result, alone: Result, baseline: Baseline = NO_L
 EXACT_GAP = 1e-9  # a gap this small (relative) counts as zero: the split is exact
 
 
-def _split_quality(k: dict[str, Any], a: dict[str, Any], both: bool) -> dict[str, Any]:
+def split_quality(k: dict[str, Any], a: dict[str, Any], both: bool) -> dict[str, Any]:
     """How far the split can be trusted: `kind` exact (both runs optimal at gap 0),
     within_gap (both optimal within their MIP gaps), bounded (a run not proven optimal) or
     unavailable; valid ranges of it in the objective's unit; a note when not exact."""
