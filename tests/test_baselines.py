@@ -211,3 +211,16 @@ def test_sweep_summary_has_the_split_and_a_variant_may_change_the_baseline(tmp_p
         summary.loc["base", "savings_between_firms"])
     assert table.loc["base", "savings"] == pytest.approx(
         table.loc["base", "savings_within_firms"] + table.loc["base", "savings_between_firms"])
+
+
+def test_report_shows_the_split(tmp_path):
+    from symbiosis.report import make_report
+
+    from .test_report import parse
+
+    out = sb.optimise(two_firms(), solver=sb.SolverOptions(mip_gap=0)).to_folder(tmp_path / "r")
+    page = tmp_path / "r.html"
+    make_report(out, page)
+    found = parse(page).kpis
+    assert float(found["savings_within_firms"][0][1]) == pytest.approx(100)
+    assert float(found["savings_between_firms"][0][1]) == pytest.approx(340)
