@@ -138,7 +138,8 @@ def split_quality(k: dict[str, Any], a: dict[str, Any], both: bool) -> dict[str,
     optimal = both and k["status"] == a["status"] == Status.OPTIMAL.value
     if not both:
         quality = "unavailable"
-        notes = ["no split: the full run or the firms-alone run found no solution"]
+        which = "firms-alone run" if a["objective"] is None else "run with links between firms"
+        notes = [f"no split: the {which} found no solution"]
     elif not optimal:
         quality = "bounded"
         notes = [f"the full run is {k['status']} and the firms-alone run {a['status']}: the "
@@ -196,9 +197,10 @@ def _insert_after(d: dict[str, Any], key: str, new: dict[str, Any]) -> dict[str,
 
 def summary_lines(kpis: dict[str, Any], currency: str, part: str) -> list[str]:
     """Console summary lines under `savings` (part "savings") or `CO2 avoided` ("co2")."""
+    note = (kpis.get("savings_split") or {}).get("note")
     if kpis.get("savings_within_firms") is None:
-        return ["    within/between firms: not available (the firms-alone run found no "
-                "solution)"] if part == "savings" else []
+        return ["    within/between firms: not available", f"    note: {note}"] \
+            if part == "savings" else []
     integrated = kpis.get("baseline_kind") == FIRMS_INTEGRATED
     if part == "co2":
         return [f"    within firms {kpis['co2_avoided_within_firms_t']:>16,.1f} t/yr",
@@ -212,9 +214,8 @@ def summary_lines(kpis: dict[str, Any], currency: str, part: str) -> list[str]:
         f"    between firms {_or_na(kpis.get('savings_between_firms'), ',.0f'):>15} "
         f"{currency}/yr   what links between firms add",
     ]
-    split = kpis.get("savings_split") or {}
-    if split.get("note"):
-        lines.append(f"    note: {split['note']}")
+    if note:
+        lines.append(f"    note: {note}")
     return lines
 
 

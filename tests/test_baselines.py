@@ -224,3 +224,29 @@ def test_report_shows_the_split(tmp_path):
     found = parse(page).kpis
     assert float(found["savings_within_firms"][0][1]) == pytest.approx(100)
     assert float(found["savings_between_firms"][0][1]) == pytest.approx(340)
+
+
+def test_a_firms_alone_run_without_a_solution_is_said_and_the_baseline_falls_back(monkeypatch):
+    from symbiosis import pipeline
+    from symbiosis.solve import Solution, Status, Termination
+
+    solved = pipeline.solve
+    calls = []
+
+    def second_run_times_out(model, options, fallback=None):
+        calls.append(1)
+        if len(calls) == 2:  # the firms-alone run
+            return Solution(Status.TIME_LIMIT_NO_SOLUTION, Termination.TIME_LIMIT, None, None,
+                            None, "highs", "", 1.0)
+        return solved(model, options, fallback=fallback)
+
+    monkeypatch.setattr(pipeline, "solve", second_run_times_out)
+    r = sb.optimise(two_firms(), baseline="firms_integrated")
+    k = r.kpis
+    assert k["status"] == "optimal" and k["savings"] == pytest.approx(440)
+    assert k["baseline_kind"] == "no_links" and k["baseline_cost"] == pytest.approx(530)
+    assert k["savings_within_firms"] is None and k["savings_between_firms"] is None
+    assert k["savings_split"]["kind"] == "unavailable"
+    assert "firms-alone run found no solution" in k["savings_split"]["note"]
+    assert "measured from no_links instead" in r.summary()
+    assert r.firms.alone_cost.isna().all()
