@@ -32,10 +32,8 @@ if TYPE_CHECKING:
 NO_LINKS: Baseline = "no_links"
 FIRMS_INTEGRATED: Baseline = "firms_integrated"
 BETWEEN_FIRMS = "between_firms"  # reason, in the firms-alone network, a link is not a candidate
-SPLIT_KEYS = ("baseline_kind", "no_links_cost", "no_links_co2_t", "savings_within_firms",
-              "savings_between_firms", "co2_avoided_within_firms_t",
-              "co2_avoided_between_firms_t", "firms_alone", "savings_split")
 FIRM_ALONE_COLUMNS = ["alone_cost", "alone_co2_t"]
+EXACT_GAP = 1e-9  # a relative gap this small counts as zero: the split is exact
 
 
 def within_firms(network: Network) -> Network:
@@ -67,9 +65,14 @@ def split_ranges(baseline: float, full: float | None, full_bound: float | None,
     def lower(value, bound):
         return -np.inf if bound is None else min(bound, value)
 
-    if full is None or alone is None:
+    if alone is None:
         return {"within_firms": [None, None], "between_firms": [None, None]}
-    lb_full, lb_alone = lower(full, full_bound), lower(alone, alone_bound)
+    lb_alone = lower(alone, alone_bound)
+    if full is None:  # C*_true ≥ its bound still holds, but nothing bounds C* from above
+        lb_full = -np.inf if full_bound is None else full_bound
+        return {"within_firms": [baseline - alone, baseline - max(lb_alone, lb_full)],
+                "between_firms": [None, None]}
+    lb_full = lower(full, full_bound)
     return {"within_firms": [baseline - alone, baseline - max(lb_alone, lb_full)],
             "between_firms": [max(0.0, lb_alone - full), alone - lb_full]}
 
@@ -124,9 +127,6 @@ def apply_savings_split(result: Result, alone: Result, baseline: Baseline = NO_L
     return result
 
 
-EXACT_GAP = 1e-9  # a gap this small (relative) counts as zero: the split is exact
-
-
 def split_quality(k: dict[str, Any], a: dict[str, Any], both: bool) -> dict[str, Any]:
     """How far the split can be trusted: `kind` exact (both runs optimal at gap 0),
     within_gap (both optimal within their MIP gaps), bounded (a run not proven optimal) or
@@ -138,18 +138,20 @@ def split_quality(k: dict[str, Any], a: dict[str, Any], both: bool) -> dict[str,
     optimal = both and k["status"] == a["status"] == Status.OPTIMAL.value
     if not both:
         quality = "unavailable"
-        which = "firms-alone run" if a["objective"] is None else "run with links between firms"
-        notes = [f"no split: the {which} found no solution"]
+        failed = [name for name, run in (("run with links between firms", k),
+                                         ("firms-alone run", a)) if run["objective"] is None]
+        notes = [f"no split: the {' and the '.join(failed)} found no solution"]
     elif not optimal:
         quality = "bounded"
         notes = [f"the full run is {k['status']} and the firms-alone run {a['status']}: the "
                  "split is bounded, not exact (see the ranges)"]
-    elif max(k["mip_gap"] or 0.0, a["mip_gap"] or 0.0) > EXACT_GAP:
+    elif any(gap is None or gap > EXACT_GAP for gap in (k["mip_gap"], a["mip_gap"])):
         quality = "within_gap"
-        fmt, unit = (",.0f", "") if kind == "cost" else (",.1f", " t CO2")
+        fmt, unit = (",.0f", f" {k.get('currency', '')}/yr") if kind == "cost" \
+            else (",.1f", " t CO2/yr")
         low, high = ranges["between_firms"]
-        notes = [f"both runs are optimal within their MIP gaps: what links between firms add "
-                 f"lies in [{low:{fmt}}, {high:{fmt}}]{unit}"]
+        notes = [f"both runs are optimal within their MIP gaps (or the solver gave no bound): "
+                 f"what links between firms add lies in [{low:{fmt}}, {high:{fmt}}]{unit}"]
     else:
         quality, notes = "exact", []
     if both and a["objective"] < k["objective"]:

@@ -250,3 +250,20 @@ def test_a_firms_alone_run_without_a_solution_is_said_and_the_baseline_falls_bac
     assert "firms-alone run found no solution" in k["savings_split"]["note"]
     assert "measured from no_links instead" in r.summary()
     assert r.firms.alone_cost.isna().all()
+
+
+def test_split_kind_says_within_gap_when_a_gap_is_unknown_or_positive():
+    full = {"objective_kind": "cost", "baseline_cost": 200, "baseline_co2_t": 0,
+            "currency": "USD", "objective": 90, "objective_bound": 89.99, "status": "optimal",
+            "mip_gap": 1e-4}
+    alone = {"objective": 100, "objective_bound": 100, "status": "optimal", "mip_gap": 0.0}
+    q = split_quality(full, alone, both=True)
+    assert q["kind"] == "within_gap" and "[10, 10] USD/yr" in q["note"]
+    assert q["between_firms_range"] == pytest.approx([10, 10.01])
+    unknown = split_quality({**full, "mip_gap": None, "objective_bound": None}, alone, both=True)
+    assert unknown["kind"] == "within_gap" and unknown["between_firms_range"][1] == float("inf")
+    exact = split_quality({**full, "mip_gap": 0.0, "objective_bound": 90}, alone, both=True)
+    assert exact["kind"] == "exact" and exact["note"] == ""
+    # no full solution: the within-firm part is still bounded by the firms-alone run
+    assert split_ranges(200, None, 80, 100, 99) == {"within_firms": [100, 101],
+                                                    "between_firms": [None, None]}
