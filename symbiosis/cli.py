@@ -77,10 +77,14 @@ def _slug(text: str) -> str:
                    "each; default: every core).")
 @click.option("--objective", type=click.Choice(["cost", "co2"]),
               help="Minimise cost (default) or CO2.")
+@click.option("--baseline", type=click.Choice(["no_links", "firms_integrated"]),
+              help="Measure savings from no links (default) or from each firm integrated "
+                   "alone (its own reuse and heat recovery).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
 def run(path: Path, out: Path | None, solver: str | None, time_limit: float | None,
-        gap: float | None, threads: int | None, objective: str | None, quiet: bool) -> None:
+        gap: float | None, threads: int | None, objective: str | None, baseline: str | None,
+        quiet: bool) -> None:
     """Optimise a scenario file or a park model folder and write the result folder."""
     from .pipeline import Timer, run_loaded
     from .results import check_output_folder
@@ -91,7 +95,7 @@ def run(path: Path, out: Path | None, solver: str | None, time_limit: float | No
         loaded = load_model_or_scenario(path)
     out = out or Path("results") / _slug(loaded.scenario.name)
     check_output_folder(out)  # before solving: refuse to overwrite what is not ours
-    result = run_loaded(loaded, timer, objective=objective, solver=solver,
+    result = run_loaded(loaded, timer, objective=objective, baseline=baseline, solver=solver,
                         time_limit=time_limit, mip_gap=gap, threads=threads)
     folder = result.to_folder(out)
     if not quiet:
@@ -324,3 +328,7 @@ def compare(dirs: tuple[Path, ...], base: str | None, kpis: tuple[str, ...],
     if png_file is not None:
         drawn = plot_kpis(collection, x_param, list(kpis) or DEFAULT_KPIS[:2], png_file)
         click.echo(f"  chart in {drawn}")
+
+
+if __name__ == "__main__":  # `python -m symbiosis.cli ...`
+    main()

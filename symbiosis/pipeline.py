@@ -7,9 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
+from .baselines import NO_LINKS, Baseline, apply_savings_split, within_firms
 from .formulation import DIRECT_HIGHS, add_co2_cap, emit, formulate
 from .formulation.highs_model import MatrixProgram
-from .network import build_network
+from .network import Network, build_network
 from .park import Park
 from .results import Result, baseline_point, extract
 from .scenario import LoadedScenario, load_model_or_scenario
@@ -42,15 +43,28 @@ def solver_options(settings: SolverSettings, **overrides) -> SolverOptions:
 
 def optimise(park: Park, objective: Objective = "cost",
              solver: SolverOptions = SolverOptions(), name: str | None = None,
-             timer: Timer | None = None) -> Result:
+             timer: Timer | None = None, baseline: Baseline = NO_LINKS) -> Result:
     """Find the best set of links for a validated park.
 
     With objective "co2", CO2 is minimised first and then cost among the solutions within
     CO2_CAP_TOLERANCE of that minimum, so that the links chosen are the cheapest lowest-CO2 set.
+    The same model with links inside firms only ("firms alone", phase `firms_alone`) splits the
+    savings into what firms reach alone and what links between them add (`baselines.py`).
     """
     timer = timer or Timer()
     with timer.phase("network"):  # links that can never pay are dropped for the cost objective
         network = build_network(park, screen_value=objective == "cost")
+    result = optimise_network(park, network, objective, solver, name, timer)
+    with timer.phase("firms_alone"):
+        alone = optimise_network(park, within_firms(network), objective, solver, name, Timer())
+    result = apply_savings_split(result, alone, baseline)
+    result.timings = dict(timer.seconds)
+    return result
+
+
+def optimise_network(park: Park, network: Network, objective: Objective,
+                     solver: SolverOptions, name: str | None, timer: Timer) -> Result:
+    """Build, solve and extract the model of a given network (all of it, or a restriction)."""
     with timer.phase("build"):
         lp = formulate(park, network, objective)
     with timer.phase("handoff"):
@@ -96,18 +110,20 @@ def _cheapest_at_lowest_co2(park, network, lp, first: Solution, solver, timer) -
 
 def run(path: str | Path, objective: Objective | None = None, solver: str | None = None,
         time_limit: float | None = None, mip_gap: float | None = None,
-        threads: int | None = None) -> Result:
+        threads: int | None = None, baseline: Baseline | None = None) -> Result:
     """Load a scenario file or a model folder and optimise it; arguments override the file."""
     timer = Timer()
     with timer.phase("load"):
         loaded = load_model_or_scenario(path)
     return run_loaded(loaded, timer, objective=objective, solver=solver, time_limit=time_limit,
-                      mip_gap=mip_gap, threads=threads)
+                      mip_gap=mip_gap, threads=threads, baseline=baseline)
 
 
 def run_loaded(loaded: LoadedScenario, timer: Timer | None = None,
-               objective: Objective | None = None, **solver_overrides) -> Result:
+               objective: Objective | None = None, baseline: Baseline | None = None,
+               **solver_overrides) -> Result:
     overrides = {"name" if k == "solver" else k: v for k, v in solver_overrides.items()}
     options = solver_options(loaded.scenario.solver, **overrides)
     return optimise(loaded.park, objective or loaded.scenario.objective, options,
-                    name=loaded.scenario.name, timer=timer)
+                    name=loaded.scenario.name, timer=timer,
+                    baseline=baseline or loaded.scenario.baseline)

@@ -18,6 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .baselines import summary_lines as _split_lines
 from .errors import InputError, Problem
 from .formulation.program import LinearProgram
 from .greedy import greedy_point
@@ -676,8 +677,10 @@ def format_summary(result: Result) -> str:
     lines += [
         f"  total cost     {k['total_cost']:>16,.0f} {cur}/yr   baseline {k['baseline_cost']:,.0f}",
         f"  savings        {k['savings']:>16,.0f} {cur}/yr   ({_share(k['savings'], k['baseline_cost'])})",
+        *(_split_lines(k, cur, "savings") if "baseline_kind" in k else []),
         f"  CO2            {k['co2_t']:>16,.1f} t/yr      baseline {k['baseline_co2_t']:,.1f}",
         f"  CO2 avoided    {k['co2_avoided_t']:>16,.1f} t/yr      ({_share(k['co2_avoided_t'], k['baseline_co2_t'])})",
+        *(_split_lines(k, cur, "co2") if "baseline_kind" in k else []),
         f"  links built    {k['links_built']:>16d}   of {k['candidate_links']} candidates",
         f"  annualised capex {k['annualised_capex']:>14,.0f} {cur}/yr",
         f"  greedy matcher saves {k['greedy']['savings']:>10,.0f} {cur}/yr with "

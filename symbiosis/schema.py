@@ -84,6 +84,9 @@ def annuity_factor(discount_rate: float, lifetime_years: float) -> float:
 # --- scenario files ---------------------------------------------------------------------------
 
 Objective = Literal["cost", "co2"]
+# What baseline_cost and savings are measured from (docs/format.md, "Savings within and
+# between firms"): no links at all (FORMAT §2), or each firm integrated on its own.
+Baseline = Literal["no_links", "firms_integrated"]
 
 
 class SolverSettings(Strict):
@@ -141,6 +144,9 @@ class Scenario(Strict):
     adjust: list[AdjustRule] = Field(default_factory=list)
     exclude_firms: list[str] = Field(default_factory=list)
     objective: Objective = "cost"
+    baseline: Baseline = Field(
+        "no_links", description="savings from no links (default) or from firms_integrated: "
+                                "each firm's own optimum alone")
     solver: SolverSettings = SolverSettings()
 
 
@@ -158,6 +164,7 @@ class SweepVariant(Strict):
     adjust: list[AdjustRule] = Field(default_factory=list, description="after the base's rules")
     exclude_firms: list[str] = Field(default_factory=list, description="added to the base's")
     objective: Objective | None = Field(None, description="default: the base's")
+    baseline: Baseline | None = Field(None, description="default: the base's")
     solver: SolverSettings | None = Field(None, description="keys given replace the base's")
 
 

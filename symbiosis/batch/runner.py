@@ -33,7 +33,8 @@ from .spec import SweepPlan, Variant
 from .task import ERROR, HEAT_COLUMNS, KPI_COLUMNS, Task, read_kpis, row_from_kpis, run_task
 
 SWEEP_FILES = ("summary.csv", "timings.csv", "sweep.yaml", "compare.csv", ".lock")
-TIMING_PHASES = ("load", "network", "build", "handoff", "solve", "extract", "write")
+TIMING_PHASES = ("load", "network", "build", "handoff", "solve", "extract", "firms_alone",
+                 "write")
 SUMMARY_EVERY_S = 2.0  # rewrite summary.csv at most this often while a sweep runs
 DASK_HINT = "Dask is not installed: pip install 'symbiosis[dask]'"
 

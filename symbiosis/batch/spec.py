@@ -11,7 +11,7 @@ variant):
   covered by, a base key (`links.truck` against `links.truck.fixed_cost`) is a conflict: error;
 - `exclude_firms`: the base's firms and then the variant's (each once);
 - `scale`, `adjust`: the base's rules, then the variant's (they apply on top);
-- `objective`: the variant's if given, else the base's;
+- `objective`, `baseline`: the variant's if given, else the base's;
 - `solver`: the keys the variant gives replace the base's; `threads` defaults to 1, because
   variants run side by side, one per worker.
 """
@@ -332,7 +332,7 @@ def _resolve(base: Scenario, draft: _Draft, model: Path, source: str) -> Variant
         model=str(model), set={**base.set, **variant.set},
         scale=[*base.scale, *variant.scale], adjust=[*base.adjust, *variant.adjust],
         exclude_firms=exclude, objective=variant.objective or base.objective,
-        solver=SolverSettings(**solver))
+        baseline=variant.baseline or base.baseline, solver=SolverSettings(**solver))
     # keys of the merged lists -> keys of the sweep file
     located = {k: v for k, v in keymap.items() if k.startswith("set.")}
     for prefix, n_base in (("scale", len(base.scale)), ("adjust", len(base.adjust))):

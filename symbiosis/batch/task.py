@@ -15,7 +15,9 @@ from typing import Any
 from ..schema import Scenario
 
 KPI_COLUMNS = ["objective", "total_cost", "baseline_cost", "savings", "co2_t", "baseline_co2_t",
-               "co2_avoided_t", "links_built", "annualised_capex", "mip_gap", "candidate_links"]
+               "co2_avoided_t", "links_built", "annualised_capex", "mip_gap", "candidate_links",
+               "baseline_kind", "savings_within_firms", "savings_between_firms",
+               "co2_avoided_within_firms_t", "co2_avoided_between_firms_t"]
 HEAT_COLUMNS = ["hot_utility", "baseline_hot_utility", "cold_utility", "baseline_cold_utility",
                 "recovered_within_firms", "recovered_between_firms", "pumped",
                 "heat_pumps_built"]

@@ -23,7 +23,10 @@ from .folder import ResultTables, SweepTables, resource_kpis
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 # (kpi key, label, unit or None for currency, digits)
-KPI_CARDS = [("savings", "Savings", None, 0), ("total_cost", "Total cost", None, 0),
+KPI_CARDS = [("savings", "Savings", None, 0),
+             ("savings_within_firms", "Savings within firms", None, 0),  # firms alone
+             ("savings_between_firms", "Savings between firms", None, 0),  # what links add
+             ("total_cost", "Total cost", None, 0),
              ("co2_avoided_t", "CO2 avoided", "t/yr", 1), ("co2_t", "CO2", "t/yr", 1),
              ("links_built", "Links built", "", 0),
              ("annualised_capex", "Annualised capex", None, 0)]
@@ -127,6 +130,8 @@ def _kpi_cards(t: ResultTables) -> str:
     k, cur = t.kpis, t.currency
     cards = []
     for key, label, unit, digits in KPI_CARDS:
+        if key.endswith("_firms") and key not in k:  # a folder from before the split
+            continue
         value = k.get(key)
         base = BASELINE_OF.get(key)
         extra = ""
