@@ -23,7 +23,7 @@ from pyomo.opt import TerminationCondition as ClassicTermination
 
 from .errors import SolverUnavailableError
 from .formulation import DIRECT_HIGHS
-from .formulation.highs_model import MatrixProgram
+from .formulation.highs_model import MatrixProgram, quiet_highs
 from .formulation.pyomo_model import column_values
 
 DEFAULT_SOLVER = "highs"
@@ -124,7 +124,7 @@ def is_contrib_solver(name: str) -> bool:
 def solver_available(name: str) -> tuple[bool, str]:
     """Whether a solver works here, and its version or why not."""
     if name == DIRECT_HIGHS:
-        return True, highspy.Highs().version()
+        return True, quiet_highs().version()
     try:
         if is_contrib_solver(name):
             opt = ContribSolverFactory(name)

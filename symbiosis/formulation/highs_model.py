@@ -5,6 +5,8 @@ handing the model over costs about as much as building the arrays themselves.
 """
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 import highspy
@@ -66,8 +68,7 @@ class MatrixProgram:
         model.a_matrix_.start_ = self.a.indptr.astype(np.int32)
         model.a_matrix_.index_ = self.a.indices.astype(np.int32)
         model.a_matrix_.value_ = self.a.data
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = quiet_highs()
         h.passModel(model)
         integer = np.flatnonzero(self.integer).astype(np.int32)
         if len(integer):  # one call for all integer columns (per-column calls are slow)
@@ -75,6 +76,30 @@ class MatrixProgram:
                                     np.full(len(integer), highspy.HighsVarType.kInteger.value,
                                             dtype=np.uint8))
         return h
+
+
+def quiet_highs() -> highspy.Highs:
+    """A Highs with its log off. The first one made in a process prints HiGHS's banner on
+    the C++ stdout before any option can be set, so that one is made with fd 1 silenced."""
+    global _BANNER_SHOWN
+    if not _BANNER_SHOWN:
+        _BANNER_SHOWN = True
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+    else:
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+_BANNER_SHOWN = False
 
 
 def to_highs(lp: LinearProgram) -> highspy.Highs:
