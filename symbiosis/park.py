@@ -51,6 +51,13 @@ class Park:
         return annuity_factor(e.discount_rate, e.lifetime_years)
 
     @property
+    def has_limited_utilities(self) -> bool:
+        """Some utility level has a max_quantity: a unit of heat saved at one stream may then
+        be worth more than any level's price (it frees a limited level for another stream), so
+        the value screen's bound does not hold and the pipeline does not screen."""
+        return bool(len(self.utilities)) and bool(self.utilities.max_quantity.notna().any())
+
+    @property
     def has_heat(self) -> bool:
         return bool((self.streams.category == "heat").any())
 
@@ -80,6 +87,24 @@ def build_park(config: dict[str, Any], config_source: str, tables: Tables,
     return park
 
 
+def _price_by_utilities(streams: pd.DataFrame, utilities: pd.DataFrame) -> None:
+    """Heat streams served by utility levels (utilities.csv) pay the levels' prices, not
+    their own: their `unit_cost` and `unit_co2` become the highest price and CO2 among their
+    resource's levels of that kind. Without limited levels (max_quantity), one unit more or
+    less at a stream changes the utility cost by at most that much, so link values stay upper
+    bounds and the value screen (network.py) stays exact; with limited levels the pipeline does
+    not screen (`has_limited_utilities`). The program prices each level itself
+    (formulation/utilities.py)."""
+    for kind, direction in (("hot", "demand"), ("cold", "supply")):
+        levels = utilities[utilities.kind == kind].groupby("resource")[["price", "co2"]].max()
+        served = (streams.direction == direction) & streams.resource.isin(levels.index)
+        if served.any():
+            streams.loc[served, "unit_cost"] = levels.price.reindex(
+                streams.resource[served]).to_numpy()
+            streams.loc[served, "unit_co2"] = levels.co2.reindex(
+                streams.resource[served]).to_numpy()
+
+
 def _finalise(config: ModelConfig, t: Tables) -> Park:
     firms = t.firms.drop(columns=ROW).set_index("firm_id")
     resources = t.resources.drop(columns=ROW).set_index("resource")
@@ -94,14 +119,15 @@ def _finalise(config: ModelConfig, t: Tables) -> Park:
     streams["category"] = res.category.to_numpy()
     streams["unit_cost"] = streams.price.fillna(pd.Series(default_cost, index=streams.index))
     streams["unit_co2"] = streams.co2.fillna(pd.Series(default_co2, index=streams.index))
+    utilities = t.utilities.drop(columns=ROW).set_index("utility")
+    if "max_quantity" not in utilities:
+        utilities["max_quantity"] = np.nan
+    _price_by_utilities(streams, utilities)
     exchanges = t.exchanges.drop(columns=ROW).reset_index(drop=True)
     if "max_distance_km" not in exchanges:
         exchanges["max_distance_km"] = np.nan
     qualities = t.qualities.drop(columns=ROW).reset_index(drop=True)
     exchange_qualities = t.exchange_qualities.drop(columns=ROW).reset_index(drop=True)
-    utilities = t.utilities.drop(columns=ROW).set_index("utility")
-    if "max_quantity" not in utilities:
-        utilities["max_quantity"] = np.nan
     geographic = "lat" in firms and firms.lat.notna().all() and firms.lon.notna().all()
     return Park(config=config, firms=firms, resources=resources, streams=streams,
                 exchanges=exchanges, qualities=qualities, exchange_qualities=exchange_qualities,
