@@ -174,3 +174,19 @@ def test_bad_utilities_are_refused_naming_the_cell(tmp_path, rows, where, words)
     assert run.exit_code == 2, run.output
     assert where in run.output and words in run.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_value_screen_prices_streams_at_their_utilities():
+    """Heat bought at 1 a kW would not pay a 400 link; from steam at 20-30 it does. The
+    screened run (the default) must reach the optimum of the unscreened network."""
+    from symbiosis.network import build_network
+    from symbiosis.pipeline import Timer, optimise_network
+
+    park = _with_utilities(heat_park(KEMP, links={"pipe": {"fixed_cost": 400}}),
+                           STEAM + WATER)
+    screened = sb.optimise(park, solver=sb.SolverOptions(mip_gap=0))
+    full = optimise_network(park, build_network(park), "cost", sb.SolverOptions(mip_gap=0),
+                            None, Timer())
+    assert screened.kpis["total_cost"] == pytest.approx(full.kpis["total_cost"])
+    assert screened.kpis["links_built"] >= 1
+    assert screened.network.links.loc[screened.links.index].unit_value.min() > 0
