@@ -277,3 +277,137 @@ def test_docs_describe_the_report():
     text = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
     for word in ("why_not.csv", "--png", "--geojson", "--xlsx", "QGIS", "supply_used_elsewhere"):
         assert word in text
+
+
+# --- text from files is text: no script in the page, no formula in the workbook -------------
+
+# would change document.title if it ran as script, or close the <script> it sits in
+PAYLOAD = ("</script><script>document.title='pwned'</script>"
+           "<img src=x onerror=\"document.title='pwned'\"><!--")
+CURRENCY = PAYLOAD + r"$\frac{"  # and a `$` would start matplotlib's mathtext
+FORMULAS = ['=HYPERLINK("http://example.com","click")', "=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)"]
+
+
+def hostile_park() -> sb.Park:
+    """Every text a model file can hold is a payload: names, sectors, parks, ids, units,
+    currency; stream ids and names are spreadsheet formulas."""
+    firms = pd.DataFrame({"firm_id": ["A" + PAYLOAD, "B"], "name": [PAYLOAD, FORMULAS[0]],
+                          "park": [PAYLOAD, FORMULAS[3]], "sector": [PAYLOAD, FORMULAS[2]],
+                          "x_km": [0.0, 1.0], "y_km": [0.0, 0.0]})
+    resources = pd.DataFrame([dict(resource="scrap" + PAYLOAD, category="material",
+                                   unit="t" + PAYLOAD, mode="truck", transport_cost=1.0,
+                                   purchase_price=100.0, disposal_cost=20.0)])
+    streams = pd.DataFrame([
+        dict(stream_id=FORMULAS[0], firm_id="A" + PAYLOAD, direction="supply",
+             resource="scrap" + PAYLOAD, quantity=10.0),
+        dict(stream_id=FORMULAS[1], firm_id="B", direction="demand",
+             resource="scrap" + PAYLOAD, quantity=8.0)])
+    return sb.park_from_frames({"name": PAYLOAD, "currency": CURRENCY}, firms, resources,
+                               streams)
+
+
+@pytest.fixture(scope="session")
+def hostile_folder(tmp_path_factory) -> Path:
+    return sb.optimise(hostile_park(), name=PAYLOAD).to_folder(
+        tmp_path_factory.mktemp("h") / "hostile")
+
+
+@pytest.fixture(scope="session")
+def hostile_sweep_folder(tmp_path_factory, hostile_folder) -> Path:
+    """A sweep folder whose axis and variant names are payloads (summary.csv is a file like
+    any other: the page may not trust it)."""
+    import shutil
+
+    name = "<img src=x onerror=\"document.title='pwned'\">"  # no slash: a folder name
+    root = tmp_path_factory.mktemp("hs") / name
+    shutil.copytree(hostile_folder, root / "base")
+    shutil.copytree(hostile_folder, root / name)
+    kpis = json.loads((hostile_folder / "kpis.json").read_text())
+    rows = [{"variant": v, "status": "optimal", "savings": kpis["savings"],
+             "co2_t": kpis["co2_t"], PAYLOAD: v} for v in ("base", name)]
+    pd.DataFrame(rows).to_csv(root / "summary.csv", index=False)
+    return root
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page, and the text of its <title>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.title, self._in_title = "", False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def _our_part(page: Path) -> str:
+    return page.read_text(encoding="utf-8").replace(get_plotlyjs(), "")
+
+
+def _assert_inert(page: Path, plots: int) -> Tags:
+    text = _our_part(page)
+    for raw in ("<img", "</script><script>", "<!--", "onerror=\""):
+        assert raw not in text, raw
+    tags = Tags()
+    tags.feed(text)
+    assert "img" not in tags.tags
+    assert tags.tags.count("script") == 2 + plots  # plotly.js, the sort script, one per plot
+    return tags
+
+
+def test_text_from_files_is_escaped_on_the_result_page(hostile_folder, tmp_path):
+    page = tmp_path / "r.html"
+    make_report(hostile_folder, page)
+    found = parse(page)
+    tags = _assert_inert(page, plots=len([i for i in found.ids if i.endswith("-plot")]))
+    assert tags.title == PAYLOAD  # shown as text, unchanged
+    firms = {r["firm_id"] for r in found.rows["firm-table"]}
+    assert firms == {"A" + PAYLOAD, "B"}  # the attribute holds the exact text
+
+
+def test_pngs_draw_text_from_files_as_written(hostile_folder, tmp_path):
+    make_report(hostile_folder, tmp_path / "r.html", png_dir=tmp_path / "png")
+    assert len(list((tmp_path / "png").glob("*.png"))) == 4
+
+
+def test_text_from_files_is_escaped_on_the_sweep_page(hostile_sweep_folder, tmp_path):
+    page = tmp_path / "s.html"
+    make_report(hostile_sweep_folder, page)
+    found = parse(page)
+    _assert_inert(page, plots=len([i for i in found.ids if i.endswith("-plot")]))
+    assert found.row_keys["sweep-table"] == ["base", hostile_sweep_folder.name]
+    assert PAYLOAD in found.rows["sweep-table"][0]
+
+
+def test_workbook_stores_text_as_text(hostile_folder, tmp_path):
+    out = tmp_path / "h.xlsx"
+    make_report(hostile_folder, tmp_path / "r.html", xlsx=out)
+    book = openpyxl.load_workbook(out)
+    texts = set()
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    texts.add(cell.value)
+    assert {FORMULAS[0], FORMULAS[1], FORMULAS[2], FORMULAS[3], PAYLOAD} <= texts
+    link = book["links"]
+    assert link["B2"].value == FORMULAS[0] and link["B2"].quotePrefix  # stays text when edited
+
+
+def test_workbook_is_byte_identical_between_exports(geo_folder, tmp_path):
+    import time
+
+    make_report(geo_folder, tmp_path / "r.html", xlsx=tmp_path / "a.xlsx")
+    time.sleep(2.1)  # past the zip format's 2-second clock and the workbook's creation second
+    make_report(geo_folder, tmp_path / "r.html", xlsx=tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()

@@ -123,3 +123,30 @@ def test_numbers_in_the_browser_equal_the_files(browser, example_report):
     assert savings == sorted(savings, reverse=True)
     assert errors == []
     page.close()
+
+
+def test_text_from_files_shows_as_text_and_never_runs(browser, tmp_path_factory):
+    """Names, ids, units and the currency hold `<img onerror>` and `</script>` payloads that
+    would retitle the page if they ran; the planner sees them as text, the title unchanged."""
+    from .test_report import CURRENCY, PAYLOAD, hostile_park
+
+    root = tmp_path_factory.mktemp("hostile")
+    folder = sb.optimise(hostile_park(), name=PAYLOAD).to_folder(root / "result")
+    make_report(folder, root / "report.html")
+    page, errors, _ = _open(browser, root / "report.html")
+    page.wait_for_timeout(300)  # an onerror would have fired by now
+    seen = page.evaluate("""() => ({
+        title: document.title,
+        images: document.querySelectorAll('img').length,
+        h1: document.querySelector('h1').textContent,
+        card: document.querySelector('[data-kpi=savings] small').textContent,
+        firms: Array.from(document.querySelectorAll('#firm-table td[data-col=name]'),
+                          c => c.textContent),
+        legend: document.querySelector('#map-plot .legend').textContent})""")
+    assert seen["title"] == PAYLOAD and seen["h1"] == PAYLOAD
+    assert seen["images"] == 0
+    assert seen["card"] == CURRENCY
+    assert PAYLOAD in seen["firms"]
+    assert "<img src=x onerror=" in seen["legend"]  # the sector, drawn as its letters
+    assert errors == []
+    page.close()

@@ -1,17 +1,24 @@
 """Exports for other tools: GeoJSON of firms and links (QGIS), one Excel workbook of every table."""
 from __future__ import annotations
 
+import datetime
 import io
 import json
+import math
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .atomic import write_bytes
 from .folder import ResultTables, SweepTables, resource_kpis
 
 MAX_SHEET_NAME = 31  # Excel's limit
+# the workbook's created/modified time and every zip entry's time: a constant, so that the
+# same folder gives the same bytes (the result files hold no time of their own)
+FIXED_TIME = datetime.datetime(2000, 1, 1)
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -72,9 +79,63 @@ def workbook_sheets(tables: ResultTables | SweepTables) -> dict[str, pd.DataFram
     return {name[:MAX_SHEET_NAME]: table for name, table in sheets.items()}
 
 
+def _cell_value(value: Any) -> Any:
+    """A table value as openpyxl stores it: None for missing, plain Python numbers, text for
+    the rest (infinities as text: Excel has no number for them)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value) if math.isfinite(value) \
+            else str(float(value))
+    return str(value)
+
+
+def _put(sheet, row: int, column: int, value: Any) -> None:
+    """Write one cell; text stays text: openpyxl would store `=HYPERLINK(…)` or `=cmd|…` as a
+    live formula, so the type is forced to string and the cell quote-prefixed (it stays text
+    when a user edits it in Excel)."""
+    cell = sheet.cell(row=row, column=column)
+    value = _cell_value(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            cell.quotePrefix = True
+
+
+def workbook_bytes(tables: ResultTables | SweepTables) -> bytes:
+    """The workbook as bytes, the same for the same tables (fixed times, fixed zip order)."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, table in workbook_sheets(tables).items():
+        sheet = book.create_sheet(title=name)
+        for j, column in enumerate(table.columns, start=1):
+            _put(sheet, 1, j, column)
+        for i, row in enumerate(table.itertuples(index=False, name=None), start=2):
+            for j, value in enumerate(row, start=1):
+                _put(sheet, i, j, value)
+    book.properties.created = book.properties.modified = FIXED_TIME
+    book.properties.creator = "symbiosis"
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()  # not save_workbook: it stamps the time of day
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for entry in source.infolist():  # zip entries carry the time they were written
+            info = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, source.read(entry.filename))
+    return out.getvalue()
+
+
 def write_workbook(tables: ResultTables | SweepTables, out: str | Path) -> Path:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, table in workbook_sheets(tables).items():
-            table.to_excel(writer, sheet_name=name, index=False)
-    return write_bytes(out, buffer.getvalue())
+    """Every table of the report in one .xlsx, written atomically."""
+    return write_bytes(out, workbook_bytes(tables))

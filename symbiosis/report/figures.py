@@ -5,6 +5,8 @@ lon/lat drawn at equal scale with a cos(latitude) correction.
 """
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,6 +24,15 @@ PARK_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "x", "sta
 MIN_WIDTH, MAX_WIDTH = 1.0, 8.0  # px: a link's width, by its flow within its resource
 LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=20, t=50, b=40),
               font=dict(family="Helvetica, Arial, sans-serif", size=12))
+
+
+def text(values: "pd.Series | str") -> "pd.Series | str":
+    """Text from a file as plotly text: plotly reads `<b>`, `<a href>`, `<br>` in labels and
+    hover text as markup and decodes entities, so escaping shows the text exactly, never as
+    markup (the figure JSON itself is escaped by plotly: `<` is written `\\u003c`)."""
+    if isinstance(values, pd.Series):
+        return values.astype(str).map(lambda v: html.escape(v, quote=False))
+    return html.escape(str(values), quote=False)
 
 
 def palette(values: pd.Series | list, colours: list[str]) -> dict[str, str]:
@@ -70,30 +81,31 @@ def map_figure(tables: ResultTables) -> go.Figure:
     for i, (res, width) in enumerate(zip(links.from_resource, widths)):
         fig.add_trace(go.Scatter(x=[x0[i], x1[i]], y=[y0[i], y1[i]], mode="lines",
                                  line=dict(color=colours[res], width=float(width)),
-                                 opacity=0.75, hoverinfo="skip", name=res, legendgroup=res,
+                                 opacity=0.75, hoverinfo="skip", name=text(res), legendgroup=res,
                                  showlegend=res not in shown))
         shown.add(res)
     unit = links.from_resource.map(units).fillna("")
-    hover = (links.from_firm + " → " + links.to_firm + "<br>" + links.from_resource + " → "
-             + links.to_resource + "<br>flow " + links.flow.map("{:,.4g}".format) + " " + unit
-             + "<br>" + links.distance_km.map("{:.2f}".format) + " km, " + links["mode"])
+    hover = (text(links.from_firm) + " → " + text(links.to_firm) + "<br>"
+             + text(links.from_resource) + " → " + text(links.to_resource) + "<br>flow "
+             + links.flow.map("{:,.4g}".format) + " " + text(unit) + "<br>"
+             + links.distance_km.map("{:.2f}".format) + " km, " + text(links["mode"]))
     for res, rows in links.groupby("from_resource", sort=True):
         at = links.index.get_indexer(rows.index)
         fig.add_trace(go.Scatter(x=(x0[at] + x1[at]) / 2, y=(y0[at] + y1[at]) / 2,
                                  mode="markers", marker=dict(color=colours[res], size=5),
-                                 text=hover[rows.index], hoverinfo="text", name=res,
+                                 text=hover[rows.index], hoverinfo="text", name=text(res),
                                  legendgroup=res, showlegend=False, meta="link-midpoints"))
     firms = tables.firms
     sectors = palette(firms.sector, SECTOR_COLOURS)
     parks = palette(firms.park, PARK_SYMBOLS)
-    text = (firms.firm_id + " " + firms.name.astype(str) + "<br>" + firms.park.astype(str)
-            + " · " + firms.sector.astype(str) + "<br>saves " + firms.savings.map(
-                "{:,.0f}".format) + " " + tables.currency + "/yr, " + firms.links.astype(str)
-            + " links")
+    hover = (text(firms.firm_id) + " " + text(firms.name) + "<br>" + text(firms.park)
+             + " · " + text(firms.sector) + "<br>saves " + firms.savings.map(
+                 "{:,.0f}".format) + " " + text(tables.currency) + "/yr, "
+             + firms.links.astype(str) + " links")
     for sector, rows in firms.groupby("sector", sort=True):
         fig.add_trace(go.Scatter(
             x=pos.x.reindex(rows.firm_id).to_numpy(), y=pos.y.reindex(rows.firm_id).to_numpy(),
-            mode="markers", name=sector or "(no sector)", text=text[rows.index],
+            mode="markers", name=text(sector) or "(no sector)", text=hover[rows.index],
             hoverinfo="text", meta="firms",
             marker=dict(color=sectors[sector], size=11, line=dict(color="white", width=1),
                         symbol=rows.park.map(parks).tolist())))
@@ -115,7 +127,7 @@ def sankey_flows(tables: ResultTables) -> tuple[list[str], pd.DataFrame]:
     suppliers = sorted(out.from_firm.unique())
     resources = sorted(links.from_resource.unique())
     receivers = sorted(into.to_firm.unique())
-    labels = [f"{f} ▸" for f in suppliers] + resources + [f"▸ {f}" for f in receivers]
+    labels = [f"{f} ▸" for f in suppliers] + resources + [f"▸ {f}" for f in receivers]  # raw
     s_at = {f: i for i, f in enumerate(suppliers)}
     r_at = {r: len(suppliers) + i for i, r in enumerate(resources)}
     d_at = {f: len(suppliers) + len(resources) + i for i, f in enumerate(receivers)}
@@ -134,9 +146,10 @@ def sankey_figure(tables: ResultTables) -> go.Figure:
     unit = rows.resource.map(units).fillna("")
     fig = go.Figure(go.Sankey(
         arrangement="snap", valueformat=",.4g",
-        node=dict(label=labels, pad=6, thickness=14, line=dict(width=0.3, color="#555")),
+        node=dict(label=[text(label) for label in labels], pad=6, thickness=14, line=dict(width=0.3, color="#555")),
         link=dict(source=rows.source.tolist(), target=rows.target.tolist(),
-                  value=rows.value.tolist(), customdata=(rows.resource + " " + unit).tolist(),
+                  value=rows.value.tolist(),
+                  customdata=(text(rows.resource) + " " + text(unit)).tolist(),
                   hovertemplate="%{value} %{customdata}<extra></extra>",
                   color=[_rgba(colours[r], 0.45) for r in rows.resource])))
     height = max(420, 16 * max(len(labels) - len(set(tables.links.from_resource)), 1) // 2)
@@ -152,9 +165,10 @@ def breakdown_figure(tables: ResultTables) -> go.Figure:
     for column, label, colour in (("baseline_cost", "baseline", "#9e9e9e"),
                                   ("cost", "with links", "#1f77b4")):
         if column in ob:
-            fig.add_trace(go.Bar(y=ob.index.tolist(), x=ob[column].tolist(), name=label,
+            fig.add_trace(go.Bar(y=text(pd.Series(ob.index)).tolist(), x=ob[column].tolist(),
+                                 name=label,
                                  orientation="h", marker_color=colour))
-    fig.update_layout(**LAYOUT, title=f"Objective by term ({tables.currency}/yr)",
+    fig.update_layout(**LAYOUT, title=f"Objective by term ({text(tables.currency)}/yr)",
                       barmode="group", height=380, yaxis=dict(autorange="reversed"))
     return fig
 
@@ -163,12 +177,12 @@ def sweep_figures(sweep: SweepTables) -> list[tuple[str, go.Figure]]:
     """Savings and CO2 by variant, one bar chart each (the KPIs the summary has)."""
     s = sweep.summary
     figures = []
-    for column, title, colour in (("savings", f"Savings by variant ({sweep.currency}/yr)",
+    for column, title, colour in (("savings", f"Savings by variant ({text(sweep.currency)}/yr)",
                                    "#2ca02c"),
                                   ("co2_t", "CO2 by variant (t/yr)", "#d62728"),
                                   ("co2_avoided_t", "CO2 avoided by variant (t/yr)", "#8c564b")):
         if column in s:
-            fig = go.Figure(go.Bar(x=s.variant.tolist(), y=s[column].tolist(),
+            fig = go.Figure(go.Bar(x=text(s.variant).tolist(), y=s[column].tolist(),
                                    marker_color=colour))
             fig.update_layout(**LAYOUT, title=title, height=360)
             figures.append((column, fig))

@@ -105,13 +105,13 @@ def html_table(table: pd.DataFrame, columns: list[Column], table_id: str,
                row_attr: Callable[[pd.DataFrame], pd.Series] | None = None,
                sortable: bool = True) -> str:
     """A table whose every cell has data-col and data-value; built column by column."""
-    head = "".join(f'<th class="{"txt" if d is None else "num"}" data-col="{c}">'
+    head = "".join(f'<th class="{"txt" if d is None else "num"}" data-col="{html.escape(c)}">'
                    f"{html.escape(h)}</th>" for c, h, d in columns)
     cells = pd.Series("", index=table.index)
     for column, _, digits in columns:
         values = table[column] if column in table else pd.Series(None, index=table.index)
         cls = "txt" if digits is None else "num"
-        cells += (f'<td class="{cls}" data-col="{column}" data-value="'
+        cells += (f'<td class="{cls}" data-col="{html.escape(column)}" data-value="'
                   + values.map(_value) + '">'
                   + values.map(lambda v: _fmt(v, digits or 0)) + "</td>")
     attrs = row_attr(table) if row_attr is not None else pd.Series("", index=table.index)
@@ -127,7 +127,7 @@ def _plot(fig, div_id: str) -> str:
 
 
 def _kpi_cards(t: ResultTables) -> str:
-    k, cur = t.kpis, t.currency
+    k, cur = t.kpis, html.escape(t.currency)
     cards = []
     for key, label, unit, digits in KPI_CARDS:
         if key.endswith("_firms") and key not in k:  # a folder from before the split
@@ -225,27 +225,33 @@ def result_page(t: ResultTables) -> str:
 
 
 def sweep_page(s: SweepTables) -> str:
-    """A sweep: the comparison table with deltas against the base variant, and charts."""
+    """A sweep: the comparison table with deltas against the base variant, and charts.
+
+    Every summary column is shown: numbers as numbers, text (an axis of firm lists, an error's
+    reason) as text; `input_hash` is left out (it tells a program, not a planner, anything).
+    """
     table = s.summary.copy()
     numeric = [c for c in table.columns if c not in ("variant", "status")
                and pd.api.types.is_numeric_dtype(table[c])]
+    texts = [c for c in table.columns if c not in ("variant", "status", "input_hash", *numeric)]
     kpi_like = [c for c in ("savings", "total_cost", "co2_t", "co2_avoided_t", "links_built",
                             "annualised_capex") if c in numeric]
     base = table[table.variant == s.base]
     for c in kpi_like:
         table[f"delta_{c}"] = table[c] - (base[c].iloc[0] if len(base) else float("nan"))
     columns: list[Column] = [("variant", "variant", None), ("status", "status", None)]
+    columns += [(c, c, None) for c in texts]
     columns += [(c, c, 1 if c.endswith("_t") else 0 if c in kpi_like else -1) for c in numeric]
     columns += [(f"delta_{c}", f"Δ {c}", 1 if c.endswith("_t") else 0) for c in kpi_like]
     row_attr = (lambda d: ' data-variant="' + d.variant.map(html.escape) + '"')
-    body = [f"<h1>Sweep {html.escape(s.name)}</h1>",
-            f"<p class='sub'>{len(table)} variants; deltas against <b>{html.escape(s.base)}</b>"
-            f" · {html.escape(s.currency)} per year</p>",
+    body = [f"<h1>{html.escape(s.name)}</h1>",
+            f"<p class='sub'>A sweep of {len(table)} variants; deltas against "
+            f"<b>{html.escape(s.base)}</b> · {html.escape(s.currency)} per year</p>",
             '<h2 id="comparison">Comparison</h2>',
             html_table(table, columns, "sweep-table", row_attr=row_attr)]
     for column, fig in sweep_figures(s):
         body.append(_plot(fig, f"sweep-{column.replace('_', '-')}-plot"))
-    return _page(f"Sweep {s.name}", "\n".join(body))
+    return _page(s.name, "\n".join(body))
 
 
 def _page(title: str, body: str) -> str:

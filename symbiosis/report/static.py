@@ -21,6 +21,12 @@ from .figures import (RESOURCE_COLOURS, SECTOR_COLOURS, firm_positions, link_wid
                       palette, sankey_flows)
 from .folder import ResultTables, SweepTables  # noqa: E402
 
+def plain(value: object) -> str:
+    """Text from a file as matplotlib text: a `$` would start mathtext (parsed, and an error
+    for a name like `$\\frac{`), so each is escaped and the text drawn as written."""
+    return str(value).replace("$", r"\$")
+
+
 MARKERS = ["o", "s", "D", "^", "P", "X", "*", "h", "p", "v"]
 DPI = 120
 
@@ -49,18 +55,18 @@ def map_png(t: ResultTables, path: Path) -> Path:
         ax.scatter(xy.x, xy.y, c=sectors[sector], marker=parks[park], s=45, zorder=2,
                    edgecolors="white", linewidths=0.6)
     for sector, colour in sectors.items():  # one legend entry per sector, park, resource
-        ax.scatter([], [], c=colour, marker="o", label=sector or "(no sector)")
+        ax.scatter([], [], c=colour, marker="o", label=plain(sector) or "(no sector)")
     for park, marker in parks.items():
-        ax.scatter([], [], c="#777", marker=marker, label=park or "(no park)")
+        ax.scatter([], [], c="#777", marker=marker, label=plain(park) or "(no park)")
     for res, colour in colours.items():
-        ax.plot([], [], color=colour, lw=3, label=res)
+        ax.plot([], [], color=colour, lw=3, label=plain(res))
     ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.set_aspect(ratio)
     ax.autoscale_view()
     geo = t.coordinates == "geographic"
     ax.set_xlabel("longitude (°E)" if geo else "x (km)")
     ax.set_ylabel("latitude (°N)" if geo else "y (km)")
-    ax.set_title(f"{t.name}: firms and built links")
+    ax.set_title(f"{plain(t.name)}: firms and built links")
     ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return _save(fig, path)
 
@@ -91,7 +97,7 @@ def sankey_png(t: ResultTables, path: Path) -> Path:
                                size[i] * scale, color="#555", zorder=2))
         ha = "right" if column[i] == 0 else "left"
         dx = -width if column[i] == 0 else width
-        ax.text(xs[column[i]] + dx, top[i] - size[i] * scale / 2, labels[i].strip("▸ "),
+        ax.text(xs[column[i]] + dx, top[i] - size[i] * scale / 2, plain(labels[i].strip("▸ ")),
                 ha=ha, va="center", fontsize=5 if column[i] != 1 else 7)
     out_cursor, in_cursor = top.copy(), top.copy()
     for src, dst, value, res in rows[["source", "target", "value", "resource"]].itertuples(
@@ -111,7 +117,7 @@ def sankey_png(t: ResultTables, path: Path) -> Path:
     ax.set_xlim(-0.15, 1.15)
     ax.set_ylim(-0.02, 1.02)
     ax.axis("off")
-    ax.set_title(f"{t.name}: supplying firms → resources → receiving firms "
+    ax.set_title(f"{plain(t.name)}: supplying firms → resources → receiving firms "
                  "(each resource in its own unit)", fontsize=9)
     return _save(fig, path)
 
@@ -122,11 +128,11 @@ def objective_png(t: ResultTables, path: Path) -> Path:
     y = np.arange(len(ob))
     ax.barh(y - 0.2, ob.baseline_cost, height=0.4, color="#9e9e9e", label="baseline")
     ax.barh(y + 0.2, ob.cost, height=0.4, color="#1f77b4", label="with links")
-    ax.set_yticks(y, ob.index.tolist())
+    ax.set_yticks(y, [plain(term) for term in ob.index])
     ax.invert_yaxis()
     ax.axvline(0, color="#333", lw=0.6)
-    ax.set_xlabel(f"{t.currency}/yr")
-    ax.set_title(f"{t.name}: objective by term")
+    ax.set_xlabel(f"{plain(t.currency)}/yr")
+    ax.set_title(f"{plain(t.name)}: objective by term")
     ax.legend(frameon=False)
     return _save(fig, path)
 
@@ -135,25 +141,25 @@ def firm_savings_png(t: ResultTables, path: Path) -> Path:
     firms = t.firms.sort_values(["savings", "firm_id"], ascending=[False, True])
     fig, ax = plt.subplots(figsize=(max(6.0, 0.18 * len(firms)), 4))
     colours = np.where(firms.savings >= 0, "#2ca02c", "#d62728")
-    ax.bar(firms.firm_id, firms.savings, color=colours)
+    ax.bar(firms.firm_id.map(plain), firms.savings, color=colours)
     ax.tick_params(axis="x", labelrotation=90, labelsize=6)
     ax.axhline(0, color="#333", lw=0.6)
-    ax.set_ylabel(f"savings ({t.currency}/yr)")
-    ax.set_title(f"{t.name}: savings by firm")
+    ax.set_ylabel(f"savings ({plain(t.currency)}/yr)")
+    ax.set_title(f"{plain(t.name)}: savings by firm")
     return _save(fig, path)
 
 
 def sweep_pngs(s: SweepTables, folder: Path) -> list[Path]:
     files = []
-    for column, label, colour in (("savings", f"savings ({s.currency}/yr)", "#2ca02c"),
+    for column, label, colour in (("savings", f"savings ({plain(s.currency)}/yr)", "#2ca02c"),
                                   ("co2_t", "CO2 (t/yr)", "#d62728")):
         if column not in s.summary:
             continue
         fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(s.summary)), 4))
-        ax.bar(s.summary.variant, s.summary[column], color=colour)
+        ax.bar(s.summary.variant.map(plain), s.summary[column], color=colour)
         ax.tick_params(axis="x", labelrotation=45)
         ax.set_ylabel(label)
-        ax.set_title(f"sweep {s.name}: {column} by variant")
+        ax.set_title(f"{plain(s.name)}: {column} by variant")
         files.append(_save(fig, folder / f"{column}.png"))
     return files
 
