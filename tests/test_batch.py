@@ -308,6 +308,31 @@ def test_compare_deltas_against_the_base(scenarios, tmp_path):
     assert both.loc["carbon_price=0_dross_fee=1", "total_cost_delta"] == pytest.approx(0)
 
 
+@pytest.mark.solver
+def test_compare_chart_draws_grid_points_only_and_objective_keeps_its_kind(scenarios, tmp_path):
+    """The base and named variants carry the axis values in effect (0 USD/t here) but are no
+    points of a grid curve; a CO2 objective (t) is never subtracted from a cost one (USD)."""
+    from symbiosis.batch.compare import chart_points
+
+    out = tmp_path / "out"
+    sb.sweep(write(scenarios, GRID + "variants:\n  - {name: co2-first, objective: co2}\n"
+                   "  - {name: carbon-25, set: {economics.carbon_price: 25}}\n"), out=out)
+    runs = sb.load_results(out)
+    assert runs.kpis.loc["base", "economics.carbon_price"] == 0  # why it used to be drawn
+    points = chart_points(runs, "economics.carbon_price")
+    assert sorted(points.index) == sorted(f"carbon_price={p}_dross_fee={f}"
+                                          for p in (0, 50) for f in (1, 2))
+    for _, line in points.groupby("dross_fee"):  # one line per fee: no x drawn twice
+        assert line["economics.carbon_price"].is_unique
+    table = compare_table(runs, kpis=["objective", "total_cost"])
+    assert table.loc["co2-first", "objective_kind"] == "co2"
+    assert table.loc["base", "objective_kind"] == "cost"
+    assert pd.isna(table.loc["co2-first", "objective_delta"])
+    assert table.loc["co2-first", "total_cost_delta"] >= 0  # other KPIs keep their deltas
+    assert table.loc["carbon_price=50_dross_fee=1", "objective_delta"] == \
+        pytest.approx(50 * 193.4629988)
+
+
 # --- bad sweep files: exit 2, one message naming the place ----------------------------------
 
 

@@ -94,6 +94,7 @@ class ResultCollection:
                 kpis = json.loads((m.folder / "kpis.json").read_text(encoding="utf-8"))
                 row["status"] = kpis["status"]
                 row.update({k: kpis.get(k) for k in KPI_COLUMNS})
+                row["objective_kind"] = kpis.get("objective_kind")  # cost (currency) or co2 (t)
                 row.update({f"heat.{k}": v for k, v in (kpis.get("heat") or {}).items()
                             if k in HEAT_COLUMNS})
             rows.append(row)
