@@ -309,6 +309,7 @@ def _heat_kpis(park, lp, x, links) -> dict[str, Any]:
     solved = x is not None
     return {
         "unit": ", ".join(units),
+        "min_approach_c": float(park.config.heat.min_approach_c),  # for the composite curves
         "baseline_hot_utility": float(heat.quantity[heat.direction == "demand"].sum()),
         "hot_utility": float(hot.sum()) if solved else None,
         "baseline_cold_utility": float(heat.quantity[heat.direction == "supply"].sum()),
@@ -523,16 +524,20 @@ def _firm_table(park, lp, x, baseline_x) -> pd.DataFrame:
 
 
 def _stream_table(park, lp, x) -> pd.DataFrame:
+    """Each stream with its outcome; heat streams keep `t_in, t_out` (last, blank for the
+    others) so that a report can draw the park's composite curves from the folder alone."""
     s = park.streams
     table = s[["firm_id", "direction", "resource", "quantity", "unit_cost", "unit_co2"]].copy()
     if x is None:
-        table["linked"] = table["purchased"] = table["disposed"] = np.nan
-        return table
-    purchased = lp.variables["purchase"].values(x)
-    disposed = lp.variables["dispose"].values(x)
-    table["purchased"] = purchased.reindex(table.index).fillna(0.0)
-    table["disposed"] = disposed.reindex(table.index).fillna(0.0)
-    table["linked"] = table.quantity - table.purchased - table.disposed
+        table["purchased"] = table["disposed"] = table["linked"] = np.nan
+    else:
+        purchased = lp.variables["purchase"].values(x)
+        disposed = lp.variables["dispose"].values(x)
+        table["purchased"] = purchased.reindex(table.index).fillna(0.0)
+        table["disposed"] = disposed.reindex(table.index).fillna(0.0)
+        table["linked"] = table.quantity - table.purchased - table.disposed
+    for column in ("t_in", "t_out"):
+        table[column] = s[column] if column in s else np.nan
     return table
 
 

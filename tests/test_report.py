@@ -160,7 +160,8 @@ def test_page_is_self_contained_and_deterministic(geo_folder, tmp_path):
     ours = text.replace(get_plotlyjs(), "")  # plotly.js itself names URLs it never uses here
     assert "<script src" not in ours and "http" not in ours.lower().replace("http-equiv", "")
     ids = parse(tmp_path / "a.html").ids
-    assert {"map-plot", "sankey-plot", "breakdown-plot", "firm-table", "link-table"} <= set(ids)
+    assert {"map-plot", "sankey-material-plot", "sankey-water-plot", "breakdown-plot",
+            "firm-table", "link-table"} <= set(ids)
     assert not list(tmp_path.glob(".*"))  # no temporary file left
 
 
@@ -209,7 +210,8 @@ def test_pngs_are_drawn_and_byte_stable(geo_folder, tmp_path):
     make_report(geo_folder, tmp_path / "r.html", png_dir=tmp_path / "a")
     make_report(geo_folder, tmp_path / "r.html", png_dir=tmp_path / "b")
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == ["firm_savings.png", "map.png", "objective.png", "sankey.png"]
+    assert names == ["firm_savings.png", "map.png", "objective.png", "sankey_material.png",
+                     "sankey_water.png"]
     for name in names:
         data = (tmp_path / "a" / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
@@ -376,7 +378,7 @@ def test_text_from_files_is_escaped_on_the_result_page(hostile_folder, tmp_path)
 
 def test_pngs_draw_text_from_files_as_written(hostile_folder, tmp_path):
     make_report(hostile_folder, tmp_path / "r.html", png_dir=tmp_path / "png")
-    assert len(list((tmp_path / "png").glob("*.png"))) == 4
+    assert len(list((tmp_path / "png").glob("*.png"))) == 4  # map, 1 Sankey, objective, firms
 
 
 def test_text_from_files_is_escaped_on_the_sweep_page(hostile_sweep_folder, tmp_path):
@@ -411,3 +413,153 @@ def test_workbook_is_byte_identical_between_exports(geo_folder, tmp_path):
     time.sleep(2.1)  # past the zip format's 2-second clock and the workbook's creation second
     make_report(geo_folder, tmp_path / "r.html", xlsx=tmp_path / "b.xlsx")
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+# --- what a planner sees: heat, links inside a firm, colours, one Sankey per category --------
+
+HEAT_STREAMS = [("h1", "supply", 300.0, 150.0, 60.0), ("c1", "demand", 100.0, 40.0, 120.0),
+                ("h2", "supply", 50.0, 90.0, 40.0), ("c2", "demand", 300.0, 30.0, 80.0)]
+
+
+@pytest.fixture(scope="session")
+def heat_folder(tmp_path_factory) -> Path:
+    """Two firms 1 km apart with heat, scrap and water: heat is recovered inside firm A (h1 →
+    c1) and between the firms; scrap goes from A to B."""
+    from .conftest import HEAT
+
+    rows = [dict(stream_id=sid, firm_id="A" if sid.endswith("1") else "B", direction=d,
+                 resource="heat", quantity=q, t_in=t_in, t_out=t_out)
+            for sid, d, q, t_in, t_out in HEAT_STREAMS]
+    rows += [dict(stream_id="sa", firm_id="A", direction="supply", resource="scrap",
+                  quantity=10.0),
+             dict(stream_id="db", firm_id="B", direction="demand", resource="scrap",
+                  quantity=8.0),
+             dict(stream_id="wa", firm_id="A", direction="supply", resource="water",
+                  quantity=5000.0),
+             dict(stream_id="wb", firm_id="B", direction="demand", resource="water",
+                  quantity=4000.0)]
+    park = make_park({"A": (0.0, 0.0), "B": (1.0, 0.0)}, [HEAT, SCRAP, WATER], rows)
+    return sb.optimise(park, name="heat").to_folder(tmp_path_factory.mktemp("ht") / "heat")
+
+
+def test_streams_csv_keeps_heat_temperatures(heat_folder):
+    streams = pd.read_csv(heat_folder / "streams.csv", dtype={"stream_id": str}).set_index(
+        "stream_id")
+    assert list(streams.columns[-2:]) == ["t_in", "t_out"]
+    assert streams.loc["h1", ["t_in", "t_out"]].tolist() == [150.0, 60.0]
+    assert streams.loc["sa", ["t_in", "t_out"]].isna().all()
+    kpis = json.loads((heat_folder / "kpis.json").read_text())
+    assert kpis["heat"]["min_approach_c"] == 10.0
+
+
+def test_page_shows_heat_before_and_after(heat_folder, tmp_path):
+    from symbiosis.pinch import problem_table
+
+    page = tmp_path / "h.html"
+    make_report(heat_folder, page)
+    found = parse(page)
+    heat = json.loads((heat_folder / "kpis.json").read_text())["heat"]
+    for key in ("hot_utility", "baseline_hot_utility", "cold_utility", "baseline_cold_utility",
+                "recovered_within_firms", "recovered_between_firms", "pumped"):
+        assert float(found.kpis[f"heat.{key}"][0][1]) == heat[key], key
+    assert heat["recovered_within_firms"] > 0 and heat["recovered_between_firms"] > 0
+    assert "composite-plot" in found.ids
+    streams = pd.DataFrame(HEAT_STREAMS, columns=["id", "direction", "quantity", "t_in", "t_out"])
+    target = problem_table(streams, 10.0)
+    assert float(found.kpis["heat.target_hot_utility"][0][1]) == pytest.approx(
+        target.hot_utility)
+    assert heat["hot_utility"] >= target.hot_utility - 1e-6
+
+
+def test_page_without_heat_has_no_heat_section(geo_folder, tmp_path):
+    page = tmp_path / "g.html"
+    make_report(geo_folder, page)
+    assert "heat-section" not in parse(page).ids
+
+
+def test_map_draws_links_inside_one_firm(heat_folder):
+    from symbiosis.report.figures import map_figure
+    from symbiosis.report.folder import read_result_folder
+
+    tables = read_result_folder(heat_folder)
+    inside = tables.links[tables.links.from_firm == tables.links.to_firm]
+    assert len(inside) >= 1
+    fig = map_figure(tables)
+    rings = [t for t in fig.data if t.meta == "links-within-firms"]
+    assert sum(len(t.x) for t in rings) == len(inside)
+    assert all(s.startswith("circle-open") for t in rings for s in [t.marker.symbol])
+
+
+def test_sector_colours_do_not_repeat_up_to_20_sectors():
+    from symbiosis.report.figures import SECTOR_COLOURS, palette
+
+    colours = palette([f"sector {i:02d}" for i in range(20)], SECTOR_COLOURS)
+    assert len(set(colours.values())) == 20
+
+
+def test_one_sankey_per_category(heat_folder, tmp_path):
+    from symbiosis.report.figures import sankey_flows
+    from symbiosis.report.folder import read_result_folder
+
+    page = tmp_path / "h.html"
+    make_report(heat_folder, page, png_dir=tmp_path / "png")
+    ids = parse(page).ids
+    assert {"sankey-heat-plot", "sankey-material-plot", "sankey-water-plot"} <= set(ids)
+    tables = read_result_folder(heat_folder)
+    _, water = sankey_flows(tables, "water")
+    assert set(water.resource) == {"water"}
+    assert {"sankey_heat.png", "sankey_material.png", "sankey_water.png",
+            "composite_curves.png"} <= {p.name for p in (tmp_path / "png").iterdir()}
+
+
+def test_why_not_rows_have_stream_ids_and_plain_numbers(geo_folder, tmp_path):
+    import shutil
+
+    folder = tmp_path / "geo"
+    shutil.copytree(geo_folder, folder)
+    why = pd.read_csv(folder / "why_not.csv", **CSV)
+    why["detail"] = "distance 3e+04 km > limit 2.5e-05 km"  # as an older folder may say
+    why.to_csv(folder / "why_not.csv", index=False)
+    page = tmp_path / "r.html"
+    make_report(folder, page)
+    found = parse(page)
+    row = found.rows["why-not-table"][0]
+    assert row["from_stream"] == "sa" and row["to_stream"] == "dz"
+    text = page.read_text(encoding="utf-8")
+    assert "distance 30,000 km &gt; limit 0.000025 km" in text and "3e+04" not in text
+
+
+def test_a_run_without_a_solution_is_marked_at_the_top(geo_folder, tmp_path):
+    import shutil
+
+    folder = tmp_path / "none"
+    shutil.copytree(geo_folder, folder)
+    kpis = json.loads((folder / "kpis.json").read_text())
+    kpis.update(status="time_limit_no_solution", objective=None, total_cost=None, savings=None,
+                co2_t=None, co2_avoided_t=None, links_built=0, mip_gap=None)
+    (folder / "kpis.json").write_text(json.dumps(kpis))
+    links = pd.read_csv(folder / "links.csv", **CSV)
+    links.iloc[0:0].to_csv(folder / "links.csv", index=False)
+    page = tmp_path / "n.html"
+    make_report(folder, page)
+    text = page.read_text(encoding="utf-8")
+    body = text[text.index("<body>"):]
+    assert body.index('id="no-solution"') < body.index("<h2")
+    assert "time_limit_no_solution" in body[:body.index("<h2")]
+    ok = tmp_path / "ok.html"
+    make_report(geo_folder, ok)
+    assert 'id="no-solution"' not in ok.read_text(encoding="utf-8")
+
+
+def test_sweep_page_is_titled_once(sweep_folder, tmp_path):
+    (sweep_folder / "sweep.yaml").write_text("name: fee-sweep\nbase: x.yaml\n")
+    page = tmp_path / "s.html"
+    try:
+        make_report(sweep_folder, page)
+    finally:
+        (sweep_folder / "sweep.yaml").unlink()
+    tags = Tags()
+    tags.feed(_our_part(page))
+    assert tags.title == "fee-sweep"
+    h1 = page.read_text(encoding="utf-8").split("<h1>")[1].split("</h1>")[0]
+    assert h1 == "fee-sweep"

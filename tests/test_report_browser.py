@@ -14,7 +14,7 @@ import pytest
 
 import symbiosis as sb
 from symbiosis.report import make_report
-from symbiosis.report.figures import sankey_flows
+from symbiosis.report.figures import categories, sankey_flows
 from symbiosis.report.folder import ROUND_TRIP, read_result_folder
 
 from .conftest import ROOT
@@ -68,8 +68,9 @@ def _open(browser, page_file: Path):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: requests.append(r.url))
     page.goto(page_file.as_uri(), wait_until="load")
-    page.wait_for_function("() => document.getElementById('sankey-plot')._fullLayout "
-                           "&& document.querySelectorAll('#sankey-plot .sankey-link').length")
+    page.wait_for_function("() => document.getElementById('map-plot')._fullLayout && Array.from("
+                           "document.querySelectorAll('[id^=sankey-][id$=-plot]')).every("
+                           "d => d._fullLayout && d.querySelectorAll('.sankey-link').length)")
     return page, errors, requests
 
 
@@ -85,15 +86,20 @@ def test_example_report_renders_offline_without_errors(browser, example_report, 
         mapLayout: !!document.getElementById('map-plot')._fullLayout,
         points: document.querySelectorAll('#map-plot .scatterlayer .trace .points path.point')
                 .length,
-        nodes: document.querySelectorAll('#sankey-plot .sankey-node').length,
-        links: document.querySelectorAll('#sankey-plot .sankey-link').length,
+        sankeys: Array.from(document.querySelectorAll('[id^=sankey-][id$=-plot]'), d => d.id),
+        nodes: document.querySelectorAll('[id^=sankey-] .sankey-node').length,
+        links: document.querySelectorAll('[id^=sankey-] .sankey-link').length,
         breakdown: document.querySelectorAll('#breakdown-plot .bars .point').length})""")
-    labels, flows = sankey_flows(tables)
     assert counts["mapLayout"]
-    assert counts["points"] == len(tables.firms) + len(tables.links)  # firms + link midpoints
-    assert counts["nodes"] == len(labels) and counts["links"] == len(flows)
+    # firms + link midpoints + rings for the links inside one firm
+    assert counts["points"] == len(tables.firms) + len(tables.links)
+    found = categories(tables)
+    assert counts["sankeys"] == [f"sankey-{c}-plot" for c in found] and len(found) >= 2
+    per_category = [sankey_flows(tables, c) for c in found]  # one Sankey per category
+    assert counts["nodes"] == sum(len(labels) for labels, _ in per_category)
+    assert counts["links"] == sum(len(flows) for _, flows in per_category)
     assert counts["breakdown"] > 0
-    shot = tmp_path / "page.png"
+    shot = Path(os.environ.get("SYMBIOSIS_SHOTS", tmp_path)) / f"{folder.parent.name}.png"
     page.screenshot(path=str(shot), full_page=True)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
@@ -148,5 +154,39 @@ def test_text_from_files_shows_as_text_and_never_runs(browser, tmp_path_factory)
     assert seen["card"] == CURRENCY
     assert PAYLOAD in seen["firms"]
     assert "<img src=x onerror=" in seen["legend"]  # the sector, drawn as its letters
+    assert errors == []
+    page.close()
+
+
+def test_heat_section_shows_what_a_planner_needs(browser, example_report):
+    """The precision park has heat: utilities before and after, recovery within and between
+    firms, its heat pump and the composite curves, with the numbers of kpis.json."""
+    folder, page_file = example_report
+    kpis = json.loads((folder / "kpis.json").read_text())
+    page, errors, _ = _open(browser, page_file)
+    if "heat" not in kpis:
+        assert page.evaluate("() => document.getElementById('heat-section')") is None
+        page.close()
+        return
+    page.wait_for_function("() => document.getElementById('composite-plot')._fullLayout")
+    seen = page.evaluate("""() => ({
+        cards: Object.fromEntries(Array.from(document.querySelectorAll('#heat-cards [data-kpi]'),
+                                  e => [e.dataset.kpi, Number(e.dataset.value)])),
+        curves: document.querySelectorAll('#composite-plot .scatterlayer .trace').length,
+        pumps: document.querySelectorAll('#heat-pump-table tbody tr').length,
+        rings: document.getElementById('map-plot')._fullData
+               .filter(t => t.meta === 'links-within-firms')
+               .reduce((n, t) => n + t._length, 0),
+        banner: !!document.getElementById('no-solution')})""")
+    heat = kpis["heat"]
+    for key in ("hot_utility", "baseline_hot_utility", "cold_utility", "recovered_within_firms",
+                "recovered_between_firms", "pumped"):
+        assert seen["cards"][f"heat.{key}"] == heat[key], key
+    assert seen["cards"]["heat.target_hot_utility"] <= heat["hot_utility"] + 1e-6
+    assert seen["curves"] == 2
+    assert seen["pumps"] == heat["heat_pumps_built"]
+    links = pd.read_csv(folder / "links.csv", dtype=str)
+    assert seen["rings"] == int((links.from_firm == links.to_firm).sum())
+    assert not seen["banner"]
     assert errors == []
     page.close()

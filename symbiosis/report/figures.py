@@ -6,6 +6,7 @@ lon/lat drawn at equal scale with a cos(latitude) correction.
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,12 @@ RESOURCE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c5
                     "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939",
                     "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354",
                     "#756bb1", "#636363"]
+# 20 distinct colours (seaborn's deep ten, then a darker ten): no two of 20 sectors alike
 SECTOR_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860",
-                  "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd"]
+                  "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd",
+                  "#1b3a6b", "#a34a00", "#1e6b30", "#7a1f2b", "#3f2d7a", "#5a3d1e",
+                  "#a0306f", "#3d3d3d", "#7f7a1a", "#1f6f85"]
+CATEGORY_ORDER = ["material", "water", "heat"]  # then any other, sorted
 PARK_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "x", "star",
                 "hexagon", "pentagon", "triangle-down"]
 MIN_WIDTH, MAX_WIDTH = 1.0, 8.0  # px: a link's width, by its flow within its resource
@@ -33,6 +38,31 @@ def text(values: "pd.Series | str") -> "pd.Series | str":
     if isinstance(values, pd.Series):
         return values.astype(str).map(lambda v: html.escape(v, quote=False))
     return html.escape(str(values), quote=False)
+
+
+def readable(value: float) -> str:
+    """A number as a planner reads it: thousands separated, about 4 significant digits, never
+    in exponent form (30,000 and 0.000025, not 3e+04 and 2.5e-05)."""
+    if value is None or not math.isfinite(value):
+        return "–" if value is None or math.isnan(value) else str(value)
+    a = abs(value)
+    if a == 0 or a >= 1000:
+        return f"{value:,.0f}"
+    digits = min(15, 3 - math.floor(math.log10(a)))
+    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def link_categories(tables: ResultTables) -> pd.Series:
+    """The category of each built link: that of its supply's resource (`other` if unknown)."""
+    known = tables.resources.category if "category" in tables.resources else pd.Series(
+        dtype=str)
+    return tables.links.from_resource.map(known).fillna("other").astype(str)
+
+
+def categories(tables: ResultTables) -> list[str]:
+    """Categories with a built link: material, water, heat, then others sorted."""
+    present = set(link_categories(tables))
+    return [c for c in CATEGORY_ORDER if c in present] + sorted(present - set(CATEGORY_ORDER))
 
 
 def palette(values: pd.Series | list, colours: list[str]) -> dict[str, str]:
@@ -77,8 +107,11 @@ def map_figure(tables: ResultTables) -> go.Figure:
     widths = link_widths(links)
     x0, y0 = pos.x.reindex(links.from_firm).to_numpy(), pos.y.reindex(links.from_firm).to_numpy()
     x1, y1 = pos.x.reindex(links.to_firm).to_numpy(), pos.y.reindex(links.to_firm).to_numpy()
+    inside = (links.from_firm == links.to_firm).to_numpy()  # 0 km: no line to draw
     shown: set[str] = set()
     for i, (res, width) in enumerate(zip(links.from_resource, widths)):
+        if inside[i]:
+            continue
         fig.add_trace(go.Scatter(x=[x0[i], x1[i]], y=[y0[i], y1[i]], mode="lines",
                                  line=dict(color=colours[res], width=float(width)),
                                  opacity=0.75, hoverinfo="skip", name=text(res), legendgroup=res,
@@ -87,14 +120,24 @@ def map_figure(tables: ResultTables) -> go.Figure:
     unit = links.from_resource.map(units).fillna("")
     hover = (text(links.from_firm) + " → " + text(links.to_firm) + "<br>"
              + text(links.from_resource) + " → " + text(links.to_resource) + "<br>flow "
-             + links.flow.map("{:,.4g}".format) + " " + text(unit) + "<br>"
+             + links.flow.map(readable) + " " + text(unit) + "<br>"
              + links.distance_km.map("{:.2f}".format) + " km, " + text(links["mode"]))
-    for res, rows in links.groupby("from_resource", sort=True):
+    for res, rows in links[~inside].groupby("from_resource", sort=True):
         at = links.index.get_indexer(rows.index)
         fig.add_trace(go.Scatter(x=(x0[at] + x1[at]) / 2, y=(y0[at] + y1[at]) / 2,
                                  mode="markers", marker=dict(color=colours[res], size=5),
                                  text=hover[rows.index], hoverinfo="text", name=text(res),
                                  legendgroup=res, showlegend=False, meta="link-midpoints"))
+    for res, rows in links[inside].groupby("from_resource", sort=True):
+        at = links.index.get_indexer(rows.index)  # a ring round the firm, wider for more flow
+        fig.add_trace(go.Scatter(
+            x=x0[at], y=y0[at], mode="markers", text=(hover[rows.index] + "<br>within "
+                                                      + text(rows.from_firm)),
+            hoverinfo="text", name=text(res), legendgroup=res, showlegend=res not in shown,
+            meta="links-within-firms",
+            marker=dict(symbol="circle-open", color=colours[res],
+                        size=(16 + 2 * widths[rows.index]).tolist(), line=dict(width=2))))
+        shown.add(res)
     firms = tables.firms
     sectors = palette(firms.sector, SECTOR_COLOURS)
     parks = palette(firms.park, PARK_SYMBOLS)
@@ -118,10 +161,14 @@ def map_figure(tables: ResultTables) -> go.Figure:
     return fig
 
 
-def sankey_flows(tables: ResultTables) -> tuple[list[str], pd.DataFrame]:
+def sankey_flows(tables: ResultTables, category: str | None = None
+                 ) -> tuple[list[str], pd.DataFrame]:
     """Node labels and (source, target, value, resource) rows: supplying firm → resource →
-    receiving firm, in units of the supply's resource (units differ between resources)."""
+    receiving firm, in units of the supply's resource (units differ between resources); only
+    the links of `category` when given (water's m3 would dwarf tonnes and MWh)."""
     links = tables.links
+    if category is not None:
+        links = links[(link_categories(tables) == category).to_numpy()]
     out = links.groupby(["from_firm", "from_resource"], sort=True).flow.sum().reset_index()
     into = links.groupby(["from_resource", "to_firm"], sort=True).flow.sum().reset_index()
     suppliers = sorted(out.from_firm.unique())
@@ -139,23 +186,70 @@ def sankey_flows(tables: ResultTables) -> tuple[list[str], pd.DataFrame]:
     return labels, rows
 
 
-def sankey_figure(tables: ResultTables) -> go.Figure:
-    labels, rows = sankey_flows(tables)
+def sankey_figure(tables: ResultTables, category: str | None = None) -> go.Figure:
+    """One Sankey of the built links of `category` (all links when None)."""
+    labels, rows = sankey_flows(tables, category)
     colours = palette(tables.links.from_resource, RESOURCE_COLOURS)
     units = _units(tables)
     unit = rows.resource.map(units).fillna("")
     fig = go.Figure(go.Sankey(
-        arrangement="snap", valueformat=",.4g",
-        node=dict(label=[text(label) for label in labels], pad=6, thickness=14, line=dict(width=0.3, color="#555")),
+        arrangement="snap", valueformat=",.4~r",
+        node=dict(label=[text(label) for label in labels], pad=6, thickness=14,
+                  line=dict(width=0.3, color="#555")),
         link=dict(source=rows.source.tolist(), target=rows.target.tolist(),
                   value=rows.value.tolist(),
                   customdata=(text(rows.resource) + " " + text(unit)).tolist(),
                   hovertemplate="%{value} %{customdata}<extra></extra>",
                   color=[_rgba(colours[r], 0.45) for r in rows.resource])))
-    height = max(420, 16 * max(len(labels) - len(set(tables.links.from_resource)), 1) // 2)
-    fig.update_layout(**LAYOUT, title="Flows: supplying firms → resources → receiving firms "
-                      "(each resource in its own unit)", height=min(height, 1800))
+    n_resources = rows.resource.nunique()
+    height = max(360, 16 * max(len(labels) - n_resources, 1) // 2)
+    what = f"{category}: " if category else ""
+    fig.update_layout(**LAYOUT, title=f"{text(what.capitalize())}supplying firms → resources → "
+                      "receiving firms (each resource in its own unit)", height=min(height, 1800))
     return fig
+
+
+def heat_streams(tables: ResultTables) -> pd.DataFrame:
+    """The heat streams of the result's streams.csv that have temperatures (folders written
+    before `t_in, t_out` were added there have none: no curves then)."""
+    streams = tables.other.get("streams")
+    if streams is None or not {"t_in", "t_out", "resource"} <= set(streams.columns) \
+            or "category" not in tables.resources:
+        return pd.DataFrame(columns=["direction", "t_in", "t_out", "quantity"])
+    heat = streams.resource.map(tables.resources.category) == "heat"
+    rows = streams[heat.to_numpy() & streams.t_in.notna().to_numpy()
+                   & streams.t_out.notna().to_numpy()]
+    return rows[rows.quantity > 0]
+
+
+def composite_figure(tables: ResultTables, dt_min: float):
+    """The park's hot and cold composite curves, the cold one shifted right by the park's
+    target cold utility (every firm linked, no link cost): their overlap is the most heat
+    the park can recover at this ΔTmin. None without heat streams of both kinds."""
+    from ..pinch import composite_curve, problem_table
+
+    streams = heat_streams(tables)
+    hot, cold = streams[streams.direction == "supply"], streams[streams.direction == "demand"]
+    if hot.empty or cold.empty:
+        return None, None
+    target = problem_table(streams, dt_min)
+    hot_curve, cold_curve = composite_curve(hot), composite_curve(cold)
+    unit = text(str((tables.kpis.get("heat") or {}).get("unit", "")))
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=hot_curve.heat.tolist(), y=hot_curve.temperature_c.tolist(),
+                             mode="lines", line=dict(color="#d62728", width=2),
+                             name="hot composite (heat supplies)"))
+    fig.add_trace(go.Scatter(x=(cold_curve.heat + target.cold_utility).tolist(),
+                             y=cold_curve.temperature_c.tolist(), mode="lines",
+                             line=dict(color="#1f77b4", width=2),
+                             name="cold composite (heat demands)"))
+    pinch = "" if target.pinch_hot_c is None else \
+        f", pinch {target.pinch_hot_c:g} / {target.pinch_cold_c:g} °C"
+    fig.update_layout(**LAYOUT, height=440,
+                      title=f"Composite curves of the park, ΔTmin {dt_min:g} K{pinch}",
+                      xaxis=dict(title=f"heat load ({unit})", rangemode="tozero"),
+                      yaxis=dict(title="temperature (°C)"))
+    return fig, target
 
 
 def breakdown_figure(tables: ResultTables) -> go.Figure:
@@ -194,5 +288,5 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-__all__ = ["breakdown_figure", "map_figure", "sankey_figure", "sankey_flows", "sweep_figures",
-           "resource_kpis"]
+__all__ = ["breakdown_figure", "categories", "composite_figure", "map_figure", "readable",
+           "sankey_figure", "sankey_flows", "sweep_figures", "resource_kpis"]

@@ -151,7 +151,27 @@ def read_sweep_folder(path: str | Path) -> SweepTables:
         if kpis.is_file():
             currency = str(_read_json(kpis).get("currency", ""))
             break
-    return SweepTables(name=path.name, summary=summary, base=base, currency=currency)
+    kinds = {}
+    for variant in summary.variant:  # cost (currency) or co2 (t): the objective's unit
+        kpis = path / variant / "kpis.json"
+        if kpis.is_file() and "objective_kind" not in summary:
+            kinds[variant] = _read_json(kpis).get("objective_kind")
+    if kinds and "objective" in summary:
+        at = list(summary.columns).index("objective") + 1
+        summary.insert(at, "objective_kind", summary.variant.map(kinds))
+    return SweepTables(name=_sweep_name(path), summary=summary, base=base, currency=currency)
+
+
+def _sweep_name(path: Path) -> str:
+    """The `name:` of the sweep file copied into the folder (sweep.yaml), else the folder's."""
+    import yaml
+
+    try:
+        data = yaml.safe_load((path / "sweep.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return path.name
+    name = data.get("name") if isinstance(data, dict) else None
+    return str(name) if name else path.name
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Callable
@@ -18,7 +19,8 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from .atomic import write_bytes
-from .figures import breakdown_figure, map_figure, sankey_figure, sweep_figures
+from .figures import (breakdown_figure, categories, composite_figure, map_figure, readable,
+                      sankey_figure, sweep_figures)
 from .folder import ResultTables, SweepTables, resource_kpis
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
@@ -38,8 +40,9 @@ RECOVERED = [("waste_diverted", "Waste diverted", "material", "exchanged"),
              ("heat_recovered", "Heat recovered", "heat", "delivered")]
 
 SORT_JS = """
-document.querySelectorAll("table.sortable th").forEach(function (th, i) {
+document.querySelectorAll("table.sortable th").forEach(function (th) {
   th.addEventListener("click", function () {
+    var i = th.cellIndex;  // the column within its own table
     var table = th.closest("table"), body = table.tBodies[0];
     var dir = th.dataset.dir === "desc" ? "asc" : "desc";
     table.querySelectorAll("th").forEach(function (h) { delete h.dataset.dir; });
@@ -74,7 +77,10 @@ table.sortable th{cursor:pointer}th[data-dir=asc]::after{content:" ▲"}
 th[data-dir=desc]::after{content:" ▼"}
 .scroll{max-height:520px;overflow:auto}
 .reason{display:inline-block;border-radius:3px;padding:0 4px;background:#eef}
+.alert{background:#fdecea;color:#b71c1c;border:2px solid #d32f2f;border-radius:6px;
+padding:10px 14px;font-weight:bold;font-size:15px}
 """
+SOLVED = ("optimal", "feasible")
 
 
 def _value(v: Any) -> str:
@@ -170,13 +176,25 @@ LINK_COLUMNS: list[Column] = [
     ("co2_t", "CO2 (t)", 2), ("from_stream", "from stream", None),
     ("to_stream", "to stream", None)]
 WHY_NOT_COLUMNS: list[Column] = [
-    ("from_firm", "from", None), ("to_firm", "to", None), ("from_resource", "resource", None),
-    ("to_resource", "for", None), ("distance_km", "km", 2),
+    ("from_firm", "from", None), ("from_stream", "from stream", None), ("to_firm", "to", None),
+    ("to_stream", "to stream", None), ("from_resource", "resource", None),
+    ("to_resource", "for", None), ("distance_km", "km", 2), ("capacity", "capacity", -1),
     ("potential_value", "potential value /yr", 0), ("link_cost", "link cost /yr", 0),
     ("reason", "reason", None), ("detail", "detail", None)]
 OBJECTIVE_COLUMNS: list[Column] = [
     ("term", "term", None), ("baseline_cost", "baseline", 0), ("cost", "with links", 0),
     ("baseline_co2_t", "baseline CO2 (t)", 1), ("co2_t", "CO2 (t)", 1)]
+
+
+EXPONENT = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?[eE][-+]?\d+(?![\w.])")
+
+
+def plain_numbers(sentence: object) -> object:
+    """Numbers written in exponent form (older folders say `3e+04 km`) as a planner reads
+    them (`30,000 km`)."""
+    if not isinstance(sentence, str):
+        return sentence
+    return EXPONENT.sub(lambda m: readable(float(m.group())), sentence)
 
 
 def _why_not_section(t: ResultTables) -> str:
@@ -191,7 +209,118 @@ def _why_not_section(t: ResultTables) -> str:
             "that were not linked. Potential value: what the pair would earn a year as the "
             "only link, at its capacity, before its fixed cost and capex (link cost). "
             f"Reasons: {summary or 'none'}.</p>"
-            + html_table(t.why_not, WHY_NOT_COLUMNS, "why-not-table"))
+            + html_table(t.why_not.assign(detail=t.why_not.detail.map(plain_numbers))
+                         if "detail" in t.why_not else t.why_not,
+                         WHY_NOT_COLUMNS, "why-not-table"))
+
+
+# (kpis.json heat key, label, its baseline key or None)
+HEAT_CARDS = [("hot_utility", "Hot utility (heat bought)", "baseline_hot_utility"),
+              ("cold_utility", "Cold utility (heat cooled away)", "baseline_cold_utility"),
+              ("recovered_within_firms", "Recovered within firms", None),
+              ("recovered_between_firms", "Recovered between firms", None),
+              ("pumped", "Delivered by heat pumps", None),
+              ("fuel_substituted", "From fuel by-products", None),
+              ("lost_in_pipes", "Lost in pipes", None)]
+HEAT_FIRM_COLUMNS: list[Column] = [
+    ("firm_id", "firm", None), ("name", "name", None),
+    ("baseline_hot_utility", "hot utility, baseline", -1), ("hot_utility", "hot utility", -1),
+    ("baseline_cold_utility", "cold utility, baseline", -1),
+    ("cold_utility", "cold utility", -1), ("heat_recovered_within", "recovered within", -1),
+    ("heat_received_between", "received from others", -1),
+    ("heat_given_between", "given to others", -1), ("heat_pumped", "heat pumped", -1)]
+HEAT_PUMP_COLUMNS: list[Column] = [
+    ("pump", "pump", None), ("firm_id", "firm", None), ("from_stream", "source stream", None),
+    ("to_stream", "sink stream", None), ("heat_delivered", "heat delivered", -1),
+    ("heat_from_source", "from the source", -1), ("electricity", "electricity", -1),
+    ("cop", "COP", 2), ("capacity_kw", "capacity (kW)", -1), ("annual_cost", "annual cost", 0)]
+UTILITY_COLUMNS: list[Column] = [("utility", "utility", None), ("kind", "kind", None),
+                                 ("resource", "resource", None), ("heat", "heat", -1)]
+
+
+def _card(key: str, label: str, value: Any, unit: str, extra: str = "") -> str:
+    return (f'<div class="card"><div class="label">{html.escape(label)}</div>'
+            f'<div class="value" data-kpi="{html.escape(key)}" data-value="{_value(value)}">'
+            f"{_fmt(value, -1)} <small>{unit}</small></div>{extra}</div>")
+
+
+def _heat_section(t: ResultTables) -> str:
+    """Heat before and after (utilities), where it was recovered, heat pumps, utility levels
+    and the park's composite curves; empty when the result has no heat streams."""
+    heat = t.kpis.get("heat")
+    if not isinstance(heat, dict):
+        return ""
+    unit = html.escape(str(heat.get("unit", "")))
+    cards = []
+    for key, label, base in HEAT_CARDS:
+        if key not in heat:
+            continue
+        extra = ""
+        if base and base in heat:
+            extra = (f'<div class="base">baseline <span data-kpi="heat.{base}" data-value="'
+                     f'{_value(heat[base])}">{_fmt(heat[base], -1)}</span> {unit}</div>')
+        if key == "pumped" and heat.get("heat_pumps_built"):
+            extra = (f'<div class="base">{int(heat["heat_pumps_built"])} heat pump(s), '
+                     f'{_fmt(heat.get("pump_electricity"), -1)} {unit} of electricity</div>')
+        cards.append(_card(f"heat.{key}", label, heat[key], unit, extra))
+    dt = heat.get("min_approach_c")
+    if dt is None and "heat_transfers" in t.other and "approach_c" in t.other["heat_transfers"] \
+            and len(t.other["heat_transfers"]):
+        dt = float(t.other["heat_transfers"].approach_c.min())  # folders before min_approach_c
+    figure, target = composite_figure(t, float(dt)) if dt is not None else (None, None)
+    if target is not None:
+        cards.append(_card("heat.target_hot_utility", "Target hot utility (pinch)",
+                           target.hot_utility, unit,
+                           '<div class="base">every firm linked, links free</div>'))
+        cards.append(_card("heat.target_cold_utility", "Target cold utility (pinch)",
+                           target.cold_utility, unit))
+    parts = ['<h2 id="heat-section">Heat</h2>',
+             '<p class="note">Hot utility is heat bought (boilers, steam), cold utility heat '
+             "cooled away (cooling towers, fans), a year, before (no links) and with this "
+             "design. The targets are what the problem table allows the whole park at the "
+             "model's ΔTmin with every firm linked and links free: the design's hot utility "
+             "can come close to it, never below.</p>",
+             '<div class="cards" id="heat-cards">' + "".join(cards) + "</div>"]
+    if figure is not None:
+        parts.append(_plot(figure, "composite-plot"))
+    elif dt is not None:
+        parts.append('<p class="note" id="composite-missing">No composite curves: this folder\'s '
+                     "streams.csv has no heat temperatures (t_in, t_out); run again.</p>")
+    utilities = heat.get("utilities")
+    if isinstance(utilities, dict) and utilities:
+        table = pd.DataFrame([{"utility": name, **(row if isinstance(row, dict) else {})}
+                              for name, row in utilities.items()])
+        parts += ["<h3>Utility levels</h3>",
+                  html_table(table, UTILITY_COLUMNS, "utility-table", sortable=False)]
+    pumps = t.other.get("heat_pumps")
+    if pumps is not None and len(pumps):
+        parts += [f"<h3>Heat pumps built ({len(pumps)})</h3>",
+                  html_table(pumps, HEAT_PUMP_COLUMNS, "heat-pump-table")]
+    if "hot_utility" in t.firms:
+        firms = t.firms[t.firms.baseline_hot_utility.fillna(0)
+                        + t.firms.baseline_cold_utility.fillna(0) > 0]
+        parts += ["<h3>Heat by firm</h3>",
+                  html_table(firms.sort_values("firm_id"), HEAT_FIRM_COLUMNS, "heat-firm-table")]
+    return "\n".join(parts)
+
+
+def _no_solution_banner(t: ResultTables) -> str:
+    status = str(t.kpis.get("status"))
+    if status in SOLVED:
+        return ""
+    return (f'<p class="alert" id="no-solution">No solution: the solver ended with status '
+            f"{html.escape(status)}. No design was found, so there are no links and no savings "
+            "below; what the page shows is the baseline and why pairs could not be linked."
+            "</p>")
+
+
+def _sankey_section(t: ResultTables) -> str:
+    """One Sankey per category: units differ, and water's m3 would dwarf tonnes and MWh."""
+    found = categories(t)
+    if not found:
+        return '<p class="note" id="sankey-none">No link was built: nothing flows.</p>'
+    return "\n".join(_plot(sankey_figure(t, category), f"sankey-{category}-plot")
+                     for category in found)
 
 
 def result_page(t: ResultTables) -> str:
@@ -205,7 +334,7 @@ def result_page(t: ResultTables) -> str:
     firms = t.firms.sort_values(["savings", "firm_id"], ascending=[False, True])
     objective = t.objective.reset_index()
     body = [
-        f"<h1>{html.escape(t.name)}</h1><p class='sub'>{sub}</p>",
+        f"<h1>{html.escape(t.name)}</h1>", _no_solution_banner(t), f"<p class='sub'>{sub}</p>",
         '<h2 id="kpis">Against the baseline (no links)</h2>', _kpi_cards(t),
         '<h2 id="objective">The objective, term by term</h2>',
         _plot(breakdown_figure(t), "breakdown-plot"),
@@ -213,7 +342,7 @@ def result_page(t: ResultTables) -> str:
         '<h2 id="map">Map</h2><p class="note">Firms coloured by sector, shaped by park; links '
         "coloured by resource, wider for more flow (relative to that resource's largest "
         "link). Hover for details.</p>", _plot(map_figure(t), "map-plot"),
-        '<h2 id="sankey">What flows</h2>', _plot(sankey_figure(t), "sankey-plot"),
+        '<h2 id="sankey">What flows</h2>', _sankey_section(t), _heat_section(t),
         '<h2 id="firms">Firms</h2><p class="note">Click a heading to sort. A link\'s cost and '
         "CO2 are split equally between its two firms.</p>",
         html_table(firms, FIRM_COLUMNS, "firm-table"),

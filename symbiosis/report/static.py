@@ -1,5 +1,5 @@
-"""The report's figures as PNG files (matplotlib, Agg) for documents: map, Sankey, objective
-breakdown, firm savings; for a sweep, savings and CO2 by variant. Same tables, same colours
+"""The report's figures as PNG files (matplotlib, Agg) for documents: map, one Sankey per
+category, objective breakdown, firm savings, the park's composite curves (with heat); for a sweep, savings and CO2 by variant. Same tables, same colours
 as the page; byte-stable (no software metadata)."""
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from matplotlib.path import Path as MPath  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .atomic import write_bytes  # noqa: E402
-from .figures import (RESOURCE_COLOURS, SECTOR_COLOURS, firm_positions, link_widths,  # noqa: E402
-                      palette, sankey_flows)
+from .figures import (RESOURCE_COLOURS, SECTOR_COLOURS, categories,  # noqa: E402
+                      firm_positions, heat_streams, link_widths, palette, sankey_flows)
 from .folder import ResultTables, SweepTables  # noqa: E402
 
 def plain(value: object) -> str:
@@ -49,6 +49,12 @@ def map_png(t: ResultTables, path: Path) -> Path:
     ax.add_collection(LineCollection(segments, colors=links.from_resource.map(colours).tolist(),
                                      linewidths=link_widths(links).to_numpy() * 0.8, alpha=0.7,
                                      zorder=1))
+    inside = links[links.from_firm == links.to_firm]  # 0 km: a ring round the firm
+    if len(inside):
+        xy = pos.reindex(inside.from_firm)
+        ax.scatter(xy.x, xy.y, s=(9 + link_widths(links)[inside.index].to_numpy()) ** 2,
+                   facecolors="none", edgecolors=inside.from_resource.map(colours).tolist(),
+                   linewidths=1.5, zorder=3)
     sectors, parks = palette(t.firms.sector, SECTOR_COLOURS), palette(t.firms.park, MARKERS)
     for (sector, park), rows in t.firms.groupby(["sector", "park"], sort=True):
         xy = pos.reindex(rows.firm_id)
@@ -71,9 +77,9 @@ def map_png(t: ResultTables, path: Path) -> Path:
     return _save(fig, path)
 
 
-def sankey_png(t: ResultTables, path: Path) -> Path:
+def sankey_png(t: ResultTables, path: Path, category: str | None = None) -> Path:
     """Three columns of nodes (suppliers, resources, receivers) joined by curved bands."""
-    labels, rows = sankey_flows(t)
+    labels, rows = sankey_flows(t, category)
     colours = palette(t.links.from_resource, RESOURCE_COLOURS)
     n = len(labels)
     is_source = np.isin(np.arange(n), rows.source)
@@ -117,8 +123,37 @@ def sankey_png(t: ResultTables, path: Path) -> Path:
     ax.set_xlim(-0.15, 1.15)
     ax.set_ylim(-0.02, 1.02)
     ax.axis("off")
-    ax.set_title(f"{plain(t.name)}: supplying firms → resources → receiving firms "
+    what = f" {category}:" if category else ""
+    ax.set_title(f"{plain(t.name)}:{plain(what)} supplying firms → resources → receiving firms "
                  "(each resource in its own unit)", fontsize=9)
+    return _save(fig, path)
+
+
+def composite_png(t: ResultTables, path: Path) -> Path | None:
+    """The park's composite curves, as on the page; None without hot and cold streams."""
+    from ..pinch import composite_curve, problem_table
+
+    heat = t.kpis.get("heat") if isinstance(t.kpis.get("heat"), dict) else {}
+    streams = heat_streams(t)
+    hot, cold = streams[streams.direction == "supply"], streams[streams.direction == "demand"]
+    if hot.empty or cold.empty or heat.get("min_approach_c") is None:
+        return None
+    dt = float(heat["min_approach_c"])
+    target = problem_table(streams, dt)
+    hot_curve, cold_curve = composite_curve(hot), composite_curve(cold)
+    fig, ax = plt.subplots(figsize=(7, 5))
+    ax.plot(hot_curve.heat, hot_curve.temperature_c, color="#d62728",
+            label="hot composite (heat supplies)")
+    ax.plot(cold_curve.heat + target.cold_utility, cold_curve.temperature_c, color="#1f77b4",
+            label="cold composite (heat demands)")
+    ax.set_xlabel(f"heat load ({plain(heat.get('unit', ''))})")
+    ax.set_ylabel("temperature (°C)")
+    ax.set_title(f"{plain(t.name)}: composite curves, ΔTmin {dt:g} K\n"
+                 f"target hot utility {target.hot_utility:,.0f}, cold {target.cold_utility:,.0f}"
+                 f"; this design {heat.get('hot_utility') or 0:,.0f} and "
+                 f"{heat.get('cold_utility') or 0:,.0f}", fontsize=9)
+    ax.legend(frameon=False)
+    ax.grid(alpha=0.3)
     return _save(fig, path)
 
 
@@ -168,9 +203,12 @@ def write_pngs(tables: ResultTables | SweepTables, folder: Path) -> list[Path]:
     """Draw every figure into `folder` (created); return the files."""
     if isinstance(tables, SweepTables):
         return sweep_pngs(tables, folder)
-    return [map_png(tables, folder / "map.png"), sankey_png(tables, folder / "sankey.png"),
-            objective_png(tables, folder / "objective.png"),
-            firm_savings_png(tables, folder / "firm_savings.png")]
+    files = [map_png(tables, folder / "map.png")]
+    files += [sankey_png(tables, folder / f"sankey_{c}.png", c) for c in categories(tables)]
+    files += [objective_png(tables, folder / "objective.png"),
+              firm_savings_png(tables, folder / "firm_savings.png")]
+    composite = composite_png(tables, folder / "composite_curves.png")
+    return files + ([composite] if composite is not None else [])
 
 
 __all__ = ["write_pngs"]
