@@ -529,17 +529,23 @@ def test_why_not_rows_have_stream_ids_and_plain_numbers(geo_folder, tmp_path):
     assert "distance 30,000 km &gt; limit 0.000025 km" in text and "3e+04" not in text
 
 
-def test_a_run_without_a_solution_is_marked_at_the_top(geo_folder, tmp_path):
+def without_solution(folder: Path, out: Path) -> Path:
+    """A copy of a result folder as a run that hit its time limit before any solution."""
     import shutil
 
-    folder = tmp_path / "none"
-    shutil.copytree(geo_folder, folder)
-    kpis = json.loads((folder / "kpis.json").read_text())
+    shutil.copytree(folder, out)
+    kpis = json.loads((out / "kpis.json").read_text())
     kpis.update(status="time_limit_no_solution", objective=None, total_cost=None, savings=None,
-                co2_t=None, co2_avoided_t=None, links_built=0, mip_gap=None)
-    (folder / "kpis.json").write_text(json.dumps(kpis))
-    links = pd.read_csv(folder / "links.csv", **CSV)
-    links.iloc[0:0].to_csv(folder / "links.csv", index=False)
+                co2_t=None, co2_avoided_t=None, links_built=0, mip_gap=None,
+                savings_within_firms=None, savings_between_firms=None)
+    (out / "kpis.json").write_text(json.dumps(kpis))
+    links = pd.read_csv(out / "links.csv", **CSV)
+    links.iloc[0:0].to_csv(out / "links.csv", index=False)
+    return out
+
+
+def test_a_run_without_a_solution_is_marked_at_the_top(geo_folder, tmp_path):
+    folder = without_solution(geo_folder, tmp_path / "none")
     page = tmp_path / "n.html"
     make_report(folder, page)
     text = page.read_text(encoding="utf-8")

@@ -154,6 +154,9 @@ def test_text_from_files_shows_as_text_and_never_runs(browser, tmp_path_factory)
     assert seen["card"] == CURRENCY
     assert PAYLOAD in seen["firms"]
     assert "<img src=x onerror=" in seen["legend"]  # the sector, drawn as its letters
+    shots = os.environ.get("SYMBIOSIS_SHOTS")
+    if shots:
+        page.screenshot(path=str(Path(shots) / "hostile.png"))
     assert errors == []
     page.close()
 
@@ -188,5 +191,34 @@ def test_heat_section_shows_what_a_planner_needs(browser, example_report):
     links = pd.read_csv(folder / "links.csv", dtype=str)
     assert seen["rings"] == int((links.from_firm == links.to_firm).sum())
     assert not seen["banner"]
+    assert errors == []
+    page.close()
+
+
+def test_a_run_without_a_solution_is_marked_in_red_at_the_top(browser, tmp_path_factory):
+    from .test_report import geo_park, without_solution
+
+    root = tmp_path_factory.mktemp("nosolution")
+    solved = sb.optimise(geo_park(), name="geo").to_folder(root / "solved")
+    folder = without_solution(solved, root / "none")
+    make_report(folder, root / "report.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((root / "report.html").as_uri(), wait_until="load")
+    seen = page.evaluate("""() => {
+        const b = document.getElementById('no-solution'), r = b.getBoundingClientRect();
+        const first = document.querySelector('h2').getBoundingClientRect();
+        return {text: b.textContent, colour: getComputedStyle(b).color, top: r.top,
+                visible: r.height > 0, beforeSections: r.bottom <= first.top,
+                sankeyNote: !!document.getElementById('sankey-none')}; }""")
+    assert seen["visible"] and seen["beforeSections"] and seen["top"] < 150
+    assert "time_limit_no_solution" in seen["text"]
+    r, g, b = (int(v) for v in seen["colour"][seen["colour"].index("(") + 1:-1].split(",")[:3])
+    assert r > 150 and g < 80 and b < 80  # red
+    assert seen["sankeyNote"]
+    shots = os.environ.get("SYMBIOSIS_SHOTS")
+    if shots:
+        page.screenshot(path=str(Path(shots) / "no-solution.png"))
     assert errors == []
     page.close()
