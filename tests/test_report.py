@@ -569,3 +569,13 @@ def test_sweep_page_is_titled_once(sweep_folder, tmp_path):
     assert tags.title == "fee-sweep"
     h1 = page.read_text(encoding="utf-8").split("<h1>")[1].split("</h1>")[0]
     assert h1 == "fee-sweep"
+
+
+def test_heat_page_and_pngs_are_byte_stable(heat_folder, tmp_path):
+    for name in ("a", "b"):
+        make_report(heat_folder, tmp_path / f"{name}.html", png_dir=tmp_path / name,
+                    xlsx=tmp_path / f"{name}.xlsx")
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    for png in (tmp_path / "a").iterdir():
+        assert png.read_bytes() == (tmp_path / "b" / png.name).read_bytes(), png.name

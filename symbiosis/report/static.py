@@ -204,7 +204,10 @@ def write_pngs(tables: ResultTables | SweepTables, folder: Path) -> list[Path]:
     if isinstance(tables, SweepTables):
         return sweep_pngs(tables, folder)
     files = [map_png(tables, folder / "map.png")]
-    files += [sankey_png(tables, folder / f"sankey_{c}.png", c) for c in categories(tables)]
+    found = categories(tables)
+    files += [sankey_png(tables, folder / f"sankey_{c}.png", c) for c in found]
+    if not found:  # no link built: an empty sankey.png, so a document's figure is not missing
+        files.append(sankey_png(tables, folder / "sankey.png"))
     files += [objective_png(tables, folder / "objective.png"),
               firm_savings_png(tables, folder / "firm_savings.png")]
     composite = composite_png(tables, folder / "composite_curves.png")
