@@ -11,6 +11,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..outputs import csv_unescape
 from .task import HEAT_COLUMNS, KPI_COLUMNS
 
 
@@ -107,8 +108,8 @@ class ResultCollection:
         for m in self.members:
             if m.folder is None or not (m.folder / file).is_file():
                 continue
-            frame = pd.read_csv(m.folder / file, index_col=0 if index else None,
-                                keep_default_na=False, na_values=[""])
+            frame = csv_unescape(pd.read_csv(m.folder / file, index_col=0 if index else None,
+                                             keep_default_na=False, na_values=[""]))
             if index is None:  # links: named as in Result.links
                 frame.index = pd.Index(frame.from_stream + "->" + frame.to_stream, name="link")
             elif frame.index.name is None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..outputs import csv_unescape
 
 if TYPE_CHECKING:
     from ..results import Result
@@ -166,7 +167,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, dtype={c: str for c in IDS}, **ROUND_TRIP)
+        return csv_unescape(pd.read_csv(path, dtype={c: str for c in IDS}, **ROUND_TRIP))
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except (OSError, ValueError, pd.errors.ParserError) as exc:
