@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .errors import InputError, SolverUnavailableError
+from .errors import InputError, Problem, SolverUnavailableError
 from .solve import KNOWN_SOLVERS, solver_available
 
 EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -332,6 +332,8 @@ def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, 
     from .batch.spec import load_sweep
 
     plan = load_sweep(path)
+    for v in plan.variants:
+        check_threads(v.scenario.solver.threads, f"{path}, variant {v.name}, key solver.threads")
     out = out or Path("results") / _slug(plan.name)
     if list_only:
         echo(f"{plan.name}: {len(plan.variants)} variants of {plan.base} "
@@ -403,7 +405,6 @@ def compare(dirs: tuple[Path, ...], base: str | None, kpis: tuple[str, ...],
     from .batch.collection import load_results
     from .batch.compare import DEFAULT_KPIS, compare_table, plot_kpis
     from .batch.runner import is_sweep_folder
-    from .errors import Problem
     from .outputs import check_file, csv_safe, is_chart, is_compare_table, write_file
     from .report import _check_outside
 

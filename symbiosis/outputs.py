@@ -443,3 +443,74 @@ def names_in(names: Iterable[str]) -> Callable[[Path], bool]:
     """`allowed` for check_folder: entries with one of these names."""
     wanted = set(names)
     return lambda p: p.name in wanted
+
+
+# --- reading back what a run wrote (report, compare) --------------------------------------------
+
+KPI_NUMBERS = ("objective", "objective_bound", "mip_gap", "total_cost", "baseline_cost",
+               "savings", "co2_t", "baseline_co2_t", "co2_avoided_t", "links_built",
+               "annualised_capex", "candidate_links", "rejected_pairs", "savings_within_firms",
+               "savings_between_firms", "co2_avoided_within_firms_t",
+               "co2_avoided_between_firms_t", "no_links_cost", "no_links_co2_t")
+KPI_SECTIONS = ("resources", "heat", "greedy", "solver", "timings_s", "objective_breakdown",
+                "baseline_breakdown", "rejected_by_reason", "firms_alone", "savings_split")
+KPI_TEXTS = ("status", "name", "model", "currency", "termination", "objective_kind",
+             "baseline_kind")
+
+
+def _is_number(value: object) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def read_kpis_file(path: Path) -> dict:
+    """kpis.json of a result folder, checked: an edited or corrupted file is an InputError
+    naming the file and the key, never a crash further on."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(str(path), f"cannot be read as JSON: {exc}")) from None
+    if not isinstance(data, dict):
+        raise InputError(Problem(str(path), "is not a JSON object"))
+    if not isinstance(data.get("status"), str):
+        raise InputError(Problem(str(path), "needs a text status", key="status"))
+    for key in KPI_TEXTS:
+        if key in data and not isinstance(data[key], str) and data[key] is not None:
+            raise InputError(Problem(str(path), "must be text", key=key))
+    for key in KPI_NUMBERS:
+        if key in data and not _is_number(data[key]):
+            raise InputError(Problem(str(path), f"must be a number or null, not "
+                                                f"{data[key]!r}", key=key))
+    for key in KPI_SECTIONS:
+        if key in data and data[key] is not None and not isinstance(data[key], dict):
+            raise InputError(Problem(str(path), "must be an object", key=key))
+    for section in ("resources", "heat", "greedy", "objective_breakdown", "baseline_breakdown"):
+        for name, value in (data.get(section) or {}).items():
+            values = value.items() if isinstance(value, dict) and section == "resources" \
+                else [(None, value)]
+            if section == "resources" and not isinstance(value, dict):
+                raise InputError(Problem(str(path), "must be an object",
+                                         key=f"{section}.{name}"))
+            for sub, v in values:
+                if not _is_number(v) and not (section in ("heat", "greedy")
+                                              and isinstance(v, (str, bool, dict, list))):
+                    where = f"{section}.{name}" + (f".{sub}" if sub else "")
+                    raise InputError(Problem(str(path), f"must be a number or null, not "
+                                                        f"{v!r}", key=where))
+    return data
+
+
+def check_numeric(frame, path: Path, columns: Iterable[str]):
+    """The given columns of a table read back must be numbers (blank allowed): name the
+    file, line and column of the first that is not."""
+    import pandas as pd
+
+    for column in columns:
+        if column not in frame or pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        parsed = pd.to_numeric(frame[column], errors="coerce")
+        bad = parsed.isna() & frame[column].notna()
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0]) + 2  # the header is line 1
+            raise InputError(Problem(str(path), f"{frame[column][bad].iloc[0]!r} is not a "
+                                                "number", row=f"line {row}", column=column))
+    return frame

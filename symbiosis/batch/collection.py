@@ -11,7 +11,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..outputs import csv_unescape
+from ..outputs import csv_unescape, read_kpis_file
 from .task import HEAT_COLUMNS, KPI_COLUMNS
 
 
@@ -92,7 +92,7 @@ class ResultCollection:
             row: dict[str, Any] = {"status": m.row.get("status"), "reason": m.row.get("reason")}
             row.update({a: m.row.get(a) for a in self.parameters})
             if m.folder is not None:
-                kpis = json.loads((m.folder / "kpis.json").read_text(encoding="utf-8"))
+                kpis = read_kpis_file(m.folder / "kpis.json")
                 row["status"] = kpis["status"]
                 row.update({k: kpis.get(k) for k in KPI_COLUMNS})
                 row.update({f"heat.{k}": v for k, v in (kpis.get("heat") or {}).items()
