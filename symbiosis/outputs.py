@@ -67,9 +67,12 @@ def _check_location(target: Path, option: str) -> Path:
     if os.path.ismount(target):
         raise OutputError(Problem(option, f"{target} is a mount point: symbiosis replaces what "
                                           "it writes as a whole; give a folder inside it"))
-    cwd = Path.cwd().resolve()
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:  # the working folder was removed: nothing to protect there
+        cwd = None
     resolved = target.resolve()
-    if resolved == cwd or resolved in cwd.parents:
+    if cwd is not None and (resolved == cwd or resolved in cwd.parents):
         raise OutputError(Problem(option, f"{target} is the working folder or holds it: "
                                           "choose another path"))
     ancestor = target.parent
@@ -346,7 +349,7 @@ def write_folder(out: Path, kind: str, fill: Callable[[Path], None]) -> Path:
         swap_into_place(tmp, out)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise write_failure(exc, out) from exc
+        _reraise(exc, out)
     return out
 
 
@@ -358,14 +361,14 @@ def write_file(path: str | Path, data: bytes) -> Path:
         tmp = _temp_name(path)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
-        raise write_failure(exc, path) from exc
+        _reraise(exc, path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        raise write_failure(exc, path) from exc
+        _reraise(exc, path)
     return path
 
 
@@ -373,6 +376,13 @@ def write_file(path: str | Path, data: bytes) -> Path:
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
                 errno.ENAMETOOLONG, errno.EFBIG, errno.EIO, errno.ENOTDIR, errno.EXDEV,
                 errno.EBUSY, errno.EMLINK}
+
+
+def _reraise(exc: BaseException, target: Path):
+    failure = write_failure(exc, target)
+    if failure is exc:
+        raise exc
+    raise failure from exc
 
 
 def write_failure(exc: BaseException, target: Path) -> BaseException:
