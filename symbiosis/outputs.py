@@ -32,7 +32,8 @@ MARKER = ".symbiosis-output"
 KINDS = ("result", "sweep", "figures", "generated-model")
 NAME_MAX = 255  # bytes in one path component, on every file system we know
 TEMP_SUFFIX_MAX = len(".tmp-4194304-") + 8 + 1  # what a temporary name adds to a name
-TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|old)-(?P<pid>\d+)-[0-9a-f]{8}$")
+# `.old-<pid>` without the random part: what versions before this module left aside
+TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|old)-(?P<pid>\d+)(?:-[0-9a-f]{8})?$")
 # Text cells starting with one of these are read as formulas by spreadsheets (OWASP, "CSV
 # injection"); such cells get a leading single quote. A cell starting with a quote gets one
 # more, so that reading back (`unescape_cell`) is exact.
@@ -249,7 +250,7 @@ def _leftovers(target: Path) -> list[tuple[Path, str]]:
 
 def _remove(entry: Path) -> None:
     if entry.is_dir() and not entry.is_symlink():
-        if marker_kind(entry) is None and any(entry.iterdir()):
+        if marker_kind(entry) is None and any(entry.iterdir()) and not legacy_result(entry):
             return  # not one of ours after all: leave it
         shutil.rmtree(entry, ignore_errors=True)
     else:
@@ -262,7 +263,8 @@ def recover(target: Path) -> None:
     left = _leftovers(target)
     if not target.exists() and not target.is_symlink():
         for entry, what in left:
-            if what == "old" and entry.is_dir() and marker_kind(entry) is not None:
+            if what == "old" and entry.is_dir() and (marker_kind(entry) is not None
+                                                     or legacy_result(entry)):
                 os.replace(entry, target)
                 break
     clean_leftovers(target)
@@ -444,7 +446,8 @@ def csv_unescape(frame):
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             frame[column] = frame[column].map(unescape_cell)
-    if frame.index.dtype == object and not isinstance(frame.index, pd.MultiIndex):
+    if not isinstance(frame.index, pd.MultiIndex) and (
+            frame.index.dtype == object or pd.api.types.is_string_dtype(frame.index)):
         frame.index = frame.index.map(unescape_cell)
     return frame
 

@@ -353,3 +353,30 @@ def test_a_closed_pipe_ends_quietly_with_the_commands_own_exit_code(tmp_path):
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=300) == 0, err
         assert "error" not in err.lower(), err
+
+
+def test_a_result_hidden_by_an_earlier_version_is_put_back(result_folder, tmp_path):
+    """Before this module, a kill between the renames left `.OUT.old-<pid>` and no OUT."""
+    out = tmp_path / "out"
+    hidden = tmp_path / ".out.old-4194303"
+    shutil.copytree(result_folder, hidden)
+    (hidden / outputs.MARKER).unlink()
+    before = (hidden / "kpis.json").read_bytes()
+    result = _run("report", tmp_path / "nothing", "-o", tmp_path / "p.html")
+    assert result.exit_code == 2  # not a folder: reading never recovers
+    results_module.check_output_folder(out)
+    assert (out / "kpis.json").read_bytes() == before and not hidden.exists()
+
+
+def test_sweep_and_compare_tables_quote_formula_cells(tmp_path):
+    from symbiosis.batch.runner import read_summary
+
+    frame = pd.DataFrame({"status": ["optimal", "error"], "reason": ["", "=cmd|' /C calc'!A0"],
+                          "savings": [-5.0, 1.0]},
+                         index=pd.Index(["-base", "@x"], name="variant"))
+    (tmp_path / "summary.csv").write_text(outputs.csv_safe(frame).to_csv(lineterminator="\n"))
+    raw = (tmp_path / "summary.csv").read_text()
+    assert "'-base" in raw and "'@x" in raw and "'=cmd" in raw and "-5.0" in raw
+    back = read_summary(tmp_path)
+    assert list(back.index) == ["-base", "@x"] and back.reason.iloc[1].startswith("=cmd")
+    assert back.savings.iloc[0] == -5.0
