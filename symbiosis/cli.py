@@ -412,7 +412,7 @@ def compare(dirs: tuple[Path, ...], base: str | None, kpis: tuple[str, ...],
         raise InputError(Problem("--png", "needs --x, the swept parameter to draw against"))
     collection = load_results(dirs)
     table = compare_table(collection, base, list(kpis) or None)
-    option = "--csv" if csv_file else "compare.csv"
+    option = "--csv" if csv_file else "--csv (default compare.csv)"
     csv_file = csv_file or ((dirs[0] if is_sweep_folder(dirs[0]) else Path(".")) / "compare.csv")
     for member in collection.members:  # a result folder must hold result files only
         if member.folder is not None and not is_sweep_folder(member.folder):

@@ -289,8 +289,12 @@ def new_folder(out: Path, kind: str) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_name(out)
     tmp.mkdir()
-    os.chmod(tmp, 0o777 & ~_umask())
-    (tmp / MARKER).write_text(kind + "\n", encoding="utf-8")
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        (tmp / MARKER).write_text(kind + "\n", encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return tmp
 
 
@@ -345,7 +349,10 @@ def swap_into_place(tmp: Path, out: Path) -> None:
 
 def write_folder(out: Path, kind: str, fill: Callable[[Path], None]) -> Path:
     """Write a whole folder: `fill(tmp)` writes its files, then it is swapped in whole."""
-    tmp = new_folder(out, kind)
+    try:
+        tmp = new_folder(out, kind)
+    except BaseException as exc:
+        _reraise(exc, out)
     try:
         fill(tmp)
         swap_into_place(tmp, out)

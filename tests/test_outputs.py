@@ -380,3 +380,21 @@ def test_sweep_and_compare_tables_quote_formula_cells(tmp_path):
     back = read_summary(tmp_path)
     assert list(back.index) == ["-base", "@x"] and back.reason.iloc[1].startswith("=cmd")
     assert back.savings.iloc[0] == -5.0
+
+
+def test_a_disk_full_before_the_first_file_is_a_clear_error_too(result_folder, tmp_path,
+                                                                monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(result_folder, out)
+    before = _snapshot(out)
+    real = Path.write_text
+
+    def full(self, *args, **kwargs):
+        if self.name == outputs.MARKER:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    result = _run("run", SCENARIO, "-o", out, "-q")
+    assert result.exit_code == 2 and "No space left on device" in result.output
+    assert _snapshot(out) == before and [p.name for p in tmp_path.iterdir()] == ["out"]
