@@ -6,6 +6,8 @@ Exit codes (FORMAT §4): 0 solved (optimal or feasible), 1 no solution, 2 bad in
 from __future__ import annotations
 
 import functools
+import math
+import os
 import re
 import signal
 import sys
@@ -13,10 +15,33 @@ from pathlib import Path
 
 import click
 
-from .errors import InputError, SolverUnavailableError
+from .errors import InputError, Problem, SolverUnavailableError
 from .solve import KNOWN_SOLVERS, solver_available
 
 EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, as the shell reports a command cut by `| head`
+MAX_THREADS_PER_CORE = 4  # more solver threads than this per core only exhaust memory
+MAX_NAME = 100  # characters of a folder name made from a scenario's or a sweep's name
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout is gone (`| head`): send the rest of the output nowhere, so that
+    neither later prints nor Python's flush at exit fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test runner): nothing to redirect
+        pass
+
+
+def echo(message: str = "", **kwargs) -> None:
+    """click.echo that survives a closed pipe: the command's work and exit code stay its own."""
+    try:
+        click.echo(message, **kwargs)
+    except BrokenPipeError:
+        _silence_stdout()
 
 
 def _handle_errors(command):
@@ -26,6 +51,9 @@ def _handle_errors(command):
     def wrapper(*args, debug: bool = False, **kwargs):
         try:
             return command(*args, **kwargs)
+        except BrokenPipeError:  # printing into a closed pipe, past our own echo
+            _silence_stdout()
+            sys.exit(EXIT_PIPE_CLOSED)
         except (InputError, SolverUnavailableError) as exc:
             if debug:
                 raise
@@ -57,12 +85,62 @@ def validate(path: Path) -> None:
 
     loaded = load_model_or_scenario(path)
     summary = loaded.park.summary()
-    click.echo(f"{path}: valid")
-    click.echo("  " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "name"))
+    echo(f"{path}: valid")
+    echo("  " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "name"))
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "result"
+    """A folder name made from a name: never `.`/`..`, never hidden, never a path, at most
+    MAX_NAME characters, so that it stays inside the results folder."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", text).lower()[:MAX_NAME]
+    return slug.strip("-.") or "result"
+
+
+class FiniteFloat(click.ParamType):
+    """A float that is a number (not nan or inf), within optional bounds."""
+
+    name = "number"
+
+    def __init__(self, minimum: float = 0.0, open_minimum: bool = False) -> None:
+        self.minimum, self.open_minimum = minimum, open_minimum
+
+    def convert(self, value, param, ctx) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if number < self.minimum or (self.open_minimum and number == self.minimum):
+            sign = ">" if self.open_minimum else ">="
+            self.fail(f"{value} is not {sign} {self.minimum:g}", param, ctx)
+        return number
+
+
+def max_threads() -> int:
+    """The most solver threads worth asking for on this machine."""
+    return MAX_THREADS_PER_CORE * (os.cpu_count() or 1)
+
+
+def check_threads(threads: int | None, where: str) -> None:
+    """Refuse a thread count far beyond the machine's cores (it exhausts memory)."""
+    if threads is not None and threads > max_threads():
+        raise InputError(Problem(where, f"{threads} threads is more than "
+                                        f"{MAX_THREADS_PER_CORE} per core on this machine "
+                                        f"({os.cpu_count() or 1} cores): at most "
+                                        f"{max_threads()}"))
+
+
+def check_solver(name: str, where: str) -> None:
+    """Refuse an unknown or unavailable solver before any work, without Pyomo's noise."""
+    import logging
+
+    logging.getLogger("pyomo").setLevel(logging.CRITICAL)  # its traceback of a failed lookup
+    ok, why = solver_available(name)
+    if not ok:
+        raise SolverUnavailableError(
+            f"{where}: solver {name!r} is not available here ({why}); "
+            f"run `symbiosis doctor` to see which solvers work")
 
 
 @main.command()
@@ -70,8 +148,8 @@ def _slug(text: str) -> str:
 @click.option("-o", "--out", type=click.Path(path_type=Path),
               help="Result folder (default: results/<scenario name>).")
 @click.option("--solver", help="Solver name (default: the scenario's, else highs).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds.")
-@click.option("--gap", type=click.FloatRange(min=0), help="Relative MIP gap to stop at.")
+@click.option("--time-limit", type=FiniteFloat(0, open_minimum=True), help="Seconds.")
+@click.option("--gap", type=FiniteFloat(0), help="Relative MIP gap to stop at.")
 @click.option("--threads", type=click.IntRange(min=1),
               help="Solver threads (with --solver highspy: parts solved at once, one thread "
                    "each; default: every core).")
@@ -93,14 +171,20 @@ def run(path: Path, out: Path | None, solver: str | None, time_limit: float | No
     timer = Timer()
     with timer.phase("load"):
         loaded = load_model_or_scenario(path)
+    settings = loaded.scenario.solver
+    source = str(path) if loaded.path is not None else "scenario"
+    check_solver(solver or settings.name, "--solver" if solver else f"{source}, key solver.name")
+    check_threads(threads, "--threads")
+    check_threads(settings.threads if threads is None else None,
+                  f"{source}, key solver.threads")
     out = out or Path("results") / _slug(loaded.scenario.name)
     check_output_folder(out)  # before solving: refuse to overwrite what is not ours
     result = run_loaded(loaded, timer, objective=objective, baseline=baseline, solver=solver,
                         time_limit=time_limit, mip_gap=gap, threads=threads)
     folder = result.to_folder(out)
     if not quiet:
-        click.echo(result.summary())
-        click.echo(f"  results in {folder}")
+        echo(result.summary())
+        echo(f"  results in {folder}")
     sys.exit(EXIT_SOLVED if result.status.has_solution else EXIT_NO_SOLUTION)
 
 
@@ -113,23 +197,30 @@ def targets(path: Path, png_dir: Path | None) -> None:
     """Minimum hot and cold utility and the pinch, per firm alone and for the linked park."""
     import pandas as pd
 
+    from .outputs import check_folder, write_folder
     from .pinch import park_targets, plot_targets
     from .scenario import load_model_or_scenario
 
     park = load_model_or_scenario(path).park
+    if png_dir is not None:
+        png_dir = check_folder(png_dir, "figures", "--png",
+                               allowed=lambda p: p.is_file() and p.suffix == ".png")
     if not park.has_heat:
-        click.echo(f"{park.name}: no heat streams, nothing to target")
+        echo(f"{park.name}: no heat streams, nothing to target")
         return
     table = park_targets(park)
     unit = ", ".join(park.resources.unit[park.resources.category == "heat"].unique())
-    click.echo(f"{park.name}: heat targets, ΔTmin {park.config.heat.min_approach_c:g} K "
+    echo(f"{park.name}: heat targets, ΔTmin {park.config.heat.min_approach_c:g} K "
                f"(loads in {unit})")
     with pd.option_context("display.width", 120, "display.max_rows", 500,
                            "display.float_format", "{:,.1f}".format):
-        click.echo(table.to_string(na_rep="-"))
+        echo(table.to_string(na_rep="-"))
     if png_dir is not None:
-        for file in plot_targets(park, png_dir, unit=f"({unit})"):
-            click.echo(f"  drawn {file}")
+        drawn: list[Path] = []
+        write_folder(png_dir, "figures",
+                     lambda tmp: drawn.extend(plot_targets(park, tmp, unit=f"({unit})")))
+        for file in drawn:
+            echo(f"  drawn {png_dir / file.name}")
 
 
 @main.command()
@@ -144,21 +235,22 @@ def generate(n_firms: int, seed: int, out: Path) -> None:
     from .generate import generate_park
 
     folder = generate_park(n_firms, seed, out)
-    click.echo(f"wrote a synthetic province of {n_firms} firms (seed {seed}) to {folder}")
+    echo(f"wrote a synthetic province of {n_firms} firms (seed {seed}) to {folder}")
 
 
 @main.command()
+@_handle_errors
 def doctor() -> None:
     """List the solvers that work here."""
     import highspy
     import pyomo.version
 
-    click.echo(f"python {sys.version.split()[0]}, pyomo {pyomo.version.version}, "
+    echo(f"python {sys.version.split()[0]}, pyomo {pyomo.version.version}, "
                f"highspy {getattr(highspy, '__version__', '?')}")
     for name in KNOWN_SOLVERS:
         ok, detail = solver_available(name)
         mark = click.style("ok  ", fg="green") if ok else click.style("no  ", fg="yellow")
-        click.echo(f"  {mark}{name:<12} {detail}")
+        echo(f"  {mark}{name:<12} {detail}")
 
 
 # --- report (issue 6) -------------------------------------------------------------------------
@@ -181,7 +273,7 @@ def report(folder: Path, out: Path | None, png_dir: Path | None, geojson: Path |
     from .report import make_report
 
     for line in make_report(folder, out, png_dir=png_dir, geojson=geojson, xlsx=xlsx):
-        click.echo(line)
+        echo(line)
 
 
 # --- sweeps and comparisons (issue 5) ---------------------------------------------------------
@@ -205,11 +297,11 @@ def _sweep_reporter(total_ref: list[int]):
         if bar is not None:
             bar.update(1)
             if row["status"] not in ("optimal", "feasible"):
-                click.echo(f"\n  {row['variant']}: {row['status']}: {row.get('reason', '')}",
+                echo(f"\n  {row['variant']}: {row['status']}: {row.get('reason', '')}",
                            err=True)
         else:
             note = f": {row.get('reason')}" if row.get("reason") else ""
-            click.echo(f"[{done}/{total}] {row['variant']}: {row['status']}{note} "
+            echo(f"[{done}/{total}] {row['variant']}: {row['status']}{note} "
                        f"({row.get('seconds', 0):.1f} s)", err=True)
 
     def close() -> None:
@@ -240,13 +332,15 @@ def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, 
     from .batch.spec import load_sweep
 
     plan = load_sweep(path)
+    for v in plan.variants:
+        check_threads(v.scenario.solver.threads, f"{path}, variant {v.name}, key solver.threads")
     out = out or Path("results") / _slug(plan.name)
     if list_only:
-        click.echo(f"{plan.name}: {len(plan.variants)} variants of {plan.base} "
+        echo(f"{plan.name}: {len(plan.variants)} variants of {plan.base} "
                    f"(model {plan.model})")
         for v in plan.variants:
             state = "finished" if finished_row(v, out) is not None else "to run"
-            click.echo(f"  {v.name:<40} {v.origin:<14} {v.input_hash[:12]}  {state}")
+            echo(f"  {v.name:<40} {v.origin:<14} {v.input_hash[:12]}  {state}")
         return
     total = [0]
     on_start, progress, close = _sweep_reporter(total)
@@ -254,7 +348,7 @@ def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, 
     def started(to_run: int, skipped: int) -> None:
         if not quiet:
             where = f"Dask ({dask_address})" if dask_address else f"{workers} worker(s)"
-            click.echo(f"{plan.name}: {len(plan.variants)} variants, {skipped} already "
+            echo(f"{plan.name}: {len(plan.variants)} variants, {skipped} already "
                        f"finished, {to_run} to run on {where}", err=True)
         on_start(to_run, skipped)
 
@@ -275,11 +369,11 @@ def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, 
     close()
     if not quiet:
         failed = outcome.failed
-        click.echo(f"ran {len(outcome.ran)}, skipped {len(outcome.skipped)} (already "
+        echo(f"ran {len(outcome.ran)}, skipped {len(outcome.skipped)} (already "
                    f"finished), {len(failed)} failed or without a solution"
                    + (f": {', '.join(failed[:10])}{', ...' if len(failed) > 10 else ''}"
                       if failed else ""))
-        click.echo(f"  summary in {outcome.folder / 'summary.csv'}")
+        echo(f"  summary in {outcome.folder / 'summary.csv'}")
     sys.exit(EXIT_NO_SOLUTION if outcome.failed else EXIT_SOLVED)
 
 
@@ -310,24 +404,32 @@ def compare(dirs: tuple[Path, ...], base: str | None, kpis: tuple[str, ...],
 
     from .batch.collection import load_results
     from .batch.compare import DEFAULT_KPIS, compare_table, plot_kpis
-    from .batch.runner import is_sweep_folder, _write_atomic
-    from .errors import Problem
+    from .batch.runner import is_sweep_folder
+    from .outputs import check_file, csv_safe, is_chart, is_compare_table, write_file
+    from .report import _check_outside
 
     if png_file is not None and x_param is None:
         raise InputError(Problem("--png", "needs --x, the swept parameter to draw against"))
     collection = load_results(dirs)
     table = compare_table(collection, base, list(kpis) or None)
+    option = "--csv" if csv_file else "--csv (default compare.csv)"
     csv_file = csv_file or ((dirs[0] if is_sweep_folder(dirs[0]) else Path(".")) / "compare.csv")
+    for member in collection.members:  # a result folder must hold result files only
+        if member.folder is not None and not is_sweep_folder(member.folder):
+            _check_outside(member.folder, csv_file, "the table")
+    csv_file = check_file(csv_file, is_compare_table, option, "compare table")
+    if png_file is not None:
+        png_file = check_file(png_file, is_chart, "--png", "chart")
     with pd.option_context("display.width", 200, "display.max_rows", 1000,
                            "display.max_columns", 100, "display.float_format", _number):
-        click.echo(f"deltas against {table.attrs['base']}")
-        click.echo(table.to_string(na_rep="-"))
-    csv_file.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(csv_file, table.to_csv(float_format="%.10g", lineterminator="\n"))
-    click.echo(f"  table in {csv_file}")
+        echo(f"deltas against {table.attrs['base']}")
+        echo(table.to_string(na_rep="-"))
+    write_file(csv_file, csv_safe(table).to_csv(float_format="%.10g",
+                                                lineterminator="\n").encode("utf-8"))
+    echo(f"  table in {csv_file}")
     if png_file is not None:
         drawn = plot_kpis(collection, x_param, list(kpis) or DEFAULT_KPIS[:2], png_file)
-        click.echo(f"  chart in {drawn}")
+        echo(f"  chart in {drawn}")
 
 
 if __name__ == "__main__":  # `python -m symbiosis.cli ...`

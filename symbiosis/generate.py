@@ -491,13 +491,28 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
+GENERATED_FILES = ("model.yaml", "firms.csv", "resources.csv", "streams.csv", "exchanges.csv",
+                   "qualities.csv")
+
+
+def check_generate_folder(out_dir: str | Path, option: str = "-o") -> Path:
+    """Refuse, before any work, a folder that is not a model symbiosis generated: it is
+    replaced whole (docs/format.md, "What the commands write")."""
+    from .outputs import check_folder, names_in
+
+    return check_folder(Path(out_dir), "generated-model", option,
+                        allowed=names_in(GENERATED_FILES))
+
+
 def generate_park(n_firms: int, seed: int, out_dir: str | Path) -> Path:
-    """Write a synthetic province of `n_firms` firms (deterministic for `seed`) to out_dir."""
+    """Write a synthetic province of `n_firms` firms (deterministic for `seed`) to out_dir,
+    all at once; out_dir may be new, empty or an earlier generated model."""
+    from .outputs import write_folder
+
     if int(n_firms) < 1:
         raise ValueError(f"n_firms must be at least 1, not {n_firms}")
     n_firms = int(n_firms)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_generate_folder(out_dir)
     rng = np.random.default_rng(seed)
     firms, arche = _firms(n_firms, rng)
     streams, qualities = _streams(firms.firm_id.to_numpy(), arche, rng)
@@ -505,10 +520,14 @@ def generate_park(n_firms: int, seed: int, out_dir: str | Path) -> Path:
     exchanges = pd.DataFrame(EXCHANGES, columns=["from_resource", "to_resource", "yield",
                                                  "processing_cost", "processing_co2", "source"])
     exchanges.insert(5, "max_distance_km", np.nan)
-    (out / "model.yaml").write_text(_model_yaml(n_firms, seed), encoding="utf-8", newline="\n")
-    _write_csv(firms, out / "firms.csv")
-    _write_csv(resources, out / "resources.csv")
-    _write_csv(streams, out / "streams.csv")
-    _write_csv(exchanges, out / "exchanges.csv")
-    _write_csv(qualities, out / "qualities.csv")
-    return out
+
+    def fill(tmp: Path) -> None:
+        (tmp / "model.yaml").write_text(_model_yaml(n_firms, seed), encoding="utf-8",
+                                        newline="\n")
+        _write_csv(firms, tmp / "firms.csv")
+        _write_csv(resources, tmp / "resources.csv")
+        _write_csv(streams, tmp / "streams.csv")
+        _write_csv(exchanges, tmp / "exchanges.csv")
+        _write_csv(qualities, tmp / "qualities.csv")
+
+    return write_folder(out, "generated-model", fill)

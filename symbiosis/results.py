@@ -6,9 +6,6 @@ comparisons read Results only.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +15,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from . import outputs
 from .baselines import summary_lines as _split_lines
 from .errors import InputError, Problem
 from .formulation.program import LinearProgram
@@ -578,48 +576,48 @@ def _json_ready(obj):
     return obj
 
 
-def check_output_folder(out: str | Path) -> None:
-    """Refuse to write over anything but an earlier result folder (it would be replaced)."""
-    out = Path(out)
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise InputError(Problem(str(out), "exists and is not a folder: choose another -o"))
-    ours = RESULT_FILES + EXTRA_RESULT_FILES
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-        raise InputError(Problem(str(out), f"exists and is not a result folder (it holds {shown});"
-                                           " results replace the whole folder: choose another -o"))
+def check_output_folder(out: str | Path, option: str = "-o") -> Path:
+    """Refuse, before solving, a folder that is not a result folder symbiosis wrote (it
+    would be replaced whole), and any location that cannot be written."""
+    return outputs.check_folder(Path(out), "result", option, allowed=_is_result_entry,
+                                legacy=outputs.legacy_result)
+
+
+def _is_result_entry(path: Path) -> bool:
+    return path.is_file() and path.name in RESULT_FILES + EXTRA_RESULT_FILES
+
+
+def _csv(frame: pd.DataFrame, path: Path, index: bool = True) -> None:
+    """A result table as CSV: 10 significant digits, text cells safe for spreadsheets."""
+    outputs.csv_safe(frame, index=index).to_csv(
+        path, index=index, float_format=f"%.{SIGNIFICANT}g", lineterminator="\n")
 
 
 def write_folder(result: Result, out: Path, extra_files: dict[str, str] | None = None) -> Path:
-    """Write every result file into `out`, all at once: a temporary folder, then a rename.
+    """Write every result file into `out`, all at once: a temporary folder, then a swap.
 
     `out` may be an earlier result folder, which is replaced; anything else is refused.
     `extra_files` (name -> text, names from EXTRA_RESULT_FILES) go in with the rest, e.g. the
     resolved `scenario.yaml` of a sweep variant.
     """
     start = time.perf_counter()
-    out = out.resolve()
-    check_output_folder(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would hide results from colleagues
-    try:
-        csv = {"float_format": f"%.{SIGNIFICANT}g", "lineterminator": "\n"}
-        result.links.to_csv(tmp / "links.csv", index=False, **csv)
-        result.firms.to_csv(tmp / "firms.csv", index=False, **csv)
-        result.resources.to_csv(tmp / "resources.csv", **csv)
-        result.streams.to_csv(tmp / "streams.csv", **csv)
-        result.objective_breakdown.to_csv(tmp / "objective.csv", **csv)
+    out = check_output_folder(out)
+    for name in extra_files or {}:
+        if name not in EXTRA_RESULT_FILES:  # else the folder could not be replaced later
+            raise ValueError(f"{name} is not one of EXTRA_RESULT_FILES")
+    written: dict[str, Any] = {}
+
+    def fill(tmp: Path) -> None:
+        _csv(result.links, tmp / "links.csv", index=False)
+        _csv(result.firms, tmp / "firms.csv", index=False)
+        _csv(result.resources, tmp / "resources.csv")
+        _csv(result.streams, tmp / "streams.csv")
+        _csv(result.objective_breakdown, tmp / "objective.csv")
         rejected = result.rejected_pairs  # capped pairs: counted in kpis.json, not listed
-        rejected[rejected.reason != CAPPED].to_csv(tmp / "rejected_pairs.csv", index=False, **csv)
-        result.heat_transfers.to_csv(tmp / "heat_transfers.csv", index=False, **csv)
-        result.heat_pumps.to_csv(tmp / "heat_pumps.csv", index=False, **csv)
-        result.why_not.to_csv(tmp / "why_not.csv", index=False, **csv)
+        _csv(rejected[rejected.reason != CAPPED], tmp / "rejected_pairs.csv", index=False)
+        _csv(result.heat_transfers, tmp / "heat_transfers.csv", index=False)
+        _csv(result.heat_pumps, tmp / "heat_pumps.csv", index=False)
+        _csv(result.why_not, tmp / "why_not.csv", index=False)
         nx.write_graphml(_graphml_ready(result.graph()), tmp / "network.graphml")
         timings = dict(result.timings)
         timings["write"] = time.perf_counter() - start
@@ -627,15 +625,12 @@ def write_folder(result: Result, out: Path, extra_files: dict[str, str] | None =
         (tmp / "kpis.json").write_text(json.dumps(_json_ready(kpis), indent=2) + "\n",
                                        encoding="utf-8")
         for name, text in (extra_files or {}).items():
-            if name not in EXTRA_RESULT_FILES:  # else the folder could not be replaced later
-                raise ValueError(f"{name} is not one of EXTRA_RESULT_FILES")
             (tmp / name).write_text(text, encoding="utf-8")
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    result.timings = timings
-    result.kpis = kpis
+        written.update(timings=timings, kpis=kpis)
+
+    outputs.write_folder(out, "result", fill)
+    result.timings = written["timings"]
+    result.kpis = written["kpis"]
     return out
 
 
@@ -649,21 +644,6 @@ def _graphml_ready(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
         h.add_edge(u, v, key=k, **{a: (_num(b) if isinstance(b, float) else b)
                                    for a, b in data.items()})
     return h
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Replace `out` by `tmp`; an old `out` is removed only once the new one is in place."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        try:
-            os.replace(tmp, out)
-        except BaseException:
-            os.replace(old, out)  # put the earlier result back
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
 
 
 # --- printing ---------------------------------------------------------------------------------

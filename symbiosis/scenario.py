@@ -20,7 +20,7 @@ from .checks import Tables
 from .errors import InputError, Problem, raise_if
 from .io import MODEL_FILE, ModelInputs, read_model
 from .park import Park, build_park
-from .schema import ModelConfig, Scenario
+from .schema import LARGEST_MONEY, ModelConfig, Scenario
 from .yamlio import read_yaml_mapping, validate_mapping
 
 
@@ -48,6 +48,11 @@ def load_scenario(path: str | Path) -> LoadedScenario:
                                          "run it with `symbiosis sweep`", key="base"))
     scenario = validate_mapping(Scenario, data, source)
     model_path = (path.parent / scenario.model)
+    if model_path.is_file() and model_path.name != MODEL_FILE:
+        what = "this scenario file itself" if model_path.resolve() == path.resolve() \
+            else f"the file {model_path}"
+        raise InputError(Problem(source, f"points at {what}: give the park model's folder "
+                                         f"(the one with {MODEL_FILE})", key="model"))
     if not (model_path / MODEL_FILE).exists() and not (model_path.is_file()):
         raise InputError(Problem(source, f"model not found: {model_path} (no {MODEL_FILE} there)",
                                  key="model"))
@@ -165,6 +170,25 @@ def scale_streams(t: Tables, scenario: Scenario, source: str) -> Tables:
     return replace(t, streams=streams)
 
 
+# columns of resources.csv that may not be negative (tables.py), so neither may an adjustment
+NON_NEGATIVE = ("transport_cost", "transport_co2")
+
+
+def _check_changed(values: pd.Series, what: str, key: str, source: str, largest: float,
+                   minimum: float | None = None) -> None:
+    """A rule's results must stay numbers the model can take: finite, not too large (and not
+    negative where the column forbids it), blamed on the rule rather than on the tables."""
+    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    if (~np.isfinite(v)).any() or (np.abs(v) > largest).any():
+        worst = v[~np.isfinite(v) | (np.abs(v) > largest)][0]
+        raise InputError(Problem(source, f"makes {what} {worst:g}, beyond {largest:g} (see "
+                                         "docs/format.md, 'Magnitudes and verification')",
+                                 key=key))
+    if minimum is not None and (v < minimum).any():
+        raise InputError(Problem(source, f"makes {what} negative ({v[v < minimum][0]:g}); it "
+                                         f"must be ≥ {minimum:g}", key=key))
+
+
 _STREAM_OVERRIDE = {  # resources column -> (stream direction, stream override column)
     "purchase_price": ("demand", "price"), "purchase_co2": ("demand", "co2"),
     "disposal_cost": ("supply", "price"), "disposal_co2": ("supply", "co2"),
@@ -191,6 +215,9 @@ def adjust_prices(t: Tables, scenario: Scenario, source: str) -> Tables:
         if not chosen.any():
             raise InputError(Problem(source, "matches no resource", key=key))
         resources.loc[chosen, rule.column] = _changed(resources.loc[chosen, rule.column], rule)
+        number = "factor" if rule.factor is not None else "value"
+        _check_changed(resources.loc[chosen, rule.column], rule.column, f"{key}.{number}",
+                       source, LARGEST_MONEY, 0.0 if rule.column in NON_NEGATIVE else None)
         if rule.column in _STREAM_OVERRIDE:
             direction, column = _STREAM_OVERRIDE[rule.column]
             if column in streams:
@@ -199,6 +226,9 @@ def adjust_prices(t: Tables, scenario: Scenario, source: str) -> Tables:
                 if rule.sign is not None:
                     hit &= _has_sign(streams[column], rule.sign)
                 streams.loc[hit, column] = _changed(streams.loc[hit, column], rule)
+                _check_changed(streams.loc[hit, column], f"a stream's {column}",
+                               f"{key}.{'factor' if rule.factor is not None else 'value'}",
+                               source, LARGEST_MONEY)
     return replace(t, resources=resources, streams=streams)
 
 

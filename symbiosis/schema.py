@@ -16,8 +16,9 @@ LARGEST_MONEY = 1e12
 
 
 class Strict(BaseModel):
-    # strict: `true` is not a number and "5" is not 5 (YAML already types its values)
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # strict: `true` is not a number and "5" is not 5 (YAML already types its values);
+    # no `.inf` or `.nan`: every number of a model, scenario or sweep is finite
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 # --- model.yaml -----------------------------------------------------------------------------
@@ -25,7 +26,8 @@ class Strict(BaseModel):
 
 class Economics(Strict):
     discount_rate: float = Field(0.08, ge=0, le=1, description="for annualising capital cost")
-    lifetime_years: float = Field(15, gt=0, description="economic life of a link, years")
+    lifetime_years: float = Field(15, ge=1, description="economic life of a link, years "
+                                                         "(at least 1)")
     carbon_price: float = Field(0, ge=0, le=LARGEST_MONEY, description="currency per t CO2e, added to the objective")
 
 

@@ -14,6 +14,7 @@ sheet the first data row is Excel row 2.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -544,3 +545,107 @@ def test_set_reaches_an_optional_section(park: Path) -> None:
         f.write("heat_pumps: {electricity_price: 100}\n")
     scenario = write_scenario(park, "set: {heat_pumps.electricity_price: 80}\n")
     assert CliRunner().invoke(main, ["validate", str(scenario)]).exit_code == 0
+
+
+# --- issue 11: numbers that are no numbers, machine limits, outputs read back ------------------
+
+
+@pytest.mark.parametrize("body, key", [
+    ("set: {economics.lifetime_years: 1.0e-300}", "key set.economics.lifetime_years"),
+    ("set: {links.max_distance_km: .inf}", "key set.links.max_distance_km"),
+    ("set: {heat.min_approach_c: .inf}", "key set.heat.min_approach_c"),
+    ("set: {economics.carbon_price: .inf}", "key set.economics.carbon_price"),
+    ("scale: [{resource: water, factor: .inf}]", "key scale[0].factor"),
+    ("adjust: [{column: purchase_price, value: .inf}]", "key adjust[0].value"),
+    ("adjust: [{column: purchase_price, factor: 1.0e+20}]", "key adjust[0].factor"),
+    ("adjust: [{column: transport_cost, value: -5.0}]", "key adjust[0].value"),
+    ("adjust: [{column: transport_cost, factor: -1.0}]", "key adjust[0].factor"),
+    ("solver: {time_limit: .nan}", "key solver.time_limit"),
+    ("solver: {mip_gap: .inf}", "key solver.mip_gap"),
+    ("solver: {threads: 1.0e+30}", "key solver.threads"),
+], ids=lambda v: v if v.startswith("key") else None)
+def test_numbers_out_of_reach_in_a_scenario(park: Path, check, body: str, key: str) -> None:
+    check(write_scenario(park, body + "\n"), "bad.yaml", key)
+
+
+def test_a_lifetime_below_a_year_in_model_yaml(park: Path, check) -> None:
+    replace_text(park / "model.yaml", "lifetime_years: 15", "lifetime_years: 1.0e-300")
+    check(park, "model.yaml", "key economics.lifetime_years", "greater than or equal to 1")
+
+
+def test_a_scenario_whose_model_is_itself(park: Path, check) -> None:
+    check(write_scenario(park, "model: bad.yaml\n"), "bad.yaml", "key model",
+          "this scenario file itself")
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("solver: {name: nosuchsolver}", ["key solver.name", "'nosuchsolver' is not available"]),
+    ("solver: {threads: 1000000}", ["key solver.threads", "at most"]),
+])
+def test_solver_settings_refused_before_any_work(park: Path, tmp_path: Path, body: str,
+                                                 expected: list[str]) -> None:
+    scenario = write_scenario(park, body + "\n")
+    assert_bad_input(["run", str(scenario), "-o", str(tmp_path / "out")], "bad.yaml",
+                     *expected, out=tmp_path / "out")
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--solver", "nosuchsolver", "'nosuchsolver' is not available"),
+    ("--threads", "1000000", "at most"),
+])
+def test_solver_options_refused_with_one_message(park: Path, tmp_path: Path, option: str,
+                                                 value: str, expected: str) -> None:
+    out = tmp_path / "out"
+    assert_bad_input(["run", str(park), "-o", str(out), option, value], option, expected,
+                     out=out)
+
+
+@pytest.mark.parametrize("option, value", [("--time-limit", "nan"), ("--time-limit", "inf"),
+                                           ("--gap", "inf"), ("--gap", "nan")])
+def test_option_numbers_must_be_finite(park: Path, tmp_path: Path, option: str,
+                                       value: str) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(park), "-o", str(out), option, value])
+    assert result.exit_code == 2, result.output
+    assert option in result.output and "finite" in result.output
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("solved") / "out"
+    result = CliRunner().invoke(main, ["run", str(DATA / "tiny-park"), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _edit_kpis(folder: Path, change) -> None:
+    data = json.loads((folder / "kpis.json").read_text())
+    change(data)
+    (folder / "kpis.json").write_text(json.dumps(data))
+
+
+def _edit_cell(folder: Path, file: str, column: str, value: str) -> None:
+    set_cell(folder, file, 2, column, value)
+
+
+@pytest.mark.parametrize("corrupt, expected", [
+    (lambda f: _edit_kpis(f, lambda d: d.update(total_cost="abc")), ["kpis.json", "total_cost"]),
+    (lambda f: _edit_kpis(f, lambda d: d.update(resources=[1])), ["kpis.json", "resources"]),
+    (lambda f: _edit_kpis(f, lambda d: d.pop("status")), ["kpis.json", "status"]),
+    (lambda f: (f / "kpis.json").write_text('{"status": "opt'), ["kpis.json", "JSON"]),
+    (lambda f: _edit_cell(f, "links.csv", "flow", "abc"), ["links.csv", "line 2", "flow"]),
+    (lambda f: _edit_cell(f, "firms.csv", "cost", "x"), ["firms.csv", "line 2", "cost"]),
+], ids=["kpi-text", "resources-list", "no-status", "truncated", "links-flow", "firms-cost"])
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_an_edited_result_folder_read_back(solved: Path, tmp_path: Path, corrupt, expected,
+                                           command: str) -> None:
+    folder = tmp_path / "edited"
+    shutil.copytree(solved, folder)
+    corrupt(folder)
+    if command == "compare" and expected[0] != "kpis.json":
+        return  # compare reads kpis.json only
+    args = ["report", str(folder), "-o", str(tmp_path / "r.html")] if command == "report" \
+        else ["compare", str(folder), "--csv", str(tmp_path / "c.csv")]
+    assert_bad_input(args, *expected)
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "c.csv").exists()

@@ -173,7 +173,7 @@ def test_sweep_writes_a_folder_per_variant_and_the_summary(scenarios, tmp_path):
     table = sb.sweep(write(scenarios, GRID), out=out, workers=2)
     _tiny_table_checks(table)
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [".lock", "summary.csv", "sweep.yaml", "timings.csv", *table.index])
+        [".lock", ".symbiosis-output", "summary.csv", "sweep.yaml", "timings.csv", *table.index])
     assert (out / "base" / "scenario.yaml").is_file()
     summary = pd.read_csv(out / "summary.csv", index_col="variant")
     assert list(summary.columns[:4]) == ["status", "reason", "economics.carbon_price",
@@ -254,7 +254,7 @@ def test_an_interrupted_sweep_resumes_and_ends_with_the_same_summary(scenarios, 
     assert rerun.returncode == 0, rerun.stderr
     assert f"{len(done)} already finished, {17 - len(done)} to run" in rerun.stderr
     assert {p: p.stat().st_mtime_ns for p in done} == done  # not run again
-    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".lock"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name not in (".lock", ".symbiosis-output")]
     whole = tmp_path / "whole"
     sb.sweep(path, out=whole, workers=2)
     assert (out / "summary.csv").read_bytes() == (whole / "summary.csv").read_bytes()

@@ -14,6 +14,7 @@ import symbiosis as sb
 from symbiosis import results as results_module
 from symbiosis.baselines import FIRM_ALONE_COLUMNS
 from symbiosis.cli import main
+from symbiosis.outputs import MARKER
 from symbiosis.solve import Status, Termination, _status, relative_gap
 
 from .conftest import DATA
@@ -33,7 +34,7 @@ def test_run_writes_every_result_file_with_the_contract_columns(tmp_path):
     result = _run("run", SCENARIO, "-o", str(out))
     assert result.exit_code == 0, result.output
     assert "tiny-baseline: optimal" in result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(results_module.RESULT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*results_module.RESULT_FILES, MARKER])
     kpis = json.loads((out / "kpis.json").read_text())
     assert REQUIRED_KPIS <= set(kpis)
     assert set(kpis["timings_s"]) >= {"load", "network", "build", "solve", "write"}

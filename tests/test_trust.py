@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 import symbiosis as sb
 from symbiosis.cli import main
+from symbiosis.outputs import MARKER
 from symbiosis.results import RESULT_FILES
 from symbiosis.why_not import WHY_NOT_COLUMNS
 
@@ -98,7 +99,7 @@ EMPTY_CASES = {
 def test_every_result_table_can_be_empty(case, objective, tmp_path):
     result = sb.optimise(EMPTY_CASES[case](), objective=objective)
     out = result.to_folder(tmp_path / "out")
-    assert sorted(p.name for p in out.iterdir()) == sorted(RESULT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*RESULT_FILES, MARKER])
     assert list(pd.read_csv(out / "why_not.csv").columns) == WHY_NOT_COLUMNS
     expected = {"only a rejected pair": 1, "heat, every pair built": 0}.get(case, 0)
     assert len(result.why_not) == expected

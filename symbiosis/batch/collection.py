@@ -11,6 +11,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..outputs import csv_unescape, read_kpis_file
 from .task import HEAT_COLUMNS, KPI_COLUMNS
 
 
@@ -91,7 +92,7 @@ class ResultCollection:
             row: dict[str, Any] = {"status": m.row.get("status"), "reason": m.row.get("reason")}
             row.update({a: m.row.get(a) for a in self.parameters})
             if m.folder is not None:
-                kpis = json.loads((m.folder / "kpis.json").read_text(encoding="utf-8"))
+                kpis = read_kpis_file(m.folder / "kpis.json")
                 row["status"] = kpis["status"]
                 row.update({k: kpis.get(k) for k in KPI_COLUMNS})
                 row["objective_kind"] = kpis.get("objective_kind")  # cost (currency) or co2 (t)
@@ -108,8 +109,8 @@ class ResultCollection:
         for m in self.members:
             if m.folder is None or not (m.folder / file).is_file():
                 continue
-            frame = pd.read_csv(m.folder / file, index_col=0 if index else None,
-                                keep_default_na=False, na_values=[""])
+            frame = csv_unescape(pd.read_csv(m.folder / file, index_col=0 if index else None,
+                                             keep_default_na=False, na_values=[""]))
             if index is None:  # links: named as in Result.links
                 frame.index = pd.Index(frame.from_stream + "->" + frame.to_stream, name="link")
             elif frame.index.name is None:

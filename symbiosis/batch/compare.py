@@ -127,8 +127,11 @@ def plot_kpis(collection: ResultCollection, x: str, kpis: list[str], file: Path)
             ax.legend(fontsize="small")
     axes[-1, 0].set_xlabel(x)
     fig.tight_layout()
-    file = Path(file)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(file, dpi=120)
+    import io
+
+    from ..outputs import PNG_SOFTWARE, write_file
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120, metadata={"Software": PNG_SOFTWARE})
     plt.close(fig)
-    return file
+    return write_file(Path(file), buffer.getvalue())

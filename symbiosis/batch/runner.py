@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import tempfile
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -27,6 +26,7 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
+from .. import outputs
 from ..errors import InputError, Problem
 from ..results import SIGNIFICANT
 from .spec import SweepPlan, Variant
@@ -63,16 +63,15 @@ def is_sweep_folder(folder: Path) -> bool:
 
 
 def prepare_folder(plan: SweepPlan, out: Path) -> None:
-    """Make `out` a sweep folder; refuse a non-empty folder that is not one."""
-    if out.exists() and not out.is_dir():
-        raise InputError(Problem(str(out), "exists and is not a folder: choose another -o"))
-    if out.exists() and any(out.iterdir()) and not is_sweep_folder(out):
-        shown = ", ".join(sorted(p.name for p in out.iterdir())[:5])
-        raise InputError(Problem(str(out), f"exists and is not a sweep folder (it holds "
-                                           f"{shown}): choose another -o"))
+    """Make `out` a sweep folder (marked `sweep`); refuse a non-empty folder that is not one;
+    remove what a killed run left (temporary files and folders)."""
+    out = outputs.check_folder(out, "sweep", "-o", legacy=is_sweep_folder)
     out.mkdir(parents=True, exist_ok=True)
+    outputs.mark(out, "sweep")
     names = set(plan.names) | set(SWEEP_FILES)
-    for entry in out.iterdir():  # what a killed run left: temporary files and folders
+    for name in names:
+        outputs.recover(out / name)
+    for entry in out.iterdir():  # leftovers of runs before temporary names had a pid
         m = re.match(r"^\.(.+)\.(?:old-\d+|[A-Za-z0-9_]{8})$", entry.name)
         if m and m.group(1) in names:
             if entry.is_dir():
@@ -295,32 +294,21 @@ def summary_table(plan: SweepPlan, rows: dict[str, dict[str, Any]]) -> pd.DataFr
 
 def write_summary(plan: SweepPlan, out: Path, rows: dict[str, dict[str, Any]]) -> pd.DataFrame:
     table = summary_table(plan, rows)
-    _write_atomic(out / "summary.csv", table.to_csv(float_format=f"%.{SIGNIFICANT}g",
-                                                    lineterminator="\n"))
+    _write_atomic(out / "summary.csv", outputs.csv_safe(table).to_csv(
+        float_format=f"%.{SIGNIFICANT}g", lineterminator="\n"))
     timings = pd.DataFrame.from_records(
         [{"variant": n, **{p: rows[n].get("timings_s", {}).get(p) for p in TIMING_PHASES},
           "seconds": rows[n].get("seconds")} for n in plan.names if n in rows],
         columns=["variant", *TIMING_PHASES, "seconds"])
-    _write_atomic(out / "timings.csv", timings.to_csv(index=False, float_format="%.4g",
-                                                      lineterminator="\n"))
+    _write_atomic(out / "timings.csv", outputs.csv_safe(timings, index=False).to_csv(
+        index=False, float_format="%.4g", lineterminator="\n"))
     return table
 
 
 def read_summary(folder: Path) -> pd.DataFrame:
-    return pd.read_csv(folder / "summary.csv", index_col="variant", keep_default_na=False,
-                       na_values=[""])
+    return outputs.csv_unescape(pd.read_csv(folder / "summary.csv", index_col="variant",
+                                            keep_default_na=False, na_values=[""]))
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the table from colleagues
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
+    outputs.write_file(path, text.encode("utf-8"))

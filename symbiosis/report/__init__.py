@@ -27,6 +27,10 @@ def _check_outside(folder: Path, target: Path, what: str) -> None:
                                  "another path"))
 
 
+def _is_png(path: Path) -> bool:
+    return path.is_file() and path.suffix == ".png"
+
+
 def make_report(folder: str | Path, out: str | Path | None = None,
                 png_dir: str | Path | None = None, geojson: str | Path | None = None,
                 xlsx: str | Path | None = None) -> list[str]:
@@ -34,6 +38,8 @@ def make_report(folder: str | Path, out: str | Path | None = None,
 
     Every check (readable folder, GeoJSON possible) comes before anything is written.
     """
+    from ..outputs import (check_file, check_folder, is_geojson, is_report_page, is_workbook,
+                           write_folder)
     from .exports import write_geojson, write_workbook
     from .page import write_page
     from .static import write_pngs
@@ -45,6 +51,14 @@ def make_report(folder: str | Path, out: str | Path | None = None,
                                                          (xlsx, "the workbook")) if p]
     for path, what in targets:
         _check_outside(folder, path, what)
+    # never replace what symbiosis did not write (docs/format.md, "What the commands write")
+    out = check_file(out, is_report_page, "-o", "report page")
+    if png_dir is not None:
+        png_dir = check_folder(png_dir, "figures", "--png", allowed=_is_png)
+    if geojson is not None:
+        geojson = check_file(geojson, is_geojson, "--geojson", "GeoJSON file")
+    if xlsx is not None:
+        xlsx = check_file(xlsx, is_workbook, "--xlsx", "workbook")
     if geojson is not None:
         if isinstance(tables, SweepTables):
             raise InputError(Problem(str(folder), "is a sweep folder: GeoJSON is written for "
@@ -55,7 +69,9 @@ def make_report(folder: str | Path, out: str | Path | None = None,
                                      "needs geographic coordinates"))
     lines = [f"wrote {write_page(tables, out)}"]
     if png_dir is not None:
-        lines += [f"drew {p}" for p in write_pngs(tables, Path(png_dir))]
+        drawn: list[Path] = []
+        write_folder(png_dir, "figures", lambda tmp: drawn.extend(write_pngs(tables, tmp)))
+        lines += [f"drew {png_dir / p.name}" for p in drawn]
     if geojson is not None:
         lines.append(f"wrote {write_geojson(tables, geojson)}")
     if xlsx is not None:

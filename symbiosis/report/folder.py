@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..outputs import check_numeric, csv_unescape, read_kpis_file
 
 if TYPE_CHECKING:
     from ..results import Result
@@ -30,6 +31,10 @@ IDS = ("firm_id", "from_firm", "to_firm", "from_stream", "to_stream", "stream_id
        "from_resource", "to_resource", "variant", "link_id")  # ids stay strings
 LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                 "to_resource", "flow", "delivered", "distance_km", "mode", "annual_cost", "co2_t"]
+TEXT_COLUMNS = ("term", "category", "unit", "direction", "mode", "reason", "detail", "kind",
+                "status", "pump", "property")
+LINK_NUMBERS = ["flow", "delivered", "distance_km", "annual_cost", "co2_t"]
+FIRM_NUMBERS = ["baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]
 FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]  # the page shows exactly the numbers in the files
 
 
@@ -81,9 +86,9 @@ def read_result_folder(path: str | Path) -> ResultTables:
     if missing:
         raise InputError(Problem(str(path / missing[0]), "missing: this is not a result folder "
                                  "(it needs " + ", ".join(REQUIRED) + ")"))
-    kpis = _read_json(path / "kpis.json")
-    links = _read_csv(path / "links.csv")
-    firms = _read_csv(path / "firms.csv")
+    kpis = read_kpis_file(path / "kpis.json")
+    links = check_numeric(_read_csv(path / "links.csv"), path / "links.csv", LINK_NUMBERS)
+    firms = check_numeric(_read_csv(path / "firms.csv"), path / "firms.csv", FIRM_NUMBERS)
     for file, table, columns in (("links.csv", links, LINK_COLUMNS),
                                  ("firms.csv", firms, FIRM_COLUMNS)):
         absent = [c for c in columns if c not in table]
@@ -95,6 +100,9 @@ def read_result_folder(path: str | Path) -> ResultTables:
         raise InputError(Problem(str(path / "network.graphml"), f"cannot be read: {exc}"))
     attributes = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")
     optional = {f: _read_csv(path / f) for f in OPTIONAL if (path / f).is_file()}
+    for f, frame in optional.items():  # every column but ids and known text is a number
+        check_numeric(frame, path / f, [c for c in frame.columns if c not in IDS
+                                        and c not in TEXT_COLUMNS])
     resources = optional.pop("resources.csv", pd.DataFrame(columns=["resource"]))
     objective = optional.pop("objective.csv", pd.DataFrame(columns=["term"]))
     return _assemble(kpis.get("name") or path.name, kpis, links, firms, attributes,
@@ -186,7 +194,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, dtype={c: str for c in IDS}, **ROUND_TRIP)
+        return csv_unescape(pd.read_csv(path, dtype={c: str for c in IDS}, **ROUND_TRIP))
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except (OSError, ValueError, pd.errors.ParserError) as exc:
