@@ -28,11 +28,10 @@ from typing import Any, Mapping
 import yaml
 
 from ..errors import InputError, Problem, raise_if
-from ..io import MODEL_FILE, read_model, resolve_model_path
+from ..io import MODEL_FILE, ModelInputs, read_model, read_model_files, resolve_model_path
 from ..scenario import _is_schema_key, apply_scenario, load_scenario
 from ..schema import (AdjustRule, GridChange, ModelConfig, ScaleRule, Scenario, SolverSettings,
                       Sweep, SweepVariant)
-from ..tables import TABLES
 from ..yamlio import key_lines, line_of, read_yaml_mapping, validate_mapping
 
 BASE = "base"
@@ -112,10 +111,12 @@ def plan_sweep(data: dict[str, Any], source: str, root: Path, text: str,
         resolved = [_resolve(base, v, model, source) for v in variants]
     except InputError as exc:
         raise located(exc.problems) from None
-    config = validate_mapping(ModelConfig, read_model(model).config, str(model / MODEL_FILE))
+    files = read_model_files(model)  # read once: what is checked is what is hashed
+    inputs = read_model(model, files)
+    config = validate_mapping(ModelConfig, inputs.config, str(model / MODEL_FILE))
     resolved = [_fill_params(v, axes, config) for v in resolved]
-    _check_applies(resolved, model, source, lines)
-    digest = model_digest(model)
+    _check_applies(resolved, inputs, source, lines)
+    digest = files.digest()
     resolved = [replace(v, input_hash=input_hash(v.scenario, digest)) for v in resolved]
     return SweepPlan(name=sweep.name, source=source, text=text, base=base_path, model=model,
                      axes=axes, variants=resolved)
@@ -365,10 +366,9 @@ def _fill_params(v: Variant, axes: list[str], config: ModelConfig) -> Variant:
     return replace(v, params={a: params[a] for a in axes})
 
 
-def _check_applies(variants: list[Variant], model: Path, source: str,
+def _check_applies(variants: list[Variant], inputs: ModelInputs, source: str,
                    lines: dict[str, int]) -> None:
     """Apply every variant to the model now, so a bad one stops the sweep before it starts."""
-    inputs = read_model(model)
     found: dict[Problem, list[str]] = {}  # one problem of a grid axis hits many variants
     for v in variants:
         try:
@@ -395,22 +395,9 @@ def _map_key(key: str | None, keymap: dict[str, str]) -> str | None:
 # --- hashing ------------------------------------------------------------------------------
 
 
-def model_files(model: Path) -> list[Path]:
-    """The files a model is read from: model.yaml and its tables (or workbook)."""
-    files = [model / MODEL_FILE]
-    config = read_yaml_mapping(model / MODEL_FILE)
-    if config.get("workbook"):
-        files.append(model / str(config["workbook"]))
-    else:
-        files += [model / f"{spec.name}.csv" for spec in TABLES]
-    return [f for f in files if f.is_file()]
-
-
 def model_digest(model: Path) -> str:
-    h = hashlib.sha256()
-    for f in model_files(model):
-        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
+    """sha256 of the model's input files as they are now (`ModelFiles.digest`)."""
+    return read_model_files(model).digest()
 
 
 def input_hash(scenario: Scenario, model_digest_: str) -> str:
