@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +39,13 @@ BASE = "base"
 EXCLUDE_AXIS = "exclude_firms"
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=+-]*$")
 RESERVED_NAMES = {"summary.csv", "timings.csv", "sweep.yaml", "compare.csv"}
+# A variant's folder is written as `.<name>.XXXXXXXX` and replaced through `.<name>.old-<pid>`:
+# those must fit a file name (255 bytes on common filesystems), so a name is at most 200.
+MAX_NAME_LENGTH = 200
+# Planning checks every variant applied to the model (about 16 ms each): a sweep of more
+# variants than this is refused before it is planned, unless max_variants raises the limit.
+MAX_VARIANTS = 1000
+PLAN_SECONDS_PER_VARIANT = 0.016
 
 
 @dataclass(frozen=True)
@@ -79,20 +87,25 @@ class SweepPlan:
 # --- reading ------------------------------------------------------------------------------
 
 
-def load_sweep(path_or_spec: str | Path | Mapping[str, Any]) -> SweepPlan:
-    """A sweep file, or a dict of the same keys (`base` relative to the current folder)."""
+def load_sweep(path_or_spec: str | Path | Mapping[str, Any],
+               max_variants: int = MAX_VARIANTS) -> SweepPlan:
+    """A sweep file, or a dict of the same keys (`base` relative to the current folder).
+
+    More than `max_variants` variants is an error found before any is planned: a grid of
+    100,000 points is more often a typo than a plan, and checking them all takes minutes.
+    """
     if isinstance(path_or_spec, Mapping):
         spec = dict(path_or_spec)
         text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
-        return plan_sweep(spec, "sweep (dict)", Path.cwd(), text, {})
+        return plan_sweep(spec, "sweep (dict)", Path.cwd(), text, {}, max_variants)
     path = Path(path_or_spec)
     data = read_yaml_mapping(path)
     text = path.read_text(encoding="utf-8")
-    return plan_sweep(data, str(path), path.parent, text, key_lines(path))
+    return plan_sweep(data, str(path), path.parent, text, key_lines(path), max_variants)
 
 
 def plan_sweep(data: dict[str, Any], source: str, root: Path, text: str,
-               lines: dict[str, int]) -> SweepPlan:
+               lines: dict[str, int], max_variants: int = MAX_VARIANTS) -> SweepPlan:
     def located(problems: list[Problem]) -> InputError:
         return InputError([replace(p, row=p.row or line_of(lines, p.key)) for p in problems])
 
@@ -107,6 +120,7 @@ def plan_sweep(data: dict[str, Any], source: str, root: Path, text: str,
     model = resolve_model_path(base_path.parent / base.model).parent.resolve()
     try:
         axes, grid_changes = _grid(sweep, source)
+        _check_count(sweep, grid_changes, source, max_variants)
         variants = _expand(sweep, grid_changes, axes, source)
         resolved = [_resolve(base, v, model, source) for v in variants]
     except InputError as exc:
@@ -205,6 +219,25 @@ def _grid(sweep: Sweep, source: str) -> tuple[list[str], list[list[tuple[Any, _C
     return axes, changes
 
 
+def _check_count(sweep: Sweep, grid: list[list[tuple[Any, _Change]]], source: str,
+                 max_variants: int) -> None:
+    """Refuse more than `max_variants` variants, counted from the axes' lengths alone."""
+    points = math.prod(len(pairs) for pairs in grid) if grid else 0
+    named = {v.name for v in sweep.variants}
+    base = int(sweep.include_base and BASE not in named)
+    total = base + points + len(sweep.variants)
+    if total <= max_variants:
+        return
+    minutes = total * PLAN_SECONDS_PER_VARIANT / 60
+    raise InputError(Problem(
+        source, f"{total:,} variants ({points:,} grid points"
+                f"{f', {len(sweep.variants):,} explicit' if sweep.variants else ''}"
+                f"{', the base' if base else ''}), more than the limit of {max_variants:,}: "
+                f"give --max-variants {total} (sb.sweep(..., max_variants={total})) to run "
+                f"them all; checking them before the sweep starts takes about "
+                f"{minutes:.0f} min", key="grid" if points > max_variants else None))
+
+
 def _short_axis_names(axes: list[str]) -> dict[str, str]:
     """Shortest dotted suffix of each axis that no other axis ends with."""
     short = {}
@@ -289,7 +322,7 @@ def _expand(sweep: Sweep, grid: list[list[tuple[Any, _Change]]], axes: list[str]
                        for j in range(len(v.exclude_firms))})
         keymap["name"] = f"{key}.name"
         out.append(_Draft(v, {}, key, keymap))
-    problems, seen = [], {}
+    problems, seen, too_long = [], {}, []
     for draft in out:
         variant, origin = draft.changes, draft.origin
         key = draft.keymap.get("name", "grid" if origin == "grid" else None)
@@ -300,7 +333,20 @@ def _expand(sweep: Sweep, grid: list[list[tuple[Any, _Change]]], axes: list[str]
             problems.append(Problem(source, f"variant name {variant.name!r} is not a safe "
                                             "folder name (letters, digits and . _ = + -, "
                                             "starting with a letter or digit)", key=key))
+        elif len(variant.name) > MAX_NAME_LENGTH and origin == "grid":
+            too_long.append(variant.name)
+        elif len(variant.name) > MAX_NAME_LENGTH:
+            problems.append(Problem(source, f"variant name {variant.name[:40]!r}... is "
+                                            f"{len(variant.name)} characters long, more than "
+                                            f"{MAX_NAME_LENGTH} (it names a folder)", key=key))
         seen.setdefault(variant.name, origin if origin != "grid" else "a grid point")
+    if too_long:  # one message for the grid, not one per point
+        more = f" (and {len(too_long) - 1} more)" if len(too_long) > 1 else ""
+        problems.append(Problem(source, f"the grid point name {too_long[0][:40]!r}...{more} is "
+                                        f"{len(too_long[0])} characters long, more than "
+                                        f"{MAX_NAME_LENGTH} (it names a folder): shorten the "
+                                        "axes' values, or give these as explicit variants "
+                                        "with short names", key="grid"))
     raise_if(problems)
     if len(out) == 0:
         raise InputError(Problem(source, "nothing to run: give a grid, variants or "
