@@ -157,3 +157,36 @@ def test_a_folder_locked_by_a_running_sweep_is_left_alone(scenarios, tmp_path):
         with pytest.raises(InputError, match="another sweep is running"):
             run_sweep(load_sweep(sweep), out)
         assert _snapshot(out) == before
+
+
+# --- sb.sweep from a plain script ---------------------------------------------------------------
+
+SCRIPT = """\
+import symbiosis as sb
+table = sb.sweep({{"name": "plain", "base": {base!r},
+                  "grid": {{"economics.carbon_price": [0, 50]}}}}, workers=2{extra})
+print(",".join(table.status))
+"""
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("extra", ["", ", dask='local'"], ids=["pool", "dask-local"])
+def test_sweep_from_a_script_without_a_main_guard(scenarios, tmp_path, extra):
+    """Workers are fresh processes that must not run the calling script again."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    if extra:
+        pytest.importorskip("dask.distributed")
+    script = tmp_path / "plain.py"
+    script.write_text(SCRIPT.format(base=str(scenarios / "tiny-baseline.yaml"), extra=extra),
+                      encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "optimal,optimal,optimal", done.stderr
+    assert "bootstrapping phase" not in done.stderr

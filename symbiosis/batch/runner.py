@@ -19,7 +19,9 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -203,6 +205,38 @@ def _pool_context():
     return ctx
 
 
+_START_LOCK = threading.Lock()
+
+
+@contextmanager
+def _children_skip_main() -> Iterator[None]:
+    """Start processes that do not run the parent's `__main__` again.
+
+    spawn and forkserver children import the parent's main script (as `__mp_main__`) before
+    running their target; a script that calls `sb.sweep(...)` without an
+    `if __name__ == "__main__":` guard would then start a sweep inside every worker, which
+    multiprocessing refuses, and every variant failed as a dead worker. Our targets
+    (`_child`, Dask's workers) and everything they receive live in importable modules, so
+    the children need nothing from `__main__`: it is left out of what they prepare.
+    """
+    from multiprocessing import spawn
+
+    original = spawn.get_preparation_data
+
+    def prepared(name: str) -> dict[str, Any]:
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    with _START_LOCK:
+        spawn.get_preparation_data = prepared
+        try:
+            yield
+        finally:
+            spawn.get_preparation_data = original
+
+
 def _child(task: Task, conn) -> None:
     """A variant's process: run it, send back its row."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -232,7 +266,8 @@ def _run_pool(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
                 receive, send = ctx.Pipe(duplex=False)
                 process = ctx.Process(target=_child, args=(task, send), daemon=True,
                                       name=f"symbiosis-{task.variant}")
-                process.start()
+                with _children_skip_main():
+                    process.start()
                 send.close()
                 running[receive] = (process, receive, task)
             watched = [*running, *(p.sentinel for p, _, _ in running.values())]
@@ -286,8 +321,9 @@ def _run_dask(tasks: list[Task], workers: int, client: Any) -> Iterator[dict[str
         return
     cluster = own = None
     if client is None:
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=None)
+        with _children_skip_main():  # the cluster's processes start while this waits
+            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                               processes=True, dashboard_address=None)
         client = own = distributed.Client(cluster)
     try:
         futures = {client.submit(run_task, t, pure=False, key=f"symbiosis-{t.variant}-"
