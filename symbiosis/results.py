@@ -50,7 +50,7 @@ class Result:
     status: Status
     kpis: dict[str, Any]
     links: pd.DataFrame  # built links
-    firms: pd.DataFrame
+    firms: pd.DataFrame  # indexed by firm_id; firms.csv's columns, then the firm's `name`
     resources: pd.DataFrame
     streams: pd.DataFrame
     objective_breakdown: pd.DataFrame  # cost and CO2 by term, optimum and baseline
@@ -140,6 +140,7 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
         kpis["heat"]["pump_electricity"] = float(pumps.electricity.sum())
         kpis["heat"]["heat_pumps_built"] = int(len(pumps))
         firms = firms.join(_heat_firm_table(park, lp, x, links, pumps))
+    firms["name"] = park.firms["name"].reindex(firms.index).to_numpy()  # ids alone are opaque
     return Result(
         name=name, status=solution.status, kpis=kpis, links=links, firms=firms,
         heat_transfers=_heat_transfers(lp, x), heat_pumps=pumps,
@@ -519,7 +520,7 @@ def _firm_table(park, lp, x, baseline_x) -> pd.DataFrame:
         table["cost"] = now.cost.to_numpy()
         table["savings"] = table.baseline_cost - table.cost
         table["co2_t"] = now.co2.to_numpy()
-    return table[FIRM_COLUMNS].set_index("firm_id", drop=False).rename_axis(None)
+    return table[FIRM_COLUMNS].set_index("firm_id")  # a notebook looks firms up by id
 
 
 def _stream_table(park, lp, x) -> pd.DataFrame:
@@ -606,7 +607,7 @@ def write_folder(result: Result, out: Path, extra_files: dict[str, str] | None =
     try:
         csv = {"float_format": f"%.{SIGNIFICANT}g", "lineterminator": "\n"}
         result.links.to_csv(tmp / "links.csv", index=False, **csv)
-        result.firms.to_csv(tmp / "firms.csv", index=False, **csv)
+        result.firms.rename_axis("firm_id").to_csv(tmp / "firms.csv", **csv)
         result.resources.to_csv(tmp / "resources.csv", **csv)
         result.streams.to_csv(tmp / "streams.csv", **csv)
         result.objective_breakdown.to_csv(tmp / "objective.csv", **csv)
