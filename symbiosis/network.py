@@ -85,15 +85,21 @@ def link_id_of(from_stream, to_stream):
     return from_stream + "->" + to_stream
 
 
-def build_network(park: Park, spatial: bool | None = None,
-                  screen_value: bool = False) -> Network:
+def build_network(park: Park, spatial: bool | None = None, screen_value: bool | None = None,
+                  objective: str = "cost") -> Network:
     """Candidate links of a park, and the reason each other compatible pair is not one.
 
     `spatial` forces (or forbids) the spatial-index path. With `screen_value`, a pair whose
     value at full capacity cannot cover its fixed and annualised capital cost is rejected
     (`no_unit_saving`, `fixed_cost_not_recovered`): for the cost objective such a link is never
     needed, since replacing its flow by purchase and disposal is feasible and costs no more.
+    By default (None) the network is the one `optimise` solves for `objective`: screened for
+    the cost objective unless utility levels are limited (`Park.has_limited_utilities`).
+    Pass `screen_value=False` for every compatible pair within reach (e.g. before adding a
+    constraint that could make a link that never pays worth building).
     """
+    if screen_value is None:
+        screen_value = objective == "cost" and not park.has_limited_utilities
     sides = _Sides.of(park)
     compat = compatibility(park)
     pairs = _compatible_pairs(park, sides, compat, spatial, screen_value)
