@@ -15,6 +15,7 @@ import pandas as pd
 
 from scipy.spatial import cKDTree
 
+from .errors import InputError, Problem
 from .geo import EARTH_RADIUS_KM, great_circle_km, planar_km
 from .park import Park
 
@@ -62,7 +63,18 @@ class Network:
         return firm_graph(self.park, self.links)
 
     def why_not(self, from_stream: str, to_stream: str) -> str:
-        """Say why a supply is not a candidate for a demand (or that it is one)."""
+        """Say why a supply is not a candidate for a demand (or that it is one).
+
+        An id that is not a supply (a demand) stream of the park is an error, never an
+        answer about resources: a misspelt id must not read as a reason.
+        """
+        streams = self.park.streams
+        for sid, direction in ((from_stream, "supply"), (to_stream, "demand")):
+            if sid not in streams.index:
+                raise InputError(Problem("why_not", f"no stream {sid!r} in the park"))
+            if streams.direction[sid] != direction:
+                raise InputError(Problem("why_not", f"stream {sid!r} is a "
+                                                    f"{streams.direction[sid]}, not a {direction}"))
         if link_id_of(from_stream, to_stream) in self.links.index:
             return "candidate link"
         hit = self.rejected[(self.rejected.from_stream == from_stream)

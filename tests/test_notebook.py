@@ -47,3 +47,16 @@ def test_build_network_is_the_network_optimise_solves():
                                                      "fixed_cost_not_recovered"}
     # the CO2 objective screens nothing, as optimise does
     assert len(sb.build_network(park, objective="co2").links) == len(everything.links)
+
+
+def test_why_not_of_an_unknown_or_wrong_way_stream_is_an_error():
+    from .conftest import make_park
+
+    park = make_park({"A": (0, 0), "B": (1, 0)}, [dict(resource="x")],
+                     [("s", "A", "supply", "x", 10), ("d", "B", "demand", "x", 10)])
+    network = sb.build_network(park, screen_value=False)
+    assert network.why_not("s", "d") == "candidate link"
+    with pytest.raises(sb.InputError, match="no stream 'S012'"):
+        network.why_not("S012", "d")
+    with pytest.raises(sb.InputError, match="'d' is a demand, not a supply"):
+        network.why_not("d", "s")
