@@ -190,3 +190,18 @@ def test_sweep_from_a_script_without_a_main_guard(scenarios, tmp_path, extra):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "optimal,optimal,optimal", done.stderr
     assert "bootstrapping phase" not in done.stderr
+
+
+def test_planning_checks_the_tables_once_per_distinct_table_change(scenarios, monkeypatch):
+    import symbiosis.park as park_module
+
+    calls = []
+    real = park_module.run_checks
+    monkeypatch.setattr(park_module, "run_checks", lambda t: calls.append(1) or real(t))
+    plan = load_sweep(write(scenarios, GRID))
+    assert len(plan.variants) == 5  # base + 2 carbon prices x 2 dross fees
+    assert len(calls) == 1 + 3  # the base file loaded; then the base, and each dross fee
+    # a bad value is still found in every variant that has it
+    bad = GRID.replace("values: [1, 2]", "values: [1, 1.0e+30]")  # a price out of range
+    with pytest.raises(InputError, match=r"carbon_price=0_dross_fee=1e\+30 \(and 1 more\)"):
+        load_sweep(write(scenarios, bad, "bad.yaml"))

@@ -42,7 +42,7 @@ RESERVED_NAMES = {"summary.csv", "timings.csv", "sweep.yaml", "compare.csv"}
 # A variant's folder is written as `.<name>.XXXXXXXX` and replaced through `.<name>.old-<pid>`:
 # those must fit a file name (255 bytes on common filesystems), so a name is at most 200.
 MAX_NAME_LENGTH = 200
-# Planning checks every variant applied to the model (about 16 ms each): a sweep of more
+# Planning checks every variant applied to the model (up to about 16 ms each): a sweep of more
 # variants than this is refused before it is planned, unless max_variants raises the limit.
 MAX_VARIANTS = 1000
 PLAN_SECONDS_PER_VARIANT = 0.016
@@ -234,7 +234,7 @@ def _check_count(sweep: Sweep, grid: list[list[tuple[Any, _Change]]], source: st
                 f"{f', {len(sweep.variants):,} explicit' if sweep.variants else ''}"
                 f"{', the base' if base else ''}), more than the limit of {max_variants:,}: "
                 f"give --max-variants {total} (sb.sweep(..., max_variants={total})) to run "
-                f"them all; checking them before the sweep starts takes about "
+                f"them all; checking them before the sweep starts takes up to about "
                 f"{minutes:.0f} min", key="grid" if points > max_variants else None))
 
 
@@ -416,9 +416,10 @@ def _check_applies(variants: list[Variant], inputs: ModelInputs, source: str,
                    lines: dict[str, int]) -> None:
     """Apply every variant to the model now, so a bad one stops the sweep before it starts."""
     found: dict[Problem, list[str]] = {}  # one problem of a grid axis hits many variants
+    memo: dict[str, list] = {}  # table checks, once per distinct set of table changes
     for v in variants:
         try:
-            apply_scenario(inputs, v.scenario, source)
+            apply_scenario(inputs, v.scenario, source, table_memo=memo)
         except InputError as exc:
             for p in exc.problems:
                 key = _map_key(p.key, v.keys)
