@@ -1,34 +1,50 @@
 # Two commands for a fresh machine with only python3 and make: `make run`, `make test`.
+# `make run` installs what running needs (the package and its dependencies); `make test`
+# adds the test extras (pytest, the browser-test driver) and Dask, which the tests exercise.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+RUN_STAMP  := $(VENV)/.run-stamp
+TEST_STAMP := $(VENV)/.test-stamp
+DASK_STAMP := $(VENV)/.dask-stamp
 SCENARIO ?= scenarios/electronics-baseline.yaml
 OUT    ?= results/electronics-baseline
 
-.PHONY: run test install clean bench bench-sweep bench-province
+.PHONY: run test install install-test clean bench bench-sweep bench-province
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-$(STAMP): pyproject.toml
+install-test: $(TEST_STAMP)
+
+$(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[all]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(RUN_STAMP)
+	$(PY) -m pip install --quiet -e '.[test,dask]'
+	touch $@ $(DASK_STAMP)
+
+$(DASK_STAMP): pyproject.toml $(RUN_STAMP)
+	$(PY) -m pip install --quiet -e '.[dask]'
+	touch $@
+
+run: $(RUN_STAMP)
 	$(VENV)/bin/symbiosis run $(SCENARIO) -o $(OUT)
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(PY) -m pytest -q
 
 clean:
 	rm -rf $(VENV) results build *.egg-info
 
-bench: $(STAMP)
+bench: $(RUN_STAMP)
 	$(PY) benchmarks/phases.py
 
-bench-sweep: $(STAMP)
+bench-sweep: $(DASK_STAMP)
 	$(PY) benchmarks/sweep.py
 
-bench-province: $(STAMP)
+bench-province: $(RUN_STAMP)
 	$(PY) benchmarks/province.py

@@ -32,7 +32,10 @@ class Tables:
 def _problems(table: pd.DataFrame, mask: pd.Series | np.ndarray, source: str, column: str,
               message) -> list[Problem]:
     """One Problem per masked row; `message` is a string or a function of the row."""
-    rows = table[np.asarray(mask, dtype=bool)]
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():  # the usual case: skip the frame copy (sweeps check every variant)
+        return []
+    rows = table[mask]
     return [Problem(source, message(r) if callable(message) else message, row=r[ROW], column=column)
             for _, r in rows.iterrows()]
 

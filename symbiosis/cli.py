@@ -279,6 +279,7 @@ def report(folder: Path, out: Path | None, png_dir: Path | None, geojson: Path |
 # --- sweeps and comparisons (issue 5) ---------------------------------------------------------
 
 EXIT_INTERRUPTED = 130
+MAX_VARIANTS = 1000  # = batch.spec.MAX_VARIANTS, repeated so that --help does not load pandas
 
 
 def _sweep_reporter(total_ref: list[int]):
@@ -323,15 +324,18 @@ def _sweep_reporter(total_ref: list[int]):
 @click.option("--force", is_flag=True, help="Run every variant again, finished or not.")
 @click.option("--list", "list_only", is_flag=True,
               help="Check the sweep file and list its variants (finished or not); run nothing.")
+@click.option("--max-variants", type=click.IntRange(min=1), default=MAX_VARIANTS,
+              show_default=True, help="Refuse a sweep of more variants than this (checked "
+                                      "before they are planned).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
 def sweep(path: Path, out: Path | None, workers: int, dask_address: str | None, force: bool,
-          list_only: bool, quiet: bool) -> None:
+          list_only: bool, max_variants: int, quiet: bool) -> None:
     """Run every variant of a sweep file; re-running resumes where it stopped."""
     from .batch.runner import finished_row, run_sweep
     from .batch.spec import load_sweep
 
-    plan = load_sweep(path)
+    plan = load_sweep(path, max_variants=max_variants)
     for v in plan.variants:
         check_threads(v.scenario.solver.threads, f"{path}, variant {v.name}, key solver.threads")
     out = out or Path("results") / _slug(plan.name)

@@ -5,8 +5,10 @@ source; only how a row is named in messages differs (CSV line, sheet row, frame 
 """
 from __future__ import annotations
 
+import hashlib
 import warnings
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -17,7 +19,7 @@ from .checks import ROW, Tables
 from .errors import InputError, Problem, raise_if
 from .park import Park, build_park
 from .tables import TABLES, TableSpec, parse_table
-from .yamlio import read_yaml_mapping
+from .yamlio import parse_yaml_mapping
 
 MODEL_FILE = "model.yaml"
 
@@ -43,16 +45,69 @@ def resolve_model_path(path: str | Path) -> Path:
     return path
 
 
-def read_model(path: str | Path) -> ModelInputs:
-    """Read model.yaml and its tables (CSV files beside it, or the workbook it names)."""
+@dataclass(frozen=True)
+class ModelFiles:
+    """The bytes of a model's input files, each read once.
+
+    Parsing these bytes (`read_model(path, files)`) and hashing them (`digest`) cannot
+    disagree, even when a file is edited while a sweep runs: the hash is of what was read.
+    """
+
+    model_file: Path
+    contents: dict[Path, bytes]  # model.yaml first, then its workbook or its tables' CSVs
+
+    def digest(self) -> str:
+        """sha256 of each file's name and bytes, in reading order."""
+        h = hashlib.sha256()
+        for path, data in self.contents.items():
+            h.update(path.name.encode() + b"\0" + data + b"\0")
+        return h.hexdigest()
+
+    def text(self, path: Path) -> str:
+        try:
+            return self.contents[path].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(Problem(str(path), f"cannot read file: {exc}")) from None
+
+
+def read_model_files(path: str | Path) -> ModelFiles:
+    """Read the bytes of model.yaml and of the files it is made of (absent ones are left out;
+    reading them reports that)."""
     model_file = resolve_model_path(path)
-    config = read_yaml_mapping(model_file)
+    contents = {model_file: _read_bytes(model_file)}
+    config = parse_yaml_mapping(ModelFiles(model_file, contents).text(model_file),
+                                str(model_file))
+    folder = model_file.parent
+    workbook = config.get("workbook")
+    paths = [folder / str(workbook)] if workbook else [folder / f"{spec.name}.csv"
+                                                        for spec in TABLES]
+    for p in paths:
+        if p.is_file():
+            contents[p] = _read_bytes(p)
+    return ModelFiles(model_file, contents)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(str(path), f"cannot read file: {exc}")) from None
+
+
+def read_model(path: str | Path, files: ModelFiles | None = None) -> ModelInputs:
+    """Read model.yaml and its tables (CSV files beside it, or the workbook it names).
+
+    With `files` (from read_model_files), parse those bytes instead of reading the disk again.
+    """
+    files = files or read_model_files(path)
+    model_file = files.model_file
+    config = parse_yaml_mapping(files.text(model_file), str(model_file))
     folder = model_file.parent
     workbook = config.get("workbook")
     if workbook:
-        tables = _read_workbook(folder / str(workbook))
+        tables = _read_workbook(folder / str(workbook), files.contents)
     else:
-        tables = _read_csv_folder(folder)
+        tables = _read_csv_folder(folder, files.contents)
     return ModelInputs(config=config, config_source=str(model_file), tables=tables, folder=folder)
 
 
@@ -82,22 +137,22 @@ def park_from_frames(config: Mapping[str, Any], firms: pd.DataFrame, resources: 
     return build_park(dict(config), "config (dict)", tables)
 
 
-def _read_csv_folder(folder: Path) -> Tables:
+def _read_csv_folder(folder: Path, contents: Mapping[Path, bytes]) -> Tables:
     raw = {}
     for spec in TABLES:
         path = folder / f"{spec.name}.csv"
-        frame = _read_csv(path) if path.exists() else None
+        frame = _read_csv(path, contents[path]) if path in contents else None
         if frame is None and spec.required:
             raise InputError(Problem(str(path), "required file is missing"))
         raw[spec.name] = (frame, str(path), lambda pos: [f"line {p + 2}" for p in pos])
     return _parse_all(raw)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # extra fields: an error
-            return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+            return pd.read_csv(BytesIO(data), dtype=str, keep_default_na=False, skipinitialspace=True,
                                encoding="utf-8-sig", skip_blank_lines=True, index_col=False)
     except pd.errors.EmptyDataError:
         raise InputError(Problem(str(path), "file is empty (expected a header row)")) from None
@@ -105,11 +160,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise InputError(Problem(str(path), f"cannot read CSV: {exc}")) from None
 
 
-def _read_workbook(path: Path) -> Tables:
-    if not path.exists():
+def _read_workbook(path: Path, contents: Mapping[Path, bytes]) -> Tables:
+    if path not in contents:
         raise InputError(Problem(str(path), "workbook named in model.yaml not found"))
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False,
+        sheets = pd.read_excel(BytesIO(contents[path]), sheet_name=None, dtype=str, keep_default_na=False,
                                engine="openpyxl")
     except Exception as exc:  # openpyxl raises many kinds for a bad file
         raise InputError(Problem(str(path), f"cannot read workbook: {exc}")) from None

@@ -15,6 +15,7 @@ import pandas as pd
 
 from scipy.spatial import cKDTree
 
+from .errors import InputError, Problem
 from .geo import EARTH_RADIUS_KM, great_circle_km, planar_km
 from .park import Park
 
@@ -62,7 +63,18 @@ class Network:
         return firm_graph(self.park, self.links)
 
     def why_not(self, from_stream: str, to_stream: str) -> str:
-        """Say why a supply is not a candidate for a demand (or that it is one)."""
+        """Say why a supply is not a candidate for a demand (or that it is one).
+
+        An id that is not a supply (a demand) stream of the park is an error, never an
+        answer about resources: a misspelt id must not read as a reason.
+        """
+        streams = self.park.streams
+        for sid, direction in ((from_stream, "supply"), (to_stream, "demand")):
+            if sid not in streams.index:
+                raise InputError(Problem("why_not", f"no stream {sid!r} in the park"))
+            if streams.direction[sid] != direction:
+                raise InputError(Problem("why_not", f"stream {sid!r} is a "
+                                                    f"{streams.direction[sid]}, not a {direction}"))
         if link_id_of(from_stream, to_stream) in self.links.index:
             return "candidate link"
         hit = self.rejected[(self.rejected.from_stream == from_stream)
@@ -85,15 +97,21 @@ def link_id_of(from_stream, to_stream):
     return from_stream + "->" + to_stream
 
 
-def build_network(park: Park, spatial: bool | None = None,
-                  screen_value: bool = False) -> Network:
+def build_network(park: Park, spatial: bool | None = None, screen_value: bool | None = None,
+                  objective: str = "cost") -> Network:
     """Candidate links of a park, and the reason each other compatible pair is not one.
 
     `spatial` forces (or forbids) the spatial-index path. With `screen_value`, a pair whose
     value at full capacity cannot cover its fixed and annualised capital cost is rejected
     (`no_unit_saving`, `fixed_cost_not_recovered`): for the cost objective such a link is never
     needed, since replacing its flow by purchase and disposal is feasible and costs no more.
+    By default (None) the network is the one `optimise` solves for `objective`: screened for
+    the cost objective unless utility levels are limited (`Park.has_limited_utilities`).
+    Pass `screen_value=False` for every compatible pair within reach (e.g. before adding a
+    constraint that could make a link that never pays worth building).
     """
+    if screen_value is None:
+        screen_value = objective == "cost" and not park.has_limited_utilities
     sides = _Sides.of(park)
     compat = compatibility(park)
     pairs = _compatible_pairs(park, sides, compat, spatial, screen_value)

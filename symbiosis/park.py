@@ -75,10 +75,19 @@ class Park:
 
 
 def build_park(config: dict[str, Any], config_source: str, tables: Tables,
-               config_key_prefix: str = "") -> Park:
-    """Validate config and tables together and return the Park, or raise one InputError."""
+               config_key_prefix: str = "",
+               table_memo: tuple[dict[str, list], str] | None = None) -> Park:
+    """Validate config and tables together and return the Park, or raise one InputError.
+
+    table_memo (memo, key): the table checks' problems are looked up in, or stored in,
+    memo[key]. They depend on the tables alone, so a sweep whose variants share tables (a
+    carbon-price axis) checks those once, not once per variant.
+    """
     model_config = validate_mapping(ModelConfig, config, config_source, config_key_prefix)
-    raise_if(run_checks(tables) + check_magnitudes(tables))
+    memo, key = table_memo if table_memo is not None else ({}, "")
+    if key not in memo:
+        memo[key] = run_checks(tables) + check_magnitudes(tables)
+    raise_if(memo[key])
     raise_if(check_utilities_reach(tables, model_config.heat.min_approach_c))
     park = _finalise(model_config, tables)
     if park.config.heat_pumps is not None and park.has_heat:  # heat pumps are sized in kW

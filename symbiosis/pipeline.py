@@ -53,8 +53,7 @@ def optimise(park: Park, objective: Objective = "cost",
     """
     timer = timer or Timer()
     with timer.phase("network"):  # links that can never pay are dropped for the cost objective
-        network = build_network(park, screen_value=objective == "cost"
-                                and not park.has_limited_utilities)
+        network = build_network(park, objective=objective)
     result = optimise_network(park, network, objective, solver, name, timer)
     with timer.phase("firms_alone"):
         alone = optimise_network(park, within_firms(network), objective, solver, name, Timer())

@@ -48,7 +48,7 @@ class Result:
     status: Status
     kpis: dict[str, Any]
     links: pd.DataFrame  # built links
-    firms: pd.DataFrame
+    firms: pd.DataFrame  # indexed by firm_id; firms.csv's columns, then the firm's `name`
     resources: pd.DataFrame
     streams: pd.DataFrame
     objective_breakdown: pd.DataFrame  # cost and CO2 by term, optimum and baseline
@@ -138,6 +138,7 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
         kpis["heat"]["pump_electricity"] = float(pumps.electricity.sum())
         kpis["heat"]["heat_pumps_built"] = int(len(pumps))
         firms = firms.join(_heat_firm_table(park, lp, x, links, pumps))
+    firms["name"] = park.firms["name"].reindex(firms.index).to_numpy()  # ids alone are opaque
     return Result(
         name=name, status=solution.status, kpis=kpis, links=links, firms=firms,
         heat_transfers=_heat_transfers(lp, x), heat_pumps=pumps,
@@ -518,7 +519,7 @@ def _firm_table(park, lp, x, baseline_x) -> pd.DataFrame:
         table["cost"] = now.cost.to_numpy()
         table["savings"] = table.baseline_cost - table.cost
         table["co2_t"] = now.co2.to_numpy()
-    return table[FIRM_COLUMNS].set_index("firm_id", drop=False).rename_axis(None)
+    return table[FIRM_COLUMNS].set_index("firm_id")  # a notebook looks firms up by id
 
 
 def _stream_table(park, lp, x) -> pd.DataFrame:
@@ -609,7 +610,7 @@ def write_folder(result: Result, out: Path, extra_files: dict[str, str] | None =
 
     def fill(tmp: Path) -> None:
         _csv(result.links, tmp / "links.csv", index=False)
-        _csv(result.firms, tmp / "firms.csv", index=False)
+        _csv(result.firms.rename_axis("firm_id"), tmp / "firms.csv")
         _csv(result.resources, tmp / "resources.csv")
         _csv(result.streams, tmp / "streams.csv")
         _csv(result.objective_breakdown, tmp / "objective.csv")

@@ -7,6 +7,7 @@ An override that names something that does not exist is an error, never a no-op.
 from __future__ import annotations
 
 import copy
+import json
 import typing
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -71,8 +72,13 @@ def load_model_or_scenario(path: str | Path) -> LoadedScenario:
     return LoadedScenario(scenario=scenario, park=park, path=None)
 
 
-def apply_scenario(inputs: ModelInputs, scenario: Scenario, source: str) -> Park:
-    """Apply a scenario's overrides to a model as read; validate and return the Park."""
+def apply_scenario(inputs: ModelInputs, scenario: Scenario, source: str,
+                   table_memo: dict[str, list] | None = None) -> Park:
+    """Apply a scenario's overrides to a model as read; validate and return the Park.
+
+    table_memo: shared by calls on the same `inputs` and `source` (a sweep's check of every
+    variant), it keeps the table checks' problems per distinct exclude_firms, scale and adjust.
+    """
     # The model must be valid on its own first, so its own errors name model.yaml.
     validate_mapping(ModelConfig, inputs.config, inputs.config_source)
     config = apply_set(inputs.config, scenario.set, source)
@@ -82,7 +88,11 @@ def apply_scenario(inputs: ModelInputs, scenario: Scenario, source: str) -> Park
     tables = adjust_prices(tables, scenario, source)
     if scenario.set:
         validate_mapping(ModelConfig, config, source, key_prefix="set.")
-    return build_park(config, inputs.config_source, tables)
+    if table_memo is None:
+        return build_park(config, inputs.config_source, tables)
+    key = json.dumps(scenario.model_dump(mode="json", include={"exclude_firms", "scale",
+                                                               "adjust"}), sort_keys=True)
+    return build_park(config, inputs.config_source, tables, table_memo=(table_memo, key))
 
 
 def apply_set(config: dict[str, Any], overrides: dict[str, Any], source: str) -> dict[str, Any]:

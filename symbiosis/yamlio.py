@@ -45,6 +45,11 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
         raise InputError(Problem(source, "file not found")) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(source, f"cannot read file: {exc}")) from None
+    return parse_yaml_mapping(text, source)
+
+
+def parse_yaml_mapping(text: str, source: str) -> dict[str, Any]:
+    """YAML text that must hold a mapping (as read_yaml_mapping, from text already read)."""
     try:
         data = yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - strict *safe* loader
     except yaml.YAMLError as exc:

@@ -96,4 +96,4 @@ def test_a_part_without_a_solution_in_time_stays_at_the_fallback():
 
 def _park_and_network():
     park = _pipe_park(2, False, n=6)
-    return park, build_network(park)
+    return park, build_network(park, screen_value=False)

@@ -21,7 +21,7 @@ def test_model_doc_names_every_heat_block():
     from tests.test_heat import _pump_park
 
     park = _pump_park(0)
-    lp = formulate(park, build_network(park))
+    lp = formulate(park, build_network(park, screen_value=False))
     doc = (ROOT / "docs" / "model.md").read_text(encoding="utf-8").replace("\\_", "_")
     for name in list(lp.constraints) + list(lp.variables) + list(lp.cost_terms):
         assert name in doc, name

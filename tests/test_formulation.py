@@ -240,7 +240,7 @@ def test_capital_cost_is_annualised_with_the_capital_recovery_factor():
 
 
 def _program(park):
-    return formulate(park, build_network(park))
+    return formulate(park, build_network(park, screen_value=False))
 
 
 def test_link_block_bounds_flow_by_capacity_times_build():
@@ -319,7 +319,7 @@ def test_links_that_lose_money_are_pruned_from_a_gapped_solution():
     park = make_park({"A": (0, 0), "B": (10, 0)}, [SCRAP],
                      [("s", "A", "supply", "scrap", 10), ("d", "B", "demand", "scrap", 10)],
                      links={"truck": {"fixed_cost": 2000}})
-    network = build_network(park)
+    network = build_network(park, screen_value=False)
     lp = formulate(park, network)
     x = np.zeros(lp.n_columns)
     x[lp.variables["flow"].start] = 10
@@ -334,7 +334,7 @@ def test_links_that_lose_money_are_pruned_from_a_gapped_solution():
     cheap = make_park({"A": (0, 0), "B": (10, 0)}, [SCRAP],
                       [("s", "A", "supply", "scrap", 10), ("d", "B", "demand", "scrap", 10)],
                       links={"truck": {"fixed_cost": 1000}})
-    network = build_network(cheap)
+    network = build_network(cheap, screen_value=False)
     lp = formulate(cheap, network)
     assert prune_unprofitable_links(lp, network, clean_solution(lp, network, x))[1] == 0
 
@@ -344,7 +344,7 @@ def test_link_capacity_includes_what_the_quality_limit_allows():
     park = make_park({"W": (0, 0), "A": (1, 0)}, [WATER],
                      [("s", "W", "supply", "water", 1000), ("d", "A", "demand", "water", 1000)],
                      qualities=[("s", "cod", 200), ("d", "cod", 50)])
-    assert build_network(park).links.capacity.tolist() == [250.0]
+    assert build_network(park, screen_value=False).links.capacity.tolist() == [250.0]
 
 
 def test_greedy_takes_best_value_first_and_the_milp_does_better():

@@ -38,7 +38,7 @@ def scrap_park(quantity: float = 100.0, price: float = 100.0) -> sb.Park:
 
 
 def _solved(park: sb.Park, solver: str = "highspy"):
-    network = build_network(park)
+    network = build_network(park, screen_value=False)
     lp = formulate(park, network)
     options = sb.SolverOptions(name=solver)
     solution = sb.solve(pipeline._handoff(lp, options), options,
@@ -103,7 +103,7 @@ def test_a_corrupted_co2_stage_is_caught(monkeypatch):
 
 def test_verify_point_names_bounds_and_integrality():
     park = scrap_park()
-    lp = formulate(park, build_network(park))
+    lp = formulate(park, build_network(park, screen_value=False))
     x = baseline_point(lp, park)
     assert verify_point(lp, x).ok
     build = lp.variables["build"].columns[0]
@@ -236,7 +236,7 @@ def test_scaling_makes_tiny_streams_exact_on_the_fast_path(monkeypatch):
 def test_scaling_is_exact_and_undone():
     from symbiosis.formulation.highs_model import MatrixProgram
     park = wide_park(5e7, 0.5)
-    lp = formulate(park, build_network(park))
+    lp = formulate(park, build_network(park, screen_value=False))
     program = MatrixProgram.of(lp)
     scaled, k = program.scaled()
     assert set(np.log2(k.columns)) <= set(range(-60, 61))  # powers of two

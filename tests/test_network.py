@@ -38,8 +38,9 @@ def _random_park(seed: int, geographic: bool, n: int = 40, **config) -> sb.Park:
 @pytest.mark.parametrize("geographic", [False, True], ids=["plane", "lat-lon"])
 def test_spatial_pruning_keeps_every_pair_the_limits_allow(seed, geographic):
     park = _random_park(seed, geographic)
-    brute = build_network(park, spatial=False)  # every compatible pair, screened one by one
-    fast = build_network(park, spatial=True)
+    # every compatible pair, screened one by one
+    brute = build_network(park, spatial=False, screen_value=False)
+    fast = build_network(park, spatial=True, screen_value=False)
     assert sorted(fast.links.index) == sorted(brute.links.index)
     pd.testing.assert_series_equal(fast.links.distance_km.sort_index(),
                                    brute.links.distance_km.sort_index())
@@ -51,8 +52,8 @@ def test_spatial_pruning_keeps_every_pair_the_limits_allow(seed, geographic):
 
 def test_candidate_cap_keeps_the_cheapest_per_demand_and_says_why():
     park = _random_park(0, False, links={"max_candidates_per_demand": 2})
-    full = build_network(_random_park(0, False))
-    capped = build_network(park)
+    full = build_network(_random_park(0, False), screen_value=False)
+    capped = build_network(park, screen_value=False)
     assert capped.links.groupby("to_stream").size().max() <= 2
     for demand, group in full.links.groupby("to_stream"):
         kept = capped.links[capped.links.to_stream == demand]
@@ -90,7 +91,7 @@ def test_value_screen_spatial_reach_keeps_every_link_that_could_pay(seed, geogra
     brute = build_network(park, spatial=False, screen_value=True)
     fast = build_network(park, spatial=True, screen_value=True)
     assert sorted(fast.links.index) == sorted(brute.links.index)
-    unscreened = build_network(park, spatial=False)
+    unscreened = build_network(park, spatial=False, screen_value=False)
     never = brute.rejected[brute.rejected.reason.isin([FIXED_COST, NO_UNIT_SAVING])]
     assert len(never) > 0 and len(brute.links) + len(never) == len(unscreened.links)
     # every screened link really cannot pay, alone at its full capacity
@@ -108,7 +109,7 @@ def test_value_screen_keeps_the_optimum(seed):
     """Dropping links that cannot pay never changes the optimal cost (exact, gap 0)."""
     park = _pipe_park(seed, False, n=15)
     screened = sb.optimise(park, solver=sb.SolverOptions(name="highspy", mip_gap=0))
-    lp = sb.formulate(park, build_network(park))
+    lp = sb.formulate(park, build_network(park, screen_value=False))
     full = sb.solve(sb.formulation.emit(lp, "highspy"),
                     sb.SolverOptions(name="highspy", mip_gap=0))
     assert screened.kpis["candidate_links"] < len(lp.variables["build"].columns)

@@ -45,7 +45,7 @@ def test_run_writes_every_result_file_with_the_contract_columns(tmp_path):
     assert list(links.columns[:12]) == results_module.LINK_COLUMNS
     assert len(links) == kpis["links_built"] == 3
     firms = pd.read_csv(out / "firms.csv")
-    assert list(firms.columns) == [*results_module.FIRM_COLUMNS, *FIRM_ALONE_COLUMNS]
+    assert list(firms.columns) == [*results_module.FIRM_COLUMNS, *FIRM_ALONE_COLUMNS, "name"]
     assert firms.cost.sum() == pytest.approx(kpis["total_cost"])
     assert firms.savings.sum() == pytest.approx(kpis["savings"])
     g = nx.read_graphml(out / "network.graphml")

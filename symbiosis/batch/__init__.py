@@ -20,18 +20,20 @@ import pandas as pd
 from .collection import ResultCollection, load_results
 from .compare import compare_table, plot_kpis
 from .runner import SweepOutcome, run_sweep
-from .spec import SweepPlan, Variant, load_sweep
+from .spec import MAX_VARIANTS, SweepPlan, Variant, load_sweep
 
 
 def sweep(path_or_spec: str | Path | Mapping[str, Any], out: str | Path | None = None,
-          workers: int = 1, dask: str | None = None, force: bool = False) -> pd.DataFrame:
+          workers: int = 1, dask: str | None = None, force: bool = False,
+          max_variants: int = MAX_VARIANTS) -> pd.DataFrame:
     """Run a sweep (a sweep file, or a dict of its keys) and return summary.csv's table,
     indexed by variant.
 
     With `out`, results go to that sweep folder and a second call resumes (finished variants
     are skipped); without it they go to a temporary folder that is removed afterwards.
+    More than `max_variants` variants is refused before they are planned.
     """
-    plan = load_sweep(path_or_spec)
+    plan = load_sweep(path_or_spec, max_variants=max_variants)
     if out is not None:
         return run_sweep(plan, out, workers=workers, dask=dask, force=force).table
     with tempfile.TemporaryDirectory(prefix="symbiosis-sweep-") as tmp:

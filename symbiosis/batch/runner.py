@@ -18,7 +18,9 @@ import os
 import re
 import shutil
 import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -28,7 +30,7 @@ import pandas as pd
 
 from .. import outputs
 from ..errors import InputError, Problem
-from ..results import SIGNIFICANT
+from ..results import SIGNIFICANT, check_output_folder
 from .spec import SweepPlan, Variant
 from .task import ERROR, HEAT_COLUMNS, KPI_COLUMNS, Task, read_kpis, row_from_kpis, run_task
 
@@ -36,6 +38,7 @@ SWEEP_FILES = ("summary.csv", "timings.csv", "sweep.yaml", "compare.csv", ".lock
 TIMING_PHASES = ("load", "network", "build", "handoff", "solve", "extract", "firms_alone",
                  "write")
 SUMMARY_EVERY_S = 2.0  # rewrite summary.csv at most this often while a sweep runs
+DASK_CONNECT_TIMEOUT = "30s"
 DASK_HINT = "Dask is not installed: pip install 'symbiosis[dask]'"
 
 Progress = Callable[[dict[str, Any], int, int], None]  # row, finished so far, to run
@@ -62,10 +65,19 @@ def is_sweep_folder(folder: Path) -> bool:
     return (folder / "sweep.yaml").is_file()
 
 
+def check_folder(plan: SweepPlan, out: Path) -> None:
+    """Refuse an `out` that is not new, empty (or holding only a lock) or a sweep folder, and
+    a variant folder in it that is not a result folder. Only recovers what a killed write
+    left: nothing new is written before every refusal has had its chance."""
+    only_lock = out.is_dir() and sorted(p.name for p in out.iterdir()) == [".lock"]
+    if not only_lock:
+        outputs.check_folder(out, "sweep", "-o", legacy=is_sweep_folder)
+    for name in plan.names:
+        check_output_folder(out / name)
+
+
 def prepare_folder(plan: SweepPlan, out: Path) -> None:
-    """Make `out` a sweep folder (marked `sweep`); refuse a non-empty folder that is not one;
-    remove what a killed run left (temporary files and folders)."""
-    out = outputs.check_folder(out, "sweep", "-o", legacy=is_sweep_folder)
+    """Make `out` a sweep folder (checked by check_folder, and locked, before this)."""
     out.mkdir(parents=True, exist_ok=True)
     outputs.mark(out, "sweep")
     names = set(plan.names) | set(SWEEP_FILES)
@@ -85,6 +97,7 @@ class _Lock:
     """One sweep at a time in a folder (POSIX); elsewhere, no lock."""
 
     def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.path = folder / ".lock"
         self.file = None
 
@@ -93,7 +106,8 @@ class _Lock:
             import fcntl
         except ImportError:
             return self
-        self.file = open(self.path, "w")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.file = open(self.path, "a")  # "a": never truncate the file another run holds
         try:
             fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -133,32 +147,46 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, dask: str | No
     if dask is not None:
         _import_dask()
     out = Path(out).resolve()
-    prepare_folder(plan, out)
-    with _Lock(out):
-        rows: dict[str, dict[str, Any]] = {}
-        for v in plan.variants:
-            row = None if force else finished_row(v, out)
-            if row is not None:
-                rows[v.name] = row
-        skipped = [n for n in plan.names if n in rows]
-        tasks = [Task(v.name, v.scenario, v.input_hash, str(out / v.name),
-                      v.scenario_yaml(out / v.name)) for v in plan.variants
-                 if v.name not in rows]
-        if on_start is not None:
-            on_start(len(tasks), len(skipped))
-        last_write = time.monotonic()
-        runs = _run_dask(tasks, workers, dask) if dask is not None else _run_pool(tasks, workers)
-        try:
-            for done, row in enumerate(runs, 1):
-                rows[row["variant"]] = row
-                if progress is not None:
-                    progress(row, done, len(tasks))
-                if time.monotonic() - last_write > SUMMARY_EVERY_S:
-                    write_summary(plan, out, rows)
-                    last_write = time.monotonic()
-        finally:  # also when interrupted: stop the workers; what finished is in the summary
-            runs.close()
-            table = write_summary(plan, out, rows)
+    check_folder(plan, out)  # every refusal before anything is written
+    client = _connect(dask) if dask not in (None, "local") else None
+    try:
+        with _Lock(out):
+            prepare_folder(plan, out)
+            return _run_locked(plan, out, workers, dask, client, force, progress, on_start)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _run_locked(plan: SweepPlan, out: Path, workers: int, dask: str | None, client: Any,
+                force: bool, progress: Progress | None,
+                on_start: Callable[[int, int], None] | None) -> SweepOutcome:
+    """run_sweep once the folder is checked, locked and prepared."""
+    rows: dict[str, dict[str, Any]] = {}
+    for v in plan.variants:
+        row = None if force else finished_row(v, out)
+        if row is not None:
+            rows[v.name] = row
+    skipped = [n for n in plan.names if n in rows]
+    tasks = [Task(v.name, v.scenario, v.input_hash, str(out / v.name),
+                  v.scenario_yaml(out / v.name)) for v in plan.variants
+             if v.name not in rows]
+    if on_start is not None:
+        on_start(len(tasks), len(skipped))
+    last_write = time.monotonic()
+    runs = (_run_dask(tasks, workers, client) if dask is not None
+            else _run_pool(tasks, workers))
+    try:
+        for done, row in enumerate(runs, 1):
+            rows[row["variant"]] = row
+            if progress is not None:
+                progress(row, done, len(tasks))
+            if time.monotonic() - last_write > SUMMARY_EVERY_S:
+                write_summary(plan, out, rows)
+                last_write = time.monotonic()
+    finally:  # also when interrupted: stop the workers; what finished is in the summary
+        runs.close()
+        table = write_summary(plan, out, rows)
     ran = [t.variant for t in tasks]
     return SweepOutcome(folder=out, table=table, ran=ran, skipped=skipped)
 
@@ -172,6 +200,38 @@ def _pool_context():
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["symbiosis.batch.task", "symbiosis.pipeline"])
     return ctx
+
+
+_START_LOCK = threading.Lock()
+
+
+@contextmanager
+def _children_skip_main() -> Iterator[None]:
+    """Start processes that do not run the parent's `__main__` again.
+
+    spawn and forkserver children import the parent's main script (as `__mp_main__`) before
+    running their target; a script that calls `sb.sweep(...)` without an
+    `if __name__ == "__main__":` guard would then start a sweep inside every worker, which
+    multiprocessing refuses, and every variant failed as a dead worker. Our targets
+    (`_child`, Dask's workers) and everything they receive live in importable modules, so
+    the children need nothing from `__main__`: it is left out of what they prepare.
+    """
+    from multiprocessing import spawn
+
+    original = spawn.get_preparation_data
+
+    def prepared(name: str) -> dict[str, Any]:
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    with _START_LOCK:
+        spawn.get_preparation_data = prepared
+        try:
+            yield
+        finally:
+            spawn.get_preparation_data = original
 
 
 def _child(task: Task, conn) -> None:
@@ -203,7 +263,8 @@ def _run_pool(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
                 receive, send = ctx.Pipe(duplex=False)
                 process = ctx.Process(target=_child, args=(task, send), daemon=True,
                                       name=f"symbiosis-{task.variant}")
-                process.start()
+                with _children_skip_main():
+                    process.start()
                 send.close()
                 running[receive] = (process, receive, task)
             watched = [*running, *(p.sentinel for p, _, _ in running.values())]
@@ -238,24 +299,29 @@ def _import_dask():
     return dask.distributed
 
 
-def _run_dask(tasks: list[Task], workers: int, address: str) -> Iterator[dict[str, Any]]:
-    """The same tasks on a Dask cluster: `local` starts a LocalCluster of `workers`
-    single-threaded processes; anything else is a scheduler address. Workers must see `out`
-    (a shared filesystem on a real cluster)."""
+def _connect(address: str) -> Any:
+    """A client of the scheduler at `address`; unreachable is a bad option (exit 2)."""
+    distributed = _import_dask()
+    try:
+        return distributed.Client(address, timeout=DASK_CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(Problem("--dask", f"cannot reach the scheduler at {address}: "
+                                           f"{exc}")) from None
+
+
+def _run_dask(tasks: list[Task], workers: int, client: Any) -> Iterator[dict[str, Any]]:
+    """The same tasks on a Dask cluster: with no client, a LocalCluster of `workers`
+    single-threaded processes (`--dask local`); else the client's scheduler. Workers must see
+    `out` (a shared filesystem on a real cluster). The caller closes its own client."""
     distributed = _import_dask()
     if not tasks:
         return
-    cluster = None
-    if address == "local":
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=None)
-        client = distributed.Client(cluster)
-    else:
-        try:
-            client = distributed.Client(address, timeout="30s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(Problem("--dask", f"cannot reach the scheduler at {address}: "
-                                               f"{exc}")) from None
+    cluster = own = None
+    if client is None:
+        with _children_skip_main():  # the cluster's processes start while this waits
+            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                               processes=True, dashboard_address=None)
+        client = own = distributed.Client(cluster)
     try:
         futures = {client.submit(run_task, t, pure=False, key=f"symbiosis-{t.variant}-"
                                  f"{t.input_hash[:12]}"): t for t in tasks}
@@ -266,7 +332,8 @@ def _run_dask(tasks: list[Task], workers: int, address: str) -> Iterator[dict[st
                 yield {"variant": futures[future].variant, "status": ERROR,
                        "reason": f"{type(exc).__name__}: {exc}"}
     finally:
-        client.close()
+        if own is not None:
+            own.close()
         if cluster is not None:
             cluster.close()
 

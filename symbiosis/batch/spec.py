@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,17 +29,23 @@ from typing import Any, Mapping
 import yaml
 
 from ..errors import InputError, Problem, raise_if
-from ..io import MODEL_FILE, read_model, resolve_model_path
+from ..io import MODEL_FILE, ModelInputs, read_model, read_model_files, resolve_model_path
 from ..scenario import _is_schema_key, apply_scenario, load_scenario
 from ..schema import (AdjustRule, GridChange, ModelConfig, ScaleRule, Scenario, SolverSettings,
                       Sweep, SweepVariant)
-from ..tables import TABLES
 from ..yamlio import key_lines, line_of, read_yaml_mapping, validate_mapping
 
 BASE = "base"
 EXCLUDE_AXIS = "exclude_firms"
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=+-]*$")
 RESERVED_NAMES = {"summary.csv", "timings.csv", "sweep.yaml", "compare.csv"}
+# A variant's folder is written as `.<name>.XXXXXXXX` and replaced through `.<name>.old-<pid>`:
+# those must fit a file name (255 bytes on common filesystems), so a name is at most 200.
+MAX_NAME_LENGTH = 200
+# Planning checks every variant applied to the model (up to about 16 ms each): a sweep of more
+# variants than this is refused before it is planned, unless max_variants raises the limit.
+MAX_VARIANTS = 1000
+PLAN_SECONDS_PER_VARIANT = 0.016
 
 
 @dataclass(frozen=True)
@@ -80,20 +87,25 @@ class SweepPlan:
 # --- reading ------------------------------------------------------------------------------
 
 
-def load_sweep(path_or_spec: str | Path | Mapping[str, Any]) -> SweepPlan:
-    """A sweep file, or a dict of the same keys (`base` relative to the current folder)."""
+def load_sweep(path_or_spec: str | Path | Mapping[str, Any],
+               max_variants: int = MAX_VARIANTS) -> SweepPlan:
+    """A sweep file, or a dict of the same keys (`base` relative to the current folder).
+
+    More than `max_variants` variants is an error found before any is planned: a grid of
+    100,000 points is more often a typo than a plan, and checking them all takes minutes.
+    """
     if isinstance(path_or_spec, Mapping):
         spec = dict(path_or_spec)
         text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
-        return plan_sweep(spec, "sweep (dict)", Path.cwd(), text, {})
+        return plan_sweep(spec, "sweep (dict)", Path.cwd(), text, {}, max_variants)
     path = Path(path_or_spec)
     data = read_yaml_mapping(path)
     text = path.read_text(encoding="utf-8")
-    return plan_sweep(data, str(path), path.parent, text, key_lines(path))
+    return plan_sweep(data, str(path), path.parent, text, key_lines(path), max_variants)
 
 
 def plan_sweep(data: dict[str, Any], source: str, root: Path, text: str,
-               lines: dict[str, int]) -> SweepPlan:
+               lines: dict[str, int], max_variants: int = MAX_VARIANTS) -> SweepPlan:
     def located(problems: list[Problem]) -> InputError:
         return InputError([replace(p, row=p.row or line_of(lines, p.key)) for p in problems])
 
@@ -108,14 +120,17 @@ def plan_sweep(data: dict[str, Any], source: str, root: Path, text: str,
     model = resolve_model_path(base_path.parent / base.model).parent.resolve()
     try:
         axes, grid_changes = _grid(sweep, source)
+        _check_count(sweep, grid_changes, source, max_variants)
         variants = _expand(sweep, grid_changes, axes, source)
         resolved = [_resolve(base, v, model, source) for v in variants]
     except InputError as exc:
         raise located(exc.problems) from None
-    config = validate_mapping(ModelConfig, read_model(model).config, str(model / MODEL_FILE))
+    files = read_model_files(model)  # read once: what is checked is what is hashed
+    inputs = read_model(model, files)
+    config = validate_mapping(ModelConfig, inputs.config, str(model / MODEL_FILE))
     resolved = [_fill_params(v, axes, config) for v in resolved]
-    _check_applies(resolved, model, source, lines)
-    digest = model_digest(model)
+    _check_applies(resolved, inputs, source, lines)
+    digest = files.digest()
     resolved = [replace(v, input_hash=input_hash(v.scenario, digest)) for v in resolved]
     return SweepPlan(name=sweep.name, source=source, text=text, base=base_path, model=model,
                      axes=axes, variants=resolved)
@@ -204,6 +219,25 @@ def _grid(sweep: Sweep, source: str) -> tuple[list[str], list[list[tuple[Any, _C
     return axes, changes
 
 
+def _check_count(sweep: Sweep, grid: list[list[tuple[Any, _Change]]], source: str,
+                 max_variants: int) -> None:
+    """Refuse more than `max_variants` variants, counted from the axes' lengths alone."""
+    points = math.prod(len(pairs) for pairs in grid) if grid else 0
+    named = {v.name for v in sweep.variants}
+    base = int(sweep.include_base and BASE not in named)
+    total = base + points + len(sweep.variants)
+    if total <= max_variants:
+        return
+    minutes = total * PLAN_SECONDS_PER_VARIANT / 60
+    raise InputError(Problem(
+        source, f"{total:,} variants ({points:,} grid points"
+                f"{f', {len(sweep.variants):,} explicit' if sweep.variants else ''}"
+                f"{', the base' if base else ''}), more than the limit of {max_variants:,}: "
+                f"give --max-variants {total} (sb.sweep(..., max_variants={total})) to run "
+                f"them all; checking them before the sweep starts takes up to about "
+                f"{minutes:.0f} min", key="grid" if points > max_variants else None))
+
+
 def _short_axis_names(axes: list[str]) -> dict[str, str]:
     """Shortest dotted suffix of each axis that no other axis ends with."""
     short = {}
@@ -288,7 +322,7 @@ def _expand(sweep: Sweep, grid: list[list[tuple[Any, _Change]]], axes: list[str]
                        for j in range(len(v.exclude_firms))})
         keymap["name"] = f"{key}.name"
         out.append(_Draft(v, {}, key, keymap))
-    problems, seen = [], {}
+    problems, seen, too_long = [], {}, []
     for draft in out:
         variant, origin = draft.changes, draft.origin
         key = draft.keymap.get("name", "grid" if origin == "grid" else None)
@@ -299,7 +333,20 @@ def _expand(sweep: Sweep, grid: list[list[tuple[Any, _Change]]], axes: list[str]
             problems.append(Problem(source, f"variant name {variant.name!r} is not a safe "
                                             "folder name (letters, digits and . _ = + -, "
                                             "starting with a letter or digit)", key=key))
+        elif len(variant.name) > MAX_NAME_LENGTH and origin == "grid":
+            too_long.append(variant.name)
+        elif len(variant.name) > MAX_NAME_LENGTH:
+            problems.append(Problem(source, f"variant name {variant.name[:40]!r}... is "
+                                            f"{len(variant.name)} characters long, more than "
+                                            f"{MAX_NAME_LENGTH} (it names a folder)", key=key))
         seen.setdefault(variant.name, origin if origin != "grid" else "a grid point")
+    if too_long:  # one message for the grid, not one per point
+        more = f" (and {len(too_long) - 1} more)" if len(too_long) > 1 else ""
+        problems.append(Problem(source, f"the grid point name {too_long[0][:40]!r}...{more} is "
+                                        f"{len(too_long[0])} characters long, more than "
+                                        f"{MAX_NAME_LENGTH} (it names a folder): shorten the "
+                                        "axes' values, or give these as explicit variants "
+                                        "with short names", key="grid"))
     raise_if(problems)
     if len(out) == 0:
         raise InputError(Problem(source, "nothing to run: give a grid, variants or "
@@ -365,14 +412,14 @@ def _fill_params(v: Variant, axes: list[str], config: ModelConfig) -> Variant:
     return replace(v, params={a: params[a] for a in axes})
 
 
-def _check_applies(variants: list[Variant], model: Path, source: str,
+def _check_applies(variants: list[Variant], inputs: ModelInputs, source: str,
                    lines: dict[str, int]) -> None:
     """Apply every variant to the model now, so a bad one stops the sweep before it starts."""
-    inputs = read_model(model)
     found: dict[Problem, list[str]] = {}  # one problem of a grid axis hits many variants
+    memo: dict[str, list] = {}  # table checks, once per distinct set of table changes
     for v in variants:
         try:
-            apply_scenario(inputs, v.scenario, source)
+            apply_scenario(inputs, v.scenario, source, table_memo=memo)
         except InputError as exc:
             for p in exc.problems:
                 key = _map_key(p.key, v.keys)
@@ -395,22 +442,9 @@ def _map_key(key: str | None, keymap: dict[str, str]) -> str | None:
 # --- hashing ------------------------------------------------------------------------------
 
 
-def model_files(model: Path) -> list[Path]:
-    """The files a model is read from: model.yaml and its tables (or workbook)."""
-    files = [model / MODEL_FILE]
-    config = read_yaml_mapping(model / MODEL_FILE)
-    if config.get("workbook"):
-        files.append(model / str(config["workbook"]))
-    else:
-        files += [model / f"{spec.name}.csv" for spec in TABLES]
-    return [f for f in files if f.is_file()]
-
-
 def model_digest(model: Path) -> str:
-    h = hashlib.sha256()
-    for f in model_files(model):
-        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
+    """sha256 of the model's input files as they are now (`ModelFiles.digest`)."""
+    return read_model_files(model).digest()
 
 
 def input_hash(scenario: Scenario, model_digest_: str) -> str:

@@ -37,21 +37,33 @@ def run_task(task: Task) -> dict[str, Any]:
     """Run one variant; return its summary row plus `seconds` (wall clock, this run)."""
     start = time.perf_counter()
     try:
-        from ..io import read_model
+        from ..io import read_model, read_model_files
         from ..pipeline import Timer, run_loaded
         from ..results import write_folder
         from ..scenario import LoadedScenario, apply_scenario
+        from .spec import input_hash
 
         timer = Timer()
         with timer.phase("load"):
-            inputs = read_model(task.scenario.model)
+            files = read_model_files(task.scenario.model)  # the bytes parsed are those hashed
+            inputs = read_model(task.scenario.model, files)
             park = apply_scenario(inputs, task.scenario, f"variant {task.variant}")
+        read_hash = input_hash(task.scenario, files.digest())
         loaded = LoadedScenario(scenario=task.scenario, park=park, path=None)
         result = run_loaded(loaded, timer)
-        result.kpis["input_hash"] = task.input_hash
+        # The hash of what this run read, not of what was planned: a folder computed on an
+        # edited model must never pass for a result of the model as planned.
+        result.kpis["input_hash"] = read_hash
         folder = write_folder(result, Path(task.out),
                               extra_files={"scenario.yaml": task.scenario_yaml})
-        row = row_from_kpis(task.variant, read_kpis(folder))
+        if read_hash != task.input_hash:
+            row = {"variant": task.variant, "status": ERROR,
+                   "reason": "the model's files changed while the sweep ran: this variant "
+                             "read other files than were checked when the sweep started "
+                             f"(input hash {read_hash[:12]}, planned {task.input_hash[:12]}); "
+                             "run the sweep again"}
+        else:
+            row = row_from_kpis(task.variant, read_kpis(folder))
     except Exception as exc:  # recorded as this variant's failure; the others go on
         row = error_row(task.variant, exc)
     row["seconds"] = time.perf_counter() - start

@@ -121,7 +121,7 @@ def tables_of(result: "Result") -> ResultTables:
         resources = resources.join(result.park.resources[["category", "unit"]])
     why = result.why_not if result.status.has_solution else None
     return _assemble(result.name, _json_ready(result.kpis), result.links.reset_index(drop=True),
-                     result.firms.reset_index(drop=True), attributes, resources,
+                     result.firms.rename_axis("firm_id").reset_index(), attributes, resources,
                      result.objective_breakdown, why,
                      {"streams": result.streams.reset_index(),
                       "rejected_pairs": result.rejected_pairs})
@@ -134,7 +134,8 @@ def _assemble(name, kpis, links, firms, attributes, resources, objective, why_no
         attributes[column] = attributes[column].fillna("").astype(str) \
             if column in attributes else ""
     geographic = {"lat", "lon"} <= set(attributes.columns)
-    firms = firms.join(attributes, on="firm_id")
+    # the firm's name is also the last column of firms.csv: the page takes it from the model
+    firms = firms.drop(columns=["name"], errors="ignore").join(attributes, on="firm_id")
     ends = pd.concat([links.from_firm, links.to_firm[links.to_firm != links.from_firm]])
     firms["links"] = firms.firm_id.map(ends.value_counts()).fillna(0).astype(int)
     firms["co2_avoided_t"] = firms.baseline_co2_t - firms.co2_t
