@@ -5,7 +5,11 @@ source; only how a row is named in messages differs (CSV line, sheet row, frame 
 """
 from __future__ import annotations
 
-import warnings
+import csv
+import io
+import os
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -13,11 +17,13 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from . import files
 from .checks import ROW, Tables
-from .errors import InputError, Problem, raise_if
+from .errors import InputError, Problem
 from .park import Park, build_park
+from .schema import CsvDialect
 from .tables import TABLES, TableSpec, parse_table
-from .yamlio import read_yaml_mapping
+from .yamlio import read_yaml_mapping, validate_mapping
 
 MODEL_FILE = "model.yaml"
 
@@ -37,9 +43,12 @@ def resolve_model_path(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         path = path / MODEL_FILE
-    if not path.exists():
-        raise InputError(Problem(str(path), "park model not found (expected a folder with "
-                                            f"{MODEL_FILE})"))
+        if not path.exists():
+            raise InputError(Problem(str(path.parent), "park model not found: the folder has "
+                                                       f"no {MODEL_FILE}"))
+    elif not path.exists():
+        raise InputError(Problem(str(path), "not found: no such folder or file (expected a "
+                                            f"park model folder with {MODEL_FILE})"))
     return path
 
 
@@ -52,7 +61,7 @@ def read_model(path: str | Path) -> ModelInputs:
     if workbook:
         tables = _read_workbook(folder / str(workbook))
     else:
-        tables = _read_csv_folder(folder)
+        tables = _read_csv_folder(folder, _dialect(config, str(model_file)))
     return ModelInputs(config=config, config_source=str(model_file), tables=tables, folder=folder)
 
 
@@ -82,63 +91,180 @@ def park_from_frames(config: Mapping[str, Any], firms: pd.DataFrame, resources: 
     return build_park(dict(config), "config (dict)", tables)
 
 
-def _read_csv_folder(folder: Path) -> Tables:
-    raw = {}
+def _dialect(config: dict[str, Any], source: str) -> CsvDialect:
+    """The `csv:` section of model.yaml, needed before the tables can be read."""
+    section = config.get("csv", {})
+    if not isinstance(section, dict):
+        return validate_mapping(CsvDialect, {"separator": section}, source, "csv.")  # raises
+    return validate_mapping(CsvDialect, section, source, key_prefix="csv.")
+
+
+def _read_csv_folder(folder: Path, dialect: CsvDialect = CsvDialect()) -> Tables:
+    raw, problems, unread = {}, [], set()
     for spec in TABLES:
         path = folder / f"{spec.name}.csv"
-        frame = _read_csv(path) if path.exists() else None
-        if frame is None and spec.required:
-            raise InputError(Problem(str(path), "required file is missing"))
-        raw[spec.name] = (frame, str(path), lambda pos: [f"line {p + 2}" for p in pos])
-    return _parse_all(raw)
+        frame, lines = None, np.zeros(0, dtype=int)
+        if os.path.lexists(path):  # a FIFO or a broken link too: read_bytes says what it is
+            try:
+                frame, lines = _read_csv(path, dialect)
+            except InputError as exc:
+                problems += exc.problems
+                unread.add(spec.name)
+        elif spec.required:
+            problems.append(Problem(str(path), "required file is missing"))
+            unread.add(spec.name)
+        raw[spec.name] = (frame, str(path),
+                          lambda pos, lines=lines: [f"line {lines[p]}" for p in pos])
+    return _parse_all(raw, problems, decimal=dialect.decimal, unread=unread)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+_OTHER_SEPARATORS = {";": "';'", "\t": "a tab", "|": "'|'", ",": "','"}
+
+
+def _read_csv(path: Path, dialect: CsvDialect) -> tuple[pd.DataFrame, np.ndarray]:
+    """A CSV file as strings, and the line in the file where each data row starts.
+
+    Read with the `csv` module rather than pandas so that a row's label is its real line
+    (after blank lines and quoted newlines) and every malformed row is reported, located.
+    """
+    source = str(path)
+    text = files.read_text(path, files.MAX_TABLE_BYTES, "table")
+    long_line = re.search(f"[^\r\n]{{{files.MAX_LINE_CHARS + 1}}}", text)
+    if long_line:
+        line = text.count("\n", 0, long_line.start()) + 1
+        raise InputError(Problem(source, f"line longer than the limit of "
+                                         f"{files.MAX_LINE_CHARS:,} characters: is this a CSV "
+                                         "table?", row=f"line {line}"))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.separator,
+                        skipinitialspace=True)
+    records, starts, end = [], [], 0
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)  # extra fields: an error
-            return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                               encoding="utf-8-sig", skip_blank_lines=True, index_col=False)
-    except pd.errors.EmptyDataError:
-        raise InputError(Problem(str(path), "file is empty (expected a header row)")) from None
-    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, OSError) as exc:
-        raise InputError(Problem(str(path), f"cannot read CSV: {exc}")) from None
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if any(cell.strip() for cell in record):  # blank lines and rows of blanks skipped
+                records.append(record)
+                starts.append(start)
+    except csv.Error as exc:
+        line = f"line {end + 1}"  # where the record that failed starts
+        if "field larger than field limit" in str(exc):
+            raise InputError(Problem(source, f"a cell longer than the limit of "
+                                             f"{files.MAX_CELL_CHARS:,} characters (an "
+                                             "unclosed quote?)", row=line)) from None
+        raise InputError(Problem(source, f"cannot read CSV: {exc}", row=line)) from None
+    if not records:
+        raise InputError(Problem(source, "file is empty (expected a header row)"))
+    header = [name.strip() for name in records[0]]
+    _check_separator(header, dialect, source)
+    width = len(header)
+    rows, too_long = [], []
+    for record, start in zip(records[1:], starts[1:]):
+        if len(record) > width:  # blank or not: `1,060,` would shift every later cell
+            too_long.append((start, record))
+        rows.append((record + [""] * width)[:width])
+    if too_long:  # one message for the file's shape, naming its first line and counting
+        start, record = too_long[0]
+        others = [str(line) for line, _ in too_long[1:]]
+        also = (f" (so do lines {', '.join(others[:5])}{', ...' if len(others) > 5 else ''})"
+                if others else "")
+        raise InputError(Problem(source, _extra_fields(record, width, dialect, also),
+                                 row=f"line {start}"))
+    columns = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+    frame = pd.DataFrame(rows, columns=columns, dtype=str) if rows else \
+        pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+    return frame, np.asarray(starts[1:], dtype=int)
+
+
+def _check_separator(header: list[str], dialect: CsvDialect, source: str) -> None:
+    """A header of one field holding another separator: the file is in another dialect."""
+    if len(header) != 1:
+        return
+    for other, shown in _OTHER_SEPARATORS.items():
+        if other != dialect.separator and len(header[0].split(other)) > 2:
+            declared = ("" if dialect.separator == "," else
+                        f" but model.yaml declares csv separator {dialect.separator!r}")
+            if other == ";":
+                fix = ("declare it in model.yaml: `csv: {separator: \";\", decimal: \",\"}` "
+                       "(a spreadsheet export in a Vietnamese, French or German locale: "
+                       "decimal commas too), or save the file with commas")
+            else:
+                fix = (f"declare it in model.yaml: `csv: {{separator: {other!r}}}`, or save "
+                       "the file with commas")
+            raise InputError(Problem(source, f"fields are separated by {shown}{declared}: {fix}",
+                                     row="line 1"))
+
+
+_SPLIT_NUMBER = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def _extra_fields(record: list[str], width: int, dialect: CsvDialect, also: str = "") -> str:
+    message = f"cannot read CSV: {len(record)} fields, but the header has {width}{also}"
+    split = any(_SPLIT_NUMBER.fullmatch(a) and re.fullmatch(r"\d+\s*", b)
+                for a, b in zip(record, record[1:]))
+    if split and dialect.separator == ",":
+        return (message + ": a number written with a thousands separator or a decimal comma "
+                "(1,200 or 2,5) splits into two fields; write 1200 or 2.5, or quote the cell; "
+                "for a file with ';' between fields and decimal commas declare "
+                "`csv: {separator: \";\", decimal: \",\"}` in model.yaml")
+    return message + ": remove the extra values, or quote a cell that holds the separator"
+
+
+def _check_workbook_size(path: Path) -> None:
+    """An .xlsx is a zip archive: refuse one that unpacks to more than the limit (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip: openpyxl says what it is
+    if unpacked > files.MAX_WORKBOOK_UNPACKED_BYTES:
+        raise InputError(Problem(str(path), f"workbook unpacks to {unpacked / files.MB:,.0f} MB, "
+                                            "more than the limit of "
+                                            f"{files.MAX_WORKBOOK_UNPACKED_BYTES / files.MB:,.0f}"
+                                            " MB: split it, or give the tables as CSV files"))
 
 
 def _read_workbook(path: Path) -> Tables:
-    if not path.exists():
+    if not os.path.lexists(path):
         raise InputError(Problem(str(path), "workbook named in model.yaml not found"))
+    files.read_bytes(path, files.MAX_TABLE_BYTES, "workbook")  # a regular file, not too big
+    _check_workbook_size(path)
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False,
                                engine="openpyxl")
     except Exception as exc:  # openpyxl raises many kinds for a bad file
         raise InputError(Problem(str(path), f"cannot read workbook: {exc}")) from None
-    raw = {}
+    raw, problems, unread = {}, [], set()
     for spec in TABLES:
         frame = sheets.get(spec.name)
         if frame is None and spec.required:
-            raise InputError(Problem(str(path), f"required sheet {spec.name!r} is missing"))
+            problems.append(Problem(str(path), f"required sheet {spec.name!r} is missing"))
+            unread.add(spec.name)
         raw[spec.name] = (frame, f"{path}, sheet {spec.name}",
                           lambda pos: [f"row {p + 2}" for p in pos])
-    return _parse_all(raw)
+    return _parse_all(raw, problems, unread=unread)
 
 
-def _parse_all(raw: dict[str, tuple[pd.DataFrame | None, str, Any]]) -> Tables:
-    """Parse each table per its spec; report every problem of every table at once."""
-    parsed, sources, problems = {}, {}, []
+def _parse_all(raw: dict[str, tuple[pd.DataFrame | None, str, Any]],
+               problems: list[Problem] | None = None, decimal: str = ".",
+               unread: set[str] | frozenset[str] = frozenset()) -> Tables:
+    """Parse each table per its spec. Problems are not raised here but carried in the Tables,
+    so that build_park lists them with the cross-table checks run on what parsed: a blank
+    cell must not hide a misspelt resource until the next run. A table that could not be read
+    at all (`broken`) is an empty table of its columns, and checks that need it are skipped."""
+    parsed, sources, problems, broken = {}, {}, list(problems or []), set(unread)
     for spec in TABLES:
         frame, source, labeller = raw[spec.name]
         sources[spec.name] = source
         if frame is None:
             frame = _empty(spec)
         frame = _drop_empty_unnamed(frame, source, problems)
-        typed, found = parse_table(spec, frame, source, labeller)
+        typed, found = parse_table(spec, frame, source, labeller, decimal=decimal)
         problems += found
-        if not found:
-            typed[ROW] = labeller(np.arange(len(typed)))
+        if typed.columns.empty:  # unknown or missing columns: nothing to check it with
+            typed, _ = parse_table(spec, _empty(spec), source, labeller)
+            broken.add(spec.name)
+        typed[ROW] = labeller(np.arange(len(typed))) if len(typed) else pd.Series(dtype=str)
         parsed[spec.name] = typed
-    raise_if(problems)
-    return Tables(**parsed, sources=sources)
+    return Tables(**parsed, sources=sources, problems=problems, broken=frozenset(broken))
 
 
 def _drop_empty_unnamed(frame: pd.DataFrame, source: str,
