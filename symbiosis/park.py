@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .checks import ROW, Tables, check_utilities_reach, run_checks
-from .errors import raise_if
+from .errors import InputError, Problem, raise_if
 from .magnitudes import check_magnitudes
 from .schema import ModelConfig, annuity_factor
 from .units import kw_per_annual_unit
@@ -40,6 +40,8 @@ class Park:
          for c in ("from_resource", "to_resource", "property", "value")}))
     # Utility levels of heat resources (utilities.csv), indexed by utility id; may be empty.
     utilities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Valid but suspicious input (checks of severity `warn`): printed, and in kpis.json.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def name(self) -> str:
@@ -76,9 +78,17 @@ class Park:
 
 def build_park(config: dict[str, Any], config_source: str, tables: Tables,
                config_key_prefix: str = "") -> Park:
-    """Validate config and tables together and return the Park, or raise one InputError."""
-    model_config = validate_mapping(ModelConfig, config, config_source, config_key_prefix)
-    raise_if(run_checks(tables) + check_magnitudes(tables))
+    """Validate config and tables together and return the Park, or raise one InputError.
+
+    Every problem found is raised at once: model.yaml's, the cells' (carried in `tables`) and
+    the cross-table checks' on what parsed."""
+    problems = list(tables.problems)
+    try:
+        model_config = validate_mapping(ModelConfig, config, config_source, config_key_prefix)
+    except InputError as exc:
+        problems, model_config = exc.problems + problems, None
+    problems += run_checks(tables) + check_magnitudes(tables)
+    raise_if(problems)
     raise_if(check_utilities_reach(tables, model_config.heat.min_approach_c))
     park = _finalise(model_config, tables)
     if park.config.heat_pumps is not None and park.has_heat:  # heat pumps are sized in kW
@@ -132,4 +142,4 @@ def _finalise(config: ModelConfig, t: Tables) -> Park:
     return Park(config=config, firms=firms, resources=resources, streams=streams,
                 exchanges=exchanges, qualities=qualities, exchange_qualities=exchange_qualities,
                 coordinates="geographic" if geographic else "plane", sources=dict(t.sources),
-                utilities=utilities)
+                utilities=utilities, warnings=tuple(run_checks(t, "warn")))
