@@ -6,7 +6,6 @@ Exit codes (FORMAT §4): 0 solved (optimal or feasible), 1 no solution, 2 bad in
 from __future__ import annotations
 
 import functools
-import re
 import signal
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import click
 
 from .errors import InputError, SolverUnavailableError
 from .solve import KNOWN_SOLVERS, solver_available
+from .text import escape_controls, slug
 
 EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -34,7 +34,7 @@ def _handle_errors(command):
         except Exception as exc:  # a bug of ours: say so, briefly
             if debug:
                 raise
-            click.secho(f"internal error: {type(exc).__name__}: {exc}\n"
+            click.secho(f"internal error: {type(exc).__name__}: {escape_controls(str(exc))}\n"
                         "run again with --debug for the traceback, and please report it",
                         fg="red", err=True)
             sys.exit(EXIT_INTERNAL)
@@ -56,13 +56,21 @@ def validate(path: Path) -> None:
     from .scenario import load_model_or_scenario
 
     loaded = load_model_or_scenario(path)
+    _print_warnings(loaded.park)
     summary = loaded.park.summary()
     click.echo(f"{path}: valid")
     click.echo("  " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "name"))
 
 
+def _print_warnings(park) -> None:
+    """Valid but suspicious input (checks of severity warn): yellow, located, exit code kept."""
+    for warning in park.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+
+
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "result"
+    """Default result folder name: Vietnamese letters transliterated, not dropped."""
+    return slug(text)
 
 
 @main.command()
@@ -93,6 +101,8 @@ def run(path: Path, out: Path | None, solver: str | None, time_limit: float | No
     timer = Timer()
     with timer.phase("load"):
         loaded = load_model_or_scenario(path)
+    if not quiet:
+        _print_warnings(loaded.park)
     out = out or Path("results") / _slug(loaded.scenario.name)
     check_output_folder(out)  # before solving: refuse to overwrite what is not ours
     result = run_loaded(loaded, timer, objective=objective, baseline=baseline, solver=solver,

@@ -62,7 +62,14 @@ class Network:
         return firm_graph(self.park, self.links)
 
     def why_not(self, from_stream: str, to_stream: str) -> str:
-        """Say why a supply is not a candidate for a demand (or that it is one)."""
+        """Say why a supply is not a candidate for a demand (or that it is one); an id that is
+        not a supply (demand) stream of the park is named as such, not as incompatible."""
+        s = self.park.streams
+        for sid, direction in ((from_stream, "supply"), (to_stream, "demand")):
+            if sid not in s.index:
+                return f"unknown {direction} stream {sid!r}"
+            if s.direction.get(sid) != direction:
+                return f"{sid!r} is a {s.direction.get(sid)} stream, not a {direction}"
         if link_id_of(from_stream, to_stream) in self.links.index:
             return "candidate link"
         hit = self.rejected[(self.rejected.from_stream == from_stream)
