@@ -650,10 +650,12 @@ def test_not_utf8_names_file_and_line(park: Path, check, encoding: str) -> None:
     check(park, "firms.csv", "line 3", "not UTF-8", "save it as UTF-8")
 
 
-def test_bom_and_crlf_just_work(park: Path) -> None:
+@pytest.mark.parametrize("bom, newline", [(True, "\n"), (False, "\r\n"), (True, "\r\n")],
+                         ids=["bom", "crlf", "bom-and-crlf"])
+def test_bom_and_crlf_just_work(park: Path, bom: bool, newline: str) -> None:
     for name in TABLE_FILES:
         text = (park / name).read_text(encoding="utf-8")
-        (park / name).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+        (park / name).write_bytes(b"\xef\xbb\xbf" * bom + text.replace("\n", newline).encode())
     assert invoke(["validate", park]).exit_code == 0
     set_cell_bytes = (park / "streams.csv").read_bytes().replace(b"D_C_scrap,C,", b"D_C_scrap,ZZ,")
     (park / "streams.csv").write_bytes(set_cell_bytes)
