@@ -208,7 +208,7 @@ def _bounded(cells: pd.Series, source: str, col: Column, row_labels: RowLabeller
     is a wrong file, not a name)."""
     if pd.api.types.is_numeric_dtype(cells):
         return cells
-    length = cells.map(lambda v: len(v) if isinstance(v, str) else 0)
+    length = cells.astype("string").str.len().fillna(0).astype(int)
     long = (length > files.MAX_CELL_CHARS).to_numpy()
     if not long.any():
         return cells
@@ -240,10 +240,9 @@ def _parse_numbers(col: Column, cells: pd.Series, blank: pd.Series, source: str,
     given = cells.where(~blank)
     if decimal == "," and not pd.api.types.is_numeric_dtype(given):
         # a decimal comma: "2,5" is 2.5; a point is then a thousands separator, refused
-        text = given.map(lambda v: v.strip() if isinstance(v, str) else v)
-        has_point = text.map(lambda v: isinstance(v, str) and "." in v)
-        given = text.map(lambda v: v.replace(",", ".") if isinstance(v, str) else v)
-        given = given.where(~has_point, "not a number")
+        text = given.astype("string").str.strip()
+        has_point = text.str.contains(".", regex=False).fillna(False).astype(bool)
+        given = text.str.replace(",", ".", regex=False).where(~has_point, "not a number")
     values = pd.to_numeric(given, errors="coerce").astype(float)
     bad = (~blank & (values.isna() | ~np.isfinite(values))).to_numpy()
     _report(problems, bad, "expected a number", source, col, cells, row_labels,
