@@ -1,11 +1,15 @@
-"""Cross-table consistency checks, one named function per rule.
+"""Cross-table consistency checks, one named function per rule, in the CHECKS registry.
 
 Each takes the typed tables (with their `_row` labels and sources) and returns the problems
-it finds, so that all of them are reported together.
+it finds, so that all of them are reported together. A check's severity is `raise` (the input
+is wrong: exit 2) or `warn` (valid but suspicious: the run goes on and says so, PyPSA- and
+Calliope-style). Checks run on whatever parsed, so they must not assume a cell parsed:
+a bad number is NaN, a bad id is blank.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +31,8 @@ class Tables:
     utilities: pd.DataFrame
     exchange_qualities: pd.DataFrame
     sources: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)  # found while parsing the cells
+    broken: frozenset[str] = frozenset()  # tables that could not be read: empty stand-ins
 
 
 def _problems(table: pd.DataFrame, mask: pd.Series | np.ndarray, source: str, column: str,
@@ -125,12 +131,17 @@ def check_references(t: Tables) -> list[Problem]:
         ("qualities", "stream_id", streams, "unknown stream"),
         ("utilities", "resource", resources, "unknown resource"),
     ]
+    needs = {"firm": "firms", "resource": "resources", "stream": "streams"}
     out = []
     for name, column, known, what in checks:
+        if t.broken.intersection({name, needs[what.split()[-1]]}):
+            continue  # a table that could not be read: its ids are unknown, not wrong
         table = getattr(t, name)
         bad = ~table[column].isin(known) & (table[column] != "")
         out += _problems(table, bad, t.sources[name], column,
                          lambda r, column=column, what=what: f"{what} {r[column]!r}")
+    if t.broken.intersection({"exchanges", "exchange_qualities"}):
+        return out
     return out + _unknown_exchanges(t)
 
 
@@ -241,13 +252,126 @@ def check_utilities_reach(t: Tables, min_approach_c: float) -> list[Problem]:
     return out
 
 
-ALL_CHECKS = (check_not_empty, check_unique_ids, check_id_characters, check_references,
-              check_exchange_categories, check_heat_yield, check_coordinates,
-              check_heat_temperatures, check_utilities)
+# --- warnings: valid but suspicious input -----------------------------------------------------
 
 
-def run_checks(t: Tables) -> list[Problem]:
+def _compatible(t: Tables) -> pd.DataFrame:
+    """Resource pairs (from_resource, to_resource) a supply may serve: same resource or an
+    exchange."""
+    ids = t.resources.resource.drop_duplicates()
+    same = pd.DataFrame({"from_resource": ids, "to_resource": ids})
+    return pd.concat([same, t.exchanges[["from_resource", "to_resource"]]]).drop_duplicates()
+
+
+def warn_unused_resources(t: Tables) -> list[Problem]:
+    """A resource no stream uses is often a misspelt id in streams.csv."""
+    r = t.resources
+    unused = ~r.resource.isin(set(t.streams.resource)) & (r.resource != "")
+    return _problems(r, unused, t.sources["resources"], "resource",
+                     lambda row: f"resource {row.resource!r} is used by no stream (a misspelt "
+                                 "id in streams.csv?)")
+
+
+def warn_zero_quantities(t: Tables) -> list[Problem]:
+    """A stream of quantity 0 takes part in nothing."""
+    s = t.streams
+    return _problems(s, s.quantity == 0, t.sources["streams"], "quantity",
+                     lambda row: f"{row.direction} {row.stream_id!r} has quantity 0: it takes "
+                                 "part in no link (remove it, or give its quantity)")
+
+
+def warn_unreachable_demands(t: Tables) -> list[Problem]:
+    """A demand whose resource no supply of the park has, nor turns into by an exchange, is
+    always purchased: often a missing exchanges.csv row."""
+    s, compat = t.streams, _compatible(t)
+    supplied = set(s.resource[s.direction == "supply"])
+    servable = set(compat.to_resource[compat.from_resource.isin(supplied)])
+    bad = ((s.direction == "demand") & ~s.resource.isin(servable)
+           & s.resource.isin(set(t.resources.resource)))
+    return _problems(s, bad, t.sources["streams"], "resource",
+                     lambda row: f"no supply can ever serve demand {row.stream_id!r}: no supply "
+                                 f"of {row.resource!r} nor of a resource exchanges.csv turns "
+                                 "into it, so it is always purchased")
+
+
+def warn_unmeasured_supplies(t: Tables) -> list[Problem]:
+    """A supply with no value for a property that a demand it could serve limits is never
+    linked to that demand (FORMAT §1): silently, unless we say so."""
+    s, q = t.streams, t.qualities
+    demands = s.loc[s.direction == "demand", ["stream_id", "resource"]]
+    limits = q.merge(demands, on="stream_id").rename(
+        columns={"stream_id": "demand", "resource": "to_resource"})[
+        ["demand", "property", "to_resource"]]
+    if limits.empty:
+        return []
+    supplies = s.loc[s.direction == "supply", ["stream_id", "resource"]].reset_index()
+    pairs = (supplies.merge(_compatible(t), left_on="resource", right_on="from_resource")
+             .merge(limits, on="to_resource"))
+    measured = pd.MultiIndex.from_frame(q[["stream_id", "property"]])
+    treated = pd.MultiIndex.from_frame(
+        t.exchange_qualities[["from_resource", "to_resource", "property"]])
+    missing = (~pd.MultiIndex.from_frame(pairs[["stream_id", "property"]]).isin(measured)
+               & ~pd.MultiIndex.from_frame(pairs[["from_resource", "to_resource", "property"]])
+               .isin(treated))
+    pairs = pairs[missing]
+    if pairs.empty:
+        return []
+    grouped = (pairs.groupby(["index", "stream_id", "property"], sort=False).demand
+               .agg(lambda d: ", ".join(sorted(set(d)))).reset_index())
+    rows = s.loc[grouped["index"], ROW].to_numpy()
+    def message(g) -> str:
+        many = "," in g.demand
+        return (f"supply {g.stream_id!r} has no {g.property!r} value in qualities.csv, which "
+                f"demand{'s' if many else ''} {g.demand} limit{'' if many else 's'}: it is never "
+                f"linked to {'them' if many else 'it'} (give its level, 0 if it has none)")
+    return [Problem(t.sources["streams"], message(g), row=row, column="stream_id")
+            for g, row in zip(grouped.itertuples(), rows)]
+
+
+Severity = Literal["raise", "warn"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named rule: what it reads (skipped when one of those tables could not be read)."""
+
+    function: Callable[[Tables], list[Problem]]
+    severity: Severity
+    tables: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(check_not_empty, "raise", ("streams",)),
+    Check(check_unique_ids, "raise", ()),
+    Check(check_id_characters, "raise", ("streams",)),
+    Check(check_references, "raise", ()),  # skips the references into unread tables itself
+    Check(check_exchange_categories, "raise", ("resources", "exchanges")),
+    Check(check_heat_yield, "raise", ("resources", "exchanges")),
+    Check(check_coordinates, "raise", ("firms",)),
+    Check(check_heat_temperatures, "raise", ("resources", "streams")),
+    Check(check_utilities, "raise", ("resources", "utilities")),
+    Check(warn_unused_resources, "warn", ("resources", "streams")),
+    Check(warn_zero_quantities, "warn", ("streams",)),
+    Check(warn_unreachable_demands, "warn", ("resources", "streams", "exchanges")),
+    Check(warn_unmeasured_supplies, "warn", ("streams", "qualities", "exchanges",
+                                             "exchange_qualities")),
+)
+ALL_CHECKS = tuple(c.function for c in CHECKS if c.severity == "raise")
+
+
+def run_checks(t: Tables, severity: Severity = "raise") -> list[Problem]:
+    """Problems (or warnings) of every check of that severity that can run on these tables.
+
+    A problem at a cell the parser already reported (a blank or bad cell) is left out: one
+    message per cell."""
+    reported = {(p.source, p.row, p.column) for p in t.problems}
     problems: list[Problem] = []
-    for check in ALL_CHECKS:
-        problems += check(t)
+    for check in CHECKS:
+        if check.severity == severity and not t.broken.intersection(check.tables):
+            problems += [p for p in check.function(t)
+                         if (p.source, p.row, p.column) not in reported]
     return problems

@@ -17,6 +17,7 @@ import click
 
 from .errors import InputError, Problem, SolverUnavailableError
 from .solve import KNOWN_SOLVERS, solver_available
+from .text import escape_controls, slug
 
 EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -62,7 +63,7 @@ def _handle_errors(command):
         except Exception as exc:  # a bug of ours: say so, briefly
             if debug:
                 raise
-            click.secho(f"internal error: {type(exc).__name__}: {exc}\n"
+            click.secho(f"internal error: {type(exc).__name__}: {escape_controls(str(exc))}\n"
                         "run again with --debug for the traceback, and please report it",
                         fg="red", err=True)
             sys.exit(EXIT_INTERNAL)
@@ -84,16 +85,23 @@ def validate(path: Path) -> None:
     from .scenario import load_model_or_scenario
 
     loaded = load_model_or_scenario(path)
+    _print_warnings(loaded.park)
     summary = loaded.park.summary()
     echo(f"{path}: valid")
     echo("  " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "name"))
 
 
+def _print_warnings(park) -> None:
+    """Valid but suspicious input (checks of severity warn): yellow, located, exit code kept."""
+    for warning in park.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+
+
 def _slug(text: str) -> str:
-    """A folder name made from a name: never `.`/`..`, never hidden, never a path, at most
-    MAX_NAME characters, so that it stays inside the results folder."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", text).lower()[:MAX_NAME]
-    return slug.strip("-.") or "result"
+    """A folder name made from a name: Vietnamese letters transliterated, not dropped; never
+    `.`/`..`, never hidden, never a path, at most MAX_NAME characters, so that it stays
+    inside the results folder."""
+    return slug(text)[:MAX_NAME].strip("-.") or "result"
 
 
 class FiniteFloat(click.ParamType):
@@ -177,6 +185,8 @@ def run(path: Path, out: Path | None, solver: str | None, time_limit: float | No
     check_threads(threads, "--threads")
     check_threads(settings.threads if threads is None else None,
                   f"{source}, key solver.threads")
+    if not quiet:
+        _print_warnings(loaded.park)
     out = out or Path("results") / _slug(loaded.scenario.name)
     check_output_folder(out)  # before solving: refuse to overwrite what is not ours
     result = run_loaded(loaded, timer, objective=objective, baseline=baseline, solver=solver,

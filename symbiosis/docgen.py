@@ -22,7 +22,8 @@ def _type_name(annotation) -> str:
     text = str(annotation).replace("typing.", "")
     if isinstance(annotation, type):
         text = annotation.__name__
-    return text.replace("NoneType", "None").replace(" | ", " or ")  # no pipes in a table cell
+    text = text.replace("NoneType", "None").replace(" | ", " or ")  # no pipes in a table cell
+    return text.replace("|", "\\|")  # a literal '|' (a CSV separator) escaped
 
 
 def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:

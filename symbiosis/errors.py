@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .text import escape_controls
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -19,6 +21,8 @@ class Problem:
     key: str | None = None  # a dotted YAML key, e.g. "economics.carbon_price"
 
     def __str__(self) -> str:
+        """One line; control characters a file put into it are shown escaped, so that an ESC
+        or BEL in a header cannot drive the terminal the message is printed on."""
         where = self.source
         if self.row is not None:
             where += f", {self.row}"
@@ -26,7 +30,7 @@ class Problem:
             where += f", column {self.column}"
         if self.key is not None:
             where += f", key {self.key}"
-        return f"{where}: {self.message}"
+        return escape_controls(f"{where}: {self.message}")
 
 
 class SymbiosisError(Exception):

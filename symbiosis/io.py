@@ -5,21 +5,26 @@ source; only how a row is named in messages differs (CSV line, sheet row, frame 
 """
 from __future__ import annotations
 
+import csv
 import hashlib
-import warnings
-from dataclasses import dataclass
-from io import BytesIO
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
+from . import files
 from .checks import ROW, Tables
-from .errors import InputError, Problem, raise_if
+from .errors import InputError, Problem
 from .park import Park, build_park
+from .schema import CsvDialect
 from .tables import TABLES, TableSpec, parse_table
-from .yamlio import parse_yaml_mapping
+from .yamlio import parse_yaml_mapping, validate_mapping
 
 MODEL_FILE = "model.yaml"
 
@@ -39,22 +44,29 @@ def resolve_model_path(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         path = path / MODEL_FILE
-    if not path.exists():
-        raise InputError(Problem(str(path), "park model not found (expected a folder with "
-                                            f"{MODEL_FILE})"))
+        if not path.exists():
+            raise InputError(Problem(str(path.parent), "park model not found: the folder has "
+                                                       f"no {MODEL_FILE}"))
+    elif not path.exists():
+        raise InputError(Problem(str(path), "not found: no such folder or file (expected a "
+                                            f"park model folder with {MODEL_FILE})"))
     return path
 
 
 @dataclass(frozen=True)
 class ModelFiles:
-    """The bytes of a model's input files, each read once.
+    """The bytes of a model's input files, each read once (through `files`: regular files of
+    bounded size only).
 
     Parsing these bytes (`read_model(path, files)`) and hashing them (`digest`) cannot
     disagree, even when a file is edited while a sweep runs: the hash is of what was read.
+    A table file that could not be read keeps its problems in `unreadable`, so that they are
+    listed with every other problem of the model.
     """
 
     model_file: Path
     contents: dict[Path, bytes]  # model.yaml first, then its workbook or its tables' CSVs
+    unreadable: dict[Path, list[Problem]] = field(default_factory=dict)
 
     def digest(self) -> str:
         """sha256 of each file's name and bytes, in reading order."""
@@ -64,50 +76,47 @@ class ModelFiles:
         return h.hexdigest()
 
     def text(self, path: Path) -> str:
-        try:
-            return self.contents[path].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(Problem(str(path), f"cannot read file: {exc}")) from None
+        return files.decode_utf8(self.contents[path], str(path))
 
 
 def read_model_files(path: str | Path) -> ModelFiles:
     """Read the bytes of model.yaml and of the files it is made of (absent ones are left out;
     reading them reports that)."""
     model_file = resolve_model_path(path)
-    contents = {model_file: _read_bytes(model_file)}
+    contents = {model_file: files.read_bytes(model_file, files.MAX_YAML_BYTES, "YAML file")}
     config = parse_yaml_mapping(ModelFiles(model_file, contents).text(model_file),
                                 str(model_file))
     folder = model_file.parent
     workbook = config.get("workbook")
-    paths = [folder / str(workbook)] if workbook else [folder / f"{spec.name}.csv"
-                                                        for spec in TABLES]
-    for p in paths:
-        if p.is_file():
-            contents[p] = _read_bytes(p)
-    return ModelFiles(model_file, contents)
+    if workbook:
+        paths = [(folder / str(workbook), "workbook")]
+    else:
+        paths = [(folder / f"{spec.name}.csv", "table") for spec in TABLES]
+    unreadable = {}
+    for p, what in paths:
+        if os.path.lexists(p):  # a FIFO or a broken link too: read_bytes says what it is
+            try:
+                contents[p] = files.read_bytes(p, files.MAX_TABLE_BYTES, what)
+            except InputError as exc:
+                unreadable[p] = exc.problems
+    return ModelFiles(model_file, contents, unreadable)
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(Problem(str(path), f"cannot read file: {exc}")) from None
-
-
-def read_model(path: str | Path, files: ModelFiles | None = None) -> ModelInputs:
+def read_model(path: str | Path, model_files: ModelFiles | None = None) -> ModelInputs:
     """Read model.yaml and its tables (CSV files beside it, or the workbook it names).
 
-    With `files` (from read_model_files), parse those bytes instead of reading the disk again.
+    With `model_files` (from read_model_files), parse those bytes instead of reading the
+    disk again.
     """
-    files = files or read_model_files(path)
-    model_file = files.model_file
-    config = parse_yaml_mapping(files.text(model_file), str(model_file))
+    model_files = model_files or read_model_files(path)
+    model_file = model_files.model_file
+    config = parse_yaml_mapping(model_files.text(model_file), str(model_file))
     folder = model_file.parent
     workbook = config.get("workbook")
     if workbook:
-        tables = _read_workbook(folder / str(workbook), files.contents)
+        tables = _read_workbook(folder / str(workbook), model_files)
     else:
-        tables = _read_csv_folder(folder, files.contents)
+        tables = _read_csv_folder(folder, model_files, _dialect(config, str(model_file)))
     return ModelInputs(config=config, config_source=str(model_file), tables=tables, folder=folder)
 
 
@@ -137,63 +146,186 @@ def park_from_frames(config: Mapping[str, Any], firms: pd.DataFrame, resources: 
     return build_park(dict(config), "config (dict)", tables)
 
 
-def _read_csv_folder(folder: Path, contents: Mapping[Path, bytes]) -> Tables:
-    raw = {}
+def _dialect(config: dict[str, Any], source: str) -> CsvDialect:
+    """The `csv:` section of model.yaml, needed before the tables can be read."""
+    section = config.get("csv", {})
+    if not isinstance(section, dict):
+        return validate_mapping(CsvDialect, {"separator": section}, source, "csv.")  # raises
+    return validate_mapping(CsvDialect, section, source, key_prefix="csv.")
+
+
+def _read_csv_folder(folder: Path, model_files: ModelFiles,
+                     dialect: CsvDialect = CsvDialect()) -> Tables:
+    raw, problems, unread = {}, [], set()
     for spec in TABLES:
         path = folder / f"{spec.name}.csv"
-        frame = _read_csv(path, contents[path]) if path in contents else None
-        if frame is None and spec.required:
-            raise InputError(Problem(str(path), "required file is missing"))
-        raw[spec.name] = (frame, str(path), lambda pos: [f"line {p + 2}" for p in pos])
-    return _parse_all(raw)
+        frame, lines = None, np.zeros(0, dtype=int)
+        if path in model_files.unreadable:
+            problems += model_files.unreadable[path]
+            unread.add(spec.name)
+        elif path in model_files.contents:
+            try:
+                frame, lines = _read_csv(path, model_files.contents[path], dialect)
+            except InputError as exc:
+                problems += exc.problems
+                unread.add(spec.name)
+        elif spec.required:
+            problems.append(Problem(str(path), "required file is missing"))
+            unread.add(spec.name)
+        raw[spec.name] = (frame, str(path),
+                          lambda pos, lines=lines: [f"line {lines[p]}" for p in pos])
+    return _parse_all(raw, problems, decimal=dialect.decimal, unread=unread)
 
 
-def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
+_OTHER_SEPARATORS = {";": "';'", "\t": "a tab", "|": "'|'", ",": "','"}
+
+
+def _read_csv(path: Path, data: bytes, dialect: CsvDialect) -> tuple[pd.DataFrame, np.ndarray]:
+    """A CSV file as strings, and the line in the file where each data row starts.
+
+    Read with the `csv` module rather than pandas so that a row's label is its real line
+    (after blank lines and quoted newlines) and every malformed row is reported, located.
+    """
+    source = str(path)
+    text = files.decode_utf8(data, source)
+    long_line = re.search(f"[^\r\n]{{{files.MAX_LINE_CHARS + 1}}}", text)
+    if long_line:
+        line = text.count("\n", 0, long_line.start()) + 1
+        raise InputError(Problem(source, f"line longer than the limit of "
+                                         f"{files.MAX_LINE_CHARS:,} characters: is this a CSV "
+                                         "table?", row=f"line {line}"))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.separator,
+                        skipinitialspace=True)
+    records, starts, end = [], [], 0
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)  # extra fields: an error
-            return pd.read_csv(BytesIO(data), dtype=str, keep_default_na=False, skipinitialspace=True,
-                               encoding="utf-8-sig", skip_blank_lines=True, index_col=False)
-    except pd.errors.EmptyDataError:
-        raise InputError(Problem(str(path), "file is empty (expected a header row)")) from None
-    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, OSError) as exc:
-        raise InputError(Problem(str(path), f"cannot read CSV: {exc}")) from None
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if any(cell.strip() for cell in record):  # blank lines and rows of blanks skipped
+                records.append(record)
+                starts.append(start)
+    except csv.Error as exc:
+        line = f"line {end + 1}"  # where the record that failed starts
+        if "field larger than field limit" in str(exc):
+            raise InputError(Problem(source, f"a cell longer than the limit of "
+                                             f"{files.MAX_CELL_CHARS:,} characters (an "
+                                             "unclosed quote?)", row=line)) from None
+        raise InputError(Problem(source, f"cannot read CSV: {exc}", row=line)) from None
+    if not records:
+        raise InputError(Problem(source, "file is empty (expected a header row)"))
+    header = [name.strip() for name in records[0]]
+    _check_separator(header, dialect, source)
+    width = len(header)
+    rows, too_long = [], []
+    for record, start in zip(records[1:], starts[1:]):
+        if len(record) > width:  # blank or not: `1,060,` would shift every later cell
+            too_long.append((start, record))
+        rows.append((record + [""] * width)[:width])
+    if too_long:  # one message for the file's shape, naming its first line and counting
+        start, record = too_long[0]
+        others = [str(line) for line, _ in too_long[1:]]
+        also = (f" (so do lines {', '.join(others[:5])}{', ...' if len(others) > 5 else ''})"
+                if others else "")
+        raise InputError(Problem(source, _extra_fields(record, width, dialect, also),
+                                 row=f"line {start}"))
+    columns = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+    frame = pd.DataFrame(rows, columns=columns, dtype=str) if rows else \
+        pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+    return frame, np.asarray(starts[1:], dtype=int)
 
 
-def _read_workbook(path: Path, contents: Mapping[Path, bytes]) -> Tables:
-    if path not in contents:
+def _check_separator(header: list[str], dialect: CsvDialect, source: str) -> None:
+    """A header of one field holding another separator: the file is in another dialect."""
+    if len(header) != 1:
+        return
+    for other, shown in _OTHER_SEPARATORS.items():
+        if other != dialect.separator and len(header[0].split(other)) > 2:
+            declared = ("" if dialect.separator == "," else
+                        f" but model.yaml declares csv separator {dialect.separator!r}")
+            if other == ";":
+                fix = ("declare it in model.yaml: `csv: {separator: \";\", decimal: \",\"}` "
+                       "(a spreadsheet export in a Vietnamese, French or German locale: "
+                       "decimal commas too), or save the file with commas")
+            else:
+                fix = (f"declare it in model.yaml: `csv: {{separator: {other!r}}}`, or save "
+                       "the file with commas")
+            raise InputError(Problem(source, f"fields are separated by {shown}{declared}: {fix}",
+                                     row="line 1"))
+
+
+_SPLIT_NUMBER = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def _extra_fields(record: list[str], width: int, dialect: CsvDialect, also: str = "") -> str:
+    message = f"cannot read CSV: {len(record)} fields, but the header has {width}{also}"
+    split = any(_SPLIT_NUMBER.fullmatch(a) and re.fullmatch(r"\d+\s*", b)
+                for a, b in zip(record, record[1:]))
+    if split and dialect.separator == ",":
+        return (message + ": a number written with a thousands separator or a decimal comma "
+                "(1,200 or 2,5) splits into two fields; write 1200 or 2.5, or quote the cell; "
+                "for a file with ';' between fields and decimal commas declare "
+                "`csv: {separator: \";\", decimal: \",\"}` in model.yaml")
+    return message + ": remove the extra values, or quote a cell that holds the separator"
+
+
+def _check_workbook_size(path: Path, data: bytes) -> None:
+    """An .xlsx is a zip archive: refuse one that unpacks to more than the limit (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip: openpyxl says what it is
+    if unpacked > files.MAX_WORKBOOK_UNPACKED_BYTES:
+        raise InputError(Problem(str(path), f"workbook unpacks to {unpacked / files.MB:,.0f} MB, "
+                                            "more than the limit of "
+                                            f"{files.MAX_WORKBOOK_UNPACKED_BYTES / files.MB:,.0f}"
+                                            " MB: split it, or give the tables as CSV files"))
+
+
+def _read_workbook(path: Path, model_files: ModelFiles) -> Tables:
+    if path in model_files.unreadable:
+        raise InputError(model_files.unreadable[path])
+    if path not in model_files.contents:
         raise InputError(Problem(str(path), "workbook named in model.yaml not found"))
+    data = model_files.contents[path]
+    _check_workbook_size(path, data)
     try:
-        sheets = pd.read_excel(BytesIO(contents[path]), sheet_name=None, dtype=str, keep_default_na=False,
-                               engine="openpyxl")
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str,
+                               keep_default_na=False, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many kinds for a bad file
         raise InputError(Problem(str(path), f"cannot read workbook: {exc}")) from None
-    raw = {}
+    raw, problems, unread = {}, [], set()
     for spec in TABLES:
         frame = sheets.get(spec.name)
         if frame is None and spec.required:
-            raise InputError(Problem(str(path), f"required sheet {spec.name!r} is missing"))
+            problems.append(Problem(str(path), f"required sheet {spec.name!r} is missing"))
+            unread.add(spec.name)
         raw[spec.name] = (frame, f"{path}, sheet {spec.name}",
                           lambda pos: [f"row {p + 2}" for p in pos])
-    return _parse_all(raw)
+    return _parse_all(raw, problems, unread=unread)
 
 
-def _parse_all(raw: dict[str, tuple[pd.DataFrame | None, str, Any]]) -> Tables:
-    """Parse each table per its spec; report every problem of every table at once."""
-    parsed, sources, problems = {}, {}, []
+def _parse_all(raw: dict[str, tuple[pd.DataFrame | None, str, Any]],
+               problems: list[Problem] | None = None, decimal: str = ".",
+               unread: set[str] | frozenset[str] = frozenset()) -> Tables:
+    """Parse each table per its spec. Problems are not raised here but carried in the Tables,
+    so that build_park lists them with the cross-table checks run on what parsed: a blank
+    cell must not hide a misspelt resource until the next run. A table that could not be read
+    at all (`broken`) is an empty table of its columns, and checks that need it are skipped."""
+    parsed, sources, problems, broken = {}, {}, list(problems or []), set(unread)
     for spec in TABLES:
         frame, source, labeller = raw[spec.name]
         sources[spec.name] = source
         if frame is None:
             frame = _empty(spec)
         frame = _drop_empty_unnamed(frame, source, problems)
-        typed, found = parse_table(spec, frame, source, labeller)
+        typed, found = parse_table(spec, frame, source, labeller, decimal=decimal)
         problems += found
-        if not found:
-            typed[ROW] = labeller(np.arange(len(typed)))
+        if typed.columns.empty:  # unknown or missing columns: nothing to check it with
+            typed, _ = parse_table(spec, _empty(spec), source, labeller)
+            broken.add(spec.name)
+        typed[ROW] = labeller(np.arange(len(typed))) if len(typed) else pd.Series(dtype=str)
         parsed[spec.name] = typed
-    raise_if(problems)
-    return Tables(**parsed, sources=sources)
+    return Tables(**parsed, sources=sources, problems=problems, broken=frozenset(broken))
 
 
 def _drop_empty_unnamed(frame: pd.DataFrame, source: str,

@@ -71,10 +71,10 @@ class Network:
         streams = self.park.streams
         for sid, direction in ((from_stream, "supply"), (to_stream, "demand")):
             if sid not in streams.index:
-                raise InputError(Problem("why_not", f"no stream {sid!r} in the park"))
+                raise InputError(Problem("why_not", f"unknown {direction} stream {sid!r}"))
             if streams.direction[sid] != direction:
-                raise InputError(Problem("why_not", f"stream {sid!r} is a "
-                                                    f"{streams.direction[sid]}, not a {direction}"))
+                raise InputError(Problem("why_not", f"{sid!r} is a {streams.direction[sid]} "
+                                                    f"stream, not a {direction}"))
         if link_id_of(from_stream, to_stream) in self.links.index:
             return "candidate link"
         hit = self.rejected[(self.rejected.from_stream == from_stream)

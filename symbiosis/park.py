@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .checks import ROW, Tables, check_utilities_reach, run_checks
-from .errors import raise_if
+from .errors import InputError, Problem, raise_if
 from .magnitudes import check_magnitudes
 from .schema import ModelConfig, annuity_factor
 from .units import kw_per_annual_unit
@@ -40,6 +40,8 @@ class Park:
          for c in ("from_resource", "to_resource", "property", "value")}))
     # Utility levels of heat resources (utilities.csv), indexed by utility id; may be empty.
     utilities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Valid but suspicious input (checks of severity `warn`): printed, and in kpis.json.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def name(self) -> str:
@@ -79,17 +81,24 @@ def build_park(config: dict[str, Any], config_source: str, tables: Tables,
                table_memo: tuple[dict[str, list], str] | None = None) -> Park:
     """Validate config and tables together and return the Park, or raise one InputError.
 
-    table_memo (memo, key): the table checks' problems are looked up in, or stored in,
-    memo[key]. They depend on the tables alone, so a sweep whose variants share tables (a
-    carbon-price axis) checks those once, not once per variant.
+    Every problem found is raised at once: model.yaml's, the cells' (carried in `tables`) and
+    the cross-table checks' on what parsed. table_memo (memo, key): the table checks' problems
+    are looked up in, or stored in, memo[key]. They depend on the tables alone, so a sweep whose
+    variants share tables (a carbon-price axis) checks those once, not once per variant.
     """
-    model_config = validate_mapping(ModelConfig, config, config_source, config_key_prefix)
+    problems = list(tables.problems)
+    try:
+        model_config = validate_mapping(ModelConfig, config, config_source, config_key_prefix)
+    except InputError as exc:
+        problems, model_config = exc.problems + problems, None
     memo, key = table_memo if table_memo is not None else ({}, "")
     if key not in memo:
-        memo[key] = run_checks(tables) + check_magnitudes(tables)
-    raise_if(memo[key])
+        memo[key] = (run_checks(tables) + check_magnitudes(tables),
+                     tuple(run_checks(tables, "warn")))
+    problems += memo[key][0]
+    raise_if(problems)
     raise_if(check_utilities_reach(tables, model_config.heat.min_approach_c))
-    park = _finalise(model_config, tables)
+    park = _finalise(model_config, tables, memo[key][1])
     if park.config.heat_pumps is not None and park.has_heat:  # heat pumps are sized in kW
         kw_per_annual_unit(park.resources.unit[park.resources.category == "heat"].tolist(),
                            park.config.heat_pumps.operating_hours, park.sources["resources"])
@@ -114,7 +123,7 @@ def _price_by_utilities(streams: pd.DataFrame, utilities: pd.DataFrame) -> None:
                 streams.resource[served]).to_numpy()
 
 
-def _finalise(config: ModelConfig, t: Tables) -> Park:
+def _finalise(config: ModelConfig, t: Tables, warnings: tuple[Problem, ...] = ()) -> Park:
     firms = t.firms.drop(columns=ROW).set_index("firm_id")
     resources = t.resources.drop(columns=ROW).set_index("resource")
     streams = t.streams.drop(columns=ROW).set_index("stream_id")
@@ -141,4 +150,4 @@ def _finalise(config: ModelConfig, t: Tables) -> Park:
     return Park(config=config, firms=firms, resources=resources, streams=streams,
                 exchanges=exchanges, qualities=qualities, exchange_qualities=exchange_qualities,
                 coordinates="geographic" if geographic else "plane", sources=dict(t.sources),
-                utilities=utilities)
+                utilities=utilities, warnings=warnings)

@@ -283,6 +283,7 @@ def _kpis(park, network, lp, solution, x, baseline_x, links, name, settings) -> 
                                network.rejected.reason.value_counts().sort_index().items()},
         "objective_breakdown": lp.breakdown(x) if solved else None,
         "baseline_breakdown": lp.breakdown(baseline_x),
+        "warnings": [str(w) for w in getattr(park, "warnings", ())],  # checks of severity warn
         "resources": _resource_kpis(park, lp, x, links),
         "solver": {"name": solution.solver, "version": solution.solver_version, **settings,
                    "parts": solution.parts, "parts_at_fallback": solution.parts_at_fallback},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import typing
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -66,6 +67,11 @@ def load_model_or_scenario(path: str | Path) -> LoadedScenario:
     """A scenario file, or a model folder run as a scenario with no overrides."""
     if is_scenario_file(path):
         return load_scenario(path)
+    path = Path(path)
+    if path.suffix in (".yaml", ".yml") and path.name != MODEL_FILE and not path.is_dir():
+        if not os.path.lexists(path):
+            raise InputError(Problem(str(path), "scenario file not found"))
+        return load_scenario(path)  # not a regular file: reading it says what it is
     inputs = read_model(path)
     park = build_park(inputs.config, inputs.config_source, inputs.tables)
     scenario = Scenario(name=park.name, model=str(path))
@@ -79,15 +85,26 @@ def apply_scenario(inputs: ModelInputs, scenario: Scenario, source: str,
     table_memo: shared by calls on the same `inputs` and `source` (a sweep's check of every
     variant), it keeps the table checks' problems per distinct exclude_firms, scale and adjust.
     """
-    # The model must be valid on its own first, so its own errors name model.yaml.
-    validate_mapping(ModelConfig, inputs.config, inputs.config_source)
-    config = apply_set(inputs.config, scenario.set, source)
-    tables = copy.copy(inputs.tables)
-    tables = exclude_firms(tables, scenario.exclude_firms, source)
-    tables = scale_streams(tables, scenario, source)
-    tables = adjust_prices(tables, scenario, source)
-    if scenario.set:
-        validate_mapping(ModelConfig, config, source, key_prefix="set.")
+    # The model must be valid on its own first, so its own errors name model.yaml. Its cells'
+    # problems are listed with those of the overrides; a table that could not be read at all
+    # stops here (overrides naming its ids would only add noise).
+    model_problems = list(inputs.tables.problems)
+    try:
+        validate_mapping(ModelConfig, inputs.config, inputs.config_source)
+    except InputError as exc:
+        raise InputError(exc.problems + model_problems) from None
+    if inputs.tables.broken:
+        raise_if(model_problems)
+    try:
+        config = apply_set(inputs.config, scenario.set, source)
+        tables = copy.copy(inputs.tables)
+        tables = exclude_firms(tables, scenario.exclude_firms, source)
+        tables = scale_streams(tables, scenario, source)
+        tables = adjust_prices(tables, scenario, source)
+        if scenario.set:
+            validate_mapping(ModelConfig, config, source, key_prefix="set.")
+    except InputError as exc:
+        raise InputError(model_problems + exc.problems) from None
     if table_memo is None:
         return build_park(config, inputs.config_source, tables)
     key = json.dumps(scenario.model_dump(mode="json", include={"exclude_firms", "scale",

@@ -64,6 +64,21 @@ class HeatPumps(Strict):
     electricity_co2: float = Field(0, ge=0, le=LARGEST_MONEY, description="t CO2e per unit of electricity")
 
 
+class CsvDialect(Strict):
+    """How the CSV tables of this model are written: spreadsheets in a Vietnamese (or French,
+    German ...) locale export `;` between fields and `,` before decimals."""
+
+    separator: Literal[",", ";", "\t", "|"] = Field(",", description="between fields")
+    decimal: Literal[".", ","] = Field(".", description="before the decimals of a number")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "CsvDialect":
+        if self.separator == self.decimal:
+            raise ValueError("separator and decimal must differ (a decimal comma needs "
+                             "separator \";\")")
+        return self
+
+
 class ModelConfig(Strict):
     """model.yaml: metadata, economics, link costs and heat settings of a park."""
 
@@ -71,6 +86,7 @@ class ModelConfig(Strict):
     description: str = ""
     currency: str = "USD"
     workbook: str | None = Field(None, description="an .xlsx beside model.yaml holding the tables")
+    csv: CsvDialect = CsvDialect()
     economics: Economics = Economics()
     links: Links = Links()
     heat: Heat = Heat()

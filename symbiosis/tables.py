@@ -6,13 +6,16 @@ typed columns and reports every bad cell with its file, row and column. Cross-ta
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Literal
 
 import numpy as np
 import pandas as pd
 
+from . import files
 from .errors import Problem
+from .text import short_repr
 
 Kind = Literal["id", "text", "number", "choice"]
 ALWAYS_ALLOWED = ("note", "source")  # free-text columns any table may carry
@@ -138,11 +141,19 @@ TABLES = (FIRMS, RESOURCES, STREAMS, EXCHANGES, QUALITIES, EXCHANGE_QUALITIES, U
 RowLabeller = Callable[[np.ndarray], list[str]]
 
 
+# Ids may hold no control character at all (they name files, graph nodes and terminal lines);
+# free text may hold tabs and newlines, not what XML 1.0 forbids (network.graphml) or what
+# drives a terminal (ESC, BEL, C1 controls).
+ID_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+TEXT_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+
+
 def parse_table(spec: TableSpec, raw: pd.DataFrame, source: str,
-                row_labels: RowLabeller) -> tuple[pd.DataFrame, list[Problem]]:
+                row_labels: RowLabeller, decimal: str = ".") -> tuple[pd.DataFrame, list[Problem]]:
     """Type every column of `raw` per `spec`; return the typed frame and the problems found.
 
-    `row_labels` maps row positions to how a user finds the row ("line 4", "row 4").
+    `row_labels` maps row positions to how a user finds the row ("line 4", "row 4");
+    `decimal` is the CSV dialect's decimal mark (model.yaml `csv.decimal`).
     """
     raw = raw.rename(columns=lambda c: str(c).strip())
     problems: list[Problem] = []
@@ -166,14 +177,16 @@ def parse_table(spec: TableSpec, raw: pd.DataFrame, source: str,
             if col.default is not None:  # an absent optional cost column means 0
                 out[col.name] = pd.Series(col.default, index=raw.index, dtype=float)
             continue
-        cells = raw[col.name]
+        cells = _bounded(raw[col.name], source, col, row_labels, problems)
         blank = _blank_mask(cells)
         if col.needs_value:
             _report(problems, blank.to_numpy(), "a value is required", source, col, cells, row_labels)
         if col.kind == "number":
-            out[col.name] = _parse_numbers(col, cells, blank, source, row_labels, problems)
+            out[col.name] = _parse_numbers(col, cells, blank, source, row_labels, problems,
+                                           decimal)
         else:
             text = cells.astype(object).where(~blank, "").map(lambda v: str(v).strip())
+            _refuse_controls(text, col, source, cells, row_labels, problems)
             if col.kind == "choice":
                 text = text.str.lower()
                 bad = (~blank & ~text.isin(col.choices)).to_numpy()
@@ -182,8 +195,38 @@ def parse_table(spec: TableSpec, raw: pd.DataFrame, source: str,
             out[col.name] = text.astype(str)
     for name in ALWAYS_ALLOWED:
         if name in raw.columns:
-            out[name] = raw[name].astype(object).where(~_blank_mask(raw[name]), "").astype(str)
+            col = Column(name, "text")
+            cells = _bounded(raw[name], source, col, row_labels, problems)
+            out[name] = cells.astype(object).where(~_blank_mask(cells), "").astype(str)
+            _refuse_controls(out[name], col, source, cells, row_labels, problems)
     return pd.DataFrame(out, index=pd.RangeIndex(len(raw))), problems
+
+
+def _bounded(cells: pd.Series, source: str, col: Column, row_labels: RowLabeller,
+             problems: list[Problem]) -> pd.Series:
+    """Cells longer than files.MAX_CELL_CHARS are reported and read as blank (a 200 MB cell
+    is a wrong file, not a name)."""
+    if pd.api.types.is_numeric_dtype(cells):
+        return cells
+    length = cells.astype("string").str.len().fillna(0).astype(int)
+    long = (length > files.MAX_CELL_CHARS).to_numpy()
+    if not long.any():
+        return cells
+    for pos, label in zip(np.flatnonzero(long), row_labels(np.flatnonzero(long))):
+        problems.append(Problem(source, f"a cell of {length.iloc[pos]:,} characters, more than "
+                                        f"the limit of {files.MAX_CELL_CHARS:,}",
+                                row=label, column=col.name))
+    return cells.where(~long, "")
+
+
+def _refuse_controls(text: pd.Series, col: Column, source: str, cells: pd.Series,
+                     row_labels: RowLabeller, problems: list[Problem]) -> None:
+    """Control characters (NUL, ESC, BEL ...) in ids or names would make network.graphml
+    ill-formed XML and reach terminals: an error naming the cell."""
+    pattern = ID_CONTROL if col.kind in ("id", "choice") else TEXT_CONTROL
+    bad = text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    _report(problems, bad, "control character in the text (NUL, ESC, a tab or line break "
+                           "in an id ...): remove it", source, col, cells, row_labels)
 
 
 def _blank_mask(cells: pd.Series) -> pd.Series:
@@ -192,10 +235,18 @@ def _blank_mask(cells: pd.Series) -> pd.Series:
 
 
 def _parse_numbers(col: Column, cells: pd.Series, blank: pd.Series, source: str,
-                   row_labels: RowLabeller, problems: list[Problem]) -> pd.Series:
-    values = pd.to_numeric(cells.where(~blank), errors="coerce").astype(float)
+                   row_labels: RowLabeller, problems: list[Problem],
+                   decimal: str = ".") -> pd.Series:
+    given = cells.where(~blank)
+    if decimal == "," and not pd.api.types.is_numeric_dtype(given):
+        # a decimal comma: "2,5" is 2.5; a point is then a thousands separator, refused
+        text = given.astype("string").str.strip()
+        has_point = text.str.contains(".", regex=False).fillna(False).astype(bool)
+        given = text.str.replace(",", ".", regex=False).where(~has_point, "not a number")
+    values = pd.to_numeric(given, errors="coerce").astype(float)
     bad = (~blank & (values.isna() | ~np.isfinite(values))).to_numpy()
-    _report(problems, bad, "expected a number", source, col, cells, row_labels)
+    _report(problems, bad, "expected a number", source, col, cells, row_labels,
+            hint=lambda v: _number_hint(v, decimal))
     ok = (~blank).to_numpy() & ~bad
     if col.minimum is not None:
         low = ok & (values.to_numpy() < col.minimum)
@@ -209,12 +260,33 @@ def _parse_numbers(col: Column, cells: pd.Series, blank: pd.Series, source: str,
     return values
 
 
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}([,. ]\d{3})+([.,]\d+)?")
+
+
+def _number_hint(value: object, decimal: str) -> str:
+    """Why a number-like cell is not a number in this dialect, and the fix."""
+    text = str(value).strip()
+    if decimal == "," and "." in text and re.fullmatch(r"[+-]?[\d.]+(,\d+)?", text):
+        return ("; with csv decimal ',' (model.yaml) a number has no '.' (no thousands "
+                "separators): write 1234,5")
+    if decimal == "." and _DECIMAL_COMMA.fullmatch(text):
+        return ("; write the number without a thousands separator or with a decimal point "
+                "(1200, 2.5), or declare `csv: {separator: \";\", decimal: \",\"}` in "
+                "model.yaml for a file with ';' between fields and decimal commas")
+    if _THOUSANDS.fullmatch(text):
+        return "; write the number without thousands separators (1200)"
+    return ""
+
+
 def _report(problems: list[Problem], bad: np.ndarray, message: str, source: str, col: Column,
-            cells: pd.Series, row_labels: RowLabeller) -> None:
+            cells: pd.Series, row_labels: RowLabeller,
+            hint: Callable[[object], str] | None = None) -> None:
     positions = np.flatnonzero(bad)
     if positions.size == 0:
         return
     for pos, label in zip(positions, row_labels(positions)):
         value = cells.iloc[pos]
-        got = "" if message == "a value is required" else f", got {str(value).strip()!r}"
-        problems.append(Problem(source, f"{message}{got}", row=label, column=col.name))
+        got = "" if message == "a value is required" else f", got {short_repr(str(value).strip())}"
+        extra = hint(value) if hint is not None else ""
+        problems.append(Problem(source, f"{message}{got}{extra}", row=label, column=col.name))

@@ -649,3 +649,378 @@ def test_an_edited_result_folder_read_back(solved: Path, tmp_path: Path, corrupt
         else ["compare", str(folder), "--csv", str(tmp_path / "c.csv")]
     assert_bad_input(args, *expected)
     assert not (tmp_path / "r.html").exists() and not (tmp_path / "c.csv").exists()
+
+
+# --- issue 11: careless and hostile input -------------------------------------------------------
+
+import json  # noqa: E402
+import os  # noqa: E402
+import threading  # noqa: E402
+
+from symbiosis import files  # noqa: E402
+
+
+def invoke(args: list[str]):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def to_semicolons(park: Path, file: str, decimal_comma: bool = True) -> None:
+    """Rewrite one table as a Vietnamese-locale spreadsheet exports it: `;` and decimal commas."""
+    rows = _read(park / file)
+    if decimal_comma:
+        rows = [[c.replace(".", ",") for c in r] for r in rows]
+    with (park / file).open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, delimiter=";", lineterminator="\r\n").writerows(rows)
+
+
+# 1. spreadsheet exports in a Vietnamese locale
+
+def test_semicolon_dialect_declared_is_read(park: Path) -> None:
+    import symbiosis as sb
+
+    for name in TABLE_FILES:
+        to_semicolons(park, name)
+    with (park / "model.yaml").open("a", encoding="utf-8") as f:
+        f.write('csv: {separator: ";", decimal: ","}\n')
+    result = invoke(["validate", park])
+    assert result.exit_code == 0, result.output
+    loaded = sb.load_park(park)
+    assert loaded.exchanges["yield"].tolist() == [0.4]
+    assert loaded.resources.loc["water", "transport_co2"] == pytest.approx(1e-5)
+
+
+def test_semicolon_file_without_declaration(park: Path, check) -> None:
+    to_semicolons(park, "streams.csv")
+    check(park, "streams.csv", "line 1", "separated by ';'",
+          'csv: {separator: ";", decimal: ","}')
+
+
+def test_decimal_comma_declared_but_point_given(park: Path, check) -> None:
+    for name in TABLE_FILES:
+        to_semicolons(park, name)
+    with (park / "model.yaml").open("a", encoding="utf-8") as f:
+        f.write('csv: {separator: ";", decimal: ","}\n')
+    replace_text(park / "exchanges.csv", "0,4", "0.4")
+    check(park, "exchanges.csv", "line 2", "column yield", "'0.4'", "has no '.'")
+
+
+def test_csv_dialect_key_checked(park: Path, check) -> None:
+    with (park / "model.yaml").open("a", encoding="utf-8") as f:
+        f.write('csv: {separator: ",", decimal: ","}\n')
+    check(park, "model.yaml", "key csv", "must differ")
+
+
+# 8. real line numbers; thousands separators and decimal commas located
+
+def test_unquoted_thousands_separator_is_located(park: Path, check) -> None:
+    replace_text(park / "streams.csv", "D_B_scrap,B,demand,steel_scrap,60,",
+                 "D_B_scrap,B,demand,steel_scrap,1,060,")
+    check(park, "streams.csv", "line 3", "8 fields, but the header has 7",
+          "thousands separator or a decimal comma")
+
+
+@pytest.mark.parametrize("value, hint", [("1,060", "decimal point"), ("2,5", "decimal point"),
+                                         ("1 060", "thousands separators")])
+def test_quoted_thousands_or_decimal_comma_is_explained(park: Path, check, value: str,
+                                                       hint: str) -> None:
+    set_cell(park, "streams.csv", 3, "quantity", value)
+    check(park, "streams.csv", "line 3", "column quantity", repr(value), hint)
+
+
+def test_line_numbers_after_blank_lines_and_quoted_newlines(park: Path, check) -> None:
+    rows = _read(park / "streams.csv")
+    rows[1][0] = "S_A_scrap"
+    text = "\n".join(",".join(r) for r in rows[:2]) + "\n\n\n"  # two blank lines after line 2
+    rows[2][3] = "nope"
+    text += ",".join(rows[2]) + "\n" + "\n".join(",".join(r) for r in rows[3:]) + "\n"
+    (park / "streams.csv").write_text(text, encoding="utf-8")
+    # and a firm name over two lines, before the bad row of firms.csv
+    firms = _read(park / "firms.csv")
+    firms[1][1] = "Stamping\nA"
+    _write(park / "firms.csv", firms)
+    set_cell(park, "firms.csv", 3, "x_km", "far")
+    result = invoke(["validate", park])
+    assert result.exit_code == 2
+    assert "streams.csv, line 5, column resource: unknown resource 'nope'" in result.output
+    assert "firms.csv, line 4, column x_km: expected a number, got 'far'" in result.output
+
+
+# 2. encodings
+
+@pytest.mark.parametrize("encoding", ["cp1258", "latin-1"])
+def test_not_utf8_names_file_and_line(park: Path, check, encoding: str) -> None:
+    text = (park / "firms.csv").read_text(encoding="utf-8")
+    text = text.replace("Die caster B", "Công ty Đúc B" if encoding == "cp1258" else "Gießerei B")
+    (park / "firms.csv").write_bytes(text.encode(encoding))
+    check(park, "firms.csv", "line 3", "not UTF-8", "save it as UTF-8")
+
+
+@pytest.mark.parametrize("bom, newline", [(True, "\n"), (False, "\r\n"), (True, "\r\n")],
+                         ids=["bom", "crlf", "bom-and-crlf"])
+def test_bom_and_crlf_just_work(park: Path, bom: bool, newline: str) -> None:
+    for name in TABLE_FILES:
+        text = (park / name).read_text(encoding="utf-8")
+        (park / name).write_bytes(b"\xef\xbb\xbf" * bom + text.replace("\n", newline).encode())
+    assert invoke(["validate", park]).exit_code == 0
+    set_cell_bytes = (park / "streams.csv").read_bytes().replace(b"D_C_scrap,C,", b"D_C_scrap,ZZ,")
+    (park / "streams.csv").write_bytes(set_cell_bytes)
+    assert_bad_input(["validate", str(park)], "streams.csv, line 4, column firm_id",
+                     "unknown firm 'ZZ'")
+
+
+# 3. all problems at once
+
+def test_blank_cell_does_not_hide_a_resource_typo(park: Path) -> None:
+    set_cell(park, "streams.csv", 3, "quantity", "")
+    set_cell(park, "streams.csv", 5, "resource", "dros")
+    set_cell(park, "firms.csv", 2, "x_km", "abc")  # NaN where checks compute coordinates
+    for args in (["validate", park], ["run", park, "-o", park.parent / "out"],
+                 ["validate", park.parent / "scenarios" / "tiny-baseline.yaml"]):
+        result = invoke(args)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output and result.exception is None or \
+            isinstance(result.exception, SystemExit)
+        out = result.output
+        assert "streams.csv, line 3, column quantity: a value is required" in out
+        assert "streams.csv, line 5, column resource: unknown resource 'dros'" in out
+        assert "firms.csv, line 2, column x_km: expected a number, got 'abc'" in out
+        assert out.count("firms.csv, line 2") == 1, out  # not also "has no coordinates"
+    assert not (park.parent / "out").exists()
+
+
+def test_unreadable_table_does_not_hide_other_tables(park: Path) -> None:
+    drop_column(park, "firms.csv", "name")
+    set_cell(park, "streams.csv", 5, "resource", "dros")
+    result = invoke(["validate", park])
+    assert result.exit_code == 2
+    assert "firms.csv, column name: required column is missing" in result.output
+    assert "streams.csv, line 5, column resource: unknown resource 'dros'" in result.output
+    assert "unknown firm" not in result.output  # firms.csv unread: its ids are not wrong
+
+
+# 4. warnings for valid but suspicious input
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda p: append_row(p, "resources.csv", resource="slag", category="material", unit="t",
+                          mode="truck"),
+     "resources.csv, line 6, column resource: resource 'slag' is used by no stream"),
+    (lambda p: set_cell(p, "streams.csv", 4, "quantity", "0"),
+     "streams.csv, line 4, column quantity: demand 'D_C_scrap' has quantity 0"),
+    (lambda p: (p / "exchanges.csv").write_text(
+        "from_resource,to_resource,yield\n", encoding="utf-8"),
+     "streams.csv, line 6, column resource: no supply can ever serve demand 'D_B_tin'"),
+    (lambda p: (p / "qualities.csv").write_text(
+        "stream_id,property,value\nD_A_water,cod_mg_l,50\n", encoding="utf-8"),
+     "streams.csv, line 7, column stream_id: supply 'S_W_water' has no 'cod_mg_l' value"),
+], ids=["unused-resource", "zero-quantity", "unreachable-demand", "unmeasured-supply"])
+def test_warning(park: Path, change, expected: str) -> None:
+    change(park)
+    result = invoke(["validate", park])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and expected in warnings[0], result.output
+    assert "valid" in result.stdout
+
+
+@pytest.mark.solver
+def test_warnings_printed_by_run_and_kept_in_kpis(park: Path, tmp_path: Path) -> None:
+    set_cell(park, "streams.csv", 4, "quantity", "0")
+    out = tmp_path / "out"
+    result = invoke(["run", park, "-o", out])
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.stderr and "quantity 0" in result.stderr
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert len(kpis["warnings"]) == 1 and "D_C_scrap" in kpis["warnings"][0]
+
+
+# 5, 6. terminal escapes and control characters
+
+def test_escape_in_a_header_is_shown_escaped(park: Path, check) -> None:
+    replace_text(park / "streams.csv", "price,co2", "pri\x1b[2Jce\x07,co2")
+    message = check(park, "streams.csv", "column pri\\x1b[2Jce\\x07", "unknown column")
+    assert "\x1b" not in message and "\x07" not in message
+
+
+@pytest.mark.parametrize("file, line, column, value", [
+    ("firms.csv", 3, "name", "Die\x00caster"),
+    ("streams.csv", 2, "stream_id", "S_A\x1b[2Jscrap"),
+    ("streams.csv", 2, "stream_id", "S_A\tscrap"),
+    ("firms.csv", 3, "sector", "die\x07casting"),
+    ("resources.csv", 2, "unit", "t\x0cm"),
+], ids=["nul-in-name", "esc-in-id", "tab-in-id", "bel-in-sector", "formfeed-in-unit"])
+def test_control_characters_refused(park: Path, check, file: str, line: int, column: str,
+                                    value: str) -> None:
+    set_cell(park, file, line, column, value)
+    check(park, file, f"line {line}", f"column {column}", "control character")
+
+
+def test_control_character_in_yaml_name(park: Path, check) -> None:
+    replace_text(park / "model.yaml", "name: tiny test park", 'name: "tiny \\e[31m park"')
+    message = check(park, "model.yaml", "line 1", "control character")
+    assert "\x1b" not in message
+
+
+# 7. resource limits
+
+def _unblock_later(fifo: Path) -> threading.Timer:
+    """If the code under test opens the FIFO, a writer arrives after 20 s: fail, not hang."""
+    def unblock() -> None:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            os.close(fd)
+        except OSError:
+            pass
+    timer = threading.Timer(20, unblock)
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize("target", ["firms.csv", "model.yaml", "scenario"])
+def test_named_pipe_refused(park: Path, check, target: str) -> None:
+    if target == "scenario":
+        path = park.parent / "scenarios" / "pipe.yaml"
+        given, where = path, "pipe.yaml"
+    else:
+        path = park / target
+        path.unlink()
+        given, where = park, target
+    os.mkfifo(path)
+    timer = _unblock_later(path)
+    try:
+        check(given, where, "not a regular file", "named pipe")
+    finally:
+        timer.cancel()
+
+
+def test_table_file_too_large(park: Path, check, monkeypatch) -> None:
+    monkeypatch.setattr(files, "MAX_TABLE_BYTES", 400)
+    set_cell(park, "firms.csv", 4, "name", "x" * 300)
+    check(park, "firms.csv", "more than the limit of 400 bytes")
+
+
+def test_line_too_long(park: Path, check, monkeypatch) -> None:
+    monkeypatch.setattr(files, "MAX_LINE_CHARS", 120)
+    set_cell(park, "firms.csv", 4, "name", "x" * 130)
+    check(park, "firms.csv", "line 4", "line longer than the limit of 120 characters")
+
+
+def test_cell_too_long(park: Path, check, monkeypatch) -> None:
+    monkeypatch.setattr(files, "MAX_CELL_CHARS", 20)
+    set_cell(park, "firms.csv", 4, "name", "y" * 30)
+    message = check(park, "firms.csv", "line 4", "column name", "30 characters",
+                    "limit of 20")
+    assert "y" * 30 not in message
+
+
+def test_cell_beyond_the_csv_field_limit(park: Path, check) -> None:
+    """csv's own field limit (131,072) is reached before ours: the same message, located."""
+    replace_text(park / "firms.csv", "Far smelter C", '"' + ("z" * 999 + "\n") * 140 + '"')
+    check(park, "firms.csv", "line 4", "a cell longer than the limit")
+
+
+def test_yaml_file_too_large(park: Path, check, monkeypatch) -> None:
+    monkeypatch.setattr(files, "MAX_YAML_BYTES", 50)
+    check(park, "model.yaml", "more than the limit of 50 bytes")
+
+
+def test_workbook_zip_bomb_refused(park: Path, check, monkeypatch) -> None:
+    make_workbook(park)
+    monkeypatch.setattr(files, "MAX_WORKBOOK_UNPACKED_BYTES", 1000)
+    check(park, "park.xlsx", "unpacks to", "more than the limit")
+
+
+# 9. hostile YAML
+
+def _bomb(levels: int = 9) -> str:
+    """A 'billion laughs' document: anchors of 9 aliases each, 9**levels strings at the end."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_in_a_name(park: Path, check) -> None:
+    path = park.parent / "scenarios" / "bomb.yaml"
+    path.write_text("name:\n" + "".join(f"  - {line.split(': ', 1)[1]}\n"
+                                        for line in _bomb().splitlines())
+                    + "model: ../tiny-park\n", encoding="utf-8")
+    message = check(path, "bomb.yaml", "line 7", "alias bomb")  # where 100,000 is crossed
+    assert len(message) < 400
+
+
+def test_alias_bomb_in_model_yaml(park: Path, check) -> None:
+    with (park / "model.yaml").open("a", encoding="utf-8") as f:
+        f.write("description: *a8\n")
+    text = (park / "model.yaml").read_text()
+    (park / "model.yaml").write_text("x-anchors:\n" + "".join(
+        f"  {line}\n" for line in _bomb().splitlines()) + text)
+    message = check(park, "model.yaml", "line 7", "alias bomb")
+    assert len(message) < 400
+
+
+def test_alias_bomb_in_sweep_values(park: Path) -> None:
+    sweep = park.parent / "scenarios" / "sweep.yaml"
+    sweep.write_text("name: s\nbase: tiny-baseline.yaml\nanchors:\n" + "".join(
+        f"  {line}\n" for line in _bomb().splitlines())
+        + "grid:\n  economics.carbon_price: *a8\n", encoding="utf-8")
+    message = assert_bad_input(["sweep", str(sweep), "-o", str(park.parent / "sw")],
+                               "sweep.yaml", "line 9", "alias bomb",
+                               out=park.parent / "sw")
+    assert len(message) < 400
+
+
+def test_alias_of_a_small_value_is_fine(park: Path) -> None:
+    replace_text(park / "model.yaml", "pipe: {fixed_cost: 0, capex_per_km: 1000}",
+                 "pipe: *truck")
+    replace_text(park / "model.yaml", "truck: {", "truck: &truck {")
+    assert invoke(["validate", park]).exit_code == 0
+
+
+def test_huge_integer(park: Path, check) -> None:
+    replace_text(park / "model.yaml", "carbon_price: 0", "carbon_price: " + "9" * 5000)
+    message = check(park, "model.yaml", "line 3", "5,000 digits")
+    assert "9" * 100 not in message
+
+
+def test_deeply_nested_yaml(park: Path, check) -> None:
+    path = write_scenario(park, "set: {economics.carbon_price: " + "[" * 5000 + "]" * 5000
+                          + "}\n")
+    check(path, "bad.yaml", "line 3", "nesting deeper than 50 levels")
+
+
+def test_long_value_is_quoted_short(park: Path, check) -> None:
+    path = write_scenario(park, "set: {economics.carbon_price: [" + ", ".join(["1"] * 5000)
+                          + "]}\n")
+    message = check(path, "bad.yaml", "key set.economics.carbon_price")
+    assert len(message) < 400
+
+
+# 10. messages that say what is wrong
+
+def test_missing_scenario_file(park: Path, check) -> None:
+    check(park.parent / "scenarios" / "no-such.yaml", "no-such.yaml", "scenario file not found")
+
+
+def test_missing_model_folder(park: Path, check) -> None:
+    check(park.parent / "no-such-park", "no-such-park", "not found")
+
+
+# 11. folder names made from Vietnamese names
+
+def test_slug_transliterates_vietnamese() -> None:
+    from symbiosis.batch.spec import value_label
+    from symbiosis.cli import _slug
+
+    assert _slug("Khu công nghiệp Yên Phong – Bắc Ninh") == "khu-cong-nghiep-yen-phong-bac-ninh"
+    assert _slug("Đình Vũ, Hải Phòng") == "dinh-vu-hai-phong"
+    assert value_label("Đồng Nai") == "Dong-Nai"
+
+
+@pytest.mark.solver
+def test_default_result_folder_keeps_vietnamese_letters(park: Path, tmp_path: Path,
+                                                        monkeypatch) -> None:
+    path = write_scenario(park, "", name="vn.yaml")
+    path.write_text("name: Khu công nghiệp Yên Phong\nmodel: ../tiny-park\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert invoke(["run", path, "-q"]).exit_code == 0
+    assert (tmp_path / "results" / "khu-cong-nghiep-yen-phong" / "kpis.json").exists()

@@ -126,3 +126,20 @@ def test_capped_pairs_are_counted_not_listed_in_the_result_folder(tmp_path):
     assert len(listed) == len(result.rejected_pairs) - capped
     assert result.kpis["rejected_by_reason"][CAPPED] == capped
     assert sum(result.kpis["rejected_by_reason"].values()) == result.kpis["rejected_pairs"]
+
+
+def test_why_not_names_unknown_stream_ids():
+    """An id that is no stream of the park is said to be unknown, not 'not compatible'."""
+    from symbiosis.network import build_network
+    from tests.conftest import make_park
+
+    park = make_park({"A": (0, 0), "B": (1, 0)}, [dict(resource="scrap")],
+                     [("s", "A", "supply", "scrap", 10), ("d", "B", "demand", "scrap", 10)])
+    net = build_network(park, screen_value=False)
+    for supply, demand, message in (("nope", "d", "unknown supply stream 'nope'"),
+                                    ("s", "nope", "unknown demand stream 'nope'"),
+                                    ("d", "s", "'d' is a demand stream, not a supply")):
+        with pytest.raises(sb.InputError) as caught:
+            net.why_not(supply, demand)
+        assert message in str(caught.value)
+    assert net.why_not("s", "d") == "candidate link"

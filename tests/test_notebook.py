@@ -56,7 +56,7 @@ def test_why_not_of_an_unknown_or_wrong_way_stream_is_an_error():
                      [("s", "A", "supply", "x", 10), ("d", "B", "demand", "x", 10)])
     network = sb.build_network(park, screen_value=False)
     assert network.why_not("s", "d") == "candidate link"
-    with pytest.raises(sb.InputError, match="no stream 'S012'"):
+    with pytest.raises(sb.InputError, match="unknown supply stream 'S012'"):
         network.why_not("S012", "d")
-    with pytest.raises(sb.InputError, match="'d' is a demand, not a supply"):
+    with pytest.raises(sb.InputError, match="'d' is a demand stream, not a supply"):
         network.why_not("d", "s")

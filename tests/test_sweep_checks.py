@@ -197,7 +197,9 @@ def test_planning_checks_the_tables_once_per_distinct_table_change(scenarios, mo
 
     calls = []
     real = park_module.run_checks
-    monkeypatch.setattr(park_module, "run_checks", lambda t: calls.append(1) or real(t))
+    monkeypatch.setattr(park_module, "run_checks",
+                        lambda t, severity="raise": (severity == "raise" and calls.append(1))
+                        or real(t, severity))
     plan = load_sweep(write(scenarios, GRID))
     assert len(plan.variants) == 5  # base + 2 carbon prices x 2 dross fees
     assert len(calls) == 1 + 3  # the base file loaded; then the base, and each dross fee

@@ -28,11 +28,14 @@ from typing import Any, Mapping
 
 import yaml
 
+from .. import files
 from ..errors import InputError, Problem, raise_if
 from ..io import MODEL_FILE, ModelInputs, read_model, read_model_files, resolve_model_path
 from ..scenario import _is_schema_key, apply_scenario, load_scenario
 from ..schema import (AdjustRule, GridChange, ModelConfig, ScaleRule, Scenario, SolverSettings,
                       Sweep, SweepVariant)
+from ..tables import TABLES
+from ..text import transliterate
 from ..yamlio import key_lines, line_of, read_yaml_mapping, validate_mapping
 
 BASE = "base"
@@ -100,7 +103,7 @@ def load_sweep(path_or_spec: str | Path | Mapping[str, Any],
         return plan_sweep(spec, "sweep (dict)", Path.cwd(), text, {}, max_variants)
     path = Path(path_or_spec)
     data = read_yaml_mapping(path)
-    text = path.read_text(encoding="utf-8")
+    text = files.read_text(path, files.MAX_YAML_BYTES, "sweep file")  # read_yaml_mapping checked it
     return plan_sweep(data, str(path), path.parent, text, key_lines(path), max_variants)
 
 
@@ -264,7 +267,8 @@ def value_label(value: Any) -> str:
         text = json.dumps(value, sort_keys=True, separators=(",", ":"))
     else:
         text = str(value)
-    return re.sub(r"[^A-Za-z0-9._+-]+", "-", text) or "-"  # keep a minus sign: -5 is not 5
+    # keep a minus sign: -5 is not 5; Vietnamese letters transliterated (text.py), not dropped
+    return re.sub(r"[^A-Za-z0-9._+-]+", "-", transliterate(text)) or "-"
 
 
 def _param(value: Any) -> Any:
