@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import re
 import signal
 import sys
 from pathlib import Path

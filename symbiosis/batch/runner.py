@@ -14,7 +14,6 @@ the sweep again skips it. Variants that failed (no folder) run again.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import re
 import shutil
 import signal

@@ -34,7 +34,6 @@ from ..io import MODEL_FILE, ModelInputs, read_model, read_model_files, resolve_
 from ..scenario import _is_schema_key, apply_scenario, load_scenario
 from ..schema import (AdjustRule, GridChange, ModelConfig, ScaleRule, Scenario, SolverSettings,
                       Sweep, SweepVariant)
-from ..tables import TABLES
 from ..text import transliterate
 from ..yamlio import key_lines, line_of, read_yaml_mapping, validate_mapping
 
