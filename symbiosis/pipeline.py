@@ -69,8 +69,9 @@ def optimise_network(park: Park, network: Network, objective: Objective,
         lp = formulate(park, network, objective)
     with timer.phase("handoff"):
         model = _handoff(lp, solver)
-    with timer.phase("solve"):
-        solution = solve(model, solver, fallback=baseline_point(lp, park))
+    with timer.phase("solve"):  # with utility levels the baseline is an LP: solved once
+        baseline_x = baseline_point(lp, park)
+        solution = solve(model, solver, fallback=baseline_x)
     if objective == "co2":  # the CO2 optimum is used as a cap: it must hold first
         solution = checked(lp, solution)
         if solution.status.has_solution:
@@ -78,7 +79,8 @@ def optimise_network(park: Park, network: Network, objective: Objective,
     with timer.phase("extract"):
         settings = {"time_limit": solver.time_limit, "mip_gap": solver.mip_gap,
                     "threads": solver.threads}
-        result = extract(park, network, lp, solution, name or park.name, settings)
+        result = extract(park, network, lp, solution, name or park.name, settings,
+                         baseline_x=baseline_x)
     result.timings = dict(timer.seconds)
     return result
 

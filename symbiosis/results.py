@@ -110,9 +110,13 @@ class Result:
 
 
 def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution, name: str,
-            settings: dict[str, Any]) -> Result:
-    """Turn a solution into tables and KPIs; built = carries flow."""
-    baseline_x = baseline_point(lp, park)
+            settings: dict[str, Any], baseline_x: np.ndarray | None = None) -> Result:
+    """Turn a solution into tables and KPIs; built = carries flow.
+
+    `baseline_x`: the no-links point (`baseline_point`), when the caller has it already.
+    """
+    if baseline_x is None:
+        baseline_x = baseline_point(lp, park)
     x, pruned = None, 0
     if solution.status.has_solution:
         x = clean_solution(lp, network, solution.values)
