@@ -56,7 +56,12 @@ def transliterate(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def safe_chars(text: str, keep: str = "._-") -> str:
+    """`text` transliterated, each run of characters other than ASCII letters, digits and
+    `keep` made one `-` (case and ends kept: a variant label keeps the minus of `-5`)."""
+    return re.sub(f"[^A-Za-z0-9{re.escape(keep)}]+", "-", transliterate(text))
+
+
 def slug(text: str, keep: str = "._-", default: str = "result") -> str:
     """A folder name: transliterated, lower case, other characters runs of `-`."""
-    pattern = f"[^A-Za-z0-9{re.escape(keep)}]+"
-    return re.sub(pattern, "-", transliterate(text)).strip("-").lower() or default
+    return safe_chars(text, keep).strip("-").lower() or default

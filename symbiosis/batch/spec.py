@@ -34,7 +34,7 @@ from ..io import MODEL_FILE, ModelInputs, read_model, read_model_files, resolve_
 from ..scenario import _is_schema_key, apply_scenario, load_scenario
 from ..schema import (AdjustRule, GridChange, ModelConfig, ScaleRule, Scenario, SolverSettings,
                       Sweep, SweepVariant)
-from ..text import transliterate
+from ..text import safe_chars
 from ..yamlio import key_lines, line_of, read_yaml_mapping, validate_mapping
 
 BASE = "base"
@@ -267,7 +267,7 @@ def value_label(value: Any) -> str:
     else:
         text = str(value)
     # keep a minus sign: -5 is not 5; Vietnamese letters transliterated (text.py), not dropped
-    return re.sub(r"[^A-Za-z0-9._+-]+", "-", transliterate(text)) or "-"
+    return safe_chars(text, keep="._+-") or "-"
 
 
 def _param(value: Any) -> Any:
