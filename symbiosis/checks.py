@@ -360,7 +360,6 @@ CHECKS: tuple[Check, ...] = (
     Check(warn_unmeasured_supplies, "warn", ("streams", "qualities", "exchanges",
                                              "exchange_qualities")),
 )
-ALL_CHECKS = tuple(c.function for c in CHECKS if c.severity == "raise")
 
 
 def run_checks(t: Tables, severity: Severity = "raise") -> list[Problem]:
