@@ -2,7 +2,8 @@
 all read from a result folder (or a sweep folder), never from the model.
 
 Modules: `folder` reads the files into tables, `figures` builds plotly figures, `page` the
-HTML, `static` the matplotlib PNGs, `exports` GeoJSON and Excel, `atomic` writes files whole.
+HTML, `static` the matplotlib PNGs, `exports` GeoJSON and Excel;
+every file is written whole by `symbiosis.outputs.write_file`.
 """
 from __future__ import annotations
 

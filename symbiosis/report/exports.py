@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .atomic import write_bytes
+from ..outputs import write_file
 from .folder import ResultTables, SweepTables, resource_kpis
 
 MAX_SHEET_NAME = 31  # Excel's limit
@@ -50,7 +50,7 @@ def geojson(tables: ResultTables) -> dict[str, Any]:
 
 def write_geojson(tables: ResultTables, out: str | Path) -> Path:
     text = json.dumps(geojson(tables), indent=1, allow_nan=False, ensure_ascii=False)
-    return write_bytes(out, (text + "\n").encode("utf-8"))
+    return write_file(out, (text + "\n").encode("utf-8"))
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -138,4 +138,4 @@ def workbook_bytes(tables: ResultTables | SweepTables) -> bytes:
 
 def write_workbook(tables: ResultTables | SweepTables, out: str | Path) -> Path:
     """Every table of the report in one .xlsx, written atomically."""
-    return write_bytes(out, workbook_bytes(tables))
+    return write_file(out, workbook_bytes(tables))

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from .atomic import write_bytes
+from ..outputs import write_file
 from .figures import (breakdown_figure, categories, composite_figure, map_figure, readable,
                       sankey_figure, sweep_figures)
 from .folder import ResultTables, SweepTables, resource_kpis
@@ -395,4 +395,4 @@ def _page(title: str, body: str) -> str:
 def write_page(tables: ResultTables | SweepTables, out: str | Path) -> Path:
     """Render and write the page atomically."""
     text = sweep_page(tables) if isinstance(tables, SweepTables) else result_page(tables)
-    return write_bytes(out, text.encode("utf-8"))
+    return write_file(out, text.encode("utf-8"))

@@ -16,7 +16,7 @@ from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
 from matplotlib.path import Path as MPath  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from .atomic import write_bytes  # noqa: E402
+from ..outputs import write_file  # noqa: E402
 from .figures import (RESOURCE_COLOURS, SECTOR_COLOURS, categories,  # noqa: E402
                       firm_positions, heat_streams, link_widths, palette, sankey_flows)
 from .folder import ResultTables, SweepTables  # noqa: E402
@@ -36,7 +36,7 @@ def _save(fig, path: Path) -> Path:
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
                 metadata={"Software": None})
     plt.close(fig)
-    return write_bytes(path, buffer.getvalue())
+    return write_file(path, buffer.getvalue())
 
 
 def map_png(t: ResultTables, path: Path) -> Path:
