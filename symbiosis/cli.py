@@ -418,7 +418,7 @@ def compare(dirs: tuple[Path, ...], base: str | None, kpis: tuple[str, ...],
     from .batch.collection import load_results
     from .batch.compare import DEFAULT_KPIS, compare_table, plot_kpis
     from .batch.runner import is_sweep_folder
-    from .outputs import check_file, csv_safe, is_chart, is_compare_table, write_file
+    from .outputs import check_file, csv_text, is_chart, is_compare_table, write_file
     from .report import _check_outside
 
     if png_file is not None and x_param is None:
@@ -437,8 +437,7 @@ def compare(dirs: tuple[Path, ...], base: str | None, kpis: tuple[str, ...],
                            "display.max_columns", 100, "display.float_format", _number):
         echo(f"deltas against {table.attrs['base']}")
         echo(table.to_string(na_rep="-"))
-    write_file(csv_file, csv_safe(table).to_csv(float_format="%.10g",
-                                                lineterminator="\n").encode("utf-8"))
+    write_file(csv_file, csv_text(table).encode("utf-8"))
     echo(f"  table in {csv_file}")
     if png_file is not None:
         drawn = plot_kpis(collection, x_param, list(kpis) or DEFAULT_KPIS[:2], png_file)

@@ -436,6 +436,15 @@ def csv_safe(frame, index: bool = True):
     return out
 
 
+CSV_FLOAT_FORMAT = "%.10g"  # = results.SIGNIFICANT digits: hides round-off, byte-stable
+
+
+def csv_text(frame, index: bool = True, float_format: str = CSV_FLOAT_FORMAT) -> str:
+    """A table as the CSV text symbiosis writes: cells escaped (`csv_safe`), `\n` line ends."""
+    return csv_safe(frame, index=index).to_csv(index=index, float_format=float_format,
+                                               lineterminator="\n")
+
+
 def _safe_index(idx):
     import pandas as pd
 

@@ -595,8 +595,7 @@ def _is_result_entry(path: Path) -> bool:
 
 def _csv(frame: pd.DataFrame, path: Path, index: bool = True) -> None:
     """A result table as CSV: 10 significant digits, text cells safe for spreadsheets."""
-    outputs.csv_safe(frame, index=index).to_csv(
-        path, index=index, float_format=f"%.{SIGNIFICANT}g", lineterminator="\n")
+    path.write_bytes(outputs.csv_text(frame, index, f"%.{SIGNIFICANT}g").encode("utf-8"))
 
 
 def write_folder(result: Result, out: Path, extra_files: dict[str, str] | None = None) -> Path:

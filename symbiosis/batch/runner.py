@@ -360,14 +360,12 @@ def summary_table(plan: SweepPlan, rows: dict[str, dict[str, Any]]) -> pd.DataFr
 
 def write_summary(plan: SweepPlan, out: Path, rows: dict[str, dict[str, Any]]) -> pd.DataFrame:
     table = summary_table(plan, rows)
-    _write_atomic(out / "summary.csv", outputs.csv_safe(table).to_csv(
-        float_format=f"%.{SIGNIFICANT}g", lineterminator="\n"))
+    _write_atomic(out / "summary.csv", outputs.csv_text(table, float_format=f"%.{SIGNIFICANT}g"))
     timings = pd.DataFrame.from_records(
         [{"variant": n, **{p: rows[n].get("timings_s", {}).get(p) for p in TIMING_PHASES},
           "seconds": rows[n].get("seconds")} for n in plan.names if n in rows],
         columns=["variant", *TIMING_PHASES, "seconds"])
-    _write_atomic(out / "timings.csv", outputs.csv_safe(timings, index=False).to_csv(
-        index=False, float_format="%.4g", lineterminator="\n"))
+    _write_atomic(out / "timings.csv", outputs.csv_text(timings, index=False, float_format="%.4g"))
     return table
 
 
