@@ -127,12 +127,12 @@ def plan_sweep(data: dict[str, Any], source: str, root: Path, text: str,
         resolved = [_resolve(base, v, model, source) for v in variants]
     except InputError as exc:
         raise located(exc.problems) from None
-    files = read_model_files(model)  # read once: what is checked is what is hashed
-    inputs = read_model(model, files)
+    model_files = read_model_files(model)  # read once: what is checked is what is hashed
+    inputs = read_model(model, model_files)
     config = validate_mapping(ModelConfig, inputs.config, str(model / MODEL_FILE))
     resolved = [_fill_params(v, axes, config) for v in resolved]
     _check_applies(resolved, inputs, source, lines)
-    digest = files.digest()
+    digest = model_files.digest()
     resolved = [replace(v, input_hash=input_hash(v.scenario, digest)) for v in resolved]
     return SweepPlan(name=sweep.name, source=source, text=text, base=base_path, model=model,
                      axes=axes, variants=resolved)

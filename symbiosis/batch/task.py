@@ -45,10 +45,10 @@ def run_task(task: Task) -> dict[str, Any]:
 
         timer = Timer()
         with timer.phase("load"):
-            files = read_model_files(task.scenario.model)  # the bytes parsed are those hashed
-            inputs = read_model(task.scenario.model, files)
+            model_files = read_model_files(task.scenario.model)  # parsed bytes = hashed bytes
+            inputs = read_model(task.scenario.model, model_files)
             park = apply_scenario(inputs, task.scenario, f"variant {task.variant}")
-        read_hash = input_hash(task.scenario, files.digest())
+        read_hash = input_hash(task.scenario, model_files.digest())
         loaded = LoadedScenario(scenario=task.scenario, park=park, path=None)
         result = run_loaded(loaded, timer)
         # The hash of what this run read, not of what was planned: a folder computed on an
