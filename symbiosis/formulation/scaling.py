@@ -10,8 +10,9 @@ matrix value and bound HiGHS sees is near 1 and its feasibility tolerances are r
 objective is scaled down only where a cost coefficient (per scaled column: price × bound)
 would exceed LARGEST_COST: normalising it further would make HiGHS's absolute optimality
 tolerances (1e-7) blind to decisions worth little beside the largest cost term, such as a
-solvent link beside a 1e12 m3 water purchase. Powers of two change only exponents: scaling and unscaling are exact in floating
-point. Integer columns are not scaled (their integrality is in their own units).
+solvent link beside a 1e12 m3 water purchase. Powers of two change only exponents: scaling
+and unscaling are exact in floating point. Integer columns are not scaled (their
+integrality is in their own units).
 
 The Pyomo path is not scaled: notebook users add constraints to it in their own units
 (`m.flow[l]` in tonnes); input limits (symbiosis.magnitudes) and verification protect it.
