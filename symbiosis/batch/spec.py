@@ -445,17 +445,13 @@ def _map_key(key: str | None, keymap: dict[str, str]) -> str | None:
 # --- hashing ------------------------------------------------------------------------------
 
 
-def model_digest(model: Path) -> str:
-    """sha256 of the model's input files as they are now (`ModelFiles.digest`)."""
-    return read_model_files(model).digest()
-
-
-def input_hash(scenario: Scenario, model_digest_: str) -> str:
+def input_hash(scenario: Scenario, model_digest: str) -> str:
     """sha256 of the resolved scenario (canonical JSON, without the model's path) and of the
-    model's input files: the same hash means the same run."""
+    model's input files (`model_digest`: `ModelFiles.digest()`): the same hash means the same
+    run."""
     data = scenario.model_dump(mode="json", exclude={"model"})
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(f"{canonical}\n{model_digest_}".encode()).hexdigest()
+    return hashlib.sha256(f"{canonical}\n{model_digest}".encode()).hexdigest()
 
 
 def _relative(target: Path, folder: Path) -> str:
