@@ -132,11 +132,17 @@ def check_folder(out: str | Path, kind: str, option: str = "-o",
     return out
 
 
+# The files of a result folder (FORMAT §4, docs/format.md): one list for the writer
+# (results.write_folder) and for recognising a folder written before markers existed.
+RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
+                "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
+                "heat_pumps.csv", "why_not.csv")
+EXTRA_RESULT_FILES = ("scenario.yaml",)  # written by some commands only (a sweep's variants)
+
+
 def legacy_result(folder: Path) -> bool:
     """A result folder from before the marker: kpis.json parses as an object with a status,
     and every entry is a result file."""
-    from .results import EXTRA_RESULT_FILES, RESULT_FILES
-
     names = set(RESULT_FILES) | set(EXTRA_RESULT_FILES)
     try:
         kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))

@@ -16,23 +16,20 @@ import numpy as np
 import pandas as pd
 
 from . import outputs
+from .outputs import EXTRA_RESULT_FILES, RESULT_FILES
 from .baselines import summary_lines as _split_lines
 from .errors import InputError, Problem
 from .formulation.program import LinearProgram
 from .greedy import greedy_point
 from .network import CAPPED, Network, firm_graph
 from .park import Park
-from .solve import Solution, Status, Termination, relative_gap
+from .solve import Solution, SolverOptions, Status, Termination, relative_gap, solve
 from .verify import checked
 
 LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                 "to_resource", "flow", "delivered", "distance_km", "mode", "annual_cost", "co2_t"]
 LINK_EXTRA_COLUMNS = ["transport_cost", "processing_cost", "fixed_cost", "annualised_capex"]
 FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]
-RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
-                "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
-                "heat_pumps.csv", "why_not.csv")
-EXTRA_RESULT_FILES = ("scenario.yaml",)  # written by some commands only (a sweep's variants)
 HEAT_FIRM_COLUMNS = ["baseline_hot_utility", "hot_utility", "baseline_cold_utility",
                      "cold_utility", "heat_recovered_within", "heat_received_between",
                      "heat_given_between", "heat_pumped"]
@@ -165,13 +162,13 @@ def baseline_point(lp: LinearProgram, park: Park) -> np.ndarray:
         x[block.columns] = park.streams.quantity.reindex(block.index).to_numpy()
     if not any(k in lp.constraints for k in ("hot_utility_total", "cold_utility_total")):
         return x
+    from .formulation import DIRECT_HIGHS
     from .formulation.highs_model import MatrixProgram
-    from .solve import SolverOptions, _solve_direct
 
     program = MatrixProgram.of(lp)
     upper = np.where(program.integer, 0.0, program.col_upper)
     lp_only = replace(program, col_upper=upper, integer=np.zeros_like(program.integer))
-    solution = _solve_direct(lp_only.to_highs(), SolverOptions(name="highspy"))
+    solution = solve(lp_only, SolverOptions(name=DIRECT_HIGHS))  # scaled, like every solve
     if not solution.status.has_solution:
         raise InputError(Problem(park.sources.get("utilities", "utilities"),
                                  "the utilities cannot meet every heat demand and supply even "

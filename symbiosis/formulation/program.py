@@ -74,6 +74,9 @@ class LinearProgram:
     objective: Literal["cost", "co2"] = "cost"
     # Per-variable-block facts that results need (e.g. temperatures of heat matches).
     annotations: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # The assembled matrix, kept until a row block is added or extended: the handoff, the
+    # no-links baseline and every verification read the same one.
+    _matrix: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_columns(self) -> int:
@@ -103,6 +106,7 @@ class LinearProgram:
                                 np.broadcast_to(np.asarray(lower, float), n).copy(),
                                 np.broadcast_to(np.asarray(upper, float), n).copy(), description)
         self.constraints[name] = block
+        self._matrix = None
         return block
 
     def extend_constraints(self, name: str, rows, cols, coefs) -> None:
@@ -112,6 +116,7 @@ class LinearProgram:
             b.name, b.index, np.concatenate([b.rows, np.asarray(rows, np.int64)]),
             np.concatenate([b.cols, np.asarray(cols, np.int64)]),
             np.concatenate([b.coefs, np.asarray(coefs, float)]), b.lower, b.upper, b.description)
+        self._matrix = None
 
     def add_cost(self, name: str, cols, coefs, constant: float = 0.0) -> None:
         self.cost_terms[name] = LinearTerm(np.asarray(cols, np.int64), np.asarray(coefs, float),
@@ -142,7 +147,13 @@ class LinearProgram:
         return c + e, constant + e_constant
 
     def matrix(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-        """The whole constraint matrix (CSR) with its row lower and upper bounds."""
+        """The whole constraint matrix (CSR) with its row lower and upper bounds (built once;
+        callers must not modify what they get)."""
+        if self._matrix is None:
+            self._matrix = self._assemble()
+        return self._matrix
+
+    def _assemble(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
         rows, cols, coefs, lower, upper, offset = [], [], [], [], [], 0
         for block in self.constraints.values():
             rows.append(block.rows + offset)
