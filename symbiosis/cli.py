@@ -15,7 +15,6 @@ from pathlib import Path
 import click
 
 from .errors import InputError, Problem, SolverUnavailableError
-from .solve import KNOWN_SOLVERS, solver_available
 from .text import escape_controls, slug
 
 EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -143,6 +142,8 @@ def check_solver(name: str, where: str) -> None:
     import logging
 
     logging.getLogger("pyomo").setLevel(logging.CRITICAL)  # its traceback of a failed lookup
+    from .solve import solver_available
+
     ok, why = solver_available(name)
     if not ok:
         raise SolverUnavailableError(
@@ -256,6 +257,8 @@ def doctor() -> None:
 
     echo(f"python {sys.version.split()[0]}, pyomo {pyomo.version.version}, "
                f"highspy {getattr(highspy, '__version__', '?')}")
+    from .solve import KNOWN_SOLVERS, solver_available
+
     for name in KNOWN_SOLVERS:
         ok, detail = solver_available(name)
         mark = click.style("ok  ", fg="green") if ok else click.style("no  ", fg="yellow")
