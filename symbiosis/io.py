@@ -67,6 +67,7 @@ class ModelFiles:
     model_file: Path
     contents: dict[Path, bytes]  # model.yaml first, then its workbook or its tables' CSVs
     unreadable: dict[Path, list[Problem]] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)  # model.yaml, parsed once
 
     def digest(self) -> str:
         """sha256 of each file's name and bytes, in reading order."""
@@ -99,7 +100,7 @@ def read_model_files(path: str | Path) -> ModelFiles:
                 contents[p] = files.read_bytes(p, files.MAX_TABLE_BYTES, what)
             except InputError as exc:
                 unreadable[p] = exc.problems
-    return ModelFiles(model_file, contents, unreadable)
+    return ModelFiles(model_file, contents, unreadable, config)
 
 
 def read_model(path: str | Path, model_files: ModelFiles | None = None) -> ModelInputs:
@@ -110,7 +111,7 @@ def read_model(path: str | Path, model_files: ModelFiles | None = None) -> Model
     """
     model_files = model_files or read_model_files(path)
     model_file = model_files.model_file
-    config = parse_yaml_mapping(model_files.text(model_file), str(model_file))
+    config = model_files.config
     folder = model_file.parent
     workbook = config.get("workbook")
     if workbook:
