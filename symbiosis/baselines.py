@@ -16,13 +16,12 @@ within and between firms") documents the keys written here.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .network import REJECTED_COLUMNS, Network
+from .network import Network
 from .schema import Baseline
 from .solve import Status
 
@@ -44,14 +43,8 @@ def within_firms(network: Network) -> Network:
     """
     links = network.links
     inside = (links.from_firm == links.to_firm).to_numpy()
-    moved = links.loc[~inside, [c for c in REJECTED_COLUMNS if c not in ("reason", "detail")]]
-    moved = moved.reset_index(drop=True).assign(
-        reason=BETWEEN_FIRMS, detail="a link between two firms: not built when firms are alone")
-    rejected = pd.concat([network.rejected, moved], ignore_index=True)[REJECTED_COLUMNS]
-    qualities = network.link_qualities[
-        network.link_qualities.link_id.isin(links.index[inside])].reset_index(drop=True)
-    return replace(network, links=links.loc[inside], rejected=rejected,
-                   link_qualities=qualities)
+    return network.restrict(inside, BETWEEN_FIRMS,
+                            "a link between two firms: not built when firms are alone")
 
 
 def split_ranges(baseline: float, full: float | None, full_bound: float | None,

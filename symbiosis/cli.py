@@ -172,6 +172,7 @@ def run(path: Path, out: Path | None, solver: str | None, time_limit: float | No
         gap: float | None, threads: int | None, objective: str | None, baseline: str | None,
         quiet: bool) -> None:
     """Optimise a scenario file or a park model folder and write the result folder."""
+    from .formulation import resolve_solver
     from .pipeline import Timer, run_loaded
     from .results import check_output_folder
     from .scenario import load_model_or_scenario
@@ -181,7 +182,8 @@ def run(path: Path, out: Path | None, solver: str | None, time_limit: float | No
         loaded = load_model_or_scenario(path)
     settings = loaded.scenario.solver
     source = str(path) if loaded.path is not None else "scenario"
-    check_solver(solver or settings.name, "--solver" if solver else f"{source}, key solver.name")
+    check_solver(resolve_solver(solver or settings.name),
+                 "--solver" if solver else f"{source}, key solver.name")
     check_threads(threads, "--threads")
     check_threads(settings.threads if threads is None else None,
                   f"{source}, key solver.threads")

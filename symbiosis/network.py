@@ -6,7 +6,7 @@ mark each pair as a candidate link or a rejected pair with its reason.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import networkx as nx
@@ -93,12 +93,30 @@ class Network:
         return "candidate link"
 
 
+    def restrict(self, keep: np.ndarray, reason: str | None = None,
+                 detail: str = "") -> Network:
+        """The network with only the links `keep` (a bool per link). With a `reason` the
+        others become rejected pairs (they are no longer candidates); without one they are
+        left out silently (a program over part of the candidates, see symbiosis.selection)."""
+        links = self.links
+        rejected = self.rejected
+        if reason is not None and not keep.all():
+            moved = links.loc[~keep, [c for c in REJECTED_COLUMNS
+                                      if c not in ("reason", "detail")]]
+            moved = moved.reset_index(drop=True).assign(reason=reason, detail=detail)
+            rejected = pd.concat([rejected, moved], ignore_index=True)[REJECTED_COLUMNS]
+        qualities = self.link_qualities
+        qualities = qualities[qualities.link_id.isin(links.index[keep])].reset_index(drop=True)
+        return replace(self, links=links.loc[keep], rejected=rejected,
+                       link_qualities=qualities)
+
+
 def link_id_of(from_stream, to_stream):
     return from_stream + "->" + to_stream
 
 
 def build_network(park: Park, spatial: bool | None = None, screen_value: bool | None = None,
-                  objective: str = "cost") -> Network:
+                  objective: str = "cost", cap: bool = True) -> Network:
     """Candidate links of a park, and the reason each other compatible pair is not one.
 
     `spatial` forces (or forbids) the spatial-index path. With `screen_value`, a pair whose
@@ -108,14 +126,20 @@ def build_network(park: Park, spatial: bool | None = None, screen_value: bool | 
     By default (None) the network is the one `optimise` solves for `objective`: screened for
     the cost objective unless utility levels are limited (`Park.has_limited_utilities`).
     Pass `screen_value=False` for every compatible pair within reach (e.g. before adding a
-    constraint that could make a link that never pays worth building).
+    constraint that could make a link that never pays worth building). With `cap=False`
+    `links.max_candidates_per_demand` is not applied (`capped_out` gives the links it would
+    drop): the optimiser prices the dropped links to bound what the cap costs.
     """
     if screen_value is None:
         screen_value = objective == "cost" and not park.has_limited_utilities
     sides = _Sides.of(park)
     compat = compatibility(park)
     pairs = _compatible_pairs(park, sides, compat, spatial, screen_value)
-    return _screen(park, sides, compat, pairs, screen_value)
+    network = _screen(park, sides, compat, pairs, screen_value)
+    limit = park.config.links.max_candidates_per_demand
+    if cap and limit is not None:
+        network = network.restrict(~capped_out(network.links, limit), CAPPED, _cap_detail(limit))
+    return network
 
 
 def compatibility(park: Park) -> pd.DataFrame:
@@ -371,9 +395,6 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
                                    _quality_capacity(links, quality[quality.pair.isin(ok)]))
     if screen_value:
         _screen_value(links, why)
-    cap = park.config.links.max_candidates_per_demand
-    if cap is not None:
-        _screen_cap(links, sides.supply_rank[si], sides.demand_rank[di], why, cap)
     ok = np.flatnonzero(why.open)
     links = links.loc[ok]
     links.index = pd.Index(link_id_of(links.from_stream, links.to_stream), name="link_id")
@@ -495,21 +516,25 @@ def _screen_value(links: pd.DataFrame, why: _Reasons) -> None:
                                             + _fmt(cost[at(m)])))
 
 
-def _screen_cap(links: pd.DataFrame, supply_rank: np.ndarray, demand_rank: np.ndarray,
-                why: _Reasons, cap: int) -> None:
-    """Keep each demand's `cap` cheapest open candidates (by unit cost, then distance);
-    the ranks are per pair row."""
-    open_ = links[why.open[links.index.to_numpy()]]
-    rows = open_.index.to_numpy()
-    order = np.lexsort((supply_rank[rows], open_.distance_km.to_numpy(),
-                        open_.unit_cost.to_numpy(), demand_rank[rows]))
-    demand = demand_rank[rows][order]
+def capped_out(links: pd.DataFrame, cap: int) -> np.ndarray:
+    """Links beyond each demand's `cap` most valuable candidates: by what the link alone
+    earns at capacity (unit value × capacity − fixed cost − annualised capex, the supplier's
+    avoided disposal included), then shorter, then by supply id."""
+    worth = (links.unit_value * links.capacity - links.fixed_cost
+             - links.annualised_capex).to_numpy()
+    order = np.lexsort((links.from_stream.to_numpy(), links.distance_km.to_numpy(), -worth,
+                        links.to_stream.to_numpy()))
+    demand = links.to_stream.to_numpy()[order]
     start = np.r_[0, np.flatnonzero(demand[1:] != demand[:-1]) + 1]
     rank = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)]))
-    mask = np.zeros(len(why.reason), dtype=bool)
-    mask[rows[order[rank >= cap]]] = True
-    why.reject(mask, CAPPED, f"not among the {cap} cheapest candidates (by unit cost) "
-                             "of its demand: links.max_candidates_per_demand")
+    out = np.zeros(len(links), dtype=bool)
+    out[order[rank >= cap]] = True
+    return out
+
+
+def _cap_detail(cap: int) -> str:
+    return (f"not among the {cap} most valuable candidates of its demand (what the link "
+            "alone earns at capacity): links.max_candidates_per_demand")
 
 
 def temperature_capacity(pairs: pd.DataFrame) -> np.ndarray:

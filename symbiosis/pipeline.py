@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Iterator
 
 from .baselines import NO_LINKS, Baseline, apply_savings_split, within_firms
-from .formulation import DIRECT_HIGHS, add_co2_cap, emit, formulate
+from .decompose import DEFAULT_GAP
+from .formulation import DIRECT_HIGHS, add_co2_cap, emit, formulate, resolve_solver
 from .formulation.highs_model import MatrixProgram
 from .network import Network, build_network
 from .park import Park
 from .results import Result, baseline_point, extract
 from .scenario import LoadedScenario, load_model_or_scenario
 from .schema import Objective, SolverSettings
-from .solve import Solution, SolverOptions, Status, solve
+from .selection import Selection, carry, select, start_point
+from .solve import Solution, SolverOptions, Status, relative_gap, solve
 from .verify import checked
 
 CO2_CAP_TOLERANCE = 1e-6  # relative slack on the CO2 optimum in the second, cost stage
@@ -53,10 +55,11 @@ def optimise(park: Park, objective: Objective = "cost",
     """
     timer = timer or Timer()
     with timer.phase("network"):  # links that can never pay are dropped for the cost objective
-        network = build_network(park, objective=objective)
-    result = optimise_network(park, network, objective, solver, name, timer)
-    with timer.phase("firms_alone"):
-        alone = optimise_network(park, within_firms(network), objective, solver, name, Timer())
+        candidates = build_network(park, objective=objective, cap=False)
+    result = optimise_network(park, candidates, objective, solver, name, timer)
+    with timer.phase("firms_alone"):  # a restriction of the candidates as posed (capped)
+        alone = optimise_network(park, within_firms(result.network), objective, solver, name,
+                                 Timer())
     result = apply_savings_split(result, alone, baseline)
     result.timings = dict(timer.seconds)
     return result
@@ -64,25 +67,95 @@ def optimise(park: Park, objective: Objective = "cost",
 
 def optimise_network(park: Park, network: Network, objective: Objective,
                      solver: SolverOptions, name: str | None, timer: Timer) -> Result:
-    """Build, solve and extract the model of a given network (all of it, or a restriction)."""
-    with timer.phase("build"):
-        lp = formulate(park, network, objective)
-    with timer.phase("handoff"):
-        model = _handoff(lp, solver)
-    with timer.phase("solve"):  # with utility levels the baseline is an LP: solved once
-        baseline_x = baseline_point(lp, park)
-        solution = solve(model, solver, fallback=baseline_x)
+    """Build, solve and extract the model of a given network (all of it, or a restriction):
+    the MILP takes the links `symbiosis.selection` picks, and its bound is made one of the
+    whole network."""
+    solver = resolved(solver)
+    with timer.phase("select"):
+        selection = select(park, network, objective)
+    lp, solution, baseline_x, selection, program_bound = _solve_selected(
+        park, selection, objective, solver, timer)
     if objective == "co2":  # the CO2 optimum is used as a cap: it must hold first
         solution = checked(lp, solution)
         if solution.status.has_solution:
-            solution = _cheapest_at_lowest_co2(park, network, lp, solution, solver, timer)
+            solution = _cheapest_at_lowest_co2(park, selection.network, lp, solution, solver,
+                                               timer)
     with timer.phase("extract"):
         settings = {"time_limit": solver.time_limit, "mip_gap": solver.mip_gap,
                     "threads": solver.threads}
-        result = extract(park, network, lp, solution, name or park.name, settings,
+        result = extract(park, selection.network, lp, solution, name or park.name, settings,
                          baseline_x=baseline_x)
+    result.network = selection.posed  # what was posed: every candidate, the cap's rejected
+    result.kpis["candidate_links"] = int(len(selection.posed.links))
+    result.kpis["rejected_pairs"] = int(len(selection.posed.rejected))
+    result.kpis["candidates"] = selection.as_kpi()
+    if selection.capped:
+        result.kpis["capped"] = _cap_kpis(result.kpis, program_bound)
     result.timings = dict(timer.seconds)
     return result
+
+
+def _solve_selected(park: Park, selection: Selection, objective: Objective,
+                    solver: SolverOptions, timer: Timer):
+    """Solve the MILP on the selected links, from the best start known, with the bound of the
+    whole problem; widen the selection while its left-out links keep the gap above the one
+    asked for (each round starts from the last design)."""
+    gap = DEFAULT_GAP if solver.mip_gap is None else solver.mip_gap
+    started, previous = time.perf_counter(), None
+    while True:
+        with timer.phase("build"):
+            lp = formulate(park, selection.network, objective)
+        with timer.phase("handoff"):
+            model = _handoff(lp, solver)
+        with timer.phase("solve"):  # with utility levels the baseline is an LP: solved once
+            baseline_x = baseline_point(lp, park)
+            if previous is None:
+                design = selection.candidates.links.index[selection.design]
+                start = start_point(lp, selection.network, baseline_x, design)
+            else:
+                start = carry(previous[1].values, previous[0], lp)
+            options = solver  # a widening round gets the time left
+            if solver.time_limit is not None and previous is not None:
+                left = solver.time_limit - (time.perf_counter() - started)
+                options = replace(solver, time_limit=max(0.01, left))
+            solved = solve(model, options, fallback=start)
+            solution = _certified(selection, solved, gap)
+        if not solution.status.has_solution or solution.status == Status.OPTIMAL:
+            return lp, solution, baseline_x, selection, solved.bound
+        wider = selection.widen(solution.objective, gap)
+        out_of_time = solver.time_limit is not None and \
+            time.perf_counter() - started >= solver.time_limit
+        if wider is None or out_of_time:
+            return lp, solution, baseline_x, selection, solved.bound
+        selection, previous = wider, (lp, solution)
+
+
+def _certified(selection: Selection, solution: Solution, gap: float) -> Solution:
+    """The solution with the bound of the whole problem (`Selection.bound`) and the status
+    that bound gives: optimal only within the gap asked for."""
+    if not selection.priced and selection.left_out == 0:
+        return solution
+    bound = selection.bound(solution.bound)
+    status = solution.status
+    if status.has_solution:
+        within = (g := relative_gap(solution.objective, bound)) is not None and g <= gap
+        status = Status.OPTIMAL if within else Status.FEASIBLE
+    return replace(solution, bound=bound, status=status)
+
+
+def _cap_kpis(kpis: dict, program_bound: float | None) -> dict:
+    """What the cap may have cost: the design's objective against the bound over every
+    candidate (`objective_bound`); and the gap within the capped program alone."""
+    objective, bound = kpis["objective"], kpis["objective_bound"]
+    return {"program_bound": program_bound,
+            "program_gap": relative_gap(objective, program_bound),
+            "may_cost": None if objective is None or bound is None
+            else max(0.0, objective - bound)}
+
+
+def resolved(solver: SolverOptions) -> SolverOptions:
+    """`auto` (the default) is HiGHS on the array path (no Pyomo), at every size."""
+    return replace(solver, name=resolve_solver(solver.name))
 
 
 def _handoff(lp, solver: SolverOptions):

@@ -673,9 +673,24 @@ def format_summary(result: Result) -> str:
         f"  greedy matcher saves {k['greedy']['savings']:>10,.0f} {cur}/yr with "
         f"{k['greedy']['links_built']} links ({k['greedy']['scope']} only)",
     ]
+    lines += _candidate_lines(k, cur)
     if result.termination_note:
         lines.append(f"  note: {result.termination_note}")
     return "\n".join(lines)
+
+
+def _candidate_lines(k: dict, cur: str) -> list[str]:
+    """What the MILP left out, and what that (or the cap) may have cost."""
+    c = k.get("candidates") or {}
+    lines = []
+    if c.get("left_out_by_reduced_cost"):
+        lines.append(f"  MILP took {c['in_program']:,} of {c['candidates']:,} candidates (the "
+                     "others priced out by reduced cost; the gap is against all of them)")
+    cap = k.get("capped")
+    if cap and cap.get("may_cost") is not None:
+        lines.append(f"  links.max_candidates_per_demand left out {c['left_out_by_cap']:,} "
+                     f"candidates: it may have cost up to {cap['may_cost']:,.0f} {cur}/yr")
+    return lines
 
 
 def _share(part: float, whole: float) -> str:

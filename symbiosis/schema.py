@@ -39,7 +39,8 @@ class LinkMode(Strict):
 class Links(Strict):
     max_distance_km: float = Field(30, ge=0, description="no candidate link longer than this")
     max_candidates_per_demand: int | None = Field(
-        None, ge=1, description="keep only each demand's cheapest candidates (by unit cost)")
+        None, ge=1, description="keep only each demand's most valuable candidates (what a "
+        "link alone earns at capacity); the gap is still measured against the uncapped problem")
     truck: LinkMode = LinkMode()
     pipe: LinkMode = LinkMode()
 
@@ -108,7 +109,7 @@ Baseline = Literal["no_links", "firms_integrated"]
 
 
 class SolverSettings(Strict):
-    name: str = "highs"
+    name: str = "auto"  # HiGHS on the array path; `highs` is HiGHS through Pyomo
     time_limit: float | None = Field(None, gt=0, description="seconds")
     mip_gap: float | None = Field(None, ge=0, description="relative gap at which to stop")
     threads: int | None = Field(None, ge=1)

@@ -199,7 +199,7 @@ name: s
 base: tiny-baseline.yaml
 variants:
   - {name: bad-solver, solver: {name: nosuchsolver}}
-  - {name: no-time, solver: {time_limit: 0.000001}}
+  - {name: no-time, solver: {name: highs, time_limit: 0.000001}}  # Pyomo: no start
   - {name: no-W, exclude_firms: [W]}
 """)
     out = tmp_path / "out"

@@ -50,15 +50,21 @@ def test_spatial_pruning_keeps_every_pair_the_limits_allow(seed, geographic):
     assert fast.why_not(row.from_stream, row.to_stream).startswith("too_far: distance")
 
 
-def test_candidate_cap_keeps_the_cheapest_per_demand_and_says_why():
+def test_candidate_cap_keeps_the_most_valuable_per_demand_and_says_why():
+    """The cap ranks by what a link alone earns at capacity (the supplier's avoided disposal
+    included), not by unit cost: a cheap link that saves little is not kept before a costly
+    one that saves much."""
     park = _random_park(0, False, links={"max_candidates_per_demand": 2})
     full = build_network(_random_park(0, False), screen_value=False)
     capped = build_network(park, screen_value=False)
     assert capped.links.groupby("to_stream").size().max() <= 2
-    for demand, group in full.links.groupby("to_stream"):
+    links = full.links.assign(worth=full.links.unit_value * full.links.capacity
+                              - full.links.fixed_cost - full.links.annualised_capex)
+    for demand, group in links.groupby("to_stream"):
         kept = capped.links[capped.links.to_stream == demand]
-        cheapest = group.sort_values(["unit_cost", "distance_km", "from_stream"]).head(2)
-        assert sorted(kept.index) == sorted(cheapest.index)
+        best = group.sort_values(["worth", "distance_km", "from_stream"],
+                                 ascending=[False, True, True]).head(2)
+        assert sorted(kept.index) == sorted(best.index)
     dropped = capped.rejected[capped.rejected.reason == CAPPED]
     assert len(dropped) == len(full.links) - len(capped.links)
 

@@ -111,7 +111,7 @@ def test_cli_options_reach_the_solver(tmp_path):
     assert result.exit_code == 0
     kpis = json.loads((out / "kpis.json").read_text())
     solver = {k: kpis["solver"][k] for k in ("name", "time_limit", "mip_gap", "threads")}
-    assert solver == {"name": "highs", "time_limit": 30.0, "mip_gap": 0.0, "threads": 1}
+    assert solver == {"name": "highspy", "time_limit": 30.0, "mip_gap": 0.0, "threads": 1}
     assert kpis["objective_kind"] == "co2"
     assert kpis["objective"] == pytest.approx(kpis["co2_t"])
 

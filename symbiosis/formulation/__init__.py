@@ -20,9 +20,17 @@ from .pyomo_model import to_pyomo
 from .quality import add_quality
 from .utilities import add_utilities
 
-__all__ = ["LinearProgram", "add_co2_cap", "emit", "formulate", "to_highs", "to_pyomo"]
+__all__ = ["AUTO", "LinearProgram", "add_co2_cap", "emit", "formulate", "resolve_solver",
+           "to_highs", "to_pyomo"]
 
 DIRECT_HIGHS = "highspy"  # solver name of the fast path: HiGHS without Pyomo
+AUTO = "auto"  # the default solver name: the fast path
+
+
+def resolve_solver(name: str) -> str:
+    """The solver a name stands for: `auto` is the array path at every size (the same HiGHS
+    as through Pyomo, without building a Pyomo model); any other name is itself."""
+    return DIRECT_HIGHS if name == AUTO else name
 
 
 def emit(lp: LinearProgram, solver: str):

@@ -1,0 +1,133 @@
+"""The LP over every candidate link, and what each link left out of the MILP could at best
+add: its reduced cost.
+
+In the LP relaxation a link's build b_l = x_l / cap_l at the optimum, so the LP is solved
+without build columns or activation rows: each flow costs c_x + c_b / cap_l per unit and is
+bounded by cap_l (a program with a row per link less, and the same optimum). With the duals
+y of its rows, for every link
+
+    d = c − Aᵀy                          (reduced costs; y = 0 on activation rows)
+    ρ_l = d_b + cap_l · min(0, d_x)      (the cheapest way to use l: build it, send 0..cap_l)
+
+Dualising every row but the links' own activation rows x_l ≤ cap_l b_l is a Lagrangian
+relaxation; with the LP's optimal duals its value over the links the LP was given (`allowed`)
+is the LP optimum z, and over every candidate
+
+    L = z + Σ_{l not allowed} min(0, ρ_l)
+
+is a valid lower bound of the whole MILP. A design that builds a link l costs at least
+L + max(ρ_l, 0), the bound `symbiosis.selection` uses to say what leaving links out of the
+MILP may cost (docs/model.md, "Candidate selection").
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from .formulation.highs_model import MatrixProgram
+from .formulation.program import LinearProgram
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LinkColumns:
+    """Where each candidate link of a program lives: its flow and build columns, its
+    capacity, and the columns only it has (the heat cascade of a heat link)."""
+
+    flow: np.ndarray
+    build: np.ndarray
+    capacity: np.ndarray
+    owner: np.ndarray  # per program column: the link it belongs to, or −1
+
+    @classmethod
+    def of(cls, lp: LinearProgram) -> LinkColumns:
+        flow, build = lp.variables["flow"], lp.variables["build"]
+        owner = np.full(lp.n_columns, -1, dtype=np.int64)
+        owner[flow.columns] = np.arange(len(flow.index))
+        owner[build.columns] = np.arange(len(build.index))
+        for block in lp.variables.values():  # per (link, interval) blocks of heat links
+            if block.index.nlevels > 1 and block.index.names[0] == "link":
+                owner[block.columns] = flow.index.get_indexer(
+                    block.index.get_level_values(0))
+        return cls(flow.columns, build.columns, flow.upper.copy(), owner)
+
+    def columns_of(self, keep: np.ndarray) -> np.ndarray:
+        """Program columns of the links kept (a bool per link) and of everything else."""
+        return np.flatnonzero((self.owner < 0) | keep[np.maximum(self.owner, 0)])
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """The LP over the allowed links, priced over every link."""
+
+    bound: float  # L: a valid lower bound of the whole program
+    lp_value: float  # z, the LP's optimum over the allowed links
+    reduced: np.ndarray  # ρ_l per link
+    flow: np.ndarray  # the LP's flow per link (0 where not allowed)
+    seconds: float
+
+
+def price(program: MatrixProgram, links: LinkColumns, allowed: np.ndarray) -> Pricing | None:
+    """Solve the LP over the `allowed` links and price every link with its duals; None if
+    the LP is not solved to optimality."""
+    began = time.perf_counter()
+    solved = _solve_relaxation(program, links, allowed)
+    if solved is None:
+        return None
+    z, x, y = solved
+    rho = reduced_costs(program, links, y)
+    bound = z + float(np.minimum(rho[~allowed], 0.0).sum())
+    seconds = time.perf_counter() - began
+    LOG.debug("LP over %d of %d links: z = %.9g, bound = %.9g, %.2f s", allowed.sum(),
+              len(allowed), z, bound, seconds)
+    return Pricing(bound=bound, lp_value=z, reduced=rho, flow=x[links.flow], seconds=seconds)
+
+
+def reduced_costs(program: MatrixProgram, links: LinkColumns, y: np.ndarray) -> np.ndarray:
+    """ρ_l = d_b + cap_l · min(0, d_x) with d = c − Aᵀy (y = 0 on activation rows)."""
+    d = program.cost - program.a.T @ y
+    return d[links.build] + links.capacity * np.minimum(0.0, d[links.flow])
+
+
+def _solve_relaxation(program: MatrixProgram, links: LinkColumns, allowed: np.ndarray
+                      ) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """The LP relaxation over the allowed links, without build columns and activation rows,
+    solved in scaled units: its optimum, the values of every program column (0 outside) and
+    the duals of every program row (0 outside), in the program's units."""
+    n_rows, n_cols = program.a.shape
+    keep = np.zeros(n_cols, dtype=bool)
+    keep[links.columns_of(allowed)] = True
+    keep[links.build] = False
+    cost = program.cost.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost[links.flow] += np.where(links.capacity > 0,
+                                     program.cost[links.build] / links.capacity, 0.0)
+    activation = np.zeros(n_rows, dtype=bool)
+    activation[program.a[:, links.build].indices] = True
+    columns = np.flatnonzero(keep)
+    a = program.a[:, columns]
+    needed = (program.row_lower > 0) | (program.row_upper < 0)  # 0 breaks them: kept
+    rows = np.flatnonzero(~activation & ((np.diff(a.tocsr().indptr) > 0) | needed))
+    sub = MatrixProgram(a[rows, :].tocsc(), program.row_lower[rows], program.row_upper[rows],
+                        program.col_lower[columns], program.col_upper[columns], cost[columns],
+                        program.offset, np.zeros(len(columns), dtype=bool))
+    del a
+    scaled, k = sub.scaled()
+    del sub
+    h = scaled.to_highs()
+    del scaled
+    h.setOptionValue("solver", "simplex")  # duals of a vertex: exact complementary slackness
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    solution = h.getSolution()
+    x = np.zeros(n_cols)
+    x[columns] = k.values(np.asarray(solution.col_value))
+    y = np.zeros(n_rows)
+    y[rows] = k.rows * np.asarray(solution.row_dual) / k.objective
+    return k.objective_value(h.getInfo().objective_function_value), x, y

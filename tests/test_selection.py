@@ -1,0 +1,117 @@
+"""Candidate selection: the MILP over the links pricing keeps reaches the optimum over every
+candidate, and every bound it reports is a valid bound of the whole (uncapped) problem."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import symbiosis as sb
+from symbiosis import pricing, selection
+from symbiosis.formulation import formulate
+from symbiosis.formulation.highs_model import MatrixProgram
+from symbiosis.generate import generate_park
+from symbiosis.network import build_network
+from symbiosis.pipeline import optimise
+from symbiosis.scenario import load_model_or_scenario
+from symbiosis.solve import SolverOptions, solve
+
+pytestmark = pytest.mark.solver
+
+EXACT = SolverOptions(name="highspy", mip_gap=0.0)
+
+
+@pytest.fixture(scope="module", params=[(30, 1), (45, 2), (60, 3)], ids=lambda p: f"{p[0]}x{p[1]}")
+def province(request, tmp_path_factory) -> sb.Park:
+    """A small generated province: material, water with quality limits, heat."""
+    n, seed = request.param
+    folder = tmp_path_factory.mktemp("province") / "model"
+    generate_park(n, seed, folder)
+    return load_model_or_scenario(folder).park
+
+
+def _lp_optimum(program: MatrixProgram) -> float:
+    relaxed = replace(program, integer=np.zeros_like(program.integer))
+    return solve(relaxed, SolverOptions(name="highspy")).objective
+
+
+def _pricing_inputs(park: sb.Park):
+    network = build_network(park, cap=False)
+    lp = formulate(park, network)
+    return network, MatrixProgram.of(lp), pricing.LinkColumns.of(lp)
+
+
+def _prune_hard(monkeypatch) -> None:
+    """Price even small networks, and keep no links beyond the LP's, greedy's and heat."""
+    monkeypatch.setattr(selection, "PRUNE_FROM_LINKS", 0)
+    monkeypatch.setattr(selection, "NEAR_PER_DEMAND", 0)
+
+
+def test_the_lp_without_build_columns_is_the_milp_relaxation(province):
+    """Pricing drops build columns and activation rows (flows priced c_x + c_b/cap): its
+    optimum is the LP relaxation of the whole program, solved separately."""
+    network, program, columns = _pricing_inputs(province)
+    everything = np.ones(len(network.links), dtype=bool)
+    result = pricing.price(program, columns, everything)
+    assert result.bound == pytest.approx(_lp_optimum(program), rel=1e-8)
+    assert result.bound == result.lp_value
+
+
+def test_the_bound_over_a_subset_of_links_is_below_the_lp_over_all(province):
+    """The LP over some links, priced over all: L ≤ the LP over all ≤ the LP over the subset."""
+    network, program, columns = _pricing_inputs(province)
+    some = np.arange(len(network.links)) % 3 == 0
+    result = pricing.price(program, columns, some)
+    full = _lp_optimum(program)
+    assert result.bound <= full + 1e-9 * abs(full)
+    assert result.lp_value >= full - 1e-9 * abs(full)
+    assert result.bound < result.lp_value  # links left out with ρ < 0 lower it
+
+
+def test_the_pruned_milp_reaches_the_optimum_over_every_candidate(province, monkeypatch):
+    whole = optimise(province, solver=EXACT)
+    assert whole.kpis["candidates"]["left_out_by_reduced_cost"] == 0  # small: taken whole
+    _prune_hard(monkeypatch)
+    first = selection.select(province, build_network(province, cap=False))
+    assert first.left_out > 0  # the test prunes something
+    pruned = optimise(province, solver=EXACT)
+    k, best = pruned.kpis, whole.kpis["objective"]
+    assert k["status"] == "optimal"
+    assert k["objective"] == pytest.approx(best, rel=1e-9)
+    assert k["objective_bound"] <= best + 1e-9 * abs(best)  # a bound of the whole problem
+    assert k["candidates"]["lp_bound"] <= k["objective_bound"] + 1e-9 * abs(best)
+
+
+def test_a_pruned_run_at_a_gap_is_certified_against_every_candidate(province, monkeypatch):
+    exact = optimise(province, solver=EXACT).kpis["objective"]
+    _prune_hard(monkeypatch)
+    k = optimise(province, solver=replace(EXACT, mip_gap=0.02)).kpis
+    assert k["objective_bound"] <= exact + 1e-9 * abs(exact)
+    assert k["objective"] >= exact - 1e-9 * abs(exact)
+    assert k["mip_gap"] <= 0.02 + 1e-12 and k["status"] == "optimal"
+
+
+def test_a_capped_run_reports_the_bound_and_gap_of_the_uncapped_problem(province):
+    uncapped = optimise(province, solver=EXACT).kpis["objective"]
+    capped_park = replace(province, config=province.config.model_copy(
+        update={"links": province.config.links.model_copy(
+            update={"max_candidates_per_demand": 1})}))
+    result = optimise(capped_park, solver=EXACT)
+    k = result.kpis
+    assert k["candidates"]["left_out_by_cap"] > 0
+    assert k["objective_bound"] <= uncapped + 1e-9 * abs(uncapped)  # valid without the cap
+    assert k["mip_gap"] == pytest.approx(
+        (k["objective"] - k["objective_bound"]) / abs(k["objective"]), rel=1e-9, abs=1e-12)
+    assert k["capped"]["program_gap"] <= 1e-9  # the capped program itself is solved
+    assert k["capped"]["may_cost"] >= k["objective"] - uncapped - 1e-6 * abs(uncapped)
+    if k["objective"] > uncapped * (1 + 1e-6):  # the cap lost value: never "optimal"
+        assert k["status"] == "feasible"
+        assert "may have cost up to" in result.summary()
+
+
+def test_the_default_solver_is_the_array_path_and_pyomo_stays_by_name():
+    here = "scenarios/electronics-baseline.yaml"
+    assert sb.run(here).kpis["solver"]["name"] == "highspy"
+    assert sb.run(here, solver="highs").kpis["solver"]["name"] == "highs"
