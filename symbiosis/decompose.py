@@ -112,9 +112,10 @@ def _part_options(program: MatrixProgram, parts: list[Part], problems: list[Matr
 
 
 def _lp_bound(problem: MatrixProgram) -> float:
+    """The part's LP relaxation bound. HiGHS's thread count is left alone: setting one other
+    than that of the pool HiGHS already started in this process fails the run."""
     relaxed, scaling = replace(problem, integer=np.zeros_like(problem.integer)).scaled()
     h = relaxed.to_highs()
-    h.setOptionValue("threads", 1)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return -np.inf
