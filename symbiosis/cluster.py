@@ -14,6 +14,7 @@ from .errors import InputError, Problem
 
 CONNECT_TIMEOUT = "30s"
 DASK_HINT = "Dask is not installed: pip install 'symbiosis[dask]'"
+LOCAL = "local"  # the address that asks for a LocalCluster on this machine
 
 
 def import_dask():
@@ -51,6 +52,25 @@ def local_client(workers: int) -> Iterator[Any]:
             client.close()
     finally:
         cluster.close()
+
+
+@contextmanager
+def client_of(address: str, workers: int) -> Iterator[Any]:
+    """A client for `address` ("local": a LocalCluster of `workers` processes), closed after."""
+    if address == LOCAL:
+        with local_client(workers) as client:
+            yield client
+        return
+    client = connect(address)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def total_threads(client: Any) -> int:
+    """Tasks the cluster runs at once (its workers' threads, now)."""
+    return sum(client.nthreads().values())
 
 
 _START_LOCK = threading.Lock()

@@ -67,10 +67,10 @@ def split(a: sp.spmatrix) -> list[Part]:
 
 def solve_in_parts(program: MatrixProgram, options: SolverOptions,
                    fallback: np.ndarray | None = None) -> Solution:
-    """Solve each independent part with HiGHS (one process per core when it pays) and
-    combine them. `fallback`: a feasible point of the whole program, each part's MIP start,
-    and kept for a part whose answer is missing or worse, so that a run cut short is never
-    worse than it."""
+    """Solve each independent part with HiGHS (one process per core when it pays, or on a
+    Dask cluster with `options.dask`) and combine them. `fallback`: a feasible point of the
+    whole program, each part's MIP start, and kept for a part whose answer is missing or
+    worse, so that a run cut short is never worse than it."""
     began = time.perf_counter()
     parts, problems, part_options = _plan(program, options, fallback)
     starts = [None if fallback is None else fallback[p.columns] for p in parts]
@@ -94,9 +94,11 @@ def _plan(program: MatrixProgram, options: SolverOptions, fallback: np.ndarray |
 def _solve_parts(problems: list[MatrixProgram], part_options: list[SolverOptions],
                  starts: list[np.ndarray | None], options: SolverOptions,
                  n_columns: int) -> list[Solution]:
-    """In worker processes when the program is large enough to pay for starting them; else
-    here, one part after another."""
+    """On the Dask cluster if asked; else in worker processes when the program is large
+    enough to pay for starting them; else here, one part after another."""
     workers = min(len(problems), options.threads or os.cpu_count() or 1)
+    if options.dask is not None:
+        return _on_cluster(problems, _one_thread(part_options), starts, options, workers)
     if workers > 1 and n_columns >= PARALLEL_MIN_COLUMNS:
         with _WorkerPool(workers) as pool:
             return _schedule(problems, _one_thread(part_options), starts, workers,
@@ -107,6 +109,20 @@ def _solve_parts(problems: list[MatrixProgram], part_options: list[SolverOptions
 def _one_thread(part_options: list[SolverOptions]) -> list[SolverOptions]:
     """Parts solved side by side get one HiGHS thread each (the cores are shared out)."""
     return [replace(o, threads=1) for o in part_options]
+
+
+def _on_cluster(problems: list[MatrixProgram], part_options: list[SolverOptions],
+                starts: list[np.ndarray | None], options: SolverOptions,
+                workers: int) -> list[Solution]:
+    """Every part on the Dask cluster (`workers` processes if it is a LocalCluster), as many
+    at once as the cluster has threads (and --threads allows)."""
+    from .cluster import client_of, total_threads
+
+    with client_of(options.dask, workers) as client:
+        slots = max(1, min(len(problems), options.threads or len(problems),
+                           total_threads(client)))
+        with _ClusterParts(client, slots) as cluster:
+            return _schedule(problems, part_options, starts, slots, cluster.submit, options)
 
 
 def _part_options(program: MatrixProgram, parts: list[Part], problems: list[MatrixProgram],
@@ -196,6 +212,32 @@ def solve_part(problem: MatrixProgram, options: SolverOptions,
     return replace(s, values=None if s.values is None else scaling.values(s.values),
                    objective=scaling.objective_value(s.objective),
                    bound=scaling.objective_value(s.bound))
+
+
+class _ClusterParts:
+    """Parts submitted to a Dask cluster, each awaited by a thread of ours, so that
+    _schedule waits on them as on the worker pool's futures. A part and its start are
+    scattered to the cluster rather than put in the task: Dask warns of (and is slowed by)
+    tasks of more than a few MB, as the parts of a large province are."""
+
+    def __init__(self, client, n: int) -> None:
+        self._client = client
+        self._threads = ThreadPoolExecutor(n, thread_name_prefix="symbiosis-dask-part")
+        self._submitted: list = []
+
+    def submit(self, problem: MatrixProgram, options: SolverOptions,
+               start: np.ndarray | None) -> Future:
+        sent, sent_start = self._client.scatter([problem, start], hash=False)
+        future = self._client.submit(solve_part, sent, options, sent_start, pure=False)
+        self._submitted.append(future)
+        return self._threads.submit(future.result)
+
+    def __enter__(self) -> _ClusterParts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._client.cancel(self._submitted)  # parts still running if we stopped early
+        self._threads.shutdown(wait=True)
 
 
 class _WorkerPool:

@@ -21,7 +21,7 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.opt import SolverStatus as ClassicSolverStatus
 from pyomo.opt import TerminationCondition as ClassicTermination
 
-from .errors import SolverUnavailableError
+from .errors import InputError, Problem, SolverUnavailableError
 from .formulation import DIRECT_HIGHS
 from .formulation.highs_model import MatrixProgram, quiet_highs
 from .formulation.pyomo_model import column_values
@@ -69,6 +69,9 @@ class SolverOptions:
     threads: int | None = None
     tee: bool = False  # stream the solver's log
     options: dict[str, Any] = field(default_factory=dict)  # solver-specific, passed through
+    # "highspy" path: solve the parts on a Dask cluster, "local" (a LocalCluster of
+    # single-threaded processes) or a scheduler address
+    dask: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,9 @@ def solve(model, options: SolverOptions = SolverOptions(),
     if isinstance(model, MatrixProgram):
         from .decompose import solve_in_parts
         return solve_in_parts(model, options, fallback)
+    if options.dask is not None:
+        raise InputError(Problem("--dask", "parts are solved on a cluster on the highspy "
+                                           f"path only, not with solver {options.name!r}"))
     if isinstance(model, highspy.Highs):
         return _solve_direct(model, options, fallback)
     ok, why = solver_available(options.name)

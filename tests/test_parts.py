@@ -1,6 +1,9 @@
-"""The feasible point as every part's MIP start: a run cut short is never worse than it."""
+"""The feasible point as every part's MIP start; parts on a Dask cluster."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -12,7 +15,9 @@ import symbiosis.decompose as decompose
 from symbiosis.formulation.highs_model import MatrixProgram
 from symbiosis.solve import Solution, Status, Termination
 
-from .test_decompose import _park_and_network
+from .conftest import DATA, ROOT
+from .test_bad_input import assert_bad_input
+from .test_decompose import _park_and_network, _pipe_park, _program
 
 TINY = 1e-6  # seconds: HiGHS stops long before it could improve much on its start
 EXACT = sb.SolverOptions(name="highspy", mip_gap=0)
@@ -117,3 +122,45 @@ def test_a_part_whose_answer_costs_more_than_its_start_keeps_the_start():
     dearest = np.concatenate([np.zeros(n // 2), 2 * dearer])  # a start dearer still: the
     kept = decompose._combine(program, halves, [first, worse], dearest, options, 2.0)
     assert (kept.values[n // 2:] == dearer).all()  # solver's answer stays
+
+
+def test_dask_local_cluster_gives_the_same_answer_as_worker_processes(monkeypatch):
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(decompose, "SMALL_PART", 1)
+    monkeypatch.setattr(decompose, "PARALLEL_MIN_COLUMNS", 0)
+    _, program, base = _program(_pipe_park(0, False, n=15))
+    options = sb.SolverOptions(name="highspy", mip_gap=0, threads=2)
+    pool = decompose.solve_in_parts(program, options, base)
+    cluster = decompose.solve_in_parts(program, replace(options, dask="local"), base)
+    assert cluster.parts == pool.parts > 1 and cluster.status == pool.status == Status.OPTIMAL
+    assert cluster.objective == pool.objective and (cluster.values == pool.values).all()
+
+
+def _run(*args: str, patch: str = "") -> subprocess.CompletedProcess:
+    """`symbiosis run` in a fresh process (its stdout and stderr as the terminal gets them);
+    `patch`: Python run first, to force a path."""
+    code = f"{patch}\nfrom symbiosis.cli import main\nmain({list(args)!r})"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True)
+
+
+def test_dask_local_from_the_command_line_gives_the_same_objective(tmp_path):
+    pytest.importorskip("dask.distributed")
+    common = (str(DATA / "tiny-park"), "--solver", "highspy", "--threads", "1", "-q")
+    alone = _run("run", *common, "-o", str(tmp_path / "alone"))
+    cluster = _run("run", *common, "--dask", "local", "-o", str(tmp_path / "cluster"))
+    assert alone.returncode == cluster.returncode == 0, cluster.stderr
+    kpis = [json.loads((tmp_path / d / "kpis.json").read_text()) for d in ("alone", "cluster")]
+    for key in ("status", "objective", "objective_bound", "total_cost", "links_built"):
+        assert kpis[0][key] == kpis[1][key], key
+
+
+def test_an_unreachable_scheduler_or_another_solver_is_a_bad_dask_option(tmp_path,
+                                                                         monkeypatch):
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr("symbiosis.cluster.CONNECT_TIMEOUT", "1s")
+    run = ["run", str(DATA / "tiny-park"), "-o", str(tmp_path / "r")]
+    assert_bad_input([*run, "--solver", "highspy", "--dask", "tcp://127.0.0.1:9"], "--dask",
+                     "cannot reach the scheduler", out=tmp_path / "r")
+    assert_bad_input([*run, "--solver", "highs", "--dask", "local"], "--dask", "highspy",
+                     out=tmp_path / "r")
