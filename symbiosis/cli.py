@@ -170,11 +170,13 @@ def check_solver(name: str, where: str) -> None:
               help="With --solver highspy, solve the parts on a Dask cluster: a scheduler "
                    "address (tcp://host:8786), or 'local' for a LocalCluster of --threads "
                    "processes (default: one per core).")
+@click.option("--solver-log", is_flag=True,
+              help="Show the solver's log (on stderr from worker processes).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
 def run(path: Path, out: Path | None, solver: str | None, time_limit: float | None,
         gap: float | None, threads: int | None, objective: str | None, baseline: str | None,
-        dask_address: str | None, quiet: bool) -> None:
+        dask_address: str | None, solver_log: bool, quiet: bool) -> None:
     """Optimise a scenario file or a park model folder and write the result folder."""
     from .pipeline import Timer, run_loaded
     from .results import check_output_folder
@@ -194,7 +196,8 @@ def run(path: Path, out: Path | None, solver: str | None, time_limit: float | No
     out = out or Path("results") / _slug(loaded.scenario.name)
     check_output_folder(out)  # before solving: refuse to overwrite what is not ours
     result = run_loaded(loaded, timer, objective=objective, baseline=baseline, solver=solver,
-                        time_limit=time_limit, mip_gap=gap, threads=threads, dask=dask_address)
+                        time_limit=time_limit, mip_gap=gap, threads=threads, dask=dask_address,
+                        tee=solver_log)
     folder = result.to_folder(out)
     if not quiet:
         echo(result.summary())

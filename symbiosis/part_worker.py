@@ -2,10 +2,10 @@
 
 Started as `python -m symbiosis.part_worker`: it reads pickled (MatrixProgram, SolverOptions,
 start) triples from stdin (start: the part's MIP start, or None) and writes each Solution
-back, until stdin closes. A plain subprocess, not
-multiprocessing: spawn and forkserver would re-import the caller's main script (a user's
-script without a `__main__` guard would start again), and fork is unsafe once HiGHS has
-started its threads.
+back, until stdin closes. HiGHS's log, when asked for, goes to stderr with anything else
+printed. A plain subprocess, not multiprocessing: spawn and forkserver would re-import the
+caller's main script (a user's script without a `__main__` guard would start again), and
+fork is unsafe once HiGHS has started its threads.
 """
 from __future__ import annotations
 

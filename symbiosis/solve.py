@@ -287,7 +287,8 @@ def _solve_direct(h: highspy.Highs, options: SolverOptions,
     if options.threads is not None:
         _reset_highs_threads(DIRECT_HIGHS)
     settings = {"time_limit": options.time_limit, "mip_rel_gap": options.mip_gap,
-                "threads": options.threads, "output_flag": options.tee or None}
+                "threads": options.threads, "output_flag": options.tee,
+                "log_to_console": options.tee}
     for key, value in {**settings, **options.options}.items():
         if value is not None:
             h.setOptionValue(key, value)

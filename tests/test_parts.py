@@ -1,4 +1,4 @@
-"""The feasible point as every part's MIP start; parts on a Dask cluster."""
+"""The feasible point as every part's MIP start, parts on a Dask cluster, the solver's log."""
 from __future__ import annotations
 
 import json
@@ -164,3 +164,22 @@ def test_an_unreachable_scheduler_or_another_solver_is_a_bad_dask_option(tmp_pat
                      "cannot reach the scheduler", out=tmp_path / "r")
     assert_bad_input([*run, "--solver", "highs", "--dask", "local"], "--dask", "highspy",
                      out=tmp_path / "r")
+
+
+HIGHS_LOG = "Coefficient ranges"  # a line of every HiGHS log
+FORCE_WORKERS = ("import symbiosis.decompose as d; d.PARALLEL_MIN_COLUMNS = 0; "
+                 "d.SMALL_PART = 1")
+
+
+@pytest.mark.parametrize("patch", ["", FORCE_WORKERS], ids=["in-process", "worker-processes"])
+def test_the_solvers_log_is_shown_only_when_asked(tmp_path, patch):
+    common = ("run", str(DATA / "tiny-park"), "--solver", "highspy", "--threads", "2")
+    quiet = _run(*common, "-o", str(tmp_path / "quiet"), patch=patch)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == "" and "HiGHS" not in quiet.stdout and HIGHS_LOG not in quiet.stdout
+    assert quiet.stdout.splitlines()[-1].startswith("  results in")
+    logged = _run(*common, "--solver-log", "-o", str(tmp_path / "logged"), patch=patch)
+    assert logged.returncode == 0, logged.stderr
+    where = logged.stderr if patch else logged.stdout  # worker processes log on stderr
+    assert HIGHS_LOG in where
+    assert logged.stdout.splitlines()[-1].startswith("  results in")
