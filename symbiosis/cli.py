@@ -166,11 +166,17 @@ def check_solver(name: str, where: str) -> None:
 @click.option("--baseline", type=click.Choice(["no_links", "firms_integrated"]),
               help="Measure savings from no links (default) or from each firm integrated "
                    "alone (its own reuse and heat recovery).")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="With --solver highspy, solve the parts on a Dask cluster: a scheduler "
+                   "address (tcp://host:8786), or 'local' for a LocalCluster of --threads "
+                   "processes (default: one per core).")
+@click.option("--solver-log", is_flag=True,
+              help="Show the solver's log (on stderr from worker processes).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
 def run(path: Path, out: Path | None, solver: str | None, time_limit: float | None,
         gap: float | None, threads: int | None, objective: str | None, baseline: str | None,
-        quiet: bool) -> None:
+        dask_address: str | None, solver_log: bool, quiet: bool) -> None:
     """Optimise a scenario file or a park model folder and write the result folder."""
     from .formulation import resolve_solver
     from .pipeline import Timer, run_loaded
@@ -192,7 +198,8 @@ def run(path: Path, out: Path | None, solver: str | None, time_limit: float | No
     out = out or Path("results") / _slug(loaded.scenario.name)
     check_output_folder(out)  # before solving: refuse to overwrite what is not ours
     result = run_loaded(loaded, timer, objective=objective, baseline=baseline, solver=solver,
-                        time_limit=time_limit, mip_gap=gap, threads=threads)
+                        time_limit=time_limit, mip_gap=gap, threads=threads, dask=dask_address,
+                        tee=solver_log)
     folder = result.to_folder(out)
     if not quiet:
         echo(result.summary())

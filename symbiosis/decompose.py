@@ -35,6 +35,9 @@ from .solve import (Solution, SolverOptions, Status, Termination, _solve_direct,
 DEFAULT_GAP = 1e-4  # HiGHS's own default mip_rel_gap
 SMALL_PART = 500  # columns: smaller components are solved together
 PARALLEL_MIN_COLUMNS = 20_000  # below this, starting worker processes costs more than it saves
+# a part that stopped on one of these without a solution keeps the fallback's values
+STOPPED_EARLY = frozenset({Termination.TIME_LIMIT, Termination.ITERATION_LIMIT,
+                           Termination.INTERRUPTED})
 
 
 @dataclass(frozen=True)
@@ -64,24 +67,62 @@ def split(a: sp.spmatrix) -> list[Part]:
 
 def solve_in_parts(program: MatrixProgram, options: SolverOptions,
                    fallback: np.ndarray | None = None) -> Solution:
-    """Solve each independent part with HiGHS (one process per core when it pays) and
-    combine them. `fallback`: a feasible point (the no-links baseline) whose values stand in
-    for a part that found no solution in time, so the rest of the answer is not lost."""
-    start = time.perf_counter()
+    """Solve each independent part with HiGHS (one process per core when it pays, or on a
+    Dask cluster with `options.dask`) and combine them. `fallback`: a feasible point of the
+    whole program, each part's MIP start, and kept for a part whose answer is missing or
+    worse, so that a run cut short is never worse than it."""
+    began = time.perf_counter()
+    parts, problems, part_options = _plan(program, options, fallback)
+    starts = [None if fallback is None else fallback[p.columns] for p in parts]
+    solutions = _solve_parts(problems, part_options, starts, options, program.a.shape[1])
+    return _combine(program, parts, solutions, fallback, options, time.perf_counter() - began)
+
+
+def _plan(program: MatrixProgram, options: SolverOptions, fallback: np.ndarray | None
+          ) -> tuple[list[Part], list[MatrixProgram], list[SolverOptions]]:
+    """The parts, their programs and their stopping rules. A program in one piece is its own
+    part (not copied; its offset is added back by _combine) and keeps the requested gap."""
     parts = split(program.a)
     if len(parts) == 1:
-        return replace(solve_part(program, options), parts=1)
-    workers = min(len(parts), options.threads or os.cpu_count() or 1)
-    parallel = workers > 1 and program.a.shape[1] >= PARALLEL_MIN_COLUMNS
+        n_rows, n_cols = program.a.shape
+        return ([Part(np.arange(n_cols), np.arange(n_rows))], [replace(program, offset=0.0)],
+                [options])
     problems = [program.part(p.columns, p.rows) for p in parts]
-    part_options = _part_options(program, parts, problems, options, fallback)
-    if parallel:
-        part_options = [replace(o, threads=1) for o in part_options]
+    return parts, problems, _part_options(program, parts, problems, options, fallback)
+
+
+def _solve_parts(problems: list[MatrixProgram], part_options: list[SolverOptions],
+                 starts: list[np.ndarray | None], options: SolverOptions,
+                 n_columns: int) -> list[Solution]:
+    """On the Dask cluster if asked; else in worker processes when the program is large
+    enough to pay for starting them; else here, one part after another."""
+    workers = min(len(problems), options.threads or os.cpu_count() or 1)
+    if options.dask is not None:
+        return _on_cluster(problems, _one_thread(part_options), starts, options, workers)
+    if workers > 1 and n_columns >= PARALLEL_MIN_COLUMNS:
         with _WorkerPool(workers) as pool:
-            solutions = _schedule(problems, part_options, workers, pool.submit, options)
-    else:
-        solutions = _schedule(problems, part_options, 1, _solved_now, options)
-    return _combine(program, parts, solutions, fallback, options, time.perf_counter() - start)
+            return _schedule(problems, _one_thread(part_options), starts, workers,
+                             pool.submit, options)
+    return _schedule(problems, part_options, starts, 1, _solved_now, options)
+
+
+def _one_thread(part_options: list[SolverOptions]) -> list[SolverOptions]:
+    """Parts solved side by side get one HiGHS thread each (the cores are shared out)."""
+    return [replace(o, threads=1) for o in part_options]
+
+
+def _on_cluster(problems: list[MatrixProgram], part_options: list[SolverOptions],
+                starts: list[np.ndarray | None], options: SolverOptions,
+                workers: int) -> list[Solution]:
+    """Every part on the Dask cluster (`workers` processes if it is a LocalCluster), as many
+    at once as the cluster has threads (and --threads allows)."""
+    from .cluster import client_of, total_threads
+
+    with client_of(options.dask, workers) as client:
+        slots = max(1, min(len(problems), options.threads or len(problems),
+                           total_threads(client)))
+        with _ClusterParts(client, slots) as cluster:
+            return _schedule(problems, part_options, starts, slots, cluster.submit, options)
 
 
 def _part_options(program: MatrixProgram, parts: list[Part], problems: list[MatrixProgram],
@@ -112,17 +153,19 @@ def _part_options(program: MatrixProgram, parts: list[Part], problems: list[Matr
 
 
 def _lp_bound(problem: MatrixProgram) -> float:
+    """The part's LP relaxation bound. HiGHS's thread count is left alone: setting one other
+    than that of the pool HiGHS already started in this process fails the run."""
     relaxed, scaling = replace(problem, integer=np.zeros_like(problem.integer)).scaled()
     h = relaxed.to_highs()
-    h.setOptionValue("threads", 1)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return -np.inf
     return scaling.objective_value(h.getInfo().objective_function_value)
 
 
-def _schedule(problems: list[MatrixProgram], part_options: list[SolverOptions], workers: int,
-              submit, options: SolverOptions) -> list[Solution]:
+def _schedule(problems: list[MatrixProgram], part_options: list[SolverOptions],
+              starts: list[np.ndarray | None], workers: int, submit,
+              options: SolverOptions) -> list[Solution]:
     """Run parts `workers` at a time, largest first. With a time limit, each part gets, when
     it starts, a share of the time left in proportion to its columns among the parts not yet
     started (times `workers`), so one hard part cannot starve the others; time a part leaves
@@ -142,29 +185,59 @@ def _schedule(problems: list[MatrixProgram], part_options: list[SolverOptions], 
             left = max(0.01, deadline - time.perf_counter())
             this = replace(this, time_limit=min(left, left * workers * size[i] / pending))
         pending -= size[i]
-        running[submit(problem, this)] = i
+        running[submit(problem, this, starts[i])] = i
     for future in running:
         solutions[running[future]] = future.result()
     return solutions  # type: ignore[return-value]
 
 
-def _solved_now(problem: MatrixProgram, options: SolverOptions) -> Future:
+def _solved_now(problem: MatrixProgram, options: SolverOptions,
+                start: np.ndarray | None) -> Future:
     """Solve in this process (the `submit` of the sequential case)."""
     future: Future = Future()
-    future.set_result(solve_part(problem, options))
+    future.set_result(solve_part(problem, options, start))
     return future
 
 
-def solve_part(problem: MatrixProgram, options: SolverOptions) -> Solution:
-    """Solve one part in scaled units (formulation/scaling.py); answer in the program's own."""
+def solve_part(problem: MatrixProgram, options: SolverOptions,
+               start: np.ndarray | None = None) -> Solution:
+    """Solve one part in scaled units (formulation/scaling.py); answer in the program's own.
+    `start`: a feasible point of the part in its own units, HiGHS's MIP start."""
     scaled, scaling = problem.scaled()
     if "mip_abs_gap" in options.options:  # an absolute gap is in objective units
         options = replace(options, options={
             **options.options, "mip_abs_gap": options.options["mip_abs_gap"] * scaling.objective})
-    s = _solve_direct(scaled.to_highs(), options)
+    scaled_start = None if start is None else np.asarray(start, dtype=float) / scaling.columns
+    s = _solve_direct(scaled.to_highs(), options, scaled_start)
     return replace(s, values=None if s.values is None else scaling.values(s.values),
                    objective=scaling.objective_value(s.objective),
                    bound=scaling.objective_value(s.bound))
+
+
+class _ClusterParts:
+    """Parts submitted to a Dask cluster, each awaited by a thread of ours, so that
+    _schedule waits on them as on the worker pool's futures. A part and its start are
+    scattered to the cluster rather than put in the task: Dask warns of (and is slowed by)
+    tasks of more than a few MB, as the parts of a large province are."""
+
+    def __init__(self, client, n: int) -> None:
+        self._client = client
+        self._threads = ThreadPoolExecutor(n, thread_name_prefix="symbiosis-dask-part")
+        self._submitted: list = []
+
+    def submit(self, problem: MatrixProgram, options: SolverOptions,
+               start: np.ndarray | None) -> Future:
+        sent, sent_start = self._client.scatter([problem, start], hash=False)
+        future = self._client.submit(solve_part, sent, options, sent_start, pure=False)
+        self._submitted.append(future)
+        return self._threads.submit(future.result)
+
+    def __enter__(self) -> _ClusterParts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._client.cancel(self._submitted)  # parts still running if we stopped early
+        self._threads.shutdown(wait=True)
 
 
 class _WorkerPool:
@@ -187,16 +260,18 @@ class _WorkerPool:
                 self._processes.append(process)
         return process
 
-    def _solve(self, problem: MatrixProgram, options: SolverOptions) -> Solution:
+    def _solve(self, problem: MatrixProgram, options: SolverOptions,
+               start: np.ndarray | None) -> Solution:
         process = self._process()
-        send(process.stdin, (problem, options))
+        send(process.stdin, (problem, options, start))
         try:
             return receive(process.stdout)
         except EOFError:
             raise RuntimeError(f"a solver worker process died (exit code {process.wait()})")
 
-    def submit(self, problem: MatrixProgram, options: SolverOptions) -> Future:
-        return self._threads.submit(self._solve, problem, options)
+    def submit(self, problem: MatrixProgram, options: SolverOptions,
+               start: np.ndarray | None) -> Future:
+        return self._threads.submit(self._solve, problem, options, start)
 
     def __enter__(self) -> _WorkerPool:
         return self
@@ -214,13 +289,19 @@ def _combine(program: MatrixProgram, parts: list[Part], solutions: list[Solution
              fallback: np.ndarray | None, options: SolverOptions, seconds: float) -> Solution:
     """One solution of the whole program: optimal when the park-wide gap meets the requested
     one (even if a part stopped on its time share: then the run is marked time-limited, so
-    not reproducible)."""
+    not reproducible). Each part's values are the fallback's where the part stopped without
+    a solution (counted in parts_at_fallback) or with a costlier one; the bound stays the
+    solver's."""
     x = np.zeros(program.a.shape[1])
-    objective, bound, stand_ins = program.offset, program.offset, 0
+    objective, bound, stand_ins, replaced = program.offset, program.offset, 0, 0
     for part, s in zip(parts, solutions):
         values = s.values
-        if values is None and fallback is not None and s.termination == Termination.TIME_LIMIT:
-            values, stand_ins = fallback[part.columns], stand_ins + 1
+        start = None if fallback is None else fallback[part.columns]
+        if values is None and start is not None and s.termination in STOPPED_EARLY:
+            values, stand_ins = start, stand_ins + 1
+        elif values is not None and start is not None and _costlier(
+                program.cost[part.columns], values, start):
+            values, replaced = start, replaced + 1
         if values is None:
             objective = None
         else:
@@ -236,7 +317,7 @@ def _combine(program: MatrixProgram, parts: list[Part], solutions: list[Solution
     if objective is None:
         statuses = [s.status for s in solutions if not s.status.has_solution]
         status = Status.INFEASIBLE if Status.INFEASIBLE in statuses else statuses[0]
-    elif all(s.status == Status.OPTIMAL for s in solutions) or (
+    elif (not replaced and all(s.status == Status.OPTIMAL for s in solutions)) or (
             (gap := relative_gap(objective, bound)) is not None
             and gap <= (DEFAULT_GAP if options.mip_gap is None else options.mip_gap)):
         status = Status.OPTIMAL
@@ -248,3 +329,9 @@ def _combine(program: MatrixProgram, parts: list[Part], solutions: list[Solution
                     bound=bound if objective is not None else None, solver=first.solver,
                     solver_version=first.solver_version, seconds=seconds, parts=len(parts),
                     parts_at_fallback=stand_ins)
+
+
+def _costlier(cost: np.ndarray, values: np.ndarray, start: np.ndarray) -> bool:
+    """Whether the solver's values cost more than the start's (beyond rounding)."""
+    mine, theirs = float(cost @ values), float(cost @ start)
+    return mine > theirs + 1e-9 * max(1.0, abs(theirs))

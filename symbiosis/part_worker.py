@@ -1,10 +1,11 @@
 """A worker process that solves parts of a program sent to it (see `symbiosis.decompose`).
 
-Started as `python -m symbiosis.part_worker`: it reads pickled (MatrixProgram, SolverOptions)
-pairs from stdin and writes each Solution back, until stdin closes. A plain subprocess, not
-multiprocessing: spawn and forkserver would re-import the caller's main script (a user's
-script without a `__main__` guard would start again), and fork is unsafe once HiGHS has
-started its threads.
+Started as `python -m symbiosis.part_worker`: it reads pickled (MatrixProgram, SolverOptions,
+start) triples from stdin (start: the part's MIP start, or None) and writes each Solution
+back, until stdin closes. HiGHS's log, when asked for, goes to stderr with anything else
+printed. A plain subprocess, not multiprocessing: spawn and forkserver would re-import the
+caller's main script (a user's script without a `__main__` guard would start again), and
+fork is unsafe once HiGHS has started its threads.
 """
 from __future__ import annotations
 
@@ -36,10 +37,10 @@ def main() -> None:
     requests = sys.stdin.buffer
     while True:
         try:
-            problem, options = receive(requests)
+            problem, options, start = receive(requests)
         except EOFError:
             return
-        send(replies, solve_part(problem, options))
+        send(replies, solve_part(problem, options, start))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.opt import SolverStatus as ClassicSolverStatus
 from pyomo.opt import TerminationCondition as ClassicTermination
 
-from .errors import SolverUnavailableError
+from .errors import InputError, Problem, SolverUnavailableError
 from .formulation import DIRECT_HIGHS
 from .formulation.highs_model import MatrixProgram, quiet_highs
 from .formulation.pyomo_model import column_values
@@ -69,6 +69,9 @@ class SolverOptions:
     threads: int | None = None
     tee: bool = False  # stream the solver's log
     options: dict[str, Any] = field(default_factory=dict)  # solver-specific, passed through
+    # "highspy" path: solve the parts on a Dask cluster, "local" (a LocalCluster of
+    # single-threaded processes) or a scheduler address
+    dask: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class Solution:
     solver_version: str
     seconds: float
     parts: int = 1  # independent parts solved separately (symbiosis.decompose)
-    parts_at_fallback: int = 0  # parts with no solution in time, left at the baseline
+    parts_at_fallback: int = 0  # parts with no solution in time, left at the fallback point
     verification: Any = None  # a symbiosis.verify.Verification once the point is checked
 
     @property
@@ -144,13 +147,17 @@ def solver_available(name: str) -> tuple[bool, str]:
 def solve(model, options: SolverOptions = SolverOptions(),
           fallback: np.ndarray | None = None) -> Solution:
     """Solve a model emitted by `to_pyomo`, by `to_highs`, or a `MatrixProgram` (the
-    "highspy" fast path, solved by independent parts; `fallback` is a feasible point for
-    parts that find no solution in time); never raises for infeasible or unsolved models."""
-    if isinstance(model, highspy.Highs):
-        return _solve_direct(model, options)
+    "highspy" fast path, solved by independent parts); never raises for infeasible or
+    unsolved models. `fallback`: a feasible point in column order, HiGHS's MIP start, which
+    a `MatrixProgram`'s answer is never worse than (the other solvers do not take it)."""
     if isinstance(model, MatrixProgram):
         from .decompose import solve_in_parts
         return solve_in_parts(model, options, fallback)
+    if options.dask is not None:
+        raise InputError(Problem("--dask", "parts are solved on a cluster on the highspy "
+                                           f"path only, not with solver {options.name!r}"))
+    if isinstance(model, highspy.Highs):
+        return _solve_direct(model, options, fallback)
     ok, why = solver_available(options.name)
     if not ok:
         raise SolverUnavailableError(
@@ -272,28 +279,43 @@ def _reset_highs_threads(name: str) -> None:
         highspy.Highs.resetGlobalScheduler(True)
 
 
-def _solve_direct(h: highspy.Highs, options: SolverOptions) -> Solution:
-    """HiGHS on a model passed straight from the program's arrays (no Pyomo)."""
-    start = time.perf_counter()
+def _solve_direct(h: highspy.Highs, options: SolverOptions,
+                  start: np.ndarray | None = None) -> Solution:
+    """HiGHS on a model passed straight from the program's arrays (no Pyomo). `start`: a
+    feasible point, HiGHS's first incumbent if the model has integer columns."""
+    began = time.perf_counter()
     if options.threads is not None:
         _reset_highs_threads(DIRECT_HIGHS)
     settings = {"time_limit": options.time_limit, "mip_rel_gap": options.mip_gap,
-                "threads": options.threads, "output_flag": options.tee or None}
+                "threads": options.threads, "output_flag": options.tee,
+                "log_to_console": options.tee}
     for key, value in {**settings, **options.options}.items():
         if value is not None:
             h.setOptionValue(key, value)
+    mip = len(h.getLp().integrality_) > 0
+    if start is not None and mip:
+        _set_start(h, start)
     h.run()
     termination = _HIGHS_TERMINATION.get(h.getModelStatus(), Termination.OTHER)
     info = h.getInfo()
     found = info.primal_solution_status == 2  # kSolutionStatusFeasible
     values = np.asarray(h.getSolution().col_value, dtype=float) if found else None
-    mip = len(h.getLp().integrality_) > 0
     bound = info.mip_dual_bound if mip else (info.objective_function_value if found else None)
     status = _status(termination, found, termination == Termination.CONVERGED)
     return Solution(status=status, termination=termination, values=values,
                     objective=info.objective_function_value if found else None,
                     bound=bound, solver=DIRECT_HIGHS, solver_version=h.version(),
-                    seconds=time.perf_counter() - start)
+                    seconds=time.perf_counter() - began)
+
+
+def _set_start(h: highspy.Highs, start: np.ndarray) -> None:
+    """Hand HiGHS a MIP start, so that a run cut short is never worse than it. Only for a
+    MIP: given a point for an LP, HiGHS takes it as a basis to start from and skips presolve."""
+    solution = highspy.HighsSolution()
+    solution.col_value = np.asarray(start, dtype=float)
+    solution.value_valid = True
+    if h.setSolution(solution) == highspy.HighsStatus.kError:
+        raise ValueError(f"a start of {len(start)} values for {h.getNumCol()} columns")
 
 
 def _status(termination: Termination, found: bool, optimal: bool) -> Status:

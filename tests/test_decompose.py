@@ -97,3 +97,9 @@ def test_a_part_without_a_solution_in_time_stays_at_the_fallback():
 def _park_and_network():
     park = _pipe_park(2, False, n=6)
     return park, build_network(park, screen_value=False)
+
+
+def test_lp_bounds_hold_after_highs_started_its_threads_in_this_process():
+    _, program, _ = _program(_pipe_park(1, False, n=15))
+    sb.solve(program.to_highs(), sb.SolverOptions(name="highspy", threads=2))  # a 2-thread pool
+    assert np.isfinite(decompose._lp_bound(program))

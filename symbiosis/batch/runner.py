@@ -17,9 +17,8 @@ import multiprocessing
 import re
 import shutil
 import signal
-import threading
 import time
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any, Callable, Iterator
 import pandas as pd
 
 from .. import outputs
+from ..cluster import CONNECT_TIMEOUT, children_skip_main, connect, import_dask, local_client
 from ..errors import InputError, Problem
 from ..results import SIGNIFICANT, check_output_folder
 from .spec import SweepPlan, Variant
@@ -37,8 +37,7 @@ SWEEP_FILES = ("summary.csv", "timings.csv", "sweep.yaml", "compare.csv", ".lock
 TIMING_PHASES = ("load", "network", "build", "handoff", "solve", "extract", "firms_alone",
                  "write")
 SUMMARY_EVERY_S = 2.0  # rewrite summary.csv at most this often while a sweep runs
-DASK_CONNECT_TIMEOUT = "30s"
-DASK_HINT = "Dask is not installed: pip install 'symbiosis[dask]'"
+DASK_CONNECT_TIMEOUT = CONNECT_TIMEOUT  # read at each connect, so that a caller may shorten it
 
 Progress = Callable[[dict[str, Any], int, int], None]  # row, finished so far, to run
 
@@ -144,10 +143,10 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, dask: str | No
     address. force: run every variant again.
     """
     if dask is not None:
-        _import_dask()
+        import_dask()
     out = Path(out).resolve()
     check_folder(plan, out)  # every refusal before anything is written
-    client = _connect(dask) if dask not in (None, "local") else None
+    client = connect(dask, DASK_CONNECT_TIMEOUT) if dask not in (None, "local") else None
     try:
         with _Lock(out):
             prepare_folder(plan, out)
@@ -201,38 +200,6 @@ def _pool_context():
     return ctx
 
 
-_START_LOCK = threading.Lock()
-
-
-@contextmanager
-def _children_skip_main() -> Iterator[None]:
-    """Start processes that do not run the parent's `__main__` again.
-
-    spawn and forkserver children import the parent's main script (as `__mp_main__`) before
-    running their target; a script that calls `sb.sweep(...)` without an
-    `if __name__ == "__main__":` guard would then start a sweep inside every worker, which
-    multiprocessing refuses, and every variant failed as a dead worker. Our targets
-    (`_child`, Dask's workers) and everything they receive live in importable modules, so
-    the children need nothing from `__main__`: it is left out of what they prepare.
-    """
-    from multiprocessing import spawn
-
-    original = spawn.get_preparation_data
-
-    def prepared(name: str) -> dict[str, Any]:
-        data = original(name)
-        data.pop("init_main_from_path", None)
-        data.pop("init_main_from_name", None)
-        return data
-
-    with _START_LOCK:
-        spawn.get_preparation_data = prepared
-        try:
-            yield
-        finally:
-            spawn.get_preparation_data = original
-
-
 def _child(task: Task, conn) -> None:
     """A variant's process: run it, send back its row."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -262,7 +229,7 @@ def _run_pool(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
                 receive, send = ctx.Pipe(duplex=False)
                 process = ctx.Process(target=_child, args=(task, send), daemon=True,
                                       name=f"symbiosis-{task.variant}")
-                with _children_skip_main():
+                with children_skip_main():
                     process.start()
                 send.close()
                 running[receive] = (process, receive, task)
@@ -290,38 +257,14 @@ def _run_pool(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
             receive.close()
 
 
-def _import_dask():
-    try:
-        import dask.distributed  # noqa: F401
-    except ImportError:
-        raise InputError(Problem("--dask", DASK_HINT)) from None
-    return dask.distributed
-
-
-def _connect(address: str) -> Any:
-    """A client of the scheduler at `address`; unreachable is a bad option (exit 2)."""
-    distributed = _import_dask()
-    try:
-        return distributed.Client(address, timeout=DASK_CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(Problem("--dask", f"cannot reach the scheduler at {address}: "
-                                           f"{exc}")) from None
-
-
 def _run_dask(tasks: list[Task], workers: int, client: Any) -> Iterator[dict[str, Any]]:
     """The same tasks on a Dask cluster: with no client, a LocalCluster of `workers`
     single-threaded processes (`--dask local`); else the client's scheduler. Workers must see
     `out` (a shared filesystem on a real cluster). The caller closes its own client."""
-    distributed = _import_dask()
+    distributed = import_dask()
     if not tasks:
         return
-    cluster = own = None
-    if client is None:
-        with _children_skip_main():  # the cluster's processes start while this waits
-            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                               processes=True, dashboard_address=None)
-        client = own = distributed.Client(cluster)
-    try:
+    with local_client(workers) if client is None else nullcontext(client) as client:
         futures = {client.submit(run_task, t, pure=False, key=f"symbiosis-{t.variant}-"
                                  f"{t.input_hash[:12]}"): t for t in tasks}
         for future in distributed.as_completed(futures):
@@ -330,11 +273,6 @@ def _run_dask(tasks: list[Task], workers: int, client: Any) -> Iterator[dict[str
             except Exception as exc:  # the worker died, or the task could not be sent
                 yield {"variant": futures[future].variant, "status": ERROR,
                        "reason": f"{type(exc).__name__}: {exc}"}
-    finally:
-        if own is not None:
-            own.close()
-        if cluster is not None:
-            cluster.close()
 
 
 # --- summary ------------------------------------------------------------------------------
