@@ -72,23 +72,41 @@ def solve_in_parts(program: MatrixProgram, options: SolverOptions,
     whole program, each part's MIP start, and kept for a part whose answer is missing or
     worse, so that a run cut short is never worse than it."""
     began = time.perf_counter()
-    parts, problems, part_options = _plan(program, options, fallback)
+    parts, problems, part_options, lower = _plan(program, options, fallback)
     starts = [None if fallback is None else fallback[p.columns] for p in parts]
     solutions = _solve_parts(problems, part_options, starts, options, program.a.shape[1])
+    solutions = [_with_bound(s, lb) for s, lb in zip(solutions, lower)]
     return _combine(program, parts, solutions, fallback, options, time.perf_counter() - began)
 
 
+def _with_bound(solution: Solution, lp_bound: float) -> Solution:
+    """The better of the part's two valid bounds, the solver's and its LP relaxation's (a
+    part that stops on its objective target before its root LP has no bound of its own)."""
+    if not np.isfinite(lp_bound):
+        return solution
+    bound = lp_bound if solution.bound is None or not np.isfinite(solution.bound) \
+        else max(solution.bound, lp_bound)
+    return replace(solution, bound=bound)
+
+
 def _plan(program: MatrixProgram, options: SolverOptions, fallback: np.ndarray | None
-          ) -> tuple[list[Part], list[MatrixProgram], list[SolverOptions]]:
-    """The parts, their programs and their stopping rules. A program in one piece is its own
-    part (not copied; its offset is added back by _combine) and keeps the requested gap."""
+          ) -> tuple[list[Part], list[MatrixProgram], list[SolverOptions], np.ndarray]:
+    """The parts, their programs, their stopping rules and their LP bounds (−inf where not
+    computed). A program in one piece is its own part (not copied; its offset is added back
+    by _combine) with the same stopping rule."""
     parts = split(program.a)
     if len(parts) == 1:
         n_rows, n_cols = program.a.shape
-        return ([Part(np.arange(n_cols), np.arange(n_rows))], [replace(program, offset=0.0)],
-                [options])
-    problems = [program.part(p.columns, p.rows) for p in parts]
-    return parts, problems, _part_options(program, parts, problems, options, fallback)
+        parts = [Part(np.arange(n_cols), np.arange(n_rows))]
+        problems = [replace(program, offset=0.0)]
+    else:
+        problems = [program.part(p.columns, p.rows) for p in parts]
+    gap = DEFAULT_GAP if options.mip_gap is None else options.mip_gap
+    if fallback is None or gap <= 0:
+        return parts, problems, [options] * len(parts), np.full(len(parts), -np.inf)
+    lower = np.array([_lp_bound(p) for p in problems])
+    return parts, problems, _part_options(program, parts, problems, options, fallback,
+                                          lower), lower
 
 
 def _solve_parts(problems: list[MatrixProgram], part_options: list[SolverOptions],
@@ -126,30 +144,35 @@ def _on_cluster(problems: list[MatrixProgram], part_options: list[SolverOptions]
 
 
 def _part_options(program: MatrixProgram, parts: list[Part], problems: list[MatrixProgram],
-                  options: SolverOptions, fallback: np.ndarray | None) -> list[SolverOptions]:
+                  options: SolverOptions, fallback: np.ndarray,
+                  lower: np.ndarray) -> list[SolverOptions]:
     """Each part's stopping rule, so that the park-wide gap meets the requested one.
 
     Each part may stop at an absolute gap a_i with Σ a_i = g·R, where R = offset + Σ LB_i is
     the sum of the parts' LP relaxation bounds, a lower bound on the optimum: then
     (Σ objectives − Σ bounds) ≤ g·R ≤ g·optimum. The allowance goes to the parts in proportion
     to their room for improvement, fallback objective − LB_i (hard parts, with much room, may
-    stop at a larger gap of their own; easy ones are solved tightly). Deterministic: it
-    depends on the data only. Without a fallback or with R ≤ 0, each part gets the relative gap.
+    stop at a larger gap of their own; easy ones are solved tightly). A part with integer
+    columns also stops as soon as its design is within a_i of its LP bound (HiGHS's
+    `objective_target`): then Σ objectives − R ≤ g·R, the gap against the LP bound, which is
+    the bound candidate selection certifies (symbiosis.selection), is met, and searching on
+    for a better bound of this part would not make the gap reported any smaller.
+    Deterministic: it depends on the data only. With R ≤ 0 (or without a fallback, see
+    _plan), each part gets the relative gap.
     """
     gap = DEFAULT_GAP if options.mip_gap is None else options.mip_gap
     relative = [options] * len(parts)
-    if fallback is None or gap <= 0:
-        return relative
-    lower = np.array([_lp_bound(p) for p in problems])
     upper = np.array([float(p.cost @ fallback[part.columns]) for p, part in zip(problems, parts)])
     reference = program.offset + lower.sum()
     if not np.isfinite(reference) or reference <= 0:
         return relative
     room = np.maximum(upper - lower, 0.0)
     share = room / room.sum() if room.sum() > 0 else np.full(len(parts), 1 / len(parts))
-    return [replace(options, mip_gap=0.0, options={**options.options,
-                                                   "mip_abs_gap": float(gap * reference * w)})
-            for w in share]
+    allowance = gap * reference * share
+    return [replace(options, mip_gap=0.0, options={
+        **options.options, "mip_abs_gap": float(a),
+        **({"objective_target": float(lb + a)} if p.integer.any() else {})})
+        for a, lb, p in zip(allowance, lower, problems)]
 
 
 def _lp_bound(problem: MatrixProgram) -> float:
@@ -204,9 +227,10 @@ def solve_part(problem: MatrixProgram, options: SolverOptions,
     """Solve one part in scaled units (formulation/scaling.py); answer in the program's own.
     `start`: a feasible point of the part in its own units, HiGHS's MIP start."""
     scaled, scaling = problem.scaled()
-    if "mip_abs_gap" in options.options:  # an absolute gap is in objective units
-        options = replace(options, options={
-            **options.options, "mip_abs_gap": options.options["mip_abs_gap"] * scaling.objective})
+    in_objective_units = {k: v * scaling.objective for k, v in options.options.items()
+                          if k in ("mip_abs_gap", "objective_target")}
+    if in_objective_units:
+        options = replace(options, options={**options.options, **in_objective_units})
     scaled_start = None if start is None else np.asarray(start, dtype=float) / scaling.columns
     s = _solve_direct(scaled.to_highs(), options, scaled_start)
     return replace(s, values=None if s.values is None else scaling.values(s.values),

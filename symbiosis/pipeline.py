@@ -7,6 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
+import pandas as pd
+
 from .baselines import NO_LINKS, Baseline, apply_savings_split, within_firms
 from .decompose import DEFAULT_GAP
 from .formulation import DIRECT_HIGHS, add_co2_cap, emit, formulate, resolve_solver
@@ -21,6 +23,10 @@ from .solve import Solution, SolverOptions, Status, relative_gap, solve
 from .verify import checked
 
 CO2_CAP_TOLERANCE = 1e-6  # relative slack on the CO2 optimum in the second, cost stage
+# The MILP's time when none is given and candidates were priced (a province): its gap is
+# certified against the LP over every candidate, which the MILP's own bound cannot raise, so
+# searching on only improves the design, slowly (docs/model.md, "Candidate selection").
+PROVINCE_SECONDS = 60.0
 
 
 class Timer:
@@ -73,6 +79,9 @@ def optimise_network(park: Park, network: Network, objective: Objective,
     solver = resolved(solver)
     with timer.phase("select"):
         selection = select(park, network, objective)
+    defaulted = solver.time_limit is None and selection.priced
+    if defaulted:  # a province: see PROVINCE_SECONDS
+        solver = replace(solver, time_limit=PROVINCE_SECONDS)
     lp, solution, baseline_x, selection, program_bound = _solve_selected(
         park, selection, objective, solver, timer)
     if objective == "co2":  # the CO2 optimum is used as a cap: it must hold first
@@ -88,7 +97,7 @@ def optimise_network(park: Park, network: Network, objective: Objective,
     result.network = selection.posed  # what was posed: every candidate, the cap's rejected
     result.kpis["candidate_links"] = int(len(selection.posed.links))
     result.kpis["rejected_pairs"] = int(len(selection.posed.rejected))
-    result.kpis["candidates"] = selection.as_kpi()
+    result.kpis["candidates"] = {**selection.as_kpi(), "default_time_limit": defaulted}
     if selection.capped:
         result.kpis["capped"] = _cap_kpis(result.kpis, program_bound)
     result.timings = dict(timer.seconds)
@@ -110,8 +119,8 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
         with timer.phase("solve"):  # with utility levels the baseline is an LP: solved once
             baseline_x = baseline_point(lp, park)
             if previous is None:
-                design = selection.candidates.links.index[selection.design]
-                start = start_point(lp, selection.network, baseline_x, design)
+                builds = pd.Series(selection.builds, index=selection.candidates.links.index)
+                start = start_point(lp, selection.network, baseline_x, builds)
             else:
                 start = carry(previous[1].values, previous[0], lp)
             options = solver  # a widening round gets the time left

@@ -686,6 +686,9 @@ def _candidate_lines(k: dict, cur: str) -> list[str]:
     if c.get("left_out_by_reduced_cost"):
         lines.append(f"  MILP took {c['in_program']:,} of {c['candidates']:,} candidates (the "
                      "others priced out by reduced cost; the gap is against all of them)")
+    if c.get("default_time_limit") and k.get("termination") == "time_limit":
+        lines.append(f"  the MILP had {k['solver']['time_limit']:.0f} s, the default for a "
+                     "province: set --time-limit (or solver.time_limit) for more")
     cap = k.get("capped")
     if cap and cap.get("may_cost") is not None:
         lines.append(f"  links.max_candidates_per_demand left out {c['left_out_by_cap']:,} "

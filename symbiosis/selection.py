@@ -14,7 +14,7 @@ selection"). When that bound is what keeps the gap above the one asked for, `wid
 left-out links that could still beat the design by more than the gap allowance
 (L + ρ_l < UB − g·|UB|) and the MILP is solved again, from its last design. With
 `links.max_candidates_per_demand` the MILP takes the capped candidates only (as asked) and
-the same bound, over the uncapped candidates, says what the cap may have cost.
+the same bound, from the LP over every (uncapped) candidate, says what the cap may have cost.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class Selection:
     lp_bound: float | None  # L, over every candidate (None: not priced)
     reduced: np.ndarray | None  # ρ per candidate
     kept: np.ndarray  # bool per candidate: in the program
-    design: np.ndarray  # bool per candidate: links the LP uses (a design to round)
+    builds: np.ndarray  # per candidate: its LP build x_l / u_l (what rounding starts from)
     seconds: float = 0.0  # the LP over every candidate
     widenings: int = 0
 
@@ -114,8 +114,7 @@ def select(park: Park, candidates: Network, objective: str = "cost") -> Selectio
     everything = np.ones(len(links), dtype=bool)
     posed = candidates.restrict(~out, CAPPED, _cap_detail(cap)) if out.any() else candidates
     whole = Selection(network=posed, posed=posed, candidates=candidates, capped=int(out.sum()),
-                      lp_bound=None, reduced=None, kept=~out,
-                      design=np.zeros(len(links), dtype=bool))
+                      lp_bound=None, reduced=None, kept=~out, builds=np.zeros(len(links)))
     if not out.any() and len(links) < PRUNE_FROM_LINKS:
         return whole
     lp = formulate(park, candidates, objective)
@@ -123,16 +122,17 @@ def select(park: Park, candidates: Network, objective: str = "cost") -> Selectio
     columns = LinkColumns.of(lp)
     greedy = greedy_point(lp, candidates, baseline_point(lp, park))[columns.build] > 0.5
     del lp
-    pricing = price(program, columns, ~out)
+    pricing = price(program, columns, everything)  # with a cap too: the bound is uncapped
     if pricing is None:  # the LP was not solved: take every allowed candidate, unpriced
         return whole
-    heat = (links.category == "heat").to_numpy()
     demand = pd.factorize(links.to_stream)[0]
-    design = pricing.flow > 1e-9 * np.maximum(1.0, columns.capacity)
-    kept = ~out if out.any() else _kept(pricing.reduced, design | heat | greedy, demand)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        builds = np.where(columns.capacity > 0, pricing.flow / columns.capacity, 0.0)
+    design = builds > 1e-9
+    kept = ~out if out.any() else _kept(pricing.reduced, design | greedy, demand)
     return Selection(network=posed if out.any() else candidates.restrict(kept), posed=posed,
                      candidates=candidates, capped=int(out.sum()), lp_bound=pricing.bound,
-                     reduced=pricing.reduced, kept=kept, design=design,
+                     reduced=pricing.reduced, kept=kept, builds=builds,
                      seconds=pricing.seconds)
 
 
@@ -148,27 +148,39 @@ def _kept(reduced: np.ndarray, always: np.ndarray, demand: np.ndarray) -> np.nda
     return always | near
 
 
+ROUNDING_THRESHOLDS = (1e-9, 0.5, 0.9)  # an LP build b_l = x_l / u_l at least this: built
+
+
 def start_point(lp: LinearProgram, network: Network, baseline_x: np.ndarray,
-                design: pd.Index) -> np.ndarray:
-    """The cheapest feasible point known before the MILP: the no-links baseline, the greedy
-    design, or the LP's links built and their flows re-optimised (rounding the LP)."""
+                builds: pd.Series) -> np.ndarray:
+    """The cheapest feasible point known before the MILP, part by part (independent parts
+    mix freely): the no-links baseline, the greedy design, or the LP rounded, building the
+    links whose LP build (`builds`, by link id) reaches each of ROUNDING_THRESHOLDS and
+    re-optimising the flows."""
+    from .decompose import split
+
+    program = MatrixProgram.of(lp)
     points = [baseline_x, greedy_point(lp, network, baseline_x)]
-    rounded = _round(lp, network, design)
-    if rounded is not None:
-        points.append(rounded)
-    costs = [lp.objective_value(x) for x in points]
-    return points[int(np.argmin(costs))]
+    for threshold in ROUNDING_THRESHOLDS:
+        rounded = _round(lp, program, builds.index[builds.to_numpy() >= threshold])
+        if rounded is not None:
+            points.append(rounded)
+    best = baseline_x.copy()
+    for part in split(program.a):
+        cols = part.columns
+        costs = [float(program.cost[cols] @ x[cols]) for x in points]
+        best[cols] = points[int(np.argmin(costs))][cols]
+    return best
 
 
-def _round(lp: LinearProgram, network: Network, design: pd.Index) -> np.ndarray | None:
+def _round(lp: LinearProgram, program: MatrixProgram, design: pd.Index) -> np.ndarray | None:
     """The LP with the builds fixed: the `design` links built, the others not (heat pumps
     off), flows re-optimised; links left with no flow are then not built."""
-    from .solve import SolverOptions, solve
     from .formulation import DIRECT_HIGHS
+    from .solve import SolverOptions, solve
 
     if len(design) == 0:
         return None
-    program = MatrixProgram.of(lp)
     build = lp.variables["build"]
     on = np.zeros(program.a.shape[1], dtype=bool)
     on[build.columns[build.index.isin(design)]] = True

@@ -263,6 +263,8 @@ def _classic_bound(res) -> float | None:
 
 _HIGHS_TERMINATION = {
     highspy.HighsModelStatus.kOptimal: Termination.CONVERGED,
+    # the design reached the target given (symbiosis.decompose: within the gap of the LP)
+    highspy.HighsModelStatus.kObjectiveTarget: Termination.CONVERGED,
     highspy.HighsModelStatus.kTimeLimit: Termination.TIME_LIMIT,
     highspy.HighsModelStatus.kIterationLimit: Termination.ITERATION_LIMIT,
     highspy.HighsModelStatus.kInfeasible: Termination.INFEASIBLE,

@@ -59,14 +59,20 @@ def test_gap_allowances_add_up_to_the_requested_gap_of_a_lower_bound(monkeypatch
     lp, program, base = _program(_pipe_park(1, False, n=15))
     parts = decompose.split(program.a)
     problems = [program.part(p.columns, p.rows) for p in parts]
+    bounds = np.array([decompose._lp_bound(p) for p in problems])
     options = decompose._part_options(program, parts, problems,
-                                      sb.SolverOptions(name="highspy", mip_gap=0.01), base)
-    lower = program.offset + sum(decompose._lp_bound(p) for p in problems)
+                                      sb.SolverOptions(name="highspy", mip_gap=0.01), base,
+                                      bounds)
+    lower = program.offset + bounds.sum()
     optimum = sb.solve(program.to_highs(), EXACT).objective
     assert lower <= optimum + 1e-6
     allowances = [o.options["mip_abs_gap"] for o in options]
     assert sum(allowances) == pytest.approx(0.01 * lower, rel=1e-9)
     assert all(o.mip_gap == 0 for o in options)
+    # a part with integers also stops once its design is within its allowance of its LP
+    targets = [o.options.get("objective_target") for o in options]
+    for target, bound, allowance, problem in zip(targets, bounds, allowances, problems):
+        assert target == (pytest.approx(bound + allowance) if problem.integer.any() else None)
     solved = decompose.solve_in_parts(program, sb.SolverOptions(name="highspy", mip_gap=0.01),
                                       base)
     assert solved.objective - solved.bound <= 0.01 * lower + 1e-6
@@ -103,3 +109,18 @@ def test_lp_bounds_hold_after_highs_started_its_threads_in_this_process():
     _, program, _ = _program(_pipe_park(1, False, n=15))
     sb.solve(program.to_highs(), sb.SolverOptions(name="highspy", threads=2))  # a 2-thread pool
     assert np.isfinite(decompose._lp_bound(program))
+
+
+def test_a_part_that_stops_on_its_target_at_once_keeps_its_lp_bound(monkeypatch):
+    """Started from the optimum with a loose gap, every part meets its objective target
+    before its root LP (HiGHS then has no bound of its own): the bound is the parts' LP
+    bounds, valid and finite, not -inf."""
+    monkeypatch.setattr(decompose, "SMALL_PART", 1)
+    lp, program, base = _program(_pipe_park(1, False, n=15))
+    best = sb.solve(program.to_highs(), EXACT)
+    solved = decompose.solve_in_parts(program, sb.SolverOptions(name="highspy", mip_gap=0.5),
+                                      best.values)
+    problems = [program.part(p.columns, p.rows) for p in decompose.split(program.a)]
+    lp_bound = program.offset + sum(decompose._lp_bound(p) for p in problems)
+    assert solved.objective == pytest.approx(best.objective, rel=1e-9)
+    assert lp_bound - 1e-6 <= solved.bound <= best.objective + 1e-6

@@ -115,3 +115,26 @@ def test_the_default_solver_is_the_array_path_and_pyomo_stays_by_name():
     here = "scenarios/electronics-baseline.yaml"
     assert sb.run(here).kpis["solver"]["name"] == "highspy"
     assert sb.run(here, solver="highs").kpis["solver"]["name"] == "highs"
+
+
+def test_the_start_is_feasible_and_never_worse_than_greedy_or_baseline_on_any_part(
+        province, monkeypatch):
+    from symbiosis.decompose import split
+    from symbiosis.greedy import greedy_point
+    from symbiosis.results import baseline_point
+    from symbiosis.verify import verify_point
+
+    _prune_hard(monkeypatch)
+    chosen = selection.select(province, build_network(province, cap=False))
+    lp = formulate(province, chosen.network)
+    base = baseline_point(lp, province)
+    greedy = greedy_point(lp, chosen.network, base)
+    builds = pd.Series(chosen.builds, index=chosen.candidates.links.index)
+    start = selection.start_point(lp, chosen.network, base, builds)
+    assert verify_point(lp, start).ok
+    program = MatrixProgram.of(lp)
+    for part in split(program.a):
+        c = program.cost[part.columns]
+        mine = c @ start[part.columns]
+        assert mine <= min(c @ greedy[part.columns], c @ base[part.columns]) + 1e-9 * abs(mine)
+    assert lp.objective_value(start) < lp.objective_value(greedy)  # the LP rounded helps here
