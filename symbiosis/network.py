@@ -138,7 +138,7 @@ def build_network(park: Park, spatial: bool | None = None, screen_value: bool | 
     network = _screen(park, sides, compat, pairs, screen_value)
     limit = park.config.links.max_candidates_per_demand
     if cap and limit is not None:
-        network = network.restrict(~capped_out(network.links, limit), CAPPED, _cap_detail(limit))
+        network = network.restrict(~capped_out(network.links, limit), CAPPED, cap_detail(limit))
     return network
 
 
@@ -524,15 +524,20 @@ def capped_out(links: pd.DataFrame, cap: int) -> np.ndarray:
              - links.annualised_capex).to_numpy()
     order = np.lexsort((links.from_stream.to_numpy(), links.distance_km.to_numpy(), -worth,
                         links.to_stream.to_numpy()))
-    demand = links.to_stream.to_numpy()[order]
-    start = np.r_[0, np.flatnonzero(demand[1:] != demand[:-1]) + 1]
-    rank = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)]))
     out = np.zeros(len(links), dtype=bool)
-    out[order[rank >= cap]] = True
+    out[order[rank_in_groups(links.to_stream.to_numpy()[order]) >= cap]] = True
     return out
 
 
-def _cap_detail(cap: int) -> str:
+def rank_in_groups(groups: np.ndarray) -> np.ndarray:
+    """0, 1, 2, … within each run of equal values of a sorted array (its rank in its group)."""
+    if len(groups) == 0:
+        return np.empty(0, dtype=np.int64)
+    start = np.r_[0, np.flatnonzero(groups[1:] != groups[:-1]) + 1]
+    return np.arange(len(groups)) - np.repeat(start, np.diff(np.r_[start, len(groups)]))
+
+
+def cap_detail(cap: int) -> str:
     return (f"not among the {cap} most valuable candidates of its demand (what the link "
             "alone earns at capacity): links.max_candidates_per_demand")
 

@@ -79,7 +79,7 @@ def optimise_network(park: Park, network: Network, objective: Objective,
     solver = resolved(solver)
     with timer.phase("select"):
         selection = select(park, network, objective)
-    defaulted = solver.time_limit is None and selection.priced
+    defaulted = solver.time_limit is None and selection.priced and selection.large
     if defaulted:  # a province: see PROVINCE_SECONDS
         solver = replace(solver, time_limit=PROVINCE_SECONDS)
     lp, solution, baseline_x, selection, program_bound = _solve_selected(

@@ -2,10 +2,11 @@
 what the others may cost.
 
 A province's network has about a million candidate links; the MILP needs the few tens of
-thousands that can matter. The LP over every candidate (`symbiosis.pricing`) gives a lower bound L of the whole problem and a reduced cost ρ_l ≥ 0 for each
-link it leaves out. The MILP takes the links of the LP, the greedy design's and each demand's
-NEAR_PER_DEMAND links of lowest ρ; any design using a link l left out costs at least
-L + ρ_l, so with B_R the MILP's bound on the links it took,
+thousands that can matter. The LP over every candidate (`symbiosis.pricing`) gives a lower
+bound L of the whole problem and a reduced cost ρ_l ≥ 0 for each link it does not use. The
+MILP takes the links of the LP, the greedy design's and each demand's NEAR_PER_DEMAND links of
+lowest ρ; any design using a link l left out costs at least L + ρ_l, so with B_R the MILP's
+bound on the links it took,
 
     bound of the whole problem = min(B_R, L + min_{l left out} ρ_l)
 
@@ -27,10 +28,10 @@ from .formulation import formulate
 from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
 from .greedy import greedy_point
-from .network import CAPPED, Network, _cap_detail, capped_out
+from .network import CAPPED, Network, cap_detail, capped_out, rank_in_groups
 from .park import Park
 from .pricing import LinkColumns, price
-from .results import baseline_point
+from .results import baseline_point, prune_unprofitable_links
 
 PRUNE_FROM_LINKS = 20_000  # smaller networks: the MILP takes every candidate (no pricing)
 NEAR_PER_DEMAND = 3  # beyond the LP's links: each demand's links of lowest reduced cost
@@ -57,6 +58,11 @@ class Selection:
     @property
     def priced(self) -> bool:
         return self.lp_bound is not None
+
+    @property
+    def large(self) -> bool:
+        """A province: more candidates than the MILP would take whole."""
+        return len(self.candidates.links) >= PRUNE_FROM_LINKS
 
     @property
     def left_out(self) -> int:
@@ -112,7 +118,7 @@ def select(park: Park, candidates: Network, objective: str = "cost") -> Selectio
     cap = park.config.links.max_candidates_per_demand
     out = capped_out(links, cap) if cap is not None else np.zeros(len(links), dtype=bool)
     everything = np.ones(len(links), dtype=bool)
-    posed = candidates.restrict(~out, CAPPED, _cap_detail(cap)) if out.any() else candidates
+    posed = candidates.restrict(~out, CAPPED, cap_detail(cap)) if out.any() else candidates
     whole = Selection(network=posed, posed=posed, candidates=candidates, capped=int(out.sum()),
                       lp_bound=None, reduced=None, kept=~out, builds=np.zeros(len(links)))
     if not out.any() and len(links) < PRUNE_FROM_LINKS:
@@ -138,13 +144,10 @@ def select(park: Park, candidates: Network, objective: str = "cost") -> Selectio
 
 def _kept(reduced: np.ndarray, always: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """The links always kept and each demand's NEAR_PER_DEMAND others of lowest ρ."""
-    near = np.zeros(len(always), dtype=bool)
     outside = np.flatnonzero(~always)
     order = outside[np.lexsort((reduced[outside], demand[outside]))]
-    g = demand[order]
-    first = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1] if len(order) else np.empty(0, int)
-    rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
-    near[order[rank < NEAR_PER_DEMAND]] = True
+    near = np.zeros(len(always), dtype=bool)
+    near[order[rank_in_groups(demand[order]) < NEAR_PER_DEMAND]] = True
     return always | near
 
 
@@ -162,7 +165,7 @@ def start_point(lp: LinearProgram, network: Network, baseline_x: np.ndarray,
     program = MatrixProgram.of(lp)
     points = [baseline_x, greedy_point(lp, network, baseline_x)]
     for threshold in ROUNDING_THRESHOLDS:
-        rounded = _round(lp, program, builds.index[builds.to_numpy() >= threshold])
+        rounded = _rounded(lp, network, program, builds.index[builds.to_numpy() >= threshold])
         if rounded is not None:
             points.append(rounded)
     best = baseline_x.copy()
@@ -171,6 +174,23 @@ def start_point(lp: LinearProgram, network: Network, baseline_x: np.ndarray,
         costs = [float(program.cost[cols] @ x[cols]) for x in points]
         best[cols] = points[int(np.argmin(costs))][cols]
     return best
+
+
+def _rounded(lp: LinearProgram, network: Network, program: MatrixProgram,
+             design: pd.Index) -> np.ndarray | None:
+    """`_round`, then (cost objective) the links that lose money dropped and the flows
+    re-optimised over the links left, twice at most: each pass only lowers the cost."""
+    x = _round(lp, program, design)
+    for _ in range(2):
+        if x is None or lp.objective != "cost":
+            return x
+        x, dropped = prune_unprofitable_links(lp, network, x)
+        if not dropped:
+            return x
+        flow = lp.variables["flow"]
+        again = _round(lp, program, flow.index[x[flow.columns] > 0])
+        x = x if again is None or lp.objective_value(again) > lp.objective_value(x) else again
+    return x
 
 
 def _round(lp: LinearProgram, program: MatrixProgram, design: pd.Index) -> np.ndarray | None:

@@ -138,3 +138,18 @@ def test_the_start_is_feasible_and_never_worse_than_greedy_or_baseline_on_any_pa
         mine = c @ start[part.columns]
         assert mine <= min(c @ greedy[part.columns], c @ base[part.columns]) + 1e-9 * abs(mine)
     assert lp.objective_value(start) < lp.objective_value(greedy)  # the LP rounded helps here
+
+
+@pytest.mark.parametrize("n, seed", [(45, 2)])
+def test_the_co2_objective_is_pruned_and_certified_the_same_way(n, seed, tmp_path,
+                                                                 monkeypatch):
+    generate_park(n, seed, tmp_path / "model")
+    park = load_model_or_scenario(tmp_path / "model").park
+    one_thread = replace(EXACT, threads=1)  # the same search whatever ran before
+    whole = optimise(park, objective="co2", solver=one_thread).kpis
+    _prune_hard(monkeypatch)
+    pruned = optimise(park, objective="co2", solver=one_thread).kpis
+    assert pruned["candidates"]["lp_bound"] is not None
+    assert pruned["status"] == "optimal"
+    assert pruned["co2_t"] == pytest.approx(whole["co2_t"], rel=1e-7)
+    assert pruned["objective_bound"] <= whole["co2_t"] * (1 + 1e-9)
