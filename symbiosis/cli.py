@@ -155,21 +155,22 @@ def check_solver(name: str, where: str) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path),
               help="Result folder (default: results/<scenario name>).")
-@click.option("--solver", help="Solver name (default: the scenario's, else highs).")
+@click.option("--solver", help="Solver name (default: the scenario's, else auto: HiGHS on "
+                                "the array path; highs: HiGHS through Pyomo).")
 @click.option("--time-limit", type=FiniteFloat(0, open_minimum=True), help="Seconds.")
 @click.option("--gap", type=FiniteFloat(0), help="Relative MIP gap to stop at.")
 @click.option("--threads", type=click.IntRange(min=1),
-              help="Solver threads (with --solver highspy: parts solved at once, one thread "
-                   "each; default: every core).")
+              help="Solver threads (on the array path, the default: parts solved at once, "
+                   "one thread each; default: every core).")
 @click.option("--objective", type=click.Choice(["cost", "co2"]),
               help="Minimise cost (default) or CO2.")
 @click.option("--baseline", type=click.Choice(["no_links", "firms_integrated"]),
               help="Measure savings from no links (default) or from each firm integrated "
                    "alone (its own reuse and heat recovery).")
 @click.option("--dask", "dask_address", metavar="ADDRESS",
-              help="With --solver highspy, solve the parts on a Dask cluster: a scheduler "
-                   "address (tcp://host:8786), or 'local' for a LocalCluster of --threads "
-                   "processes (default: one per core).")
+              help="On the array path (the default), solve the parts on a Dask cluster: a "
+                   "scheduler address (tcp://host:8786), or 'local' for a LocalCluster of "
+                   "--threads processes (default: one per core).")
 @click.option("--solver-log", is_flag=True,
               help="Show the solver's log (on stderr from worker processes).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
