@@ -379,8 +379,8 @@ def _pair_positions(sides: _Sides, compat: pd.DataFrame, from_streams,
 
 def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,
             screen_value: bool) -> Network:
-    """Screen pairs (si, di, ri): distance, quantity, heat, quality, then value and the cap."""
-    si, di = pairs.si.to_numpy(), pairs.di.to_numpy()
+    """Screen pairs (si, di, ri): distance, quantity, heat, quality, then value (the cap is
+    applied by build_network, on the links that pass)."""
     t = _pair_table(park, sides, compat, pairs)
     why = _Reasons(len(t))
     _screen_distance(t, why)
