@@ -33,6 +33,10 @@ from .solve import (Solution, SolverOptions, Status, Termination, _solve_direct,
                     relative_gap)
 
 DEFAULT_GAP = 1e-4  # HiGHS's own default mip_rel_gap
+# A part stops at this share of its allowance against its own bound: its design must come
+# within the whole allowance of its LP bound (the objective target) to be certified, and a
+# part proven within a_i of its own bound can still be further than a_i from its LP bound.
+ABS_GAP_SHARE = 0.5
 SMALL_PART = 500  # columns: smaller components are solved together
 PARALLEL_MIN_COLUMNS = 20_000  # below this, starting worker processes costs more than it saves
 # a part that stopped on one of these without a solution keeps the fallback's values
@@ -152,8 +156,9 @@ def _part_options(program: MatrixProgram, parts: list[Part], problems: list[Matr
     the sum of the parts' LP relaxation bounds, a lower bound on the optimum: then
     (Σ objectives − Σ bounds) ≤ g·R ≤ g·optimum. The allowance goes to the parts in proportion
     to their room for improvement, fallback objective − LB_i (hard parts, with much room, may
-    stop at a larger gap of their own; easy ones are solved tightly). A part with integer
-    columns also stops as soon as its design is within a_i of its LP bound (HiGHS's
+    stop at a larger gap of their own; easy ones are solved tightly). It stops at
+    ABS_GAP_SHARE·a_i against its own bound, or, with integer columns, as soon as its design
+    is within a_i of its LP bound (HiGHS's
     `objective_target`): then Σ objectives − R ≤ g·R, the gap against the LP bound, which is
     the bound candidate selection certifies (symbiosis.selection), is met, and searching on
     for a better bound of this part would not make the gap reported any smaller.
@@ -170,7 +175,7 @@ def _part_options(program: MatrixProgram, parts: list[Part], problems: list[Matr
     share = room / room.sum() if room.sum() > 0 else np.full(len(parts), 1 / len(parts))
     allowance = gap * reference * share
     return [replace(options, mip_gap=0.0, options={
-        **options.options, "mip_abs_gap": float(a),
+        **options.options, "mip_abs_gap": float(a) * ABS_GAP_SHARE,
         **({"objective_target": float(lb + a)} if p.integer.any() else {})})
         for a, lb, p in zip(allowance, lower, problems)]
 
