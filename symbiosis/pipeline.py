@@ -5,14 +5,17 @@ import time
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from .baselines import NO_LINKS, Baseline, apply_savings_split, within_firms
 from .decompose import DEFAULT_GAP
 from .formulation import DIRECT_HIGHS, add_co2_cap, emit, formulate, resolve_solver
 from .formulation.highs_model import MatrixProgram
+from .formulation.program import LinearProgram
+from .greedy import greedy_point
 from .network import Network, build_network
 from .park import Park
 from .results import Result, baseline_point, extract
@@ -82,7 +85,7 @@ def optimise_network(park: Park, network: Network, objective: Objective,
     defaulted = solver.time_limit is None and selection.priced and selection.large
     if defaulted:  # a province: see PROVINCE_SECONDS
         solver = replace(solver, time_limit=PROVINCE_SECONDS)
-    lp, solution, baseline_x, selection, program_bound = _solve_selected(
+    lp, solution, baseline_x, greedy_x, selection, program_bound = _solve_selected(
         park, selection, objective, solver, timer)
     if objective == "co2":  # the CO2 optimum is used as a cap: it must hold first
         solution = checked(lp, solution)
@@ -93,7 +96,7 @@ def optimise_network(park: Park, network: Network, objective: Objective,
         settings = {"time_limit": solver.time_limit, "mip_gap": solver.mip_gap,
                     "threads": solver.threads}
         result = extract(park, selection.network, lp, solution, name or park.name, settings,
-                         baseline_x=baseline_x)
+                         baseline_x=baseline_x, greedy_x=greedy_x)
     result.network = selection.posed  # what was posed: every candidate, the cap's rejected
     result.kpis["candidate_links"] = int(len(selection.posed.links))
     result.kpis["rejected_pairs"] = int(len(selection.posed.rejected))
@@ -104,8 +107,17 @@ def optimise_network(park: Park, network: Network, objective: Objective,
     return result
 
 
+class _Solved(NamedTuple):
+    lp: LinearProgram
+    solution: Solution  # with the bound of the whole problem (`_certified`)
+    baseline_x: np.ndarray
+    greedy_x: np.ndarray
+    selection: Selection
+    program_bound: float | None  # the MILP's own bound, over the links it took
+
+
 def _solve_selected(park: Park, selection: Selection, objective: Objective,
-                    solver: SolverOptions, timer: Timer):
+                    solver: SolverOptions, timer: Timer) -> _Solved:
     """Solve the MILP on the selected links, from the best start known, with the bound of the
     whole problem; widen the selection while its left-out links keep the gap above the one
     asked for (each round starts from the last design)."""
@@ -118,9 +130,10 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
             model = _handoff(lp, solver)
         with timer.phase("solve"):  # with utility levels the baseline is an LP: solved once
             baseline_x = baseline_point(lp, park)
+            greedy_x = greedy_point(lp, selection.network, baseline_x)
             if previous is None:
                 builds = pd.Series(selection.builds, index=selection.candidates.links.index)
-                start = start_point(lp, selection.network, baseline_x, builds)
+                start = start_point(lp, selection.network, baseline_x, greedy_x, builds)
             else:
                 start = carry(previous[1].values, previous[0], lp)
             options = solver  # a widening round gets the time left
@@ -129,13 +142,14 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
                 options = replace(solver, time_limit=max(0.01, left))
             solved = solve(model, options, fallback=start)
             solution = _certified(selection, solved, gap)
+        done = _Solved(lp, solution, baseline_x, greedy_x, selection, solved.bound)
         if not solution.status.has_solution or solution.status == Status.OPTIMAL:
-            return lp, solution, baseline_x, selection, solved.bound
+            return done
         wider = selection.widen(solution.objective, gap)
         out_of_time = solver.time_limit is not None and \
             time.perf_counter() - started >= solver.time_limit
         if wider is None or out_of_time:
-            return lp, solution, baseline_x, selection, solved.bound
+            return done
         selection, previous = wider, (lp, solution)
 
 

@@ -107,10 +107,12 @@ class Result:
 
 
 def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution, name: str,
-            settings: dict[str, Any], baseline_x: np.ndarray | None = None) -> Result:
+            settings: dict[str, Any], baseline_x: np.ndarray | None = None,
+            greedy_x: np.ndarray | None = None) -> Result:
     """Turn a solution into tables and KPIs; built = carries flow.
 
-    `baseline_x`: the no-links point (`baseline_point`), when the caller has it already.
+    `baseline_x`, `greedy_x`: the no-links point (`baseline_point`) and the greedy design
+    (`greedy_point`) of `lp`, when the caller has them already.
     """
     if baseline_x is None:
         baseline_x = baseline_point(lp, park)
@@ -126,7 +128,7 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
     kpis = _kpis(park, network, lp, solution, x, baseline_x, links, name, settings)
     kpis["links_pruned"] = pruned
     kpis["verification"] = solution.verification.as_kpi() if solution.verification else None
-    greedy = greedy_point(lp, network, baseline_x)
+    greedy = greedy_point(lp, network, baseline_x) if greedy_x is None else greedy_x
     kpis["greedy"] = {"scope": "material and water", "total_cost": lp.cost(greedy),
                       "savings": lp.cost(baseline_x) - lp.cost(greedy),
                       "co2_t": lp.co2(greedy),

@@ -155,15 +155,15 @@ ROUNDING_THRESHOLDS = (1e-9, 0.5, 0.9)  # an LP build b_l = x_l / u_l at least t
 
 
 def start_point(lp: LinearProgram, network: Network, baseline_x: np.ndarray,
-                builds: pd.Series) -> np.ndarray:
+                greedy_x: np.ndarray, builds: pd.Series) -> np.ndarray:
     """The cheapest feasible point known before the MILP, part by part (independent parts
-    mix freely): the no-links baseline, the greedy design, or the LP rounded, building the
-    links whose LP build (`builds`, by link id) reaches each of ROUNDING_THRESHOLDS and
-    re-optimising the flows."""
+    mix freely): the no-links baseline, the greedy design (`greedy_point`), or the LP
+    rounded, building the links whose LP build (`builds`, by link id) reaches each of
+    ROUNDING_THRESHOLDS and re-optimising the flows."""
     from .decompose import split
 
     program = MatrixProgram.of(lp)
-    points = [baseline_x, greedy_point(lp, network, baseline_x)]
+    points = [baseline_x, greedy_x]
     for threshold in ROUNDING_THRESHOLDS:
         rounded = _rounded(lp, network, program, builds.index[builds.to_numpy() >= threshold])
         if rounded is not None:

@@ -130,7 +130,7 @@ def test_the_start_is_feasible_and_never_worse_than_greedy_or_baseline_on_any_pa
     base = baseline_point(lp, province)
     greedy = greedy_point(lp, chosen.network, base)
     builds = pd.Series(chosen.builds, index=chosen.candidates.links.index)
-    start = selection.start_point(lp, chosen.network, base, builds)
+    start = selection.start_point(lp, chosen.network, base, greedy, builds)
     assert verify_point(lp, start).ok
     program = MatrixProgram.of(lp)
     for part in split(program.a):
