@@ -1,0 +1,341 @@
+"""Cooperative games on a characteristic function: who should get what of a joint saving.
+
+Players are 0..n-1 and a coalition S is the bitmask Σ_{i∈S} 2^i. A game is the table
+v[mask] of length 2^n (v[0] = v(∅) = 0), or, where 2^n values cannot be computed (each is
+a solve), a function value(mask). Nothing here knows about parks: the park's savings game
+is built elsewhere and handed in as a table or a function.
+
+    Shapley   φ_i = Σ_{S∌i} |S|!(n−|S|−1)!/n! · (v(S∪i) − v(S))   (average marginal value)
+    excess    e(S, x) = v(S) − x(S): what S would gain by leaving the allocation x
+    core      x(N) = v(N) and e(S, x) ≤ 0 for every S: no coalition gains by leaving
+    least core   min ε s.t. e(S, x) ≤ ε for every proper S ≠ ∅, x(N) = v(N)
+    nucleolus the efficient x whose excesses, sorted in decreasing order, are
+              lexicographically smallest: in the least core, in the core when it is not empty
+
+The nucleolus is computed by the sequential LP method (Maschler, Peleg & Shapley 1979;
+Kopelowitz 1967): minimise the largest excess, fix the coalitions that are tight in every
+optimum (those with a positive dual: by complementary slackness a constraint with a
+positive dual in one optimal dual solution is tight in every primal optimum), drop the
+coalitions whose x(S) the fixed ones already determine, and repeat on the rest. The dual
+multipliers of the free rows sum to 1 (the ε column), so each round fixes at least one
+coalition independent of those fixed before: at most n − 1 rounds.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+_LP_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+_TIGHT = 1e-7  # slack, relative to max |v|, under which a row counts as tight
+_POSITIVE_DUAL = 1e-9  # duals of the ε-problem are scale-free (they sum to 1)
+
+
+# --------------------------------------------------------------------------- coalitions
+
+def members(mask: int) -> list[int]:
+    """The players of a coalition, in increasing order."""
+    return [i for i in range(int(mask).bit_length()) if mask >> i & 1]
+
+
+def mask_of(players: Iterable[int]) -> int:
+    """The bitmask of a set of players (repeats count once)."""
+    mask = 0
+    for i in players:
+        mask |= 1 << int(i)
+    return mask
+
+
+def n_players(v: np.ndarray) -> int:
+    """n from a table of 2^n values; a table of any other length is not a game."""
+    size = len(v)
+    n = size.bit_length() - 1
+    if size < 2 or size != 1 << n:
+        raise ValueError(f"a game on n players has 2^n values, got {size}")
+    return n
+
+
+def _table(v: np.ndarray) -> tuple[np.ndarray, int]:
+    v = np.asarray(v, dtype=float)
+    n = n_players(v)
+    if v[0] != 0:
+        raise ValueError(f"v(∅) must be 0, got {v[0]}")
+    return v, n
+
+
+def _sizes(n: int) -> np.ndarray:
+    return np.bitwise_count(np.arange(1 << n, dtype=np.int64)).astype(np.int64)
+
+
+def _incidence(n: int) -> np.ndarray:
+    """Row `mask`: the 0/1 membership of each player in coalition `mask`."""
+    masks = np.arange(1 << n, dtype=np.int64)
+    return ((masks[:, None] >> np.arange(n)) & 1).astype(float)
+
+
+def coalition_sums(x: Sequence[float]) -> np.ndarray:
+    """x(S) for every coalition S, indexed by mask (built by doubling: no 2^n × n matrix)."""
+    sums = np.zeros(1, dtype=float)
+    for xi in np.asarray(x, dtype=float):
+        sums = np.concatenate([sums, sums + xi])
+    return sums
+
+
+def _scale(v: np.ndarray) -> float:
+    top = float(np.max(np.abs(v))) if len(v) else 0.0
+    return top if top > 0 else 1.0
+
+
+# --------------------------------------------------------------------------- properties
+
+def is_superadditive(v: np.ndarray, tol: float = 1e-9) -> bool:
+    """v(S ∪ T) ≥ v(S) + v(T) for disjoint S, T: merging never loses. Checks the 3^n
+    ordered pairs of disjoint coalitions (fine to n ≈ 13)."""
+    v, n = _table(v)
+    tol *= _scale(v)
+    s = np.zeros(1, dtype=np.int64)
+    t = np.zeros(1, dtype=np.int64)
+    for i in range(n):  # each player is in S, in T, or in neither
+        bit = np.int64(1 << i)
+        s = np.concatenate([s, s | bit, s])
+        t = np.concatenate([t, t, t | bit])
+    return bool(np.all(v[s | t] >= v[s] + v[t] - tol))
+
+
+def is_convex(v: np.ndarray, tol: float = 1e-9) -> bool:
+    """Supermodular: a player's marginal value grows with the coalition it joins,
+    v(S∪i∪j) − v(S∪j) ≥ v(S∪i) − v(S). A convex game's core is non-empty and holds the
+    Shapley value (Shapley 1971)."""
+    v, n = _table(v)
+    tol *= _scale(v)
+    masks = np.arange(1 << n, dtype=np.int64)
+    for i in range(n):
+        for j in range(i + 1, n):
+            s = masks[(masks >> i & 1 | masks >> j & 1) == 0]
+            si, sj = s | 1 << i, s | 1 << j
+            if np.any(v[si | sj] - v[sj] < v[si] - v[s] - tol):
+                return False
+    return True
+
+
+def individually_rational(v: np.ndarray, x: Sequence[float], tol: float = 1e-9) -> bool:
+    """x_i ≥ v({i}): no firm gets less than it can save on its own."""
+    v, n = _table(v)
+    x = np.asarray(x, dtype=float)
+    return bool(np.all(x >= v[1 << np.arange(n)] - tol * _scale(v)))
+
+
+def is_imputation(v: np.ndarray, x: Sequence[float], tol: float = 1e-9) -> bool:
+    """Efficient (x(N) = v(N)) and individually rational."""
+    v, n = _table(v)
+    efficient = abs(float(np.sum(x)) - v[-1]) <= tol * _scale(v)
+    return efficient and individually_rational(v, x, tol)
+
+
+# --------------------------------------------------------------------------- Shapley
+
+def shapley(v: np.ndarray) -> np.ndarray:
+    """The exact Shapley value from the full table: each player's marginal value averaged
+    over all orders of arrival. O(n · 2^n), vectorised over masks (n = 16 in well under a
+    second)."""
+    v, n = _table(v)
+    sizes = _sizes(n)
+    # weight of a coalition S a player joins: |S|!(n−|S|−1)!/n!, by |S| = 0..n−1
+    weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
+                       for k in range(n)])
+    masks = np.arange(1 << n, dtype=np.int64)
+    phi = np.empty(n)
+    for i in range(n):
+        without = masks[(masks >> i & 1) == 0]
+        phi[i] = weight[sizes[without]] @ (v[without | 1 << i] - v[without])
+    return phi
+
+
+@dataclass(frozen=True)
+class SampledShapley:
+    """A Monte Carlo Shapley value: the estimate, its standard error per player, the
+    permutations drawn, and how many distinct coalitions were valued (each a solve)."""
+
+    values: np.ndarray
+    stderr: np.ndarray
+    samples: int
+    evaluations: int
+
+
+def shapley_sampled(n: int, value: Callable[[int], float], samples: int, seed: int = 0,
+                    antithetic: bool = True,
+                    cache: dict[int, float] | None = None) -> SampledShapley:
+    """Shapley value estimated from random orders of arrival, for groups too large for
+    2^n values. Each coalition is valued once (a prefix common to several orders is a
+    single call), in increasing mask order, so a seed gives the same calls and values.
+
+    antithetic: every order is drawn with its reverse, whose marginal values are
+    negatively correlated with its own for most games; the standard error is then taken
+    over the pair means, the independent draws. `samples` orders are used (rounded up to
+    an even number). v(∅) = 0 is not asked for. Pass `cache` (mask → value) to reuse
+    values across calls; it is filled in place. Every order's marginal values sum to
+    v(N), so the estimate is efficient to rounding."""
+    if n < 1:
+        raise ValueError("a game needs at least one player")
+    draws = -(-samples // 2) if antithetic else samples
+    if draws < 2:
+        raise ValueError("at least two independent draws are needed for a standard error")
+    rng = np.random.default_rng(seed)
+    orders = rng.permuted(np.tile(np.arange(n, dtype=np.int64), (draws, 1)), axis=1)
+    if antithetic:
+        orders = np.concatenate([orders, orders[:, ::-1]])
+    prefixes = np.bitwise_or.accumulate(np.int64(1) << orders, axis=1)
+
+    cache = {} if cache is None else cache
+    distinct = np.unique(prefixes)
+    before = len(cache)
+    for mask in distinct.tolist():
+        if mask not in cache:
+            cache[mask] = float(value(mask))
+    table = np.array([cache[m] for m in distinct.tolist()])
+    worth = table[np.searchsorted(distinct, prefixes)]
+    gains = np.diff(worth, axis=1, prepend=0.0)  # the marginal value of each arrival
+    marginal = np.empty_like(gains)
+    np.put_along_axis(marginal, orders, gains, axis=1)  # row r: player i's marginal
+
+    if antithetic:
+        marginal = (marginal[:draws] + marginal[draws:]) / 2
+    estimate = marginal.mean(axis=0)
+    stderr = marginal.std(axis=0, ddof=1) / np.sqrt(draws)
+    used = 2 * draws if antithetic else draws
+    return SampledShapley(estimate, stderr, used, len(cache) - before)
+
+
+# --------------------------------------------------------------------------- excesses
+
+def core_excesses(v: np.ndarray, allocation: Sequence[float]) -> np.ndarray:
+    """e(S) = v(S) − x(S) for every coalition, indexed by mask: what S would gain by
+    leaving. e(∅) = 0; e(N) = v(N) − x(N) is 0 for an efficient x. The core is where
+    every e(S) ≤ 0."""
+    v, n = _table(v)
+    x = np.asarray(allocation, dtype=float)
+    if x.shape != (n,):
+        raise ValueError(f"an allocation of this game has {n} shares, got {x.shape}")
+    return v - coalition_sums(x)
+
+
+def in_core(v: np.ndarray, allocation: Sequence[float], tol: float = 1e-9) -> bool:
+    """Efficient and no coalition would gain by leaving (tol relative to max |v|)."""
+    e = core_excesses(v, allocation)
+    tol *= _scale(np.asarray(v, dtype=float))
+    return bool(abs(e[-1]) <= tol and np.max(e[1:-1], initial=-np.inf) <= tol)
+
+
+def blocking_coalitions(v: np.ndarray, allocation: Sequence[float], k: int = 10,
+                        names: Sequence[str] | None = None, tol: float = 1e-9,
+                        blocking_only: bool = True) -> pd.DataFrame:
+    """The k proper coalitions with the largest excess, for the report ("coalition
+    {F02, F05} would gain 1,200 by leaving"): mask, members (names if given), size,
+    value v(S), allocated x(S) and excess, by excess descending (ties by mask).
+    blocking_only keeps only those with excess > tol, so an allocation in the core gives
+    an empty table."""
+    v = np.asarray(v, dtype=float)
+    e = core_excesses(v, allocation)
+    n = n_players(v)
+    proper = np.arange(1, (1 << n) - 1, dtype=np.int64)
+    if blocking_only:
+        proper = proper[e[proper] > tol * _scale(v)]
+    order = np.lexsort((proper, -e[proper]))[:k]
+    chosen = proper[order]
+    label = (lambda i: i) if names is None else (lambda i: names[i])
+    return pd.DataFrame({
+        "mask": chosen,
+        "members": [[label(i) for i in members(m)] for m in chosen.tolist()],
+        "size": np.bitwise_count(chosen).astype(np.int64),
+        "value": v[chosen],
+        "allocated": v[chosen] - e[chosen],
+        "excess": e[chosen],
+    })
+
+
+# --------------------------------------------------------------------------- least core, nucleolus
+
+@dataclass(frozen=True)
+class LeastCore:
+    """ε: the largest excess the best allocation must leave (≤ 0 iff the core is not
+    empty), and an allocation achieving it: the nucleolus, a unique point of the least
+    core (the LP's own optimum is one arbitrary vertex of it)."""
+
+    allocation: np.ndarray
+    epsilon: float
+
+
+def _lp(n: int, rows: np.ndarray, rhs: np.ndarray, eq_rows: np.ndarray,
+        eq_rhs: np.ndarray):
+    """min ε s.t. x(S) + ε ≥ v(S) on `rows`, x(S) = fixed on `eq_rows`; x, ε free."""
+    c = np.zeros(n + 1)
+    c[-1] = 1.0
+    a_ub = -np.hstack([rows, np.ones((len(rows), 1))])
+    a_eq = np.hstack([eq_rows, np.zeros((len(eq_rows), 1))])
+    res = linprog(c, A_ub=a_ub, b_ub=-rhs, A_eq=a_eq, b_eq=eq_rhs,
+                  bounds=[(None, None)] * (n + 1), method="highs", options=_LP_OPTIONS)
+    if res.status != 0:
+        raise RuntimeError(f"least-core LP failed: {res.message}")
+    return res
+
+
+def _least_core_rounds(v: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """The sequential LP: the nucleolus and the ε of each round (the first is the least
+    core's). Works on v / max |v| so that the tolerances mean the same at any scale."""
+    v, n = _table(v)
+    scale = _scale(v)
+    w = v / scale
+    grand = (1 << n) - 1
+    if n == 1:
+        return np.array([v[-1]]), [-np.inf]  # no proper coalition to satisfy
+    incidence = _incidence(n)
+    free = np.arange(1, grand, dtype=np.int64)  # proper non-empty coalitions
+    fixed_rows = [grand]
+    fixed_rhs = [w[grand]]
+    basis = np.ones((n, 1)) / np.sqrt(n)  # orthonormal basis of the fixed rows' span
+    rounds: list[float] = []
+    while basis.shape[1] < n:
+        res = _lp(n, incidence[free], w[free], incidence[fixed_rows], np.array(fixed_rhs))
+        eps = float(res.x[-1])
+        rounds.append(eps * scale)
+        dual = -res.ineqlin.marginals  # ≥ 0: the price of each free row
+        slack = res.ineqlin.residual
+        tight = (dual > _POSITIVE_DUAL) & (slack <= _TIGHT)
+        if not tight.any():  # numerical trouble only: fix the most-priced row
+            tight = dual == dual.max()
+        newly = free[tight]
+        fixed_rows.extend(newly.tolist())
+        fixed_rhs.extend((w[newly] - eps).tolist())
+        rank = np.linalg.matrix_rank(incidence[fixed_rows])
+        basis = _span_basis(incidence[fixed_rows], rank)
+        rest = free[~tight]
+        rows = incidence[rest]
+        outside = np.linalg.norm(rows - (rows @ basis) @ basis.T, axis=1) > 1e-9
+        free = rest[outside]  # the others' x(S) is set by the fixed rows
+    a = incidence[fixed_rows]
+    x, *_ = np.linalg.lstsq(a, np.array(fixed_rhs), rcond=None)
+    return x * scale, rounds
+
+
+def _span_basis(rows: np.ndarray, rank: int) -> np.ndarray:
+    """An orthonormal basis (n × rank) of the span of `rows`."""
+    u, _, _ = np.linalg.svd(rows.T, full_matrices=False)
+    return u[:, :rank]
+
+
+def nucleolus(v: np.ndarray) -> np.ndarray:
+    """The nucleolus: the efficient allocation that makes the worst-treated coalition as
+    well off as possible, then the next, and so on. Unique, in the least core, and in the
+    core whenever the core is not empty: the natural 'no firm worse off' split. Exact (to
+    LP tolerance) by the sequential LP method; suited to n ≲ 12 (2^n rows per LP)."""
+    return _least_core_rounds(v)[0]
+
+
+def least_core(v: np.ndarray) -> LeastCore:
+    """The least core's ε and its nucleolus allocation (see LeastCore)."""
+    x, rounds = _least_core_rounds(v)
+    return LeastCore(x, rounds[0])
