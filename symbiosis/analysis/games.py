@@ -188,7 +188,10 @@ def shapley_sampled(n: int, value: Callable[[int], float], samples: int, seed: i
     orders = rng.permuted(np.tile(np.arange(n, dtype=np.int64), (draws, 1)), axis=1)
     if antithetic:
         orders = np.concatenate([orders, orders[:, ::-1]])
-    prefixes = np.bitwise_or.accumulate(np.int64(1) << orders, axis=1)
+    # past 62 players a mask outgrows int64: Python ints (object arrays), slower, exact
+    bits = (np.int64(1) << np.arange(n, dtype=np.int64) if n < 63
+            else np.array([1 << i for i in range(n)], dtype=object))
+    prefixes = np.bitwise_or.accumulate(bits[orders], axis=1)
 
     cache = {} if cache is None else cache
     distinct = np.unique(prefixes)
