@@ -64,6 +64,16 @@ def lex_less(a: np.ndarray, b: np.ndarray, tol: float) -> bool:
     return bool(len(differ)) and a[differ[0]] < b[differ[0]]
 
 
+def least_core_lp(v: np.ndarray, n: int) -> float:
+    """min ε s.t. x(S) ≥ v(S) − ε for proper S ≠ ∅, x(N) = v(N), written out directly."""
+    rows = np.array([[m >> i & 1 for i in range(n)] for m in range(1, (1 << n) - 1)])
+    a_ub = -np.hstack([rows, np.ones((len(rows), 1))])
+    a_eq = np.append(np.ones(n), 0.0)[None, :]
+    c = np.append(np.zeros(n), 1.0)
+    return linprog(c, a_ub, -v[1:-1], a_eq, [v[-1]], [(None, None)] * (n + 1),
+                   method="highs").fun
+
+
 def textbook_nucleolus(v: np.ndarray, n: int) -> np.ndarray:
     """The sequential LP with the other fixing rule: after each round, a coalition is
     fixed when an extra LP shows its x(S) cannot rise above v(S) − ε over the optimal
@@ -343,7 +353,8 @@ def test_nucleolus_is_the_lexicographic_minimum(n, seed):
     x = g.nucleolus(v)
     lc = g.least_core(v)
     assert x.sum() == pytest.approx(v[-1], rel=1e-12)
-    assert g.core_excesses(v, x)[1:-1].max() == pytest.approx(lc.epsilon, abs=1e-8)
+    assert lc.epsilon == pytest.approx(least_core_lp(v, n), abs=1e-8)
+    assert g.core_excesses(v, x)[1:-1].max() == pytest.approx(lc.epsilon, abs=1e-12)
     np.testing.assert_array_equal(lc.allocation, x)
     if lc.epsilon <= 0:
         assert g.in_core(v, x, tol=1e-8)

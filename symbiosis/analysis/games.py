@@ -290,44 +290,44 @@ def _least_core_rounds(v: np.ndarray) -> tuple[np.ndarray, list[float]]:
     """The sequential LP: the nucleolus and the ε of each round (the first is the least
     core's). Works on v / max |v| so that the tolerances mean the same at any scale."""
     v, n = _table(v)
+    if n == 1:
+        return np.array([v[-1]]), [-np.inf]  # no proper coalition to satisfy
     scale = _scale(v)
     w = v / scale
     grand = (1 << n) - 1
-    if n == 1:
-        return np.array([v[-1]]), [-np.inf]  # no proper coalition to satisfy
     incidence = _incidence(n)
     free = np.arange(1, grand, dtype=np.int64)  # proper non-empty coalitions
-    fixed_rows = [grand]
-    fixed_rhs = [w[grand]]
-    basis = np.ones((n, 1)) / np.sqrt(n)  # orthonormal basis of the fixed rows' span
+    fixed = [grand]
+    fixed_sum = [w[grand]]
+    rank = 1
     rounds: list[float] = []
-    while basis.shape[1] < n:
-        res = _lp(n, incidence[free], w[free], incidence[fixed_rows], np.array(fixed_rhs))
-        eps = float(res.x[-1])
+    while rank < n:
+        res = _lp(n, incidence[free], w[free], incidence[fixed], np.array(fixed_sum))
+        x, eps = res.x[:-1], float(res.x[-1])
         rounds.append(eps * scale)
         dual = -res.ineqlin.marginals  # ≥ 0: the price of each free row
-        slack = res.ineqlin.residual
-        tight = (dual > _POSITIVE_DUAL) & (slack <= _TIGHT)
-        if not tight.any():  # numerical trouble only: fix the most-priced row
+        tight = (dual > _POSITIVE_DUAL) & (res.ineqlin.residual <= _TIGHT)
+        if not tight.any():  # only on numerical trouble: fix the most-priced row
             tight = dual == dual.max()
         newly = free[tight]
-        fixed_rows.extend(newly.tolist())
-        fixed_rhs.extend((w[newly] - eps).tolist())
-        rank = np.linalg.matrix_rank(incidence[fixed_rows])
-        basis = _span_basis(incidence[fixed_rows], rank)
+        fixed.extend(newly.tolist())
+        # x(S) at this optimum (= v(S) − ε to tolerance): rows fixed together that are
+        # linearly dependent stay exactly consistent
+        fixed_sum.extend((incidence[newly] @ x).tolist())
+        basis = _span_basis(incidence[fixed])
+        rank = basis.shape[1]
         rest = free[~tight]
         rows = incidence[rest]
         outside = np.linalg.norm(rows - (rows @ basis) @ basis.T, axis=1) > 1e-9
         free = rest[outside]  # the others' x(S) is set by the fixed rows
-    a = incidence[fixed_rows]
-    x, *_ = np.linalg.lstsq(a, np.array(fixed_rhs), rcond=None)
+    x, *_ = np.linalg.lstsq(incidence[fixed], np.array(fixed_sum), rcond=None)
     return x * scale, rounds
 
 
-def _span_basis(rows: np.ndarray, rank: int) -> np.ndarray:
-    """An orthonormal basis (n × rank) of the span of `rows`."""
-    u, _, _ = np.linalg.svd(rows.T, full_matrices=False)
-    return u[:, :rank]
+def _span_basis(rows: np.ndarray) -> np.ndarray:
+    """An orthonormal basis (n × rank) of the span of `rows` (0/1 vectors)."""
+    u, sigma, _ = np.linalg.svd(rows.T, full_matrices=False)
+    return u[:, sigma > 1e-9 * sigma[0]]
 
 
 def nucleolus(v: np.ndarray) -> np.ndarray:
@@ -339,6 +339,9 @@ def nucleolus(v: np.ndarray) -> np.ndarray:
 
 
 def least_core(v: np.ndarray) -> LeastCore:
-    """The least core's ε and its nucleolus allocation (see LeastCore)."""
+    """The least core's ε and its nucleolus allocation (see LeastCore). ε is reported as
+    the nucleolus's largest excess: the first LP's optimum, but consistent with the
+    allocation to rounding rather than to LP tolerance."""
     x, rounds = _least_core_rounds(v)
-    return LeastCore(x, rounds[0])
+    excess = core_excesses(v, x)[1:-1]
+    return LeastCore(x, float(excess.max()) if len(excess) else rounds[0])
