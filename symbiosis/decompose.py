@@ -195,11 +195,11 @@ def _schedule(problems: list[MatrixProgram], part_options: list[SolverOptions],
               starts: list[np.ndarray | None], workers: int, submit,
               options: SolverOptions) -> list[Solution]:
     """Run parts `workers` at a time, largest first. With a time limit, each part gets, when
-    it starts, a share of the time left in proportion to its columns among the parts not yet
-    started (times `workers`), so one hard part cannot starve the others; time a part leaves
+    it starts, a share of the time left in proportion to its effort (`_effort`) among the
+    parts not yet started (times `workers`), so one hard part cannot starve the others; time a part leaves
     unused goes to those after it."""
     deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
-    size = [p.a.shape[1] for p in problems]
+    size = [_effort(p) for p in problems]
     pending = sum(size)
     running: dict = {}
     solutions: list[Solution | None] = [None] * len(problems)
@@ -217,6 +217,13 @@ def _schedule(problems: list[MatrixProgram], part_options: list[SolverOptions],
     for future in running:
         solutions[running[future]] = future.result()
     return solutions  # type: ignore[return-value]
+
+
+def _effort(problem: MatrixProgram) -> float:
+    """What a part's time share goes by: its binary columns (branch and bound's work grows
+    with them; a heat part's many continuous cascade columns are LP work), plus a little
+    per column so that LP parts get some."""
+    return float(problem.integer.sum()) + 0.01 * problem.a.shape[1]
 
 
 def _solved_now(problem: MatrixProgram, options: SolverOptions,

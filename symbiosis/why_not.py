@@ -54,6 +54,9 @@ def why_not(network: Network, built: pd.DataFrame, streams: pd.DataFrame,
     if not parts:  # every compatible pair is built (or there is none): nothing to explain
         return pd.DataFrame(columns=WHY_NOT_COLUMNS)
     table = pd.concat(parts, ignore_index=True)
+    if len(table) > top:  # only pairs worth at least the top-th can be among the top
+        value = np.nan_to_num(table.potential_value.to_numpy(float), nan=-np.inf)
+        table = table[value >= np.partition(value, len(value) - top)[len(value) - top]]
     table = table.sort_values(["potential_value", "from_stream", "to_stream"],
                               ascending=[False, True, True], kind="stable").head(top)
     table["detail"] = _details(table.reset_index(drop=True), cur).to_numpy()
