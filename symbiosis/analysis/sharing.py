@@ -311,3 +311,33 @@ def _with_transfers(links: pd.DataFrame, payments: pd.Series) -> pd.DataFrame:
     out["transfer_price"] = (pay / out.flow).where(pay.notna())
     out["transfer_payment"] = pay.fillna(0.0)
     return out
+
+
+def format_shares(shares: Shares) -> str:
+    """The console summary of `symbiosis share`."""
+    k, s = shares.kpis, shares.shares
+    cur = shares.result.kpis.get("currency", "")
+    lines = [f"{shares.result.name}: savings shared by rule {k['rule']}",
+             f"  park savings    {k['savings']:>14,.0f} {cur}/yr"]
+    if k["cost_of_fairness"] is not None:
+        lines.append(f"  cost of fairness {k['cost_of_fairness']:>13,.0f} {cur}/yr "
+                     f"(design: {k['design'].replace('_', ' ')})")
+    lines += [f"  gains           {s.gain.min():>14,.0f} to {s.gain.max():,.0f} {cur}/yr; "
+              f"{k['firms_losing']} firm(s) worse off",
+              f"  payments        {k['payments_total']:>14,.0f} {cur}/yr over "
+              f"{int((shares.links.transfer_payment != 0).sum())} links",
+              f"  Shapley gains   {k['shapley']['min_gain']:>14,.0f} to "
+              f"{k['shapley']['max_gain']:,.0f} {cur}/yr"
+              + (f" (sampled, {k['shapley']['samples']} permutations, largest standard error "
+                 f"{k['shapley']['max_stderr']:,.0f})" if k["shapley"]["samples"] else
+                 " (exact)")]
+    core = k["core"]
+    if core["in_core"]:
+        lines.append("  core check      stable: no coalition gains by leaving")
+    else:
+        worst = core["blocking"][0] if core["blocking"] else None
+        lines.append(f"  core check      not stable: a coalition would gain up to "
+                     f"{core['max_excess']:,.0f} {cur}/yr by leaving"
+                     + (f" ({len(worst['firms'].split())} firms)" if worst else ""))
+    lines.append(f"  {k['solves']} coalition solves in {k['seconds']:.1f} s")
+    return "\n".join(lines)
