@@ -289,3 +289,21 @@ def test_the_share_command_refuses_bad_input_with_exit_2(tmp_path):
 
 def test_share_is_exported_lazily():
     assert sb.share is share
+
+
+def test_the_report_has_a_who_gains_section_with_text_escaped(tmp_path):
+    from symbiosis.report import make_report
+    model = _hub_model(tmp_path / "hub")
+    firms = pd.read_csv(model / "firms.csv")
+    firms.loc[0, "name"] = "<script>alert(1)</script>"
+    firms.to_csv(model / "firms.csv", index=False)
+    share(sb.run(model)).to_folder(tmp_path / "out")
+    make_report(tmp_path / "out", tmp_path / "page.html")
+    page = (tmp_path / "page.html").read_text()
+    assert 'id="who-gains"' in page and 'id="shares-plot"' in page
+    assert 'id="share-table"' in page and "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)" in page
+    plain = _cli("run", str(model), "-o", str(tmp_path / "plain"), "-q", cwd=tmp_path)
+    assert plain.returncode == 0
+    make_report(tmp_path / "plain", tmp_path / "plain.html")
+    assert 'id="who-gains"' not in (tmp_path / "plain.html").read_text()
