@@ -106,6 +106,8 @@ def test_without_gate_fees_the_individually_rational_rows_change_the_design():
     assert not s.kpis["core"]["in_core"]
     assert s.blocking.iloc[0].firms == "A1 B"
     assert s.blocking.iloc[0].excess == pytest.approx(800)
+    # the game is the park's savings game: v(N) = 900, the optimum, whatever is shared
+    assert s.shares.shapley_gain.tolist() == pytest.approx([250, 100, 550])
 
 
 def test_shapley_and_nucleolus_of_the_hub_park_by_hand():

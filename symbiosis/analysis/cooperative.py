@@ -228,8 +228,10 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
              samples: int = DEFAULT_SAMPLES, seed: int = 0,
              program: MatrixProgram | None = None) -> Allocations:
     """The cooperative allocations of the savings game, and the core check of `gains` (the
-    chosen allocation, per firm). v(N) of each group is the savings of `design_x` there, the
-    plan being shared; every other coalition is an optimum."""
+    chosen allocation, per firm). v(N) of each group is the savings of `design_x` there (the
+    park's optimum, as solved by the pipeline); every other coalition is an optimum of its
+    own. Where the gains add up to less than v(N) (a cost of fairness), the allocation is not
+    in the core: the whole group would rather build the optimum."""
     table = pd.DataFrame(index=firms, data={"shapley_gain": 0.0, "shapley_stderr": 0.0,
                                              "nucleolus_gain": np.nan,
                                              "least_core_gain": np.nan, "group": ""})

@@ -94,7 +94,7 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     x0 = baseline_point(lp, park)
     m, k = lp.account_matrix(firms)
     standalone = pd.Series(m @ x0 + k, index=firms)
-    x = design_point(lp, result)
+    x = optimum_x = design_point(lp, result)
     unconstrained = float(lp.cost(x0) - lp.cost(x))
     payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees)
     design = "optimum"
@@ -117,13 +117,16 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
                                      + table.transfers_out)
     table["gain"] = table.standalone_cost - table.cost_after_transfers
     gains = pd.Series(table.gain.to_numpy(), index=firms)
-    coop = cooperative.allocate(lp, firms, x0, x, gains, options, samples, seed)
+    # the game's v(N) is the optimum's savings (FORMAT §6.1), even where fairness costs some
+    coop = cooperative.allocate(lp, firms, x0, optimum_x, gains, options, samples, seed)
     table["shapley_gain"] = coop.firms.shapley_gain.reindex(firms).to_numpy()
     table["rule"] = rule
     for column in ("shapley_stderr", "nucleolus_gain", "least_core_gain", "group"):
         table[column] = coop.firms[column].reindex(firms).to_numpy()
     table["name"] = park.firms["name"].reindex(firms).to_numpy()
     table = table[SHARE_COLUMNS + SHARE_EXTRA_COLUMNS]
+    numbers = table.select_dtypes("number").columns
+    table[numbers] = table[numbers] + 0.0  # no -0 in the file
 
     links = _with_transfers(result.links, payments)
     result = replace(result, links=links)
