@@ -15,6 +15,7 @@ same API is used.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -255,8 +256,10 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
                 lc = games.least_core(v)
                 table.loc[group.firms, "least_core_gain"] = lc.allocation
         else:
-            sampled = games.shapley_sampled(game.n, game.value, samples, seed)
-            phi, err, method = sampled.values, sampled.stderr, f"sampled ({samples} permutations)"
+            phi, err, values, solved = sampled_shapley(group, game.options, samples, seed)
+            game.values.update({m: v for m, v in values.items() if m != grand})
+            game.solves = solved
+            method = f"sampled ({samples} permutations)"
             masks = np.array(sorted(m for m in game.values if 0 < m < grand))
             member = ((masks[:, None] >> np.arange(game.n)) & 1).astype(float)
             excess = np.array([game.values[m] for m in masks]) - member @ x
@@ -281,6 +284,48 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         solves += game.solves
     return Allocations(table, pd.DataFrame(rows), pd.DataFrame(
         blocking, columns=["group", "firms", "value", "allocated", "excess"]), solves)
+
+
+SAMPLE_CHUNKS = 2  # sampled permutations run as this many independent chunks, side by side
+
+
+def sampled_shapley(group: Group, options: SolverOptions, samples: int, seed: int
+                    ) -> tuple[np.ndarray, np.ndarray, dict[int, float], int]:
+    """The sampled Shapley value of a group: SAMPLE_CHUNKS chunks of the permutations (one
+    below 2·SAMPLE_CHUNKS samples), each with its own seed (seed·SAMPLE_CHUNKS + chunk) and
+    game, run in worker processes when the machine has the cores (the same numbers either
+    way); their means pooled, with the standard error of the pooled mean. Also every
+    coalition value solved, and the number of solves."""
+    chunks_of = SAMPLE_CHUNKS if samples >= 2 * SAMPLE_CHUNKS else 1  # ≥ 2 samples a chunk
+    sizes = [samples // chunks_of + (k < samples % chunks_of) for k in range(chunks_of)]
+    jobs = [(group, options, size, seed * SAMPLE_CHUNKS + k) for k, size in enumerate(sizes)]
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            chunks = list(pool.map(_sample_chunk, jobs))
+    else:
+        chunks = [_sample_chunk(job) for job in jobs]
+    counts = np.array([c[0] for c in chunks], float)
+    means = np.array([c[1] for c in chunks])
+    errors = np.array([c[2] for c in chunks])
+    total = counts.sum()
+    phi = (counts[:, None] * means).sum(axis=0) / total
+    # the pooled mean of independent chunks: Var = Σ (n_k² se_k²) / n²
+    err = np.sqrt((counts[:, None] ** 2 * errors ** 2).sum(axis=0)) / total
+    values: dict[int, float] = {}
+    for c in chunks:
+        values.update(c[3])
+    return phi, err, values, int(sum(c[4] for c in chunks))
+
+
+def _sample_chunk(job):
+    group, options, size, seed = job
+    game = GroupGame(group, options)
+    sampled = games.shapley_sampled(game.n, game.value, size, seed)
+    return (size, np.asarray(sampled.values, float), np.asarray(sampled.stderr, float),
+            game.values, game.solves)
 
 
 def _tol(v: np.ndarray) -> float:
