@@ -3,9 +3,11 @@
 v(S) = the optimal savings when links are allowed only among the firms of S, every other firm
 keeping its baseline (docs/format.md, "symbiosis share"). The park's program is split once
 into connected groups of firms (firms joined by a candidate link or by any row they share);
-v(S) = Σ over groups of v(S ∩ group), so each group is its own game. Within a group one
-highspy model is changed in place for each coalition: the build columns of links leaving the
-coalition are fixed at 0 (`InPlace`). Reuse: v is kept per coalition; a coalition splits into
+v(S) = Σ over groups of v(S ∩ group), so each group is its own game. Within a group each
+coalition re-solves the group's one program restricted to the coalition's columns: the
+columns of links leaving it are dropped (fixed at 0), every other firm stays at its baseline.
+(A restriction, not `InPlace` bound changes on the whole group's highspy model: the smaller
+program, scaled as every solve is, solved about 6 times faster on the electronics park.) Reuse: v is kept per coalition; a coalition splits into
 the parts its own links connect, v(S) = Σ v(part); a part with no link has v = 0 without a
 solve; a part's solve starts from the best solution of a part one firm smaller.
 
@@ -23,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..formulation.highs_model import InPlace, MatrixProgram
+from ..formulation.highs_model import MatrixProgram
 from ..formulation.program import LinearProgram
 from ..decompose import solve_part
 from ..solve import SolverOptions
