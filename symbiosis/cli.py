@@ -278,6 +278,52 @@ def doctor() -> None:
 # --- report (issue 6) -------------------------------------------------------------------------
 
 
+SHARE_RULES = ("individually_rational", "equal_surplus", "proportional")  # = sharing.RULES
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="Result folder: the usual files, shares.csv, links.csv with transfers.")
+@click.option("--rule", type=click.Choice(SHARE_RULES), default="individually_rational",
+              show_default=True, help="How the savings are shared over the built links.")
+@click.option("--samples", type=click.IntRange(min=2), default=50, show_default=True,
+              help="Permutations for the sampled Shapley value of groups above 12 firms.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Random seed of the sampled Shapley value.")
+@click.option("--no-gate-fees", is_flag=True,
+              help="Prices at least 0: a supplier never pays a receiver to take a by-product.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def share(path: Path, out: Path, rule: str, samples: int, seed: int, no_gate_fees: bool,
+          quiet: bool) -> None:
+    """Who gains and who pays: share an optimum's savings among its firms, with transfer
+    prices over the built links (docs/format.md, "symbiosis share")."""
+    from .analysis.sharing import format_shares, share as share_savings
+    from .pipeline import Timer, run_loaded
+    from .results import check_output_folder
+    from .scenario import load_model_or_scenario
+
+    timer = Timer()
+    with timer.phase("load"):
+        loaded = load_model_or_scenario(path)
+    if not quiet:
+        _print_warnings(loaded.park)
+    check_output_folder(out)  # before solving: refuse to overwrite what is not ours
+    result = run_loaded(loaded, timer, objective="cost")
+    if not result.status.has_solution:
+        click.secho(f"error: {result.name}: no solution ({result.status.value}): nothing to "
+                    "share", fg="red", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    shares = share_savings(result, rule=rule, samples=samples, seed=seed,
+                           gate_fees=not no_gate_fees)
+    folder = shares.to_folder(out)
+    if not quiet:
+        echo(format_shares(shares))
+        echo(f"  results in {folder}")
+    sys.exit(EXIT_SOLVED)
+
+
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path),

@@ -18,9 +18,10 @@ from .objective import add_co2_cap
 from .program import LinearProgram
 from .pyomo_model import to_pyomo
 from .quality import add_quality
+from .transfers import Transfers, add_transfers
 from .utilities import add_utilities
 
-__all__ = ["AUTO", "LinearProgram", "add_co2_cap", "emit", "formulate", "resolve_solver",
+__all__ = ["AUTO", "LinearProgram", "Transfers", "add_co2_cap", "emit", "formulate", "resolve_solver",
            "to_highs", "to_pyomo"]
 
 DIRECT_HIGHS = "highspy"  # solver name of the fast path: HiGHS without Pyomo
@@ -38,8 +39,10 @@ def emit(lp: LinearProgram, solver: str):
     return to_highs(lp) if solver == DIRECT_HIGHS else to_pyomo(lp)
 
 
-def formulate(park: Park, network: Network, objective: Objective = "cost") -> LinearProgram:
-    """Build the MILP of FORMAT §2: material, water and heat."""
+def formulate(park: Park, network: Network, objective: Objective = "cost",
+              transfers: Transfers | None = None) -> LinearProgram:
+    """Build the MILP of FORMAT §2: material, water and heat; with `transfers`, also payments
+    over links and one individual-rationality row per firm (transfers.py), added last."""
     lp = LinearProgram(carbon_price=park.config.economics.carbon_price, objective=objective)
     add_links(lp, network)
     add_balances(lp, park, network)
@@ -47,4 +50,6 @@ def formulate(park: Park, network: Network, objective: Objective = "cost") -> Li
     add_heat(lp, park, network)
     add_heat_pumps(lp, park)
     add_utilities(lp, park)
+    if transfers is not None:
+        add_transfers(lp, network, transfers)
     return lp

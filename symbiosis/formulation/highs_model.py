@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -45,6 +45,16 @@ class MatrixProgram:
                              self.col_upper[columns], self.cost[columns], 0.0,
                              self.integer[columns])
 
+    def with_bounds(self, cols, lower=None, upper=None) -> MatrixProgram:
+        """A copy with the bounds of some columns changed (None: keep that side)."""
+        cols = np.asarray(cols, np.int64)
+        col_lower, col_upper = self.col_lower.copy(), self.col_upper.copy()
+        if lower is not None:
+            col_lower[cols] = lower
+        if upper is not None:
+            col_upper[cols] = upper
+        return replace(self, col_lower=col_lower, col_upper=col_upper)
+
     def scaled(self) -> tuple[MatrixProgram, Scaling]:
         """The same program in scaled units (formulation/scaling.py) and how to undo it."""
         k = Scaling.of(self.a, self.col_upper, self.integer, self.cost)
@@ -76,6 +86,42 @@ class MatrixProgram:
                                     np.full(len(integer), highspy.HighsVarType.kInteger.value,
                                             dtype=np.uint8))
         return h
+
+
+class InPlace:
+    """A highspy model of a MatrixProgram changed in place between solves (the re-solve API
+    of the HiGHS path): column bounds changed, columns fixed, rows added, no rebuilding.
+    Solve it with `symbiosis.solve.solve(in_place.highs, options, fallback)`."""
+
+    def __init__(self, program: MatrixProgram) -> None:
+        self.program = program
+        self.highs = program.to_highs()
+        self.col_lower = program.col_lower.copy()  # what the model holds now
+        self.col_upper = program.col_upper.copy()
+
+    def set_bounds(self, cols, lower=None, upper=None) -> None:
+        cols = np.asarray(cols, np.int32)
+        if not len(cols):
+            return
+        if lower is not None:
+            self.col_lower[cols] = lower
+        if upper is not None:
+            self.col_upper[cols] = upper
+        self.highs.changeColsBounds(len(cols), cols, self.col_lower[cols].astype(float),
+                                    self.col_upper[cols].astype(float))
+
+    def fix(self, cols, values) -> None:
+        self.set_bounds(cols, values, values)
+
+    def reset_bounds(self) -> None:
+        """Back to the program's own column bounds."""
+        self.set_bounds(np.arange(len(self.col_lower)), self.program.col_lower,
+                        self.program.col_upper)
+
+    def add_row(self, cols, coefs, lower=-np.inf, upper=np.inf) -> None:
+        cols = np.asarray(cols, np.int32)
+        self.highs.addRow(float(lower), float(upper), len(cols), cols,
+                          np.asarray(coefs, float))
 
 
 def quiet_highs() -> highspy.Highs:

@@ -4,6 +4,10 @@
 
 cap_l is the network's `capacity`: what the link can carry alone within the balances, its
 demand's quality limits and, for heat, the temperatures (docs/model.md, u_l).
+
+In firm accounts (symbiosis/allocation.py) every link term is the receiver's (`owner=1`): it
+takes the by-product at the supplier's gate, carries, processes and invests (docs/model.md,
+"Firm accounts"); firms.csv keeps its equal split.
 """
 from __future__ import annotations
 
@@ -26,9 +30,10 @@ def add_links(lp: LinearProgram, network: Network) -> None:
         np.concatenate([flow.columns, build.columns]),
         np.concatenate([np.ones(n), -capacity]), upper=0.0,
         description="a link carries flow only if built: x_l - cap_l b_l <= 0")
-    lp.add_cost("transport", flow.columns, links.transport_unit_cost.to_numpy())
-    lp.add_cost("processing", flow.columns, links.processing_cost.to_numpy())
-    lp.add_cost("link_fixed", build.columns, links.fixed_cost.to_numpy())
-    lp.add_cost("link_capex", build.columns, links.annualised_capex.to_numpy())
-    lp.add_co2("transport", flow.columns, links.transport_unit_co2.to_numpy())
-    lp.add_co2("processing", flow.columns, links.processing_co2.to_numpy())
+    receiver = 1  # whose account each link term is in (firm accounts)
+    lp.add_cost("transport", flow.columns, links.transport_unit_cost.to_numpy(), owner=receiver)
+    lp.add_cost("processing", flow.columns, links.processing_cost.to_numpy(), owner=receiver)
+    lp.add_cost("link_fixed", build.columns, links.fixed_cost.to_numpy(), owner=receiver)
+    lp.add_cost("link_capex", build.columns, links.annualised_capex.to_numpy(), owner=receiver)
+    lp.add_co2("transport", flow.columns, links.transport_unit_co2.to_numpy(), owner=receiver)
+    lp.add_co2("processing", flow.columns, links.processing_co2.to_numpy(), owner=receiver)

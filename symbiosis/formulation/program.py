@@ -7,7 +7,7 @@ building the matrix itself, and lets the objective be explained term by term.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -54,11 +54,16 @@ class ConstraintBlock:
 
 @dataclass(frozen=True)
 class LinearTerm:
-    """Σ coefs·x[cols] + constant: a named part of the cost or of CO2."""
+    """Σ coefs·x[cols] + constant: a named part of the cost or of CO2.
+
+    `owner`: whose account the term is in, for firm accounts (symbiosis/allocation.py): 0 the
+    first firm of each column (a link's supplier), 1 the second (its receiver), None split
+    equally between the two (the same firm twice for a column of one firm)."""
 
     cols: np.ndarray
     coefs: np.ndarray
     constant: float = 0.0
+    owner: int | None = None
 
     def value(self, x: np.ndarray) -> float:
         return float(np.dot(self.coefs, x[self.cols]) + self.constant)
@@ -118,13 +123,53 @@ class LinearProgram:
             np.concatenate([b.coefs, np.asarray(coefs, float)]), b.lower, b.upper, b.description)
         self._matrix = None
 
-    def add_cost(self, name: str, cols, coefs, constant: float = 0.0) -> None:
+    def add_cost(self, name: str, cols, coefs, constant: float = 0.0,
+                 owner: int | None = None) -> None:
         self.cost_terms[name] = LinearTerm(np.asarray(cols, np.int64), np.asarray(coefs, float),
-                                           constant)
+                                           constant, owner)
 
-    def add_co2(self, name: str, cols, coefs, constant: float = 0.0) -> None:
+    def add_co2(self, name: str, cols, coefs, constant: float = 0.0,
+                owner: int | None = None) -> None:
         self.co2_terms[name] = LinearTerm(np.asarray(cols, np.int64), np.asarray(coefs, float),
-                                          constant)
+                                          constant, owner)
+
+    # --- small re-solve API: change a program, or a copy of it, instead of rebuilding ------
+
+    def copy(self) -> LinearProgram:
+        """An independent copy: bounds and rows may be changed without touching this one
+        (index labels, firms and annotations are shared, they are never changed)."""
+        return LinearProgram(
+            variables={n: replace(b, lower=b.lower.copy(), upper=b.upper.copy())
+                       for n, b in self.variables.items()},
+            constraints={n: replace(c, lower=c.lower.copy(), upper=c.upper.copy())
+                         for n, c in self.constraints.items()},
+            cost_terms=dict(self.cost_terms), co2_terms=dict(self.co2_terms),
+            carbon_price=self.carbon_price, objective=self.objective,
+            annotations=dict(self.annotations))
+
+    def set_bounds(self, cols, lower=None, upper=None) -> None:
+        """Change the bounds of program columns in place (None: keep that side)."""
+        cols = np.asarray(cols, np.int64)
+        for block in self.variables.values():
+            inside = (cols >= block.start) & (cols < block.start + len(block.index))
+            if not inside.any():
+                continue
+            local = cols[inside] - block.start
+            if lower is not None:
+                block.lower[local] = np.broadcast_to(np.asarray(lower, float), len(cols))[inside]
+            if upper is not None:
+                block.upper[local] = np.broadcast_to(np.asarray(upper, float), len(cols))[inside]
+
+    def fix(self, cols, values) -> None:
+        """Fix program columns at values (both bounds), in place."""
+        self.set_bounds(cols, values, values)
+
+    def add_row(self, name: str, cols, coefs, lower=-np.inf, upper=np.inf,
+                description: str = "") -> ConstraintBlock:
+        """One more row, lower ≤ Σ coefs·x[cols] ≤ upper, as its own block `name`."""
+        cols = np.asarray(cols, np.int64)
+        return self.add_constraints(name, pd.Index([name]), np.zeros(len(cols), np.int64), cols,
+                                    coefs, lower, upper, description)
 
     # --- assembled views used by backends and by result extraction --------------------------
 
@@ -187,6 +232,34 @@ class LinearProgram:
         blocks = list(self.variables.values())
         return (np.concatenate([b.firms[0] for b in blocks]),
                 np.concatenate([b.firms[1] for b in blocks]))
+
+    def account_matrix(self, firms: pd.Index) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Firm accounts: M (firms × columns) and constants k with each firm's cost = M·x + k,
+        every cost term and carbon_price × every CO2 term in its owner's account (the term's
+        `owner`, else split equally between the column's two firms). Rows add up to the
+        program's cost; see docs/model.md, "Firm accounts"."""
+        first, second = self.column_firms()
+        codes = (firms.get_indexer(first), firms.get_indexer(second))
+        rows, cols, data = [], [], []
+        constants = np.zeros(len(firms))
+        for terms, weight in ((self.cost_terms, 1.0), (self.co2_terms, self.carbon_price)):
+            for term in terms.values():
+                if weight == 0.0 or not len(term.cols):
+                    continue
+                sides = (0, 1) if term.owner is None else (term.owner,)
+                for side in sides:
+                    rows.append(codes[side][term.cols])
+                    cols.append(term.cols)
+                    data.append(term.coefs * weight / len(sides))
+                if term.constant:  # a constant has no column: the first column's firms
+                    constants[codes[0][term.cols[0]]] += weight * term.constant
+        if not rows:
+            return sp.csr_matrix((len(firms), self.n_columns)), constants
+        r, c, d = np.concatenate(rows), np.concatenate(cols), np.concatenate(data)
+        keep = r >= 0  # a column of no listed firm is in no account
+        m = sp.csr_matrix((d[keep], (r[keep], c[keep])), shape=(len(firms), self.n_columns))
+        m.sum_duplicates()
+        return m, constants
 
     def breakdown(self, x: np.ndarray) -> dict[str, float]:
         """The cost by term, with carbon as its own term: these add up to the total cost."""

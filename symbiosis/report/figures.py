@@ -267,6 +267,22 @@ def breakdown_figure(tables: ResultTables) -> go.Figure:
     return fig
 
 
+def shares_figure(tables: ResultTables) -> go.Figure:
+    """Who gains: per firm its standalone cost, its cost after transfers and its Shapley gain
+    (shares.csv of `symbiosis share`), firms by gain, largest first."""
+    shares = tables.other["shares"].sort_values(["gain", "firm_id"], ascending=[False, True])
+    firms = text(shares.firm_id).tolist()
+    fig = go.Figure()
+    for column, label, colour in (("standalone_cost", "standalone cost", "#9e9e9e"),
+                                  ("cost_after_transfers", "cost after transfers", "#1f77b4"),
+                                  ("shapley_gain", "Shapley gain", "#2ca02c")):
+        fig.add_trace(go.Bar(x=firms, y=shares[column].tolist(), name=label,
+                             marker_color=colour))
+    fig.update_layout(**LAYOUT, title=f"Who gains ({text(tables.currency)}/yr)",
+                      barmode="group", height=420)
+    return fig
+
+
 def sweep_figures(sweep: SweepTables) -> list[tuple[str, go.Figure]]:
     """Savings and CO2 by variant, one bar chart each (the KPIs the summary has)."""
     s = sweep.summary

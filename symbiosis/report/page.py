@@ -20,7 +20,7 @@ from plotly.offline import get_plotlyjs
 
 from ..outputs import write_file
 from .figures import (breakdown_figure, categories, composite_figure, map_figure, readable,
-                      sankey_figure, sweep_figures)
+                      sankey_figure, shares_figure, sweep_figures)
 from .folder import ResultTables, SweepTables, resource_kpis
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
@@ -323,6 +323,43 @@ def _sankey_section(t: ResultTables) -> str:
                      for category in found)
 
 
+SHARE_COLUMNS: list[Column] = [
+    ("firm_id", "firm", None), ("name", "name", None), ("standalone_cost", "standalone cost", 0),
+    ("cost_before_transfers", "cost before transfers", 0), ("transfers_in", "received", 0),
+    ("transfers_out", "paid", 0), ("cost_after_transfers", "cost after transfers", 0),
+    ("gain", "gain", 0), ("shapley_gain", "Shapley gain", 0),
+    ("shapley_stderr", "Shapley std. error", 0), ("nucleolus_gain", "nucleolus gain", 0)]
+
+
+def _shares_section(t: ResultTables) -> str:
+    """Who gains and who pays (a folder of `symbiosis share`); nothing for other folders."""
+    if "shares" not in t.other:
+        return ""
+    shares = t.other["shares"].sort_values(["gain", "firm_id"], ascending=[False, True])
+    k = t.kpis.get("sharing") or {}
+    cur = html.escape(t.currency)
+    rule = html.escape(str(k.get("rule", shares.rule.iloc[0] if len(shares) else "")))
+    notes = [f"Rule <b>{rule}</b>: each firm's gain is its standalone cost (no links) minus "
+             "its cost after the payments over its links (a link's costs are its receiver's; "
+             "docs/format.md, \"symbiosis share\")."]
+    fairness = k.get("cost_of_fairness")
+    if fairness is not None:
+        notes.append(f"Cost of fairness: <span id='cost-of-fairness' data-value="
+                     f"'{_value(fairness)}'>{_fmt(fairness)}</span> {cur}/yr "
+                     "(the savings given up so that no firm is worse off).")
+    core = k.get("core") or {}
+    if "in_core" in core:
+        notes.append("Core check: " + ("<span id='core-check'>stable</span>: no coalition "
+                                       "of firms would gain by leaving." if core["in_core"]
+                                       else "<span id='core-check'>not stable</span>: a "
+                                       "coalition would gain up to "
+                                       f"{_fmt(core.get('max_excess'))} {cur}/yr by leaving."))
+    note = "".join(f"<p class='note'>{n}</p>" for n in notes)
+    return ('<h2 id="who-gains">Who gains</h2>' + note
+            + _plot(shares_figure(t), "shares-plot")
+            + html_table(shares, SHARE_COLUMNS, "share-table"))
+
+
 def result_page(t: ResultTables) -> str:
     """The whole page for one result."""
     k = t.kpis
@@ -343,6 +380,7 @@ def result_page(t: ResultTables) -> str:
         "coloured by resource, wider for more flow (relative to that resource's largest "
         "link). Hover for details.</p>", _plot(map_figure(t), "map-plot"),
         '<h2 id="sankey">What flows</h2>', _sankey_section(t), _heat_section(t),
+        _shares_section(t),
         '<h2 id="firms">Firms</h2><p class="note">Click a heading to sort. A link\'s cost and '
         "CO2 are split equally between its two firms.</p>",
         html_table(firms, FIRM_COLUMNS, "firm-table"),
