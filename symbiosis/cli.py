@@ -278,25 +278,30 @@ def doctor() -> None:
 # --- report (issue 6) -------------------------------------------------------------------------
 
 
-SHARE_RULES = ("individually_rational", "equal_surplus", "proportional")  # = sharing.RULES
+# = get_args(schema.ShareRule): schema imports pydantic, which --help need not load (a test
+# checks the two agree)
+SHARE_RULES = ("individually_rational", "equal_surplus", "proportional")
 
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
               help="Result folder: the usual files, shares.csv, links.csv with transfers.")
-@click.option("--rule", type=click.Choice(SHARE_RULES), default="individually_rational",
-              show_default=True, help="How the savings are shared over the built links.")
-@click.option("--samples", type=click.IntRange(min=2), default=50, show_default=True,
-              help="Permutations for the sampled Shapley value of groups above 12 firms.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Random seed of the sampled Shapley value.")
-@click.option("--no-gate-fees", is_flag=True,
-              help="Prices at least 0: a supplier never pays a receiver to take a by-product.")
+@click.option("--rule", type=click.Choice(SHARE_RULES), default=None,
+              help="How the savings are shared over the built links [default: the "
+                   "scenario's sharing.rule, else individually_rational].")
+@click.option("--samples", type=click.IntRange(min=2), default=None,
+              help="Permutations for the sampled Shapley value of groups above 12 firms "
+                   "[default: the scenario's sharing.samples, else 50].")
+@click.option("--seed", type=int, default=None,
+              help="Random seed of the sampled Shapley value [default: sharing.seed, else 0].")
+@click.option("--no-gate-fees", is_flag=True, default=None,
+              help="Prices at least 0: a supplier never pays a receiver to take a by-product "
+                   "[default: sharing.gate_fees, else gate fees allowed].")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def share(path: Path, out: Path, rule: str, samples: int, seed: int, no_gate_fees: bool,
-          quiet: bool) -> None:
+def share(path: Path, out: Path, rule: str | None, samples: int | None, seed: int | None,
+          no_gate_fees: bool | None, quiet: bool) -> None:
     """Who gains and who pays: share an optimum's savings among its firms, with transfer
     prices over the built links (docs/format.md, "symbiosis share")."""
     from .analysis.sharing import format_shares, share as share_savings
@@ -315,8 +320,11 @@ def share(path: Path, out: Path, rule: str, samples: int, seed: int, no_gate_fee
         click.secho(f"error: {result.name}: no solution ({result.status.value}): nothing to "
                     "share", fg="red", err=True)
         sys.exit(EXIT_NO_SOLUTION)
-    shares = share_savings(result, rule=rule, samples=samples, seed=seed,
-                           gate_fees=not no_gate_fees)
+    settings = loaded.scenario.sharing  # the command line takes priority
+    shares = share_savings(result, rule=rule or settings.rule,
+                           samples=samples if samples is not None else settings.samples,
+                           seed=seed if seed is not None else settings.seed,
+                           gate_fees=not no_gate_fees if no_gate_fees else settings.gate_fees)
     folder = shares.to_folder(out)
     if not quiet:
         echo(format_shares(shares))

@@ -152,6 +152,24 @@ class AdjustRule(Strict):
         return self
 
 
+ShareRule = Literal["individually_rational", "equal_surplus", "proportional"]
+
+
+class SharingSettings(Strict):
+    """How `symbiosis share` shares an optimum's savings (docs/format.md, "symbiosis share");
+    its command-line options take priority."""
+
+    rule: ShareRule = Field("individually_rational",
+                            description="payments over built links that leave no firm worse "
+                                        "off (default); or equal_surplus, proportional")
+    samples: int = Field(50, ge=2, description="permutations of the sampled Shapley value of "
+                                               "groups above 12 firms")
+    seed: int = Field(0, description="random seed of the sampled Shapley value")
+    gate_fees: bool = Field(True, description="false: with individually_rational, prices at "
+                                              "least 0 (a supplier never pays a receiver to "
+                                              "take a by-product)")
+
+
 class Scenario(Strict):
     """A scenario: a park model plus overrides, applied in the order of the keys below."""
 
@@ -167,6 +185,7 @@ class Scenario(Strict):
         "no_links", description="savings from no links (default) or from firms_integrated: "
                                 "each firm's own optimum alone")
     solver: SolverSettings = SolverSettings()
+    sharing: SharingSettings = SharingSettings()
 
 
 # --- sweep files ------------------------------------------------------------------------------
@@ -185,6 +204,7 @@ class SweepVariant(Strict):
     objective: Objective | None = Field(None, description="default: the base's")
     baseline: Baseline | None = Field(None, description="default: the base's")
     solver: SolverSettings | None = Field(None, description="keys given replace the base's")
+    sharing: SharingSettings | None = Field(None, description="keys given replace the base's")
 
 
 class AdjustAxis(Strict):

@@ -276,6 +276,36 @@ def test_the_share_command_writes_the_contract_and_is_deterministic(tmp_path):
     assert kpis["savings"] == pytest.approx(600)
 
 
+def test_a_scenario_sets_the_sharing_and_the_command_line_overrides_it(tmp_path):
+    model = _hub_model(tmp_path / "hub")
+    (tmp_path / "no-fees.yaml").write_text(
+        "name: no-fees\nmodel: hub\nsharing: {gate_fees: false, rule: equal_surplus}\n")
+    done = _cli("share", "no-fees.yaml", "-o", str(tmp_path / "s"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    kpis = json.loads((tmp_path / "s" / "kpis.json").read_text())
+    assert kpis["sharing"]["rule"] == "equal_surplus"  # the optimum, its surplus halved:
+    assert kpis["savings"] == pytest.approx(900)  # gate fees bound only the default rule
+    shares = pd.read_csv(tmp_path / "s" / "shares.csv")
+    assert shares.gain.tolist() == pytest.approx([450, 0, 450])
+    done = _cli("share", "no-fees.yaml", "-o", str(tmp_path / "r"), "--rule",
+                "individually_rational", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    kpis = json.loads((tmp_path / "r" / "kpis.json").read_text())
+    assert kpis["sharing"]["rule"] == "individually_rational"
+    assert kpis["sharing"]["cost_of_fairness"] == pytest.approx(300)
+    (tmp_path / "typo.yaml").write_text("name: t\nmodel: hub\nsharing: {rules: x}\n")
+    typo = _cli("share", "typo.yaml", "-o", str(tmp_path / "t"), cwd=tmp_path)
+    assert typo.returncode == 2 and "rules" in typo.stderr and "Traceback" not in typo.stderr
+
+
+def test_the_command_line_rules_are_the_schema_rules():
+    from typing import get_args
+
+    from symbiosis.cli import SHARE_RULES
+    from symbiosis.schema import ShareRule
+    assert SHARE_RULES == get_args(ShareRule)
+
+
 def test_the_share_command_refuses_bad_input_with_exit_2(tmp_path):
     missing = _cli("share", str(tmp_path / "nowhere"), "-o", str(tmp_path / "o"), cwd=tmp_path)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr

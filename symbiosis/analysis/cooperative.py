@@ -11,9 +11,8 @@ program, scaled as every solve is, solved about 6 times faster on the electronic
 the parts its own links connect, v(S) = Σ v(part); a part with no link has v = 0 without a
 solve; a part's solve starts from the best solution of a part one firm smaller.
 
-This is the seam to `games.py` (the game theory: Shapley, sampled Shapley, least core,
-nucleolus, core check), which comes from another branch; until it lands a stand-in with the
-same API is used.
+The game theory itself (Shapley, sampled Shapley, least core, nucleolus, core check) is
+`games.py`, which knows nothing of parks.
 """
 from __future__ import annotations
 
@@ -30,10 +29,7 @@ from ..formulation.program import LinearProgram
 from ..decompose import solve_part
 from ..solve import SolverOptions
 
-try:  # the real module, once the games branch is merged
-    from . import games  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - until then
-    from . import _games_standin as games
+from . import games
 
 EXACT_MAX = 12  # groups up to this many firms: every coalition enumerated
 NUCLEOLUS_MAX = 8  # groups up to this many firms: least core and nucleolus
@@ -43,6 +39,7 @@ DEFAULT_SAMPLES = 50  # permutations per group above EXACT_MAX
 # the sampling error is larger), stated in kpis.json.
 EXACT_GAP = 1e-7
 SAMPLED_GAP = 1e-3
+CORE_TOLERANCE = 1e-6  # an excess above this share of max |v| blocks
 
 
 @dataclass
@@ -250,8 +247,8 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         if game.n <= EXACT_MAX:
             v = game.table()
             phi, err, method = games.shapley(v), np.zeros(game.n), "exact"
-            stable = games.in_core(v, x, _tol(v))
-            block = games.blocking_coalitions(v, x, 5, _tol(v))
+            stable = games.in_core(v, x, CORE_TOLERANCE)
+            block = games.blocking_coalitions(v, x, 5, tol=CORE_TOLERANCE)
             checked = 2 ** game.n - 2
             if game.n <= NUCLEOLUS_MAX:
                 table.loc[group.firms, "nucleolus_gain"] = games.nucleolus(v)
@@ -328,7 +325,3 @@ def _sample_chunk(job):
     sampled = games.shapley_sampled(game.n, game.value, size, seed)
     return (size, np.asarray(sampled.values, float), np.asarray(sampled.stderr, float),
             game.values, game.solves)
-
-
-def _tol(v: np.ndarray) -> float:
-    return 1e-6 * max(1.0, float(np.abs(v).max()))

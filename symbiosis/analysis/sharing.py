@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import get_args
 
 import numpy as np
 import pandas as pd
@@ -35,11 +35,12 @@ from ..formulation.program import LinearProgram
 from ..formulation.transfers import between_firms, price_bounds
 from ..park import Park
 from ..results import Result, baseline_point, extract
+from ..schema import ShareRule
 from ..solve import SolverOptions, solve
 from . import cooperative
 
-Rule = Literal["individually_rational", "equal_surplus", "proportional"]
-RULES: tuple[str, ...] = ("individually_rational", "equal_surplus", "proportional")
+Rule = ShareRule
+RULES: tuple[str, ...] = get_args(ShareRule)
 SHARE_COLUMNS = ["firm_id", "baseline_cost", "standalone_cost", "cost_before_transfers",
                  "transfers_in", "transfers_out", "cost_after_transfers", "gain",
                  "shapley_gain", "rule"]  # FORMAT §6.1, in this order

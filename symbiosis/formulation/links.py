@@ -5,9 +5,10 @@
 cap_l is the network's `capacity`: what the link can carry alone within the balances, its
 demand's quality limits and, for heat, the temperatures (docs/model.md, u_l).
 
-In firm accounts (symbiosis/allocation.py) every link term is the receiver's (`owner=1`): it
-takes the by-product at the supplier's gate, carries, processes and invests (docs/model.md,
-"Firm accounts"); firms.csv keeps its equal split.
+In firm accounts (`LinearProgram.account_matrix`, read by symbiosis/analysis/sharing.py)
+every link term is the receiver's (`owner=1`): it takes the by-product at the supplier's
+gate, carries, processes and invests (docs/model.md, "Firm accounts"); firms.csv keeps its
+equal split.
 """
 from __future__ import annotations
 

@@ -56,9 +56,10 @@ class ConstraintBlock:
 class LinearTerm:
     """Σ coefs·x[cols] + constant: a named part of the cost or of CO2.
 
-    `owner`: whose account the term is in, for firm accounts (symbiosis/allocation.py): 0 the
-    first firm of each column (a link's supplier), 1 the second (its receiver), None split
-    equally between the two (the same firm twice for a column of one firm)."""
+    `owner`: whose account the term is in, for firm accounts (`LinearProgram.account_matrix`,
+    read by symbiosis/analysis/sharing.py): 0 the first firm of each column (a link's
+    supplier), 1 the second (its receiver), None split equally between the two (the same
+    firm twice for a column of one firm)."""
 
     cols: np.ndarray
     coefs: np.ndarray
