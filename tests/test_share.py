@@ -189,6 +189,8 @@ def test_sampled_shapley_converges_to_the_exact_values_within_its_error(monkeypa
     monkeypatch.setattr(cooperative, "SAMPLED_GAP", 1e-9)
     sampled = share(result, samples=400, seed=1)
     assert sampled.kpis["shapley"]["samples"] == 400
+    # each coalition solved to within SAMPLED_GAP of the group's savings, as reported
+    assert sampled.groups.coalition_abs_gap.iloc[0] == pytest.approx(1e-9 * exact.kpis["savings"])
     error = sampled.shares.shapley_stderr.to_numpy()
     diff = np.abs(sampled.shares.shapley_gain.to_numpy() - exact.shares.shapley_gain.to_numpy())
     assert (diff <= 4 * error + 1e-6).all()

@@ -34,9 +34,11 @@ from . import games
 EXACT_MAX = 12  # groups up to this many firms: every coalition enumerated
 NUCLEOLUS_MAX = 8  # groups up to this many firms: least core and nucleolus
 DEFAULT_SAMPLES = 50  # permutations per group above EXACT_MAX
-# Relative MIP gap of each coalition's solve: exact groups are solved to optimality; sampled
-# ones to 0.1 % of the coalition's cost (HiGHS spends most of its time on the last digits;
-# the sampling error is larger), stated in kpis.json.
+# Each coalition's solve: exact groups to a relative gap of EXACT_GAP (optimal); sampled ones
+# to an absolute gap of SAMPLED_GAP × the group's savings v(N) (HiGHS spends most of its time
+# on the last digits; the sampling error is larger): the value of every part of a coalition
+# solved is within that of its optimum (kpis.json `coalition_abs_gap`). Measured on the electronics park: 0.1 % of v(N) (3,505) is
+# both tighter and faster than 0.1 % of each coalition's cost (15.1 s against 19.7 s).
 EXACT_GAP = 1e-7
 SAMPLED_GAP = 1e-3
 CORE_TOLERANCE = 1e-6  # an excess above this share of max |v| blocks
@@ -238,9 +240,12 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
     rows, blocking, solves = [], [], 0
     for k, group in enumerate(groups_of(lp, firms, baseline_x, program)):
         exact = len(group.firms) <= EXACT_MAX
-        game = GroupGame(group, replace(options, mip_gap=EXACT_GAP if exact else SAMPLED_GAP))
-        grand = 2 ** game.n - 1
-        game.values[grand] = game.baseline_cost - float(group.program.cost @ design_x[group.columns])
+        grand = 2 ** len(group.firms) - 1
+        savings = float(group.program.cost @ (group.baseline - design_x[group.columns]))
+        abs_gap = None if exact else SAMPLED_GAP * max(abs(savings), 1.0)
+        game = GroupGame(group, replace(options, mip_gap=EXACT_GAP) if exact else replace(
+            options, mip_gap=0.0, options={**options.options, "mip_abs_gap": abs_gap}))
+        game.values[grand] = savings
         name = f"G{k + 1:02d}"
         table.loc[group.firms, "group"] = name
         x = gains.reindex(group.firms).to_numpy(float)
@@ -277,6 +282,7 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
                              "value": b.value, "allocated": b.allocated, "excess": b.excess})
         rows.append({"group": name, "firms": game.n, "savings": game.values[grand],
                      "shapley": method, "coalition_mip_gap": game.options.mip_gap,
+                     "coalition_abs_gap": abs_gap,
                      "coalitions_checked": checked, "in_core": bool(stable),
                      "max_excess": float(block.excess.max()) if len(block) else 0.0,
                      "solves": game.solves})
