@@ -9,7 +9,7 @@ DASK_STAMP := $(VENV)/.dask-stamp
 SCENARIO ?= scenarios/electronics-baseline.yaml
 OUT    ?= results/electronics-baseline
 
-.PHONY: run test install install-test clean bench bench-sweep bench-province
+.PHONY: run test install install-test clean bench bench-sweep bench-province bench-share
 
 install: $(RUN_STAMP)
 
@@ -48,3 +48,6 @@ bench-sweep: $(DASK_STAMP)
 
 bench-province: $(RUN_STAMP)
 	$(PY) benchmarks/province.py
+
+bench-share: $(RUN_STAMP)
+	$(PY) benchmarks/share.py

@@ -290,7 +290,7 @@ SHARE_RULES = ("individually_rational", "equal_surplus", "proportional")
 @click.option("--rule", type=click.Choice(SHARE_RULES), default=None,
               help="How the savings are shared over the built links [default: the "
                    "scenario's sharing.rule, else individually_rational].")
-@click.option("--samples", type=click.IntRange(min=2), default=None,
+@click.option("--samples", type=click.IntRange(min=4), default=None,
               help="Permutations for the sampled Shapley value of groups above 12 firms "
                    "[default: the scenario's sharing.samples, else 50].")
 @click.option("--seed", type=int, default=None,

@@ -122,7 +122,7 @@ def _solve_parts(problems: list[MatrixProgram], part_options: list[SolverOptions
     if options.dask is not None:
         return _on_cluster(problems, _one_thread(part_options), starts, options, workers)
     if workers > 1 and n_columns >= PARALLEL_MIN_COLUMNS:
-        with _WorkerPool(workers) as pool:
+        with WorkerPool(workers) as pool:
             return _schedule(problems, _one_thread(part_options), starts, workers,
                              pool.submit, options)
     return _schedule(problems, part_options, starts, 1, _solved_now, options)
@@ -276,7 +276,7 @@ class _ClusterParts:
         self._threads.shutdown(wait=True)
 
 
-class _WorkerPool:
+class WorkerPool:
     """`n` worker processes (symbiosis.part_worker), each driven by one thread of ours that
     waits on its pipe, so parts run in parallel outside this process's GIL."""
 
@@ -296,20 +296,27 @@ class _WorkerPool:
                 self._processes.append(process)
         return process
 
-    def _solve(self, problem: MatrixProgram, options: SolverOptions,
-               start: np.ndarray | None) -> Solution:
+    def _call(self, function, arguments: tuple):
         process = self._process()
-        send(process.stdin, (problem, options, start))
+        send(process.stdin, (function, arguments))
         try:
-            return receive(process.stdout)
+            ok, value = receive(process.stdout)
         except EOFError:
             raise RuntimeError(f"a solver worker process died (exit code {process.wait()})")
+        if not ok:
+            raise value
+        return value
 
     def submit(self, problem: MatrixProgram, options: SolverOptions,
                start: np.ndarray | None) -> Future:
-        return self._threads.submit(self._solve, problem, options, start)
+        return self.submit_call(solve_part, problem, options, start)
 
-    def __enter__(self) -> _WorkerPool:
+    def submit_call(self, function, *arguments) -> Future:
+        """`function(*arguments)` in a worker process: a module-level function of the
+        package (pickled by name), with picklable arguments."""
+        return self._threads.submit(self._call, function, arguments)
+
+    def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(self, *exc) -> None:

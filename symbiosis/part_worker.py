@@ -1,8 +1,10 @@
 """A worker process that solves parts of a program sent to it (see `symbiosis.decompose`).
 
-Started as `python -m symbiosis.part_worker`: it reads pickled (MatrixProgram, SolverOptions,
-start) triples from stdin (start: the part's MIP start, or None) and writes each Solution
-back, until stdin closes. HiGHS's log, when asked for, goes to stderr with anything else
+Started as `python -m symbiosis.part_worker`: it reads pickled (function, arguments) pairs
+from stdin and writes each function's answer back (ok, value), or (False, the exception it raised),
+until stdin closes; the functions are
+the package's own, pickled by name (`decompose.solve_part` for a part of a program, a
+coalition chunk of `analysis.cooperative`), and the pipe is this process's parent's only. HiGHS's log, when asked for, goes to stderr with anything else
 printed. A plain subprocess, not multiprocessing: spawn and forkserver would re-import the
 caller's main script (a user's script without a `__main__` guard would start again), and
 fork is unsafe once HiGHS has started its threads.
@@ -32,15 +34,17 @@ def receive(stream: BinaryIO):
 def main() -> None:
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
-    from .decompose import solve_part
-
     requests = sys.stdin.buffer
     while True:
         try:
-            problem, options, start = receive(requests)
+            function, arguments = receive(requests)
         except EOFError:
             return
-        send(replies, solve_part(problem, options, start))
+        try:
+            reply = (True, function(*arguments))
+        except Exception as error:  # the caller raises it: one failing call is not a crash
+            reply = (False, error)
+        send(replies, reply)
 
 
 if __name__ == "__main__":

@@ -162,8 +162,9 @@ class SharingSettings(Strict):
     rule: ShareRule = Field("individually_rational",
                             description="payments over built links that leave no firm worse "
                                         "off (default); or equal_surplus, proportional")
-    samples: int = Field(50, ge=2, description="permutations of the sampled Shapley value of "
-                                               "groups above 12 firms")
+    samples: int = Field(50, ge=4, description="orders of the sampled Shapley value of groups "
+                                               "above 12 firms (antithetic pairs: at least "
+                                               "two)")
     seed: int = Field(0, description="random seed of the sampled Shapley value")
     gate_fees: bool = Field(True, description="false: with individually_rational, prices at "
                                               "least 0 (a supplier never pays a receiver to "

@@ -88,7 +88,7 @@ def test_worker_processes_get_each_parts_start(monkeypatch):
     monkeypatch.setattr(decompose, "SMALL_PART", 1)
     program, start = _knapsacks(copies=2)
     assert len(decompose.split(program.a)) == 2
-    with decompose._WorkerPool(1) as pool:  # across the pipe, HiGHS's own answer
+    with decompose.WorkerPool(1) as pool:  # across the pipe, HiGHS's own answer
         solved = pool.submit(program, sb.SolverOptions(name="highspy", time_limit=TINY,
                                                        threads=1), start).result()
     assert solved.status.has_solution and solved.objective <= _cost(program, start) + 1e-9

@@ -197,6 +197,16 @@ def test_sampled_shapley_converges_to_the_exact_values_within_its_error(monkeypa
     assert sampled.shares.shapley_gain.sum() == pytest.approx(exact.kpis["savings"], rel=1e-9)
 
 
+def test_sampled_shapley_adds_up_to_the_optimum_at_the_default_coalition_gap(monkeypatch):
+    # v(N) is the optimum's savings, not a coalition solve at the sampling's gap: the values
+    # add up to the park's savings whatever the gap of the other coalitions
+    result = sb.optimise(line_park())
+    monkeypatch.setattr(cooperative, "EXACT_MAX", 4)
+    sampled = share(result, samples=4, seed=3)
+    assert sampled.groups.shapley.tolist() == ["sampled (4 permutations)"]
+    assert sampled.shares.shapley_gain.sum() == pytest.approx(result.kpis["savings"], rel=1e-12)
+
+
 def test_the_re_solve_api_fixes_columns_in_a_copy_and_in_place():
     park = hub_park()
     lp = formulate(park, sb.optimise(park).network)

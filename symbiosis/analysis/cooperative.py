@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..formulation.highs_model import MatrixProgram
 from ..formulation.program import LinearProgram
-from ..decompose import solve_part
+from ..decompose import WorkerPool, solve_part
 from ..solve import SolverOptions
 
 from . import games
@@ -260,7 +260,8 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
                 lc = games.least_core(v)
                 table.loc[group.firms, "least_core_gain"] = lc.allocation
         else:
-            phi, err, values, solved = sampled_shapley(group, game.options, samples, seed)
+            phi, err, values, solved = sampled_shapley(group, game.options, samples, seed,
+                                                       savings)
             game.values.update({m: v for m, v in values.items() if m != grand})
             game.solves = solved
             method = f"sampled ({samples} permutations)"
@@ -292,24 +293,27 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
 
 
 SAMPLE_CHUNKS = 2  # sampled permutations run as this many independent chunks, side by side
+MIN_SAMPLES = 4  # orders: two antithetic pairs (an order and its reverse), for a stderr
 
 
-def sampled_shapley(group: Group, options: SolverOptions, samples: int, seed: int
-                    ) -> tuple[np.ndarray, np.ndarray, dict[int, float], int]:
+def sampled_shapley(group: Group, options: SolverOptions, samples: int, seed: int,
+                    grand_value: float) -> tuple[np.ndarray, np.ndarray, dict[int, float], int]:
     """The sampled Shapley value of a group: SAMPLE_CHUNKS chunks of the permutations (one
-    below 2·SAMPLE_CHUNKS samples), each with its own seed (seed·SAMPLE_CHUNKS + chunk) and
+    below MIN_SAMPLES·SAMPLE_CHUNKS samples), each with its own seed (seed·SAMPLE_CHUNKS + chunk) and
     game, run in worker processes when the machine has the cores (the same numbers either
-    way); their means pooled, with the standard error of the pooled mean. Also every
-    coalition value solved, and the number of solves."""
-    chunks_of = SAMPLE_CHUNKS if samples >= 2 * SAMPLE_CHUNKS else 1  # ≥ 2 samples a chunk
+    way); their means pooled, with the standard error of the pooled mean. v(N) is
+    `grand_value` (the optimum's savings: every order's marginals add up to it, so the values
+    do). Also every coalition value solved, and the number of solves."""
+    # a chunk needs MIN_SAMPLES: two antithetic pairs, for a standard error
+    chunks_of = SAMPLE_CHUNKS if samples >= MIN_SAMPLES * SAMPLE_CHUNKS else 1
     sizes = [samples // chunks_of + (k < samples % chunks_of) for k in range(chunks_of)]
-    jobs = [(group, options, size, seed * SAMPLE_CHUNKS + k) for k, size in enumerate(sizes)]
+    jobs = [(group, options, size, seed * SAMPLE_CHUNKS + k, grand_value)
+            for k, size in enumerate(sizes)]
     workers = min(len(jobs), os.cpu_count() or 1)
-    if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            chunks = list(pool.map(_sample_chunk, jobs))
+    if workers > 1:  # the solver's worker processes, not multiprocessing: spawn would run a
+        # user's script again (symbiosis/part_worker.py)
+        with WorkerPool(workers) as pool:
+            chunks = [f.result() for f in [pool.submit_call(_sample_chunk, job) for job in jobs]]
     else:
         chunks = [_sample_chunk(job) for job in jobs]
     counts = np.array([c[0] for c in chunks], float)
@@ -326,8 +330,9 @@ def sampled_shapley(group: Group, options: SolverOptions, samples: int, seed: in
 
 
 def _sample_chunk(job):
-    group, options, size, seed = job
+    group, options, size, seed, grand_value = job
     game = GroupGame(group, options)
+    game.values[2 ** game.n - 1] = grand_value
     sampled = games.shapley_sampled(game.n, game.value, size, seed)
     return (size, np.asarray(sampled.values, float), np.asarray(sampled.stderr, float),
             game.values, game.solves)

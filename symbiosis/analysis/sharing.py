@@ -78,8 +78,9 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     from ..errors import InputError, Problem
     if rule not in RULES:
         raise InputError(Problem("--rule", f"unknown rule {rule!r}: one of {', '.join(RULES)}"))
-    if samples < 2:
-        raise InputError(Problem("--samples", "at least 2 permutations (for a standard error)"))
+    if samples < cooperative.MIN_SAMPLES:
+        raise InputError(Problem("--samples", f"at least {cooperative.MIN_SAMPLES} orders (two "
+                                              "antithetic pairs, for a standard error)"))
     began = time.perf_counter()
     result = _optimum(subject, solver)
     if not result.status.has_solution:
