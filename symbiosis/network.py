@@ -301,10 +301,12 @@ class _Reasons:
     def __init__(self, n: int) -> None:
         self.reason = np.full(n, "", dtype=object)
         self.detail = np.full(n, "", dtype=object)
+        self._open = np.ones(n, dtype=bool)
 
     @property
     def open(self) -> np.ndarray:
-        return self.reason == ""
+        """Pairs with no reason yet (a copy: the mask may be kept while screening goes on)."""
+        return self._open.copy()
 
     def reject(self, mask: np.ndarray, reason: str, detail) -> None:
         """`detail`: a string, or a function of the newly rejected rows giving their details."""
@@ -312,6 +314,7 @@ class _Reasons:
         if not new.any():
             return
         self.reason[new] = reason
+        self._open[new] = False
         self.detail[new] = detail if isinstance(detail, str) else np.asarray(detail(new),
                                                                             dtype=object)
 
@@ -321,22 +324,24 @@ def _fmt(values) -> pd.Series:
 
 
 def _pair_table(park: Park, sides: _Sides, compat: pd.DataFrame,
-                pairs: pd.DataFrame) -> pd.DataFrame:
+                pairs: pd.DataFrame, distance_km: np.ndarray | None = None) -> pd.DataFrame:
     """The columns of pairs (si, di, ri): both streams, the rule, distance, heat approach and
-    the yield after heat lost in the pipe."""
+    the yield after heat lost in the pipe (`distance_km`: the pairs' distances if known)."""
     si, di, ri = pairs.si.to_numpy(), pairs.di.to_numpy(), pairs.ri.to_numpy()
     t = pd.concat([sides.supplies.reset_index().iloc[si].reset_index(drop=True),
                    sides.demands[["to_resource"]].iloc[di].reset_index(drop=True),
                    compat[RULE_COLUMNS].iloc[ri].reset_index(drop=True),
                    sides.demands.reset_index()[DEMAND_COLUMNS].iloc[di].reset_index(drop=True)],
                   axis=1)
-    t["category"] = park.resources.category.reindex(t.from_resource).to_numpy()
-    t["distance_km"] = _firm_distances(park, sides.supply_firm[si], sides.demand_firm[di])
+    supply_category = park.resources.category.reindex(sides.supplies.from_resource).to_numpy()
+    t["category"] = supply_category[si]
+    t["distance_km"] = (_firm_distances(park, sides.supply_firm[si], sides.demand_firm[di])
+                        if distance_km is None else distance_km)
     t["distance_limit_km"] = np.fmin(t.max_distance_km.to_numpy(),
                                      park.config.links.max_distance_km)
-    heat = (t.category == "heat").to_numpy()
+    heat = (supply_category == "heat")[si]
     cfg = park.config.heat
-    between = (t.from_firm != t.to_firm).to_numpy()
+    between = sides.supply_firm[si] != sides.demand_firm[di]  # firm ids are unique
     t["approach_c"] = np.where(heat, cfg.min_approach_c
                                + np.where(between, cfg.inter_firm_approach_c, 0.0), np.nan)
     loss = np.where(heat, cfg.loss_per_km * t.distance_km.to_numpy(), 0.0)
@@ -380,7 +385,13 @@ def _pair_positions(sides: _Sides, compat: pd.DataFrame, from_streams,
 def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,
             screen_value: bool) -> Network:
     """Screen pairs (si, di, ri): distance, quantity, heat, quality, then value (the cap is
-    applied by build_network, on the links that pass)."""
+    applied by build_network, on the links that pass).
+
+    A province has millions of pairs, so the wide tables are built once each and the copies
+    are column by column: the pairs' table is dropped once the rejected rows are taken from
+    it, the links' table is gathered again from the streams for the pairs that pass (the
+    distances are kept, everything else is a lookup), and the value screen keeps its links
+    by moving one column at a time."""
     t = _pair_table(park, sides, compat, pairs)
     why = _Reasons(len(t))
     _screen_distance(t, why)
@@ -390,25 +401,56 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
     quality = _quality_table(park, sides, compat, pairs, why.open)
     _screen_quality(t, quality, why)
     ok = np.flatnonzero(why.open)
-    links = _link_economics(park, t.iloc[ok])  # capacity within balances and temperatures
-    links["capacity"] = np.minimum(links.capacity,
-                                   _quality_capacity(links, quality[quality.pair.isin(ok)]))
+    closed = np.flatnonzero(~why.open)
+    rejected = [_take_rows(t, closed, REJECTED_COLUMNS[:-2]).set_axis(closed)]
+    km = t.distance_km.to_numpy()[ok]
+    del t
+    quality = quality[why.open[quality.pair.to_numpy()]].reset_index(drop=True)
+    links = _pair_table(park, sides, compat, pairs.iloc[ok], distance_km=km).set_axis(ok)
+    del km
+    resource_pos = park.resources.index.get_indexer(sides.supplies.from_resource)
+    links = _link_economics(park, links, copy=False,  # capacity within balances, temperatures
+                            resource_pos=resource_pos[pairs.si.to_numpy()[ok]])
+    links["capacity"] = np.minimum(links.capacity, _quality_capacity(links, quality))
     if screen_value:
         _screen_value(links, why)
-    ok = np.flatnonzero(why.open)
-    links = links.loc[ok]
-    links.index = pd.Index(link_id_of(links.from_stream, links.to_stream), name="link_id")
+        passed = why.open[ok]
+        if not passed.all():
+            out = np.flatnonzero(~passed)
+            rejected.append(_take_rows(links, out, REJECTED_COLUMNS[:-2]).set_axis(ok[out]))
+            links = _take_rows(links, np.flatnonzero(passed), move=True).set_axis(ok[passed])
+            ok = ok[passed]
+            quality = quality[why.open[quality.pair.to_numpy()]]
+    # link_id_of, one concatenation per link: "S->" is made once per supply
+    prefix = sides.supplies.index.to_numpy(dtype=object) + "->"
+    links.index = pd.Index(prefix[pairs.si.to_numpy()[ok]]
+                           + sides.demands.index.to_numpy(dtype=object)[pairs.di.to_numpy()[ok]],
+                           name="link_id")
     rows = np.flatnonzero(~why.open)
-    rejected = t.iloc[rows].assign(reason=why.reason[rows], detail=why.detail[rows])
-    quality = quality[quality.pair.isin(ok)]
+    rejected = (pd.concat(rejected) if len(rejected) > 1 else rejected[0]).sort_index()
+    rejected = rejected.assign(reason=why.reason[rows], detail=why.detail[rows])
+    pair = quality.pair.to_numpy()
     link_qualities = pd.DataFrame({
-        "link_id": links.index.to_numpy()[np.searchsorted(ok, quality.pair.to_numpy())],
-        "from_stream": t.from_stream.to_numpy()[quality.pair.to_numpy()],
-        "to_stream": t.to_stream.to_numpy()[quality.pair.to_numpy()],
+        "link_id": links.index.to_numpy()[np.searchsorted(ok, pair)],
+        "from_stream": sides.supplies.index.to_numpy()[pairs.si.to_numpy()[pair]],
+        "to_stream": sides.demands.index.to_numpy()[pairs.di.to_numpy()[pair]],
         "property": quality.property.to_numpy(), "level": quality.level.to_numpy(),
         "limit": quality.limit.to_numpy()})
     return Network(links=links, rejected=rejected[REJECTED_COLUMNS].reset_index(drop=True),
                    link_qualities=link_qualities, park=park, value_screened=screen_value)
+
+
+def _take_rows(frame: pd.DataFrame, rows: np.ndarray, columns: list[str] | None = None,
+               move: bool = False) -> pd.DataFrame:
+    """frame.iloc[rows] (of `columns`), a column at a time, each column keeping its dtype.
+    With `move` each column is deleted from `frame` once copied, so that a table of millions
+    of rows is never held twice."""
+    out = {}
+    for c in (columns if columns is not None else list(frame.columns)):
+        out[c] = frame[c].array.take(rows)
+        if move:
+            del frame[c]
+    return pd.DataFrame(out, copy=False)
 
 
 def _screen_distance(t: pd.DataFrame, why: _Reasons) -> None:
@@ -489,11 +531,20 @@ def _quality_capacity(links: pd.DataFrame, quality: pd.DataFrame) -> np.ndarray:
     q = quality[quality.level > 0]
     if q.empty:
         return np.full(len(links), np.inf)
-    eta = links["yield"].reindex(q.pair).to_numpy()
-    demand = links.demand_quantity.reindex(q.pair).to_numpy()
-    bound = pd.Series(q.limit.to_numpy() * demand / (eta * q.level.to_numpy()),
-                      index=q.pair.to_numpy())
-    return bound.groupby(level=0).min().reindex(links.index, fill_value=np.inf).to_numpy()
+    pair = q.pair.to_numpy()
+    order = np.argsort(pair, kind="stable") if (np.diff(pair) < 0).any() else None
+    limit, level = q.limit.to_numpy(), q.level.to_numpy()
+    if order is not None:
+        pair, limit, level = pair[order], limit[order], level[order]
+    at = np.searchsorted(links.index.to_numpy(), pair)  # links are sorted by pair
+    eta = links["yield"].to_numpy()[at]
+    demand = links.demand_quantity.to_numpy()[at]
+    bound = limit * demand / (eta * level)
+    # the least bound of each run of one pair (NaN only where all are, as groupby's min)
+    start = np.r_[0, np.flatnonzero(pair[1:] != pair[:-1]) + 1]
+    least = np.full(len(links), np.inf)
+    least[at[start]] = np.fmin.reduceat(bound, start)
+    return least
 
 
 def _screen_value(links: pd.DataFrame, why: _Reasons) -> None:
@@ -567,33 +618,48 @@ def temperature_capacity(pairs: pd.DataFrame) -> np.ndarray:
 
 
 def _link_economics(park: Park, pairs: pd.DataFrame,
-                    temperature: bool | np.ndarray = True) -> pd.DataFrame:
+                    temperature: bool | np.ndarray = True, copy: bool = True,
+                    resource_pos: np.ndarray | None = None) -> pd.DataFrame:
     """Unit costs, CO2, fixed and capital costs, capacity and unit value of each link.
 
     The capacity is what the link can carry alone within both balances and, where
-    `temperature` holds, the temperatures of a heat pair (`temperature_capacity`)."""
-    res = park.resources.reindex(pairs.from_resource)
+    `temperature` holds, the temperatures of a heat pair (`temperature_capacity`). With
+    `copy=False` the columns are added to `pairs` itself. `resource_pos`: the position in
+    park.resources of each pair's from_resource, if known (a province's millions of pairs
+    are not looked up by name)."""
+    if resource_pos is None:
+        res = park.resources.reindex(pairs.from_resource)
+    else:
+        r = park.resources
+        res = pd.DataFrame({c: r[c].to_numpy()[resource_pos]
+                            for c in ("mode", "transport_cost", "transport_co2")}, copy=False)
     km = pairs.distance_km.to_numpy()
     mode = res["mode"].to_numpy()
     links_cfg = park.config.links
     fixed = np.where(mode == "pipe", links_cfg.pipe.fixed_cost, links_cfg.truck.fixed_cost)
     capex = np.where(mode == "pipe", links_cfg.pipe.capex_per_km, links_cfg.truck.capex_per_km)
-    out = pairs.copy()
+    out = pairs.copy() if copy else pairs
     out["mode"] = mode
-    out["transport_unit_cost"] = res.transport_cost.to_numpy() * km
-    out["unit_cost"] = out.transport_unit_cost + out.processing_cost
-    out["transport_unit_co2"] = res.transport_co2.to_numpy() * km
-    out["unit_co2"] = out.transport_unit_co2 + out.processing_co2
+    col = lambda name: out[name].to_numpy()  # noqa: E731  (arrays: no index alignment)
+    transport_cost = res.transport_cost.to_numpy() * km
+    out["transport_unit_cost"] = transport_cost
+    unit_cost = transport_cost + col("processing_cost")
+    out["unit_cost"] = unit_cost
+    transport_co2 = res.transport_co2.to_numpy() * km
+    out["transport_unit_co2"] = transport_co2
+    unit_co2 = transport_co2 + col("processing_co2")
+    out["unit_co2"] = unit_co2
     out["fixed_cost"] = fixed
     out["annualised_capex"] = capex * km * park.annuity
-    capacity = np.minimum(out.supply_quantity, out.demand_quantity / out["yield"]).to_numpy()
+    eta = col("yield")
+    capacity = np.minimum(col("supply_quantity"), col("demand_quantity") / eta)
     out["capacity"] = np.where(temperature, np.fmin(capacity, temperature_capacity(out)),
                                capacity)
     carbon = park.config.economics.carbon_price
-    avoided_co2 = out.supply_unit_co2 + out["yield"] * out.demand_unit_co2 - out.unit_co2
+    avoided_co2 = col("supply_unit_co2") + eta * col("demand_unit_co2") - unit_co2
     out["unit_co2_saving"] = avoided_co2
-    out["unit_value"] = (out.supply_unit_cost + out["yield"] * out.demand_unit_cost
-                         - out.unit_cost + carbon * avoided_co2)
+    out["unit_value"] = (col("supply_unit_cost") + eta * col("demand_unit_cost")
+                         - unit_cost + carbon * avoided_co2)
     return out
 
 
