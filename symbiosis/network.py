@@ -6,6 +6,7 @@ mark each pair as a candidate link or a rejected pair with its reason.
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -37,6 +38,12 @@ SUPPLY_COLUMNS = ["from_stream", "from_firm", "from_resource", "supply_quantity"
 RULE_COLUMNS = ["yield", "processing_cost", "processing_co2", "max_distance_km"]
 DEMAND_COLUMNS = ["to_stream", "to_firm", "demand_quantity", "demand_unit_cost",
                   "demand_unit_co2", "demand_t_in", "demand_t_out"]
+# Per-pair inputs of the screens and of the capacity that nothing reads from a candidate link:
+# left out of `Network.links` (at 10,000 firms each is 91 MB of float64 over 11 million links).
+# `pair_economics` still gives them for any pair.
+SCREEN_ONLY_COLUMNS = ["supply_unit_cost", "supply_unit_co2", "supply_t_in", "supply_t_out",
+                       "max_distance_km", "demand_unit_cost", "demand_unit_co2", "demand_t_in",
+                       "demand_t_out", "distance_limit_km", "unit_co2_saving"]
 REJECTED_COLUMNS = ["from_stream", "to_stream", "from_firm", "to_firm", "category",
                     "from_resource", "to_resource", "distance_km", "reason", "detail"]
 
@@ -44,6 +51,12 @@ REJECTED_COLUMNS = ["from_stream", "to_stream", "from_firm", "to_firm", "categor
 @dataclass(frozen=True)
 class Network:
     """Candidate links (`links`, indexed by link_id), rejected pairs and quality data.
+
+    `links` has, per link, both streams' ids, firms and resources, the category and mode,
+    supply_quantity and demand_quantity, the rule's yield (after heat lost in the pipe) and
+    processing cost and CO2, distance_km, approach_c (heat), the transport and unit costs and
+    CO2, fixed_cost, annualised_capex, capacity and unit_value (see `_link_economics`; the
+    screens' other inputs are in `pair_economics`, not here).
 
     `link_qualities` has one row per candidate link and property its demand limits:
     the `level` delivered (the exchange's treated level, else the supply's) and the demand's
@@ -136,6 +149,8 @@ def build_network(park: Park, spatial: bool | None = None, screen_value: bool | 
     compat = compatibility(park)
     pairs = _compatible_pairs(park, sides, compat, spatial, screen_value)
     network = _screen(park, sides, compat, pairs, screen_value)
+    del pairs
+    gc.collect()  # the screens' tables, in reference cycles, before a caller's next step
     limit = park.config.links.max_candidates_per_demand
     if cap and limit is not None:
         network = network.restrict(~capped_out(network.links, limit), CAPPED, cap_detail(limit))
@@ -405,6 +420,7 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
     rejected = [_take_rows(t, closed, REJECTED_COLUMNS[:-2]).set_axis(closed)]
     km = t.distance_km.to_numpy()[ok]
     del t
+    gc.collect()  # pandas' frames are in reference cycles: free the pairs' table now
     quality = quality[why.open[quality.pair.to_numpy()]].reset_index(drop=True)
     links = _pair_table(park, sides, compat, pairs.iloc[ok], distance_km=km).set_axis(ok)
     del km
@@ -418,9 +434,13 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
         if not passed.all():
             out = np.flatnonzero(~passed)
             rejected.append(_take_rows(links, out, REJECTED_COLUMNS[:-2]).set_axis(ok[out]))
-            links = _take_rows(links, np.flatnonzero(passed), move=True).set_axis(ok[passed])
             ok = ok[passed]
             quality = quality[why.open[quality.pair.to_numpy()]]
+    else:
+        passed = np.ones(len(ok), dtype=bool)
+    kept = [c for c in links.columns if c not in SCREEN_ONLY_COLUMNS]
+    links = _take_rows(links, np.flatnonzero(passed), kept, move=True).set_axis(ok)
+    gc.collect()
     # link_id_of, one concatenation per link: "S->" is made once per supply
     prefix = sides.supplies.index.to_numpy(dtype=object) + "->"
     links.index = pd.Index(prefix[pairs.si.to_numpy()[ok]]
@@ -443,10 +463,14 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
 def _take_rows(frame: pd.DataFrame, rows: np.ndarray, columns: list[str] | None = None,
                move: bool = False) -> pd.DataFrame:
     """frame.iloc[rows] (of `columns`), a column at a time, each column keeping its dtype.
-    With `move` each column is deleted from `frame` once copied, so that a table of millions
-    of rows is never held twice."""
+    With `move` the other columns are deleted from `frame` first and each column once copied,
+    so that a table of millions of rows is never held twice."""
+    columns = columns if columns is not None else list(frame.columns)
+    if move:
+        for c in [c for c in frame.columns if c not in columns]:
+            del frame[c]
     out = {}
-    for c in (columns if columns is not None else list(frame.columns)):
+    for c in columns:
         out[c] = frame[c].array.take(rows)
         if move:
             del frame[c]
@@ -505,7 +529,7 @@ def _quality_table(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.Da
              .merge(limits, on="di").merge(levels, on=["si", "property"], how="left")
              .merge(treated, on=["ri", "property"], how="left"))
     table["level"] = table.treated.fillna(table.level)
-    table = table.drop(columns=["ri", "treated"])
+    table = table.drop(columns=["si", "di", "ri", "treated"])  # a row per pair and property
     return table.sort_values(["pair"], kind="stable", ignore_index=True)
 
 
@@ -603,18 +627,25 @@ def temperature_capacity(pairs: pd.DataFrame) -> np.ndarray:
     Δ = 0 between two isothermal streams, which exchange min(Q_s, Q_d/η).
     """
     heat = (pairs.category == "heat").to_numpy()
-    q_s, q_d = pairs.supply_quantity.to_numpy(float), pairs.demand_quantity.to_numpy(float)
-    eta = pairs["yield"].to_numpy(float)
-    s_in, d_in = pairs.supply_t_in.to_numpy(float), pairs.demand_t_in.to_numpy(float)
-    delta = s_in - pairs.approach_c.to_numpy(float) - d_in
+    out = np.full(len(pairs), np.inf)
+    rows = np.flatnonzero(heat)  # computed for heat pairs only (a province has millions)
+    if not len(rows):
+        return out
+    col = lambda name: pairs[name].to_numpy(float)[rows]  # noqa: E731
+    q_s, q_d = col("supply_quantity"), col("demand_quantity")
+    eta = col("yield")
+    s_in, d_in = col("supply_t_in"), col("demand_t_in")
+    s_out, d_out = col("supply_t_out"), col("demand_t_out")
+    delta = s_in - col("approach_c") - d_in
     with np.errstate(divide="ignore", invalid="ignore"):
-        cp_s = q_s / np.abs(s_in - pairs.supply_t_out.to_numpy(float))
-        cp_d = q_d / np.abs(pairs.demand_t_out.to_numpy(float) - d_in)
+        cp_s = q_s / np.abs(s_in - s_out)
+        cp_d = q_d / np.abs(d_out - d_in)
         bound = np.fmin(np.fmin(q_s, q_d / eta), np.fmin(cp_s * delta, cp_d * delta / eta))
     # Two constant-temperature streams exchange all they can even exactly at the approach.
-    latent = (s_in == pairs.supply_t_out.to_numpy(float)) & (d_in == pairs.demand_t_out.to_numpy(float))
+    latent = (s_in == s_out) & (d_in == d_out)
     bound = np.where(latent & (delta >= 0), np.fmin(q_s, q_d / eta), bound)
-    return np.where(heat, np.where((delta > 0) | (latent & (delta >= 0)), bound, 0.0), np.inf)
+    out[rows] = np.where((delta > 0) | (latent & (delta >= 0)), bound, 0.0)
+    return out
 
 
 def _link_economics(park: Park, pairs: pd.DataFrame,
@@ -640,26 +671,26 @@ def _link_economics(park: Park, pairs: pd.DataFrame,
     capex = np.where(mode == "pipe", links_cfg.pipe.capex_per_km, links_cfg.truck.capex_per_km)
     out = pairs.copy() if copy else pairs
     out["mode"] = mode
-    col = lambda name: out[name].to_numpy()  # noqa: E731  (arrays: no index alignment)
-    transport_cost = res.transport_cost.to_numpy() * km
-    out["transport_unit_cost"] = transport_cost
-    unit_cost = transport_cost + col("processing_cost")
-    out["unit_cost"] = unit_cost
-    transport_co2 = res.transport_co2.to_numpy() * km
-    out["transport_unit_co2"] = transport_co2
-    unit_co2 = transport_co2 + col("processing_co2")
-    out["unit_co2"] = unit_co2
+    # Arrays, not Series (no index alignment); each column is read back from `out` rather
+    # than kept in a local too (a province's columns are 91 MB each).
+    col = lambda name: out[name].to_numpy()  # noqa: E731
+    out["transport_unit_cost"] = res.transport_cost.to_numpy() * km
+    out["unit_cost"] = col("transport_unit_cost") + col("processing_cost")
+    out["transport_unit_co2"] = res.transport_co2.to_numpy() * km
+    out["unit_co2"] = col("transport_unit_co2") + col("processing_co2")
     out["fixed_cost"] = fixed
+    del fixed
     out["annualised_capex"] = capex * km * park.annuity
+    del capex, km
     eta = col("yield")
     capacity = np.minimum(col("supply_quantity"), col("demand_quantity") / eta)
     out["capacity"] = np.where(temperature, np.fmin(capacity, temperature_capacity(out)),
                                capacity)
+    del capacity
     carbon = park.config.economics.carbon_price
-    avoided_co2 = col("supply_unit_co2") + eta * col("demand_unit_co2") - unit_co2
-    out["unit_co2_saving"] = avoided_co2
+    out["unit_co2_saving"] = col("supply_unit_co2") + eta * col("demand_unit_co2") - col("unit_co2")
     out["unit_value"] = (col("supply_unit_cost") + eta * col("demand_unit_cost")
-                         - unit_cost + carbon * avoided_co2)
+                         - col("unit_cost") + carbon * col("unit_co2_saving"))
     return out
 
 
