@@ -348,8 +348,9 @@ def _pair_table(park: Park, sides: _Sides, compat: pd.DataFrame,
                    compat[RULE_COLUMNS].iloc[ri].reset_index(drop=True),
                    sides.demands.reset_index()[DEMAND_COLUMNS].iloc[di].reset_index(drop=True)],
                   axis=1)
-    supply_category = park.resources.category.reindex(sides.supplies.from_resource).to_numpy()
-    t["category"] = supply_category[si]
+    supply_category = park.resources.category.reindex(sides.supplies.from_resource)
+    t["category"] = supply_category.array.take(si)  # a take: no per-row check of strings
+    supply_category = supply_category.to_numpy()
     t["distance_km"] = (_firm_distances(park, sides.supply_firm[si], sides.demand_firm[di])
                         if distance_km is None else distance_km)
     t["distance_limit_km"] = np.fmin(t.max_distance_km.to_numpy(),
@@ -662,7 +663,7 @@ def _link_economics(park: Park, pairs: pd.DataFrame,
         res = park.resources.reindex(pairs.from_resource)
     else:
         r = park.resources
-        res = pd.DataFrame({c: r[c].to_numpy()[resource_pos]
+        res = pd.DataFrame({c: r[c].array.take(resource_pos)
                             for c in ("mode", "transport_cost", "transport_co2")}, copy=False)
     km = pairs.distance_km.to_numpy()
     mode = res["mode"].to_numpy()
@@ -670,7 +671,7 @@ def _link_economics(park: Park, pairs: pd.DataFrame,
     fixed = np.where(mode == "pipe", links_cfg.pipe.fixed_cost, links_cfg.truck.fixed_cost)
     capex = np.where(mode == "pipe", links_cfg.pipe.capex_per_km, links_cfg.truck.capex_per_km)
     out = pairs.copy() if copy else pairs
-    out["mode"] = mode
+    out["mode"] = res["mode"].array  # the strings as they are: no per-row check
     # Arrays, not Series (no index alignment); each column is read back from `out` rather
     # than kept in a local too (a province's columns are 91 MB each).
     col = lambda name: out[name].to_numpy()  # noqa: E731
