@@ -6,7 +6,6 @@ mark each pair as a candidate link or a rejected pair with its reason.
 """
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -149,8 +148,6 @@ def build_network(park: Park, spatial: bool | None = None, screen_value: bool | 
     compat = compatibility(park)
     pairs = _compatible_pairs(park, sides, compat, spatial, screen_value)
     network = _screen(park, sides, compat, pairs, screen_value)
-    del pairs
-    gc.collect()  # the screens' tables, in reference cycles, before a caller's next step
     limit = park.config.links.max_candidates_per_demand
     if cap and limit is not None:
         network = network.restrict(~capped_out(network.links, limit), CAPPED, cap_detail(limit))
@@ -421,7 +418,6 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
     rejected = [_take_rows(t, closed, REJECTED_COLUMNS[:-2]).set_axis(closed)]
     km = t.distance_km.to_numpy()[ok]
     del t
-    gc.collect()  # pandas' frames are in reference cycles: free the pairs' table now
     quality = quality[why.open[quality.pair.to_numpy()]].reset_index(drop=True)
     links = _pair_table(park, sides, compat, pairs.iloc[ok], distance_km=km).set_axis(ok)
     del km
@@ -441,7 +437,6 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
         passed = np.ones(len(ok), dtype=bool)
     kept = [c for c in links.columns if c not in SCREEN_ONLY_COLUMNS]
     links = _take_rows(links, np.flatnonzero(passed), kept, move=True).set_axis(ok)
-    gc.collect()
     # link_id_of, one concatenation per link: "S->" is made once per supply
     prefix = sides.supplies.index.to_numpy(dtype=object) + "->"
     links.index = pd.Index(prefix[pairs.si.to_numpy()[ok]]
