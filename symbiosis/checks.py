@@ -296,7 +296,10 @@ def warn_unreachable_demands(t: Tables) -> list[Problem]:
 
 def warn_unmeasured_supplies(t: Tables) -> list[Problem]:
     """A supply with no value for a property that a demand it could serve limits is never
-    linked to that demand (FORMAT §1): silently, unless we say so."""
+    linked to that demand (FORMAT §1): silently, unless we say so.
+
+    Worked out per (supply resource, property), then looked up for each supply: never a
+    table of supplies × demands (a province has tens of thousands of each)."""
     s, q = t.streams, t.qualities
     demands = s.loc[s.direction == "demand", ["stream_id", "resource"]]
     limits = q.merge(demands, on="stream_id").rename(
@@ -304,20 +307,31 @@ def warn_unmeasured_supplies(t: Tables) -> list[Problem]:
         ["demand", "property", "to_resource"]]
     if limits.empty:
         return []
-    supplies = s.loc[s.direction == "supply", ["stream_id", "resource"]].reset_index()
-    pairs = (supplies.merge(_compatible(t), left_on="resource", right_on="from_resource")
-             .merge(limits, on="to_resource"))
-    measured = pd.MultiIndex.from_frame(q[["stream_id", "property"]])
+    limits["limit_pos"] = np.arange(len(limits))
+    compat = _compatible(t).reset_index(drop=True)
+    compat["rule_pos"] = np.arange(len(compat))
+    # Each rule's limited properties, and the demands limiting them, unless treated.
+    rules = compat.merge(limits, on="to_resource")
     treated = pd.MultiIndex.from_frame(
         t.exchange_qualities[["from_resource", "to_resource", "property"]])
-    missing = (~pd.MultiIndex.from_frame(pairs[["stream_id", "property"]]).isin(measured)
-               & ~pd.MultiIndex.from_frame(pairs[["from_resource", "to_resource", "property"]])
-               .isin(treated))
-    pairs = pairs[missing]
+    rules = rules[~pd.MultiIndex.from_frame(rules[["from_resource", "to_resource", "property"]])
+                  .isin(treated)]
+    if rules.empty:
+        return []
+    # Per (from_resource, property): the demands a supply without the value is never linked
+    # to, and where the property first appears among a supply's pairs (rule, then limit row).
+    rules = rules.sort_values(["rule_pos", "limit_pos"], kind="stable")
+    keys = (rules.groupby(["from_resource", "property"], sort=False).demand
+            .agg(lambda d: ", ".join(sorted(set(d)))).reset_index())
+    keys["first"] = np.arange(len(keys))  # groups in order of first appearance
+    supplies = s.loc[s.direction == "supply", ["stream_id", "resource"]].reset_index()
+    supplies["supply_pos"] = np.arange(len(supplies))
+    pairs = supplies.merge(keys, left_on="resource", right_on="from_resource")
+    measured = pd.MultiIndex.from_frame(q[["stream_id", "property"]])
+    pairs = pairs[~pd.MultiIndex.from_frame(pairs[["stream_id", "property"]]).isin(measured)]
     if pairs.empty:
         return []
-    grouped = (pairs.groupby(["index", "stream_id", "property"], sort=False).demand
-               .agg(lambda d: ", ".join(sorted(set(d)))).reset_index())
+    grouped = pairs.sort_values(["supply_pos", "first"], kind="stable")
     rows = s.loc[grouped["index"], ROW].to_numpy()
     def message(g) -> str:
         many = "," in g.demand

@@ -37,6 +37,12 @@ SUPPLY_COLUMNS = ["from_stream", "from_firm", "from_resource", "supply_quantity"
 RULE_COLUMNS = ["yield", "processing_cost", "processing_co2", "max_distance_km"]
 DEMAND_COLUMNS = ["to_stream", "to_firm", "demand_quantity", "demand_unit_cost",
                   "demand_unit_co2", "demand_t_in", "demand_t_out"]
+# Per-pair inputs of the screens and of the capacity that nothing reads from a candidate link:
+# left out of `Network.links` (at 10,000 firms each is 91 MB of float64 over 11 million links).
+# `pair_economics` still gives them for any pair.
+SCREEN_ONLY_COLUMNS = ["supply_unit_cost", "supply_unit_co2", "supply_t_in", "supply_t_out",
+                       "max_distance_km", "demand_unit_cost", "demand_unit_co2", "demand_t_in",
+                       "demand_t_out", "distance_limit_km", "unit_co2_saving"]
 REJECTED_COLUMNS = ["from_stream", "to_stream", "from_firm", "to_firm", "category",
                     "from_resource", "to_resource", "distance_km", "reason", "detail"]
 
@@ -44,6 +50,12 @@ REJECTED_COLUMNS = ["from_stream", "to_stream", "from_firm", "to_firm", "categor
 @dataclass(frozen=True)
 class Network:
     """Candidate links (`links`, indexed by link_id), rejected pairs and quality data.
+
+    `links` has, per link, both streams' ids, firms and resources, the category and mode,
+    supply_quantity and demand_quantity, the rule's yield (after heat lost in the pipe) and
+    processing cost and CO2, distance_km, approach_c (heat), the transport and unit costs and
+    CO2, fixed_cost, annualised_capex, capacity and unit_value (see `_link_economics`; the
+    screens' other inputs are in `pair_economics`, not here).
 
     `link_qualities` has one row per candidate link and property its demand limits:
     the `level` delivered (the exchange's treated level, else the supply's) and the demand's
@@ -301,10 +313,12 @@ class _Reasons:
     def __init__(self, n: int) -> None:
         self.reason = np.full(n, "", dtype=object)
         self.detail = np.full(n, "", dtype=object)
+        self._open = np.ones(n, dtype=bool)
 
     @property
     def open(self) -> np.ndarray:
-        return self.reason == ""
+        """Pairs with no reason yet (a copy: the mask may be kept while screening goes on)."""
+        return self._open.copy()
 
     def reject(self, mask: np.ndarray, reason: str, detail) -> None:
         """`detail`: a string, or a function of the newly rejected rows giving their details."""
@@ -312,6 +326,7 @@ class _Reasons:
         if not new.any():
             return
         self.reason[new] = reason
+        self._open[new] = False
         self.detail[new] = detail if isinstance(detail, str) else np.asarray(detail(new),
                                                                             dtype=object)
 
@@ -321,22 +336,25 @@ def _fmt(values) -> pd.Series:
 
 
 def _pair_table(park: Park, sides: _Sides, compat: pd.DataFrame,
-                pairs: pd.DataFrame) -> pd.DataFrame:
+                pairs: pd.DataFrame, distance_km: np.ndarray | None = None) -> pd.DataFrame:
     """The columns of pairs (si, di, ri): both streams, the rule, distance, heat approach and
-    the yield after heat lost in the pipe."""
+    the yield after heat lost in the pipe (`distance_km`: the pairs' distances if known)."""
     si, di, ri = pairs.si.to_numpy(), pairs.di.to_numpy(), pairs.ri.to_numpy()
     t = pd.concat([sides.supplies.reset_index().iloc[si].reset_index(drop=True),
                    sides.demands[["to_resource"]].iloc[di].reset_index(drop=True),
                    compat[RULE_COLUMNS].iloc[ri].reset_index(drop=True),
                    sides.demands.reset_index()[DEMAND_COLUMNS].iloc[di].reset_index(drop=True)],
                   axis=1)
-    t["category"] = park.resources.category.reindex(t.from_resource).to_numpy()
-    t["distance_km"] = _firm_distances(park, sides.supply_firm[si], sides.demand_firm[di])
+    supply_category = park.resources.category.reindex(sides.supplies.from_resource)
+    t["category"] = supply_category.array.take(si)  # a take: no per-row check of strings
+    supply_category = supply_category.to_numpy()
+    t["distance_km"] = (_firm_distances(park, sides.supply_firm[si], sides.demand_firm[di])
+                        if distance_km is None else distance_km)
     t["distance_limit_km"] = np.fmin(t.max_distance_km.to_numpy(),
                                      park.config.links.max_distance_km)
-    heat = (t.category == "heat").to_numpy()
+    heat = (supply_category == "heat")[si]
     cfg = park.config.heat
-    between = (t.from_firm != t.to_firm).to_numpy()
+    between = sides.supply_firm[si] != sides.demand_firm[di]  # firm ids are unique
     t["approach_c"] = np.where(heat, cfg.min_approach_c
                                + np.where(between, cfg.inter_firm_approach_c, 0.0), np.nan)
     loss = np.where(heat, cfg.loss_per_km * t.distance_km.to_numpy(), 0.0)
@@ -380,7 +398,13 @@ def _pair_positions(sides: _Sides, compat: pd.DataFrame, from_streams,
 def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,
             screen_value: bool) -> Network:
     """Screen pairs (si, di, ri): distance, quantity, heat, quality, then value (the cap is
-    applied by build_network, on the links that pass)."""
+    applied by build_network, on the links that pass).
+
+    A province has millions of pairs, so the wide tables are built once each and the copies
+    are column by column: the pairs' table is dropped once the rejected rows are taken from
+    it, the links' table is gathered again from the streams for the pairs that pass (the
+    distances are kept, everything else is a lookup), and the value screen keeps its links
+    by moving one column at a time."""
     t = _pair_table(park, sides, compat, pairs)
     why = _Reasons(len(t))
     _screen_distance(t, why)
@@ -390,25 +414,63 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
     quality = _quality_table(park, sides, compat, pairs, why.open)
     _screen_quality(t, quality, why)
     ok = np.flatnonzero(why.open)
-    links = _link_economics(park, t.iloc[ok])  # capacity within balances and temperatures
-    links["capacity"] = np.minimum(links.capacity,
-                                   _quality_capacity(links, quality[quality.pair.isin(ok)]))
+    closed = np.flatnonzero(~why.open)
+    rejected = [_take_rows(t, closed, REJECTED_COLUMNS[:-2]).set_axis(closed)]
+    km = t.distance_km.to_numpy()[ok]
+    del t
+    quality = quality[why.open[quality.pair.to_numpy()]].reset_index(drop=True)
+    links = _pair_table(park, sides, compat, pairs.iloc[ok], distance_km=km).set_axis(ok)
+    del km
+    resource_pos = park.resources.index.get_indexer(sides.supplies.from_resource)
+    links = _link_economics(park, links, copy=False,  # capacity within balances, temperatures
+                            resource_pos=resource_pos[pairs.si.to_numpy()[ok]])
+    links["capacity"] = np.minimum(links.capacity, _quality_capacity(links, quality))
     if screen_value:
         _screen_value(links, why)
-    ok = np.flatnonzero(why.open)
-    links = links.loc[ok]
-    links.index = pd.Index(link_id_of(links.from_stream, links.to_stream), name="link_id")
+        passed = why.open[ok]
+        if not passed.all():
+            out = np.flatnonzero(~passed)
+            rejected.append(_take_rows(links, out, REJECTED_COLUMNS[:-2]).set_axis(ok[out]))
+            ok = ok[passed]
+            quality = quality[why.open[quality.pair.to_numpy()]]
+    else:
+        passed = np.ones(len(ok), dtype=bool)
+    kept = [c for c in links.columns if c not in SCREEN_ONLY_COLUMNS]
+    links = _take_rows(links, np.flatnonzero(passed), kept, move=True).set_axis(ok)
+    # link_id_of, one concatenation per link: "S->" is made once per supply
+    prefix = sides.supplies.index.to_numpy(dtype=object) + "->"
+    links.index = pd.Index(prefix[pairs.si.to_numpy()[ok]]
+                           + sides.demands.index.to_numpy(dtype=object)[pairs.di.to_numpy()[ok]],
+                           name="link_id")
     rows = np.flatnonzero(~why.open)
-    rejected = t.iloc[rows].assign(reason=why.reason[rows], detail=why.detail[rows])
-    quality = quality[quality.pair.isin(ok)]
+    rejected = (pd.concat(rejected) if len(rejected) > 1 else rejected[0]).sort_index()
+    rejected = rejected.assign(reason=why.reason[rows], detail=why.detail[rows])
+    pair = quality.pair.to_numpy()
     link_qualities = pd.DataFrame({
-        "link_id": links.index.to_numpy()[np.searchsorted(ok, quality.pair.to_numpy())],
-        "from_stream": t.from_stream.to_numpy()[quality.pair.to_numpy()],
-        "to_stream": t.to_stream.to_numpy()[quality.pair.to_numpy()],
+        "link_id": links.index.to_numpy()[np.searchsorted(ok, pair)],
+        "from_stream": sides.supplies.index.to_numpy()[pairs.si.to_numpy()[pair]],
+        "to_stream": sides.demands.index.to_numpy()[pairs.di.to_numpy()[pair]],
         "property": quality.property.to_numpy(), "level": quality.level.to_numpy(),
         "limit": quality.limit.to_numpy()})
     return Network(links=links, rejected=rejected[REJECTED_COLUMNS].reset_index(drop=True),
                    link_qualities=link_qualities, park=park, value_screened=screen_value)
+
+
+def _take_rows(frame: pd.DataFrame, rows: np.ndarray, columns: list[str] | None = None,
+               move: bool = False) -> pd.DataFrame:
+    """frame.iloc[rows] (of `columns`), a column at a time, each column keeping its dtype.
+    With `move` the other columns are deleted from `frame` first and each column once copied,
+    so that a table of millions of rows is never held twice."""
+    columns = columns if columns is not None else list(frame.columns)
+    if move:
+        for c in [c for c in frame.columns if c not in columns]:
+            del frame[c]
+    out = {}
+    for c in columns:
+        out[c] = frame[c].array.take(rows)
+        if move:
+            del frame[c]
+    return pd.DataFrame(out, copy=False)
 
 
 def _screen_distance(t: pd.DataFrame, why: _Reasons) -> None:
@@ -463,7 +525,7 @@ def _quality_table(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.Da
              .merge(limits, on="di").merge(levels, on=["si", "property"], how="left")
              .merge(treated, on=["ri", "property"], how="left"))
     table["level"] = table.treated.fillna(table.level)
-    table = table.drop(columns=["ri", "treated"])
+    table = table.drop(columns=["si", "di", "ri", "treated"])  # a row per pair and property
     return table.sort_values(["pair"], kind="stable", ignore_index=True)
 
 
@@ -489,11 +551,20 @@ def _quality_capacity(links: pd.DataFrame, quality: pd.DataFrame) -> np.ndarray:
     q = quality[quality.level > 0]
     if q.empty:
         return np.full(len(links), np.inf)
-    eta = links["yield"].reindex(q.pair).to_numpy()
-    demand = links.demand_quantity.reindex(q.pair).to_numpy()
-    bound = pd.Series(q.limit.to_numpy() * demand / (eta * q.level.to_numpy()),
-                      index=q.pair.to_numpy())
-    return bound.groupby(level=0).min().reindex(links.index, fill_value=np.inf).to_numpy()
+    pair = q.pair.to_numpy()
+    order = np.argsort(pair, kind="stable") if (np.diff(pair) < 0).any() else None
+    limit, level = q.limit.to_numpy(), q.level.to_numpy()
+    if order is not None:
+        pair, limit, level = pair[order], limit[order], level[order]
+    at = np.searchsorted(links.index.to_numpy(), pair)  # links are sorted by pair
+    eta = links["yield"].to_numpy()[at]
+    demand = links.demand_quantity.to_numpy()[at]
+    bound = limit * demand / (eta * level)
+    # the least bound of each run of one pair (NaN only where all are, as groupby's min)
+    start = np.r_[0, np.flatnonzero(pair[1:] != pair[:-1]) + 1]
+    least = np.full(len(links), np.inf)
+    least[at[start]] = np.fmin.reduceat(bound, start)
+    return least
 
 
 def _screen_value(links: pd.DataFrame, why: _Reasons) -> None:
@@ -552,48 +623,70 @@ def temperature_capacity(pairs: pd.DataFrame) -> np.ndarray:
     Δ = 0 between two isothermal streams, which exchange min(Q_s, Q_d/η).
     """
     heat = (pairs.category == "heat").to_numpy()
-    q_s, q_d = pairs.supply_quantity.to_numpy(float), pairs.demand_quantity.to_numpy(float)
-    eta = pairs["yield"].to_numpy(float)
-    s_in, d_in = pairs.supply_t_in.to_numpy(float), pairs.demand_t_in.to_numpy(float)
-    delta = s_in - pairs.approach_c.to_numpy(float) - d_in
+    out = np.full(len(pairs), np.inf)
+    rows = np.flatnonzero(heat)  # computed for heat pairs only (a province has millions)
+    if not len(rows):
+        return out
+    col = lambda name: pairs[name].to_numpy(float)[rows]  # noqa: E731
+    q_s, q_d = col("supply_quantity"), col("demand_quantity")
+    eta = col("yield")
+    s_in, d_in = col("supply_t_in"), col("demand_t_in")
+    s_out, d_out = col("supply_t_out"), col("demand_t_out")
+    delta = s_in - col("approach_c") - d_in
     with np.errstate(divide="ignore", invalid="ignore"):
-        cp_s = q_s / np.abs(s_in - pairs.supply_t_out.to_numpy(float))
-        cp_d = q_d / np.abs(pairs.demand_t_out.to_numpy(float) - d_in)
+        cp_s = q_s / np.abs(s_in - s_out)
+        cp_d = q_d / np.abs(d_out - d_in)
         bound = np.fmin(np.fmin(q_s, q_d / eta), np.fmin(cp_s * delta, cp_d * delta / eta))
     # Two constant-temperature streams exchange all they can even exactly at the approach.
-    latent = (s_in == pairs.supply_t_out.to_numpy(float)) & (d_in == pairs.demand_t_out.to_numpy(float))
+    latent = (s_in == s_out) & (d_in == d_out)
     bound = np.where(latent & (delta >= 0), np.fmin(q_s, q_d / eta), bound)
-    return np.where(heat, np.where((delta > 0) | (latent & (delta >= 0)), bound, 0.0), np.inf)
+    out[rows] = np.where((delta > 0) | (latent & (delta >= 0)), bound, 0.0)
+    return out
 
 
 def _link_economics(park: Park, pairs: pd.DataFrame,
-                    temperature: bool | np.ndarray = True) -> pd.DataFrame:
+                    temperature: bool | np.ndarray = True, copy: bool = True,
+                    resource_pos: np.ndarray | None = None) -> pd.DataFrame:
     """Unit costs, CO2, fixed and capital costs, capacity and unit value of each link.
 
     The capacity is what the link can carry alone within both balances and, where
-    `temperature` holds, the temperatures of a heat pair (`temperature_capacity`)."""
-    res = park.resources.reindex(pairs.from_resource)
+    `temperature` holds, the temperatures of a heat pair (`temperature_capacity`). With
+    `copy=False` the columns are added to `pairs` itself. `resource_pos`: the position in
+    park.resources of each pair's from_resource, if known (a province's millions of pairs
+    are not looked up by name)."""
+    if resource_pos is None:
+        res = park.resources.reindex(pairs.from_resource)
+    else:
+        r = park.resources
+        res = pd.DataFrame({c: r[c].array.take(resource_pos)
+                            for c in ("mode", "transport_cost", "transport_co2")}, copy=False)
     km = pairs.distance_km.to_numpy()
     mode = res["mode"].to_numpy()
     links_cfg = park.config.links
     fixed = np.where(mode == "pipe", links_cfg.pipe.fixed_cost, links_cfg.truck.fixed_cost)
     capex = np.where(mode == "pipe", links_cfg.pipe.capex_per_km, links_cfg.truck.capex_per_km)
-    out = pairs.copy()
-    out["mode"] = mode
+    out = pairs.copy() if copy else pairs
+    out["mode"] = res["mode"].array  # the strings as they are: no per-row check
+    # Arrays, not Series (no index alignment); each column is read back from `out` rather
+    # than kept in a local too (a province's columns are 91 MB each).
+    col = lambda name: out[name].to_numpy()  # noqa: E731
     out["transport_unit_cost"] = res.transport_cost.to_numpy() * km
-    out["unit_cost"] = out.transport_unit_cost + out.processing_cost
+    out["unit_cost"] = col("transport_unit_cost") + col("processing_cost")
     out["transport_unit_co2"] = res.transport_co2.to_numpy() * km
-    out["unit_co2"] = out.transport_unit_co2 + out.processing_co2
+    out["unit_co2"] = col("transport_unit_co2") + col("processing_co2")
     out["fixed_cost"] = fixed
+    del fixed
     out["annualised_capex"] = capex * km * park.annuity
-    capacity = np.minimum(out.supply_quantity, out.demand_quantity / out["yield"]).to_numpy()
+    del capex, km
+    eta = col("yield")
+    capacity = np.minimum(col("supply_quantity"), col("demand_quantity") / eta)
     out["capacity"] = np.where(temperature, np.fmin(capacity, temperature_capacity(out)),
                                capacity)
+    del capacity
     carbon = park.config.economics.carbon_price
-    avoided_co2 = out.supply_unit_co2 + out["yield"] * out.demand_unit_co2 - out.unit_co2
-    out["unit_co2_saving"] = avoided_co2
-    out["unit_value"] = (out.supply_unit_cost + out["yield"] * out.demand_unit_cost
-                         - out.unit_cost + carbon * avoided_co2)
+    out["unit_co2_saving"] = col("supply_unit_co2") + eta * col("demand_unit_co2") - col("unit_co2")
+    out["unit_value"] = (col("supply_unit_cost") + eta * col("demand_unit_cost")
+                         - col("unit_cost") + carbon * col("unit_co2_saving"))
     return out
 
 

@@ -28,6 +28,10 @@ WHY_NOT_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_res
                    "to_resource", "distance_km", "potential_value", "unit_value", "capacity",
                    "link_cost", "reason", "detail"]
 TOP = 50  # pairs kept, by potential value
+# What is read of a candidate link (the rest of Network.links is not copied).
+CANDIDATE_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
+                     "to_resource", "distance_km", "unit_value", "capacity", "fixed_cost",
+                     "annualised_capex", "supply_quantity", "demand_quantity", "yield"]
 
 SUPPLY_USED = "supply_used_elsewhere"
 DEMAND_SERVED = "demand_served_elsewhere"
@@ -48,7 +52,9 @@ def why_not(network: Network, built: pd.DataFrame, streams: pd.DataFrame,
     if streams.get("purchased") is None or streams.purchased.isna().all():
         return pd.DataFrame(columns=WHY_NOT_COLUMNS)  # no solution: nothing to explain
     cur = network.park.config.currency
-    candidates = network.links[~network.links.index.isin(built.index)]
+    links = network.links  # only the columns read here: a province has millions of rows
+    candidates = links.loc[~links.index.isin(built.index),
+                           [c for c in CANDIDATE_COLUMNS if c in links.columns]]
     parts = [_reasons_of_candidates(candidates, streams), _reasons_of_rejected(network)]
     parts = [p for p in parts if len(p)]
     if not parts:  # every compatible pair is built (or there is none): nothing to explain
