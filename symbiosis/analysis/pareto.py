@@ -94,11 +94,12 @@ def check_pareto_folder(out: str | Path, option: str = "-o") -> Path:
     return outputs.check_folder(Path(out), "pareto", option, allowed=ours)
 
 
-def pareto(subject: Result | Park | str | Path, points: int = DEFAULT_POINTS,
+def pareto(subject, points: int = DEFAULT_POINTS,
            solver: SolverOptions | None = None,
            augmentation: float = AUGMENTATION) -> Front:
     """The cost–CO2 front of a park (see the module's docstring). `subject`: a Result (its
-    park is used), a Park, or a scenario file or model folder (its solver settings are used:
+    park is used), a Park, a LoadedScenario, or a scenario file or model folder (its solver
+    settings are used:
     MIP gap, time limit per point, threads; always on the HiGHS array path)."""
     from ..errors import InputError, Problem
     if not isinstance(points, (int, np.integer)) or isinstance(points, bool) or points < 2:
@@ -217,13 +218,14 @@ def pareto(subject: Result | Park | str | Path, points: int = DEFAULT_POINTS,
 def _subject(subject, solver: SolverOptions | None) -> tuple[Park, str, SolverOptions]:
     """The park, its name and the solver options (always the HiGHS array path)."""
     from ..pipeline import solver_options
-    from ..scenario import load_model_or_scenario
+    from ..scenario import LoadedScenario, load_model_or_scenario
     if isinstance(subject, Result):
         park, name, options = subject.park, subject.name, solver or SolverOptions()
     elif isinstance(subject, Park):
         park, name, options = subject, subject.name, solver or SolverOptions()
     else:
-        loaded = load_model_or_scenario(subject)
+        loaded = subject if isinstance(subject, LoadedScenario) else \
+            load_model_or_scenario(subject)
         park, name = loaded.park, loaded.scenario.name
         options = solver or solver_options(loaded.scenario.solver)
     return park, name, replace(options, name="highspy")
@@ -260,7 +262,8 @@ def _efficient(table: pd.DataFrame, results: list[Result]) -> tuple[pd.DataFrame
 
 
 def plot(front: Front, labels: int = 3):
-    """Cost against CO2, each step labelled with the links it adds (+) and removes (−)."""
+    """Cost against CO2, each point numbered; beside the chart, the links each step adds (+)
+    and removes (−), at most `labels` of each step named."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -268,21 +271,32 @@ def plot(front: Front, labels: int = 3):
 
     t = front.front
     cur = front.kpis.get("currency", "")
-    fig, ax = plt.subplots(figsize=(8, 5))
-    ax.plot(t.co2_t, t.total_cost, marker="o", color="#2b6c8f")
+    fig, (ax, side) = plt.subplots(1, 2, figsize=(12, 5.5),
+                                   gridspec_kw={"width_ratios": [3, 2]})
+    ax.plot(t.co2_t, t.total_cost, marker="o", color="#2b6c8f", linestyle="--")  # between
+    # points the front is not known: the dashes only join them
+    notes = []
     for _, r in t.iterrows():
-        changes = [f"+{x}" for x in r.links_added.split()] + \
-            [f"−{x}" for x in r.links_removed.split()]
-        text = f"{r.point}" + ("" if not changes else ": " + ", ".join(changes[:labels])
-                               + (f" (+{len(changes) - labels} more)"
-                                  if len(changes) > labels else ""))
-        ax.annotate(text, (r.co2_t, r.total_cost), textcoords="offset points", xytext=(6, 4),
-                    fontsize=7)
+        added, removed = r.links_added.split(), r.links_removed.split()
+        ax.annotate(str(r.point), (r.co2_t, r.total_cost), textcoords="offset points",
+                    xytext=(6, 4), fontsize=8)
+        if not r.point:
+            notes.append("0: the cost optimum")
+            continue
+        changes = [f"+{x}" for x in added] + [f"−{x}" for x in removed]
+        mac = r.marginal_abatement_cost
+        head = f"{r.point}: +{len(added)} −{len(removed)} links" + (
+            f", {mac:,.0f} {cur}/t" if pd.notna(mac) else "")
+        more = f" … (+{len(changes) - labels})" if len(changes) > labels else ""
+        notes.append(head + ("\n   " + ", ".join(changes[:labels]) + more if changes else ""))
     ax.set_xlabel("CO2 (t/yr)")
     ax.set_ylabel(f"total cost ({cur}/yr)")
-    ax.set_title(f"{front.kpis.get('name', '')}: cost against CO2 "
-                 f"({len(t)} efficient points)")
+    ax.set_title(f"{front.kpis.get('name', '')}: cost against CO2 ({len(t)} efficient points)",
+                 fontsize=10)
     ax.grid(True, alpha=0.3)
+    side.axis("off")
+    side.text(0, 1, "\n".join(notes), va="top", ha="left", fontsize=6.5, family="monospace",
+              wrap=True)
     fig.tight_layout()
     return fig
 
