@@ -370,6 +370,42 @@ def pareto(path: Path, out: Path, points: int | None, time_limit: float | None,
 
 
 @main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="Result folder: the optimum's usual files and resilience.csv.")
+@click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Firms shown in the summary, by value at risk.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def resilience(path: Path, out: Path, top: int, quiet: bool) -> None:
+    """A partner leaves (N-1): for every firm with a built link, the savings kept with the
+    design fixed and after re-planning (docs/format.md, "symbiosis resilience")."""
+    from .analysis.resilience import format_resilience, resilience as exits
+    from .pipeline import Timer, run_loaded
+    from .results import check_output_folder
+    from .scenario import load_model_or_scenario
+
+    timer = Timer()
+    with timer.phase("load"):
+        loaded = load_model_or_scenario(path)
+    if not quiet:
+        _print_warnings(loaded.park)
+    check_output_folder(out)  # before solving: refuse to overwrite what is not ours
+    result = run_loaded(loaded, timer, objective="cost")
+    if not result.status.has_solution:
+        click.secho(f"error: {result.name}: no solution ({result.status.value}): no partner "
+                    "can leave it", fg="red", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    from .pipeline import solver_options
+    res = exits(result, solver=solver_options(loaded.scenario.solver))
+    folder = res.to_folder(out)
+    if not quiet:
+        echo(format_resilience(res, top))
+        echo(f"  results in {folder}")
+    sys.exit(EXIT_SOLVED)
+
+
+@main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path),
               help="The HTML page (default: FOLDER-report.html beside the folder).")

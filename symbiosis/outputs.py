@@ -137,8 +137,8 @@ def check_folder(out: str | Path, kind: str, option: str = "-o",
 RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
                 "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
                 "heat_pumps.csv", "why_not.csv")
-# written by some commands only: a sweep's variants, `symbiosis share`
-EXTRA_RESULT_FILES = ("scenario.yaml", "shares.csv")
+# written by some commands only: a sweep's variants, `symbiosis share`, `resilience`
+EXTRA_RESULT_FILES = ("scenario.yaml", "shares.csv", "resilience.csv")
 
 
 def legacy_result(folder: Path) -> bool:
