@@ -214,3 +214,11 @@ def test_the_library_exports_pareto_lazily():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_result_gives_the_front_of_its_park():
+    park = two_link_park()
+    front = pareto(sb.optimise(park, solver=EXACT), points=3, solver=EXACT)
+    assert points(front) == [(600, 150), (800, 50), (1400, 0)]
+    assert [r.kpis["pareto"]["point"] for r in front.results] == [0, 1, 2]
+    assert front.results[1].kpis["co2_cap_t"] == pytest.approx(75, rel=1e-6)
