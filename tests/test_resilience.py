@@ -55,6 +55,26 @@ def test_a_supplier_leaves_and_its_receiver_buys_again_by_hand():
                                                                 "D": 0})
     assert rows.dependants.to_dict() == {"A": "B", "B": "", "C": "D", "D": ""}
     assert res.kpis["savings"] == pytest.approx(700)
+    assert rows.partners.to_dict() == {"A": 1, "B": 1, "C": 1, "D": 1}
+    assert rows.betweenness.tolist() == [0, 0, 0, 0]
+
+
+def test_the_firm_between_two_others_has_the_highest_betweenness():
+    # M takes 100 t of w from S (saving 1000 − 400) and sends 100 t of v to R (the same):
+    # M is on the only path between S and R: betweenness 1 (normalised), 2 partners
+    park = make_park({"S": (0, 0), "M": (0, 0), "R": (0, 0)},
+                     [dict(resource="w"), dict(resource="v")],
+                     [("S_s", "S", "supply", "w", 100, 0.0),
+                      ("M_d", "M", "demand", "w", 100, 10.0),
+                      ("M_s", "M", "supply", "v", 100, 0.0),
+                      ("R_d", "R", "demand", "v", 100, 10.0)],
+                     links={"truck": {"fixed_cost": 400, "capex_per_km": 0}})
+    rows = resilience(park, solver=EXACT).table.set_index("firm_id")
+    assert rows.partners.to_dict() == {"M": 2, "R": 1, "S": 1}
+    assert rows.betweenness.to_dict() == pytest.approx({"M": 1.0, "R": 0.0, "S": 0.0})
+    # M leaves: both links go (1200 at risk); S or R leaves: the other link stays (600)
+    assert rows.value_at_risk.to_dict() == pytest.approx({"M": 1200, "R": 600, "S": 600})
+    assert rows.dependants.to_dict() == {"M": "R", "R": "", "S": "M"}
 
 
 def test_a_firm_with_costly_disposal_depends_on_its_receiver():

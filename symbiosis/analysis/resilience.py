@@ -36,7 +36,8 @@ from .sharing import design_point
 
 RESILIENCE_COLUMNS = ["firm_id", "links_lost", "savings_kept", "savings_reoptimised",
                       "value_at_risk", "dependants"]  # FORMAT §6.3, in this order
-RESILIENCE_EXTRA_COLUMNS = ["replanning_recovers", "reoptimised_status", "name"]
+RESILIENCE_EXTRA_COLUMNS = ["replanning_recovers", "reoptimised_status", "partners",
+                            "betweenness", "name"]
 RISES = 1e-6  # a firm's cost rises when it grows by more than this share (at least 1e-6)
 
 
@@ -81,6 +82,8 @@ def resilience(subject, solver: SolverOptions | None = None) -> Resilience:
     integer = np.flatnonzero(program.integer)  # build columns (links, heat pumps)
     links = result.links
     touched = pd.unique(pd.concat([links.from_firm, links.to_firm])) if len(links) else []
+    graph = _firm_graph(links)
+    between = _betweenness(graph)
     rows, solves = [], 0
     for firm in sorted(map(str, touched)):
         own = np.flatnonzero((first == firm) | (second == firm))
@@ -109,6 +112,8 @@ def resilience(subject, solver: SolverOptions | None = None) -> Resilience:
                      "dependants": " ".join(sorted(map(str, firms[up]))),
                      "replanning_recovers": re_savings - kept_savings,
                      "reoptimised_status": reopt.status.value,
+                     "partners": int(graph.degree(firm)) if firm in graph else 0,
+                     "betweenness": float(between.get(firm, 0.0)),
                      "name": park.firms["name"].get(firm, "")})
     table = pd.DataFrame(rows, columns=RESILIENCE_COLUMNS + RESILIENCE_EXTRA_COLUMNS)
     if len(table):
@@ -123,6 +128,24 @@ def resilience(subject, solver: SolverOptions | None = None) -> Resilience:
     result.kpis = dict(result.kpis, resilience=kpis)
     result.timings = dict(result.timings, resilience=seconds)
     return Resilience(table, kpis, result)
+
+
+def _firm_graph(links: pd.DataFrame):
+    """Firms joined by a built link between two of them (undirected, no self-loops)."""
+    import networkx as nx
+    g = nx.Graph()
+    for a, b in zip(links.from_firm.astype(str), links.to_firm.astype(str)):
+        g.add_nodes_from((a, b))
+        if a != b:
+            g.add_edge(a, b)
+    return g
+
+
+def _betweenness(graph) -> dict[str, float]:
+    """Normalised betweenness centrality of each firm in the built design."""
+    import networkx as nx
+    return nx.betweenness_centrality(graph) if graph.number_of_nodes() > 2 else \
+        {n: 0.0 for n in graph}
 
 
 def _optimum(subject, solver: SolverOptions | None) -> tuple[Result, SolverOptions]:
