@@ -5,6 +5,8 @@
     result = sb.optimise(park)            # or sb.run("scenarios/electronics-baseline.yaml")
     result.links, result.firms, result.kpis, result.objective_breakdown
     shares = sb.share(result)             # who gains, who pays: shares.shares, shares.links
+    front = sb.pareto(park, points=10)    # cost against CO2: front.front, front.results
+    exits = sb.resilience(result)         # a partner leaves: exits.table
     table = sb.sweep("scenarios/sweep-carbon-x-fee.yaml", out="results/cxf", workers=2)
     sb.load_results("results/cxf").kpis   # tables with a `scenario` level
 
@@ -30,6 +32,8 @@ _LAZY = {
     "optimise": "pipeline", "run": "pipeline",
     "Result": "results",
     "Shares": "analysis.sharing", "share": "analysis.sharing",
+    "Front": "analysis.pareto", "pareto": "analysis.pareto",
+    "Resilience": "analysis.resilience", "resilience": "analysis.resilience",
     "LoadedScenario": "scenario", "load_model_or_scenario": "scenario",
     "load_scenario": "scenario",
     "Solution": "solve", "SolverOptions": "solve", "Status": "solve", "Termination": "solve",
@@ -45,6 +49,8 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from .pipeline import optimise, run  # noqa: F401
     from .results import Result  # noqa: F401
     from .analysis.sharing import Shares, share  # noqa: F401
+    from .analysis.pareto import Front, pareto  # noqa: F401
+    from .analysis.resilience import Resilience, resilience  # noqa: F401
     from .scenario import LoadedScenario, load_model_or_scenario, load_scenario  # noqa: F401
     from .solve import Solution, SolverOptions, Status, Termination, solve  # noqa: F401
 
@@ -82,5 +88,5 @@ __all__ = [
     "ResultCollection", "load_results", "sweep",
     "Solution", "SolverOptions", "SolverUnavailableError", "Status", "SymbiosisError",
     "Termination", "UnsupportedError", "build_network", "formulate", "load_model_or_scenario",
-    "load_park", "load_scenario", "optimise", "park_from_frames", "run", "share", "Shares", "solve", "to_pyomo",
+    "load_park", "load_scenario", "optimise", "park_from_frames", "run", "share", "Shares", "pareto", "Front", "resilience", "Resilience", "solve", "to_pyomo",
 ]

@@ -333,6 +333,79 @@ def share(path: Path, out: Path, rule: str | None, samples: int | None, seed: in
 
 
 @main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="Pareto folder: pareto.csv, pareto.png and one result folder per point.")
+@click.option("--points", type=int, default=None,
+              help="Grid points of the CO2 cap, the two ends included [default: 10].")
+@click.option("--time-limit", type=FiniteFloat(0, open_minimum=True),
+              help="Seconds per point [default: the scenario's].")
+@click.option("--gap", type=FiniteFloat(0), help="Relative MIP gap of each point "
+                                                  "[default: the scenario's].")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def pareto(path: Path, out: Path, points: int | None, time_limit: float | None,
+           gap: float | None, quiet: bool) -> None:
+    """Cost against CO2: the efficient designs between the cost optimum and the CO2 optimum,
+    with the marginal abatement cost of each step (docs/format.md, "symbiosis pareto")."""
+    from .analysis.pareto import (DEFAULT_POINTS, check_pareto_folder, format_front,
+                                  pareto as front_of)
+    from .pipeline import solver_options
+    from .scenario import load_model_or_scenario
+
+    points = DEFAULT_POINTS if points is None else points
+    if points < 2:
+        raise InputError(Problem("--points", f"{points}: at least 2 (the two ends)"))
+    loaded = load_model_or_scenario(path)
+    if not quiet:
+        _print_warnings(loaded.park)
+    check_pareto_folder(out)  # before solving: refuse to overwrite what is not ours
+    options = solver_options(loaded.scenario.solver, time_limit=time_limit, mip_gap=gap)
+    front = front_of(loaded, points=points, solver=options)
+    folder = front.to_folder(out)
+    if not quiet:
+        echo(format_front(front))
+        echo(f"  results in {folder}")
+    sys.exit(EXIT_SOLVED)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="Result folder: the optimum's usual files and resilience.csv.")
+@click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Firms shown in the summary, by value at risk.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def resilience(path: Path, out: Path, top: int, quiet: bool) -> None:
+    """A partner leaves (N-1): for every firm with a built link, the savings kept with the
+    design fixed and after re-planning (docs/format.md, "symbiosis resilience")."""
+    from .analysis.resilience import format_resilience, resilience as exits
+    from .pipeline import Timer, run_loaded
+    from .results import check_output_folder
+    from .scenario import load_model_or_scenario
+
+    timer = Timer()
+    with timer.phase("load"):
+        loaded = load_model_or_scenario(path)
+    if not quiet:
+        _print_warnings(loaded.park)
+    check_output_folder(out)  # before solving: refuse to overwrite what is not ours
+    result = run_loaded(loaded, timer, objective="cost")
+    if not result.status.has_solution:
+        click.secho(f"error: {result.name}: no solution ({result.status.value}): no partner "
+                    "can leave it", fg="red", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    from .pipeline import solver_options
+    res = exits(result, solver=solver_options(loaded.scenario.solver))
+    folder = res.to_folder(out)
+    if not quiet:
+        echo(format_resilience(res, top))
+        echo(f"  results in {folder}")
+    sys.exit(EXIT_SOLVED)
+
+
+@main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path),
               help="The HTML page (default: FOLDER-report.html beside the folder).")

@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 from .errors import InputError, Problem
 
 MARKER = ".symbiosis-output"
-KINDS = ("result", "sweep", "figures", "generated-model")
+KINDS = ("result", "sweep", "figures", "generated-model", "pareto", "resilience")
 NAME_MAX = 255  # bytes in one path component, on every file system we know
 TEMP_SUFFIX_MAX = len(".tmp-4194304-") + 8 + 1  # what a temporary name adds to a name
 # `.old-<pid>` without the random part: what versions before this module left aside
@@ -137,8 +137,8 @@ def check_folder(out: str | Path, kind: str, option: str = "-o",
 RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
                 "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
                 "heat_pumps.csv", "why_not.csv")
-# written by some commands only: a sweep's variants, `symbiosis share`
-EXTRA_RESULT_FILES = ("scenario.yaml", "shares.csv")
+# written by some commands only: a sweep's variants, `symbiosis share`, `resilience`
+EXTRA_RESULT_FILES = ("scenario.yaml", "shares.csv", "resilience.csv")
 
 
 def legacy_result(folder: Path) -> bool:

@@ -1,0 +1,115 @@
+"""Partner exit (issue 14): a supplier leaves, its receiver buys again; every number by hand."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import symbiosis as sb
+from symbiosis.analysis.resilience import RESILIENCE_COLUMNS, resilience
+from symbiosis.solve import SolverOptions
+
+from .conftest import ROOT, make_park
+
+EXACT = SolverOptions(name="highspy", mip_gap=0.0)
+
+
+def exit_park() -> sb.Park:
+    """B buys 100 t of w at 10/t; A beside it and A2 3 km away (transport 1/t·km) each
+    dispose of 100 t for free; D buys 50 t of v at 10/t from C beside it. Truck links cost
+    400 a year. A→B saves 1000 − 400 = 600; A2→B 1000 − 300 − 400 = 300 (only one: B needs
+    100 t); C→D 500 − 400 = 100. Optimum: A→B and C→D, savings 700.
+
+    A leaves: B buys again. Design kept: C→D alone, 100. Re-planned: A2→B too, 400.
+    B leaves: kept 100, re-planned 100 (A2 has no one else); A is no dependant, its disposal
+    is free. C leaves: kept 600 = re-planned; D buys again. D leaves: kept 600."""
+    return make_park({"A": (0, 0), "B": (0, 0), "A2": (3, 0), "C": (50, 50), "D": (50, 50)},
+                     [dict(resource="w", transport_cost=1.0), dict(resource="v")],
+                     [("A_s", "A", "supply", "w", 100, 0.0),
+                      ("A2_s", "A2", "supply", "w", 100, 0.0),
+                      ("B_d", "B", "demand", "w", 100, 10.0),
+                      ("C_s", "C", "supply", "v", 50, 0.0),
+                      ("D_d", "D", "demand", "v", 50, 10.0)],
+                     links={"truck": {"fixed_cost": 400, "capex_per_km": 0},
+                            "max_distance_km": 10})
+
+
+def test_a_supplier_leaves_and_its_receiver_buys_again_by_hand():
+    result = sb.optimise(exit_park(), solver=EXACT)
+    assert result.kpis["savings"] == pytest.approx(700)
+    res = resilience(result, solver=EXACT)
+    t = res.table
+    assert list(t.columns[:len(RESILIENCE_COLUMNS)]) == RESILIENCE_COLUMNS
+    rows = t.set_index("firm_id")
+    assert t.firm_id.tolist() == ["A", "B", "C", "D"]  # by value at risk, then id; not A2
+    assert rows.links_lost.to_dict() == {"A": 1, "B": 1, "C": 1, "D": 1}
+    assert rows.savings_kept.to_dict() == pytest.approx({"A": 100, "B": 100, "C": 600,
+                                                         "D": 600})
+    assert rows.savings_reoptimised.to_dict() == pytest.approx({"A": 400, "B": 100, "C": 600,
+                                                                "D": 600})
+    assert rows.value_at_risk.to_dict() == pytest.approx({"A": 600, "B": 600, "C": 100,
+                                                          "D": 100})
+    assert rows.replanning_recovers.to_dict() == pytest.approx({"A": 300, "B": 0, "C": 0,
+                                                                "D": 0})
+    assert rows.dependants.to_dict() == {"A": "B", "B": "", "C": "D", "D": ""}
+    assert res.kpis["savings"] == pytest.approx(700)
+    assert rows.partners.to_dict() == {"A": 1, "B": 1, "C": 1, "D": 1}
+    assert rows.betweenness.tolist() == [0, 0, 0, 0]
+
+
+def test_the_firm_between_two_others_has_the_highest_betweenness():
+    # M takes 100 t of w from S (saving 1000 − 400) and sends 100 t of v to R (the same):
+    # M is on the only path between S and R: betweenness 1 (normalised), 2 partners
+    park = make_park({"S": (0, 0), "M": (0, 0), "R": (0, 0)},
+                     [dict(resource="w"), dict(resource="v")],
+                     [("S_s", "S", "supply", "w", 100, 0.0),
+                      ("M_d", "M", "demand", "w", 100, 10.0),
+                      ("M_s", "M", "supply", "v", 100, 0.0),
+                      ("R_d", "R", "demand", "v", 100, 10.0)],
+                     links={"truck": {"fixed_cost": 400, "capex_per_km": 0}})
+    rows = resilience(park, solver=EXACT).table.set_index("firm_id")
+    assert rows.partners.to_dict() == {"M": 2, "R": 1, "S": 1}
+    assert rows.betweenness.to_dict() == pytest.approx({"M": 1.0, "R": 0.0, "S": 0.0})
+    # M leaves: both links go (1200 at risk); S or R leaves: the other link stays (600)
+    assert rows.value_at_risk.to_dict() == pytest.approx({"M": 1200, "R": 600, "S": 600})
+    assert rows.dependants.to_dict() == {"M": "R", "R": "", "S": "M"}
+
+
+def test_a_firm_with_costly_disposal_depends_on_its_receiver():
+    # A pays 2/t to dispose of w: when B leaves, A disposes again and its cost rises by 200
+    park = make_park({"A": (0, 0), "B": (0, 0)}, [dict(resource="w")],
+                     [("A_s", "A", "supply", "w", 100, 2.0),
+                      ("B_d", "B", "demand", "w", 100, 10.0)],
+                     links={"truck": {"fixed_cost": 400, "capex_per_km": 0}})
+    res = resilience(park, solver=EXACT)
+    rows = res.table.set_index("firm_id")
+    assert rows.dependants.to_dict() == {"A": "B", "B": "A"}
+    assert rows.savings_kept.tolist() == pytest.approx([0, 0])
+    assert rows.value_at_risk.tolist() == pytest.approx([800, 800])  # 1000 + 200 − 400
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "symbiosis.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_the_cli_writes_resilience_csv_and_refuses_bad_input(tmp_path, tiny_park_dir):
+    out = tmp_path / "res"
+    done = cli("resilience", tiny_park_dir, "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert "leave in turn" in done.stdout
+    table = pd.read_csv(out / "resilience.csv")
+    assert list(table.columns[:len(RESILIENCE_COLUMNS)]) == RESILIENCE_COLUMNS
+    assert (out / "kpis.json").is_file()
+    first = (out / "resilience.csv").read_bytes()
+    again = cli("resilience", tiny_park_dir, "-o", out)  # replaces its own folder, same bytes
+    assert again.returncode == 0 and (out / "resilience.csv").read_bytes() == first
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep")
+    bad = cli("resilience", tiny_park_dir, "-o", foreign)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    missing = cli("resilience", tmp_path / "nowhere", "-o", tmp_path / "x")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
