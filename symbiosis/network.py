@@ -39,9 +39,9 @@ DEMAND_COLUMNS = ["to_stream", "to_firm", "demand_quantity", "demand_unit_cost",
                   "demand_unit_co2", "demand_t_in", "demand_t_out"]
 # Per-pair inputs of the screens and of the capacity that nothing reads from a candidate link:
 # left out of `Network.links` (at 10,000 firms each is 91 MB of float64 over 11 million links).
-# `pair_economics` still gives them for any pair.
-SCREEN_ONLY_COLUMNS = ["supply_unit_cost", "supply_unit_co2", "supply_t_in", "supply_t_out",
-                       "max_distance_km", "demand_unit_cost", "demand_unit_co2", "demand_t_in",
+# `pair_economics` still gives them for any pair. (The unit costs and CO2 of both ends stay:
+# benefit sharing prices each link between them, formulation/transfers.py.)
+SCREEN_ONLY_COLUMNS = ["supply_t_in", "supply_t_out", "max_distance_km", "demand_t_in",
                        "demand_t_out", "distance_limit_km", "unit_co2_saving"]
 REJECTED_COLUMNS = ["from_stream", "to_stream", "from_firm", "to_firm", "category",
                     "from_resource", "to_resource", "distance_km", "reason", "detail"]
