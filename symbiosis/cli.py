@@ -278,6 +278,28 @@ def doctor() -> None:
 # --- report (issue 6) -------------------------------------------------------------------------
 
 
+def _cost_optimum(path: Path, out: Path, quiet: bool, nothing: str):
+    """What an analysis of one optimum starts from: the scenario loaded, its warnings
+    printed, the output folder checked before solving (refuse to overwrite what is not
+    ours), and the cost optimum; exit EXIT_NO_SOLUTION, saying `nothing`, without one."""
+    from .pipeline import Timer, run_loaded
+    from .results import check_output_folder
+    from .scenario import load_model_or_scenario
+
+    timer = Timer()
+    with timer.phase("load"):
+        loaded = load_model_or_scenario(path)
+    if not quiet:
+        _print_warnings(loaded.park)
+    check_output_folder(out)
+    result = run_loaded(loaded, timer, objective="cost")
+    if not result.status.has_solution:
+        click.secho(f"error: {result.name}: no solution ({result.status.value}): {nothing}",
+                    fg="red", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    return loaded, result
+
+
 # = get_args(schema.ShareRule): schema imports pydantic, which --help need not load (a test
 # checks the two agree)
 SHARE_RULES = ("individually_rational", "equal_surplus", "proportional")
@@ -305,21 +327,8 @@ def share(path: Path, out: Path, rule: str | None, samples: int | None, seed: in
     """Who gains and who pays: share an optimum's savings among its firms, with transfer
     prices over the built links (docs/format.md, "symbiosis share")."""
     from .analysis.sharing import format_shares, share as share_savings
-    from .pipeline import Timer, run_loaded
-    from .results import check_output_folder
-    from .scenario import load_model_or_scenario
 
-    timer = Timer()
-    with timer.phase("load"):
-        loaded = load_model_or_scenario(path)
-    if not quiet:
-        _print_warnings(loaded.park)
-    check_output_folder(out)  # before solving: refuse to overwrite what is not ours
-    result = run_loaded(loaded, timer, objective="cost")
-    if not result.status.has_solution:
-        click.secho(f"error: {result.name}: no solution ({result.status.value}): nothing to "
-                    "share", fg="red", err=True)
-        sys.exit(EXIT_NO_SOLUTION)
+    loaded, result = _cost_optimum(path, out, quiet, "nothing to share")
     settings = loaded.scenario.sharing  # the command line takes priority
     shares = share_savings(result, rule=rule or settings.rule,
                            samples=samples if samples is not None else settings.samples,
@@ -381,21 +390,8 @@ def resilience(path: Path, out: Path, top: int, quiet: bool) -> None:
     """A partner leaves (N-1): for every firm with a built link, the savings kept with the
     design fixed and after re-planning (docs/format.md, "symbiosis resilience")."""
     from .analysis.resilience import format_resilience, resilience as exits
-    from .pipeline import Timer, run_loaded
-    from .results import check_output_folder
-    from .scenario import load_model_or_scenario
 
-    timer = Timer()
-    with timer.phase("load"):
-        loaded = load_model_or_scenario(path)
-    if not quiet:
-        _print_warnings(loaded.park)
-    check_output_folder(out)  # before solving: refuse to overwrite what is not ours
-    result = run_loaded(loaded, timer, objective="cost")
-    if not result.status.has_solution:
-        click.secho(f"error: {result.name}: no solution ({result.status.value}): no partner "
-                    "can leave it", fg="red", err=True)
-        sys.exit(EXIT_NO_SOLUTION)
+    loaded, result = _cost_optimum(path, out, quiet, "no partner can leave it")
     from .pipeline import solver_options
     res = exits(result, solver=solver_options(loaded.scenario.solver))
     folder = res.to_folder(out)
