@@ -638,6 +638,13 @@ def write_folder(result: Result, out: Path, extra_files: dict[str, str] | None =
     return out
 
 
+def write_folder_with(result: Result, out: str | Path, name: str, table: pd.DataFrame) -> Path:
+    """A result folder with one analysis table beside the usual files (`name` one of
+    EXTRA_RESULT_FILES, e.g. shares.csv), written as the others are, all at once."""
+    text = outputs.csv_text(table, False, f"%.{SIGNIFICANT}g")
+    return write_folder(result, Path(out), extra_files={name: text})
+
+
 def _graphml_ready(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """GraphML takes plain scalars only: drop missing values, round floats."""
     h = nx.MultiDiGraph(name=g.graph.get("name", ""))

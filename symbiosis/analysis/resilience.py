@@ -51,10 +51,8 @@ class Resilience:
     result: Result
 
     def to_folder(self, out: str | Path) -> Path:
-        from ..outputs import csv_text
-        from ..results import SIGNIFICANT, write_folder
-        text = csv_text(self.table, False, f"%.{SIGNIFICANT}g")
-        return write_folder(self.result, Path(out), extra_files={"resilience.csv": text})
+        from ..results import write_folder_with
+        return write_folder_with(self.result, out, "resilience.csv", self.table)
 
 
 def resilience(subject, solver: SolverOptions | None = None) -> Resilience:

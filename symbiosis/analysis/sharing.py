@@ -64,11 +64,8 @@ class Shares:
     result: Result
 
     def to_folder(self, out: str | Path) -> Path:
-        from ..results import write_folder
-        from ..outputs import csv_text
-        from ..results import SIGNIFICANT
-        text = csv_text(self.shares, False, f"%.{SIGNIFICANT}g")
-        return write_folder(self.result, Path(out), extra_files={"shares.csv": text})
+        from ..results import write_folder_with
+        return write_folder_with(self.result, out, "shares.csv", self.shares)
 
 
 def share(subject: Result | Park | str | Path, rule: Rule = "individually_rational",
