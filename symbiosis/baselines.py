@@ -26,7 +26,7 @@ from .schema import Baseline
 from .solve import Status
 
 if TYPE_CHECKING:
-    from .results import Result
+    from .results.result import Result
 
 NO_LINKS: Baseline = "no_links"
 FIRMS_INTEGRATED: Baseline = "firms_integrated"
@@ -188,31 +188,3 @@ def _insert_after(d: dict[str, Any], key: str, new: dict[str, Any]) -> dict[str,
         if k == key:
             out.update(new)
     return out
-
-
-def summary_lines(kpis: dict[str, Any], currency: str, part: str) -> list[str]:
-    """Console summary lines under `savings` (part "savings") or `CO2 avoided` ("co2")."""
-    note = (kpis.get("savings_split") or {}).get("note")
-    if kpis.get("savings_within_firms") is None:
-        return ["    within/between firms: not available", f"    note: {note}"] \
-            if part == "savings" else []
-    integrated = kpis.get("baseline_kind") == FIRMS_INTEGRATED
-    if part == "co2":
-        return [f"    within firms {kpis['co2_avoided_within_firms_t']:>16,.1f} t/yr",
-                f"    between firms {_or_na(kpis.get('co2_avoided_between_firms_t'), ',.1f'):>15}"
-                " t/yr"]
-    lines = ["    baseline: firms integrated (each firm's own optimum alone)"] if integrated else []
-    lines += [
-        f"    within firms {kpis['savings_within_firms']:>16,.0f} {currency}/yr   "
-        + ("not in savings: the baseline has it" if integrated
-           else "each firm alone: its own reuse and heat recovery"),
-        f"    between firms {_or_na(kpis.get('savings_between_firms'), ',.0f'):>15} "
-        f"{currency}/yr   what links between firms add",
-    ]
-    if note:
-        lines.append(f"    note: {note}")
-    return lines
-
-
-def _or_na(value: float | None, spec: str) -> str:
-    return "n/a" if value is None else format(value, spec)

@@ -1,7 +1,8 @@
 """Formulation: a pure function from a Park and its Network to a linear program.
 
-Each module adds one block (variables, rows and objective terms) for one concern; a new
-capability adds a block and leaves the others alone. `to_pyomo` emits the program as a Pyomo
+Each module adds one block (variables, rows and objective terms) for one concern; the
+registry (registry.py) lists them in order with what each needs and how its results are read,
+so a new capability adds a block and leaves the others alone. `to_pyomo` emits the program as a Pyomo
 model for solving and for notebook users who add their own constraints.
 """
 from __future__ import annotations
@@ -9,20 +10,21 @@ from __future__ import annotations
 from ..network import Network
 from ..park import Park
 from ..schema import Objective
-from .balances import add_balances
-from .heat import add_heat
-from .heat_pumps import add_heat_pumps
+from typing import Callable, Sequence
+
 from .highs_model import to_highs
-from .links import add_links
 from .objective import add_co2_cap
 from .program import LinearProgram
 from .pyomo_model import to_pyomo
-from .quality import add_quality
-from .transfers import Transfers, add_transfers
-from .utilities import add_utilities
+from .registry import BLOCKS, Block, add_blocks
+from .transfers import Transfers
 
-__all__ = ["AUTO", "LinearProgram", "Transfers", "add_co2_cap", "emit", "formulate", "resolve_solver",
-           "to_highs", "to_pyomo"]
+__all__ = ["AUTO", "BLOCKS", "Block", "ExtraBlock", "LinearProgram", "Transfers", "add_co2_cap",
+           "emit", "formulate", "resolve_solver", "to_highs", "to_pyomo"]
+
+# A user's block: adds variables, rows and terms to the program (the array IR), so it holds
+# on both backends: f(lp, park, network) -> None.
+ExtraBlock = Callable[[LinearProgram, Park, Network], None]
 
 DIRECT_HIGHS = "highspy"  # solver name of the fast path: HiGHS without Pyomo
 AUTO = "auto"  # the default solver name: the fast path
@@ -40,16 +42,11 @@ def emit(lp: LinearProgram, solver: str):
 
 
 def formulate(park: Park, network: Network, objective: Objective = "cost",
-              transfers: Transfers | None = None) -> LinearProgram:
-    """Build the MILP of FORMAT §2: material, water and heat; with `transfers`, also payments
-    over links and one individual-rationality row per firm (transfers.py), added last."""
+              transfers: Transfers | None = None,
+              extra_blocks: Sequence[ExtraBlock] = ()) -> LinearProgram:
+    """Build the MILP of FORMAT §2 from the registry's blocks (registry.BLOCKS): material,
+    water and heat; with `transfers`, also payments over links and one individual-rationality
+    row per firm (transfers.py); then the user's `extra_blocks`, in order."""
     lp = LinearProgram(carbon_price=park.config.economics.carbon_price, objective=objective)
-    add_links(lp, network)
-    add_balances(lp, park, network)
-    add_quality(lp, network)
-    add_heat(lp, park, network)
-    add_heat_pumps(lp, park)
-    add_utilities(lp, park)
-    if transfers is not None:
-        add_transfers(lp, network, transfers)
+    add_blocks(lp, park, network, {"transfers": transfers}, tuple(extra_blocks))
     return lp

@@ -4,13 +4,21 @@
     Σ_{l to d} yield_l · x_l + p_d = q_d         (demand_balance, each demand d)
 
 with purchase and disposal cost and CO2 terms.
+
+The block owns the no-links point (FORMAT §2, the baseline): every demand purchased, every
+supply disposed of (`no_links_point`).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Callable
+
 import numpy as np
 
+from ..errors import InputError, Problem
 from ..network import Network
 from ..park import Park
+from .highs_model import MatrixProgram
 from .program import LinearProgram
 
 
@@ -47,3 +55,38 @@ def add_balances(lp: LinearProgram, park: Park, network: Network) -> None:
     lp.add_cost("disposals", dispose.columns, supplies.unit_cost.to_numpy())
     lp.add_co2("purchases", purchase.columns, demands.unit_co2.to_numpy())
     lp.add_co2("disposals", dispose.columns, supplies.unit_co2.to_numpy())
+
+
+def no_links_point(lp: LinearProgram, park: Park, solve_lp: Callable[[MatrixProgram], object],
+                   blocks: set[str]) -> np.ndarray:
+    """The no-links solution: every demand purchased, every supply disposed of.
+
+    With utility levels (utilities.csv) each stream's heat is bought from (cooled by) the
+    cheapest mix of utilities that its temperatures allow: the program's LP with every
+    integer column (links, heat pumps, any build) at 0 and only the rows of `blocks` (those
+    the no-links point must hold: not a CO2 cap, not a user's extra rows), solved by
+    `solve_lp` (MatrixProgram → a Solution).
+    """
+    x = np.zeros(lp.n_columns)
+    for name in ("purchase", "dispose"):
+        block = lp.variables[name]
+        x[block.columns] = park.streams.quantity.reindex(block.index).to_numpy()
+    if not any(k in lp.constraints for k in ("hot_utility_total", "cold_utility_total")):
+        return x
+    program = MatrixProgram.of(lp)
+    in_blocks = np.concatenate([np.full(len(c.index), c.block in blocks)
+                                for c in lp.constraints.values()])
+    if not in_blocks.all():
+        rows = np.flatnonzero(in_blocks)
+        program = replace(program, a=program.a.tocsr()[rows].tocsc(),
+                          row_lower=program.row_lower[rows], row_upper=program.row_upper[rows])
+    upper = np.where(program.integer, 0.0, program.col_upper)
+    lp_only = replace(program, col_upper=upper, integer=np.zeros_like(program.integer))
+    solution = solve_lp(lp_only)  # scaled, like every solve
+    if not solution.status.has_solution:
+        raise InputError(Problem(park.sources.get("utilities", "utilities"),
+                                 "the utilities cannot meet every heat demand and supply even "
+                                 f"with no links (the LP without links is "
+                                 f"{solution.status.value}): check their temperatures and "
+                                 "max_quantity"))
+    return np.where(np.abs(solution.values) <= 1e-9, 0.0, solution.values)

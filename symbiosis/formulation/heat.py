@@ -255,3 +255,51 @@ def add_interval_terms(lp: LinearProgram, block: str, rows: np.ndarray,
                        cols: np.ndarray) -> None:
     """Columns `cols` take (or give) one unit each from (to) their interval row."""
     lp.extend_constraints(block, rows, cols, np.ones(len(cols)))
+
+
+# --- results: the block's own extraction -----------------------------------------------------
+
+
+def heat_transfer_table(lp: LinearProgram, x: np.ndarray | None) -> pd.DataFrame:
+    """Heat matched on each link by temperature interval, heat_transfers.csv (only matches
+    carrying heat).
+
+    The program holds, per link, the heat taken in each supply interval and given in each
+    demand interval (a cascade); matches are read off it hottest first on both sides (the
+    north-west corner rule), which the cascade rows guarantee respects the approach.
+    """
+    columns = ["link_id", "from_stream", "to_stream", "hot_t_high", "hot_t_low", "cold_t_high",
+               "cold_t_low", "approach_c", "heat"]
+    if x is None or "heat_take" not in lp.variables:
+        return pd.DataFrame(columns=columns)
+    grid = lp.annotations["heat_grid"]
+    take = lp.variables["heat_take"].values(x)
+    give = lp.variables["heat_give"].values(x)
+    network_links = lp.annotations["heat_links"]
+    rows = []
+    for link in take.index.get_level_values("link")[take.to_numpy() > 1e-9].unique():
+        h, g = take.loc[link], give.loc[link]
+        eta = network_links.at[link, "yield"]
+        hot_cum, cold_cum = np.cumsum(eta * h.to_numpy()), np.cumsum(g.to_numpy())
+        cuts = np.unique(np.concatenate([hot_cum, cold_cum]))
+        cuts = cuts[cuts > 1e-9]
+        amount = np.diff(np.r_[0.0, cuts])
+        keep = amount > 1e-9 * max(1.0, cuts[-1]) if len(cuts) else amount > 0
+        k = h.index.to_numpy()[np.minimum(np.searchsorted(hot_cum, cuts - 1e-9), len(h) - 1)]
+        j = g.index.to_numpy()[np.minimum(np.searchsorted(cold_cum, cuts - 1e-9), len(g) - 1)]
+        rows.append(pd.DataFrame({"link_id": link, "hot": k[keep], "cold": j[keep],
+                                  "heat": amount[keep] / eta}))
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(rows, ignore_index=True).groupby(["link_id", "hot", "cold"], sort=False,
+                                                      as_index=False).heat.sum()
+    info = network_links.loc[table.link_id]
+    dt = float(grid.min_approach_c.iloc[0])
+    table["from_stream"] = info.from_stream.to_numpy()
+    table["to_stream"] = info.to_stream.to_numpy()
+    table["hot_t_high"] = grid.high.to_numpy()[table.hot]
+    table["hot_t_low"] = grid.low.to_numpy()[table.hot]
+    table["cold_t_high"] = grid.high.to_numpy()[table.cold] - dt
+    table["cold_t_low"] = grid.low.to_numpy()[table.cold] - dt
+    table["approach_c"] = info.approach_c.to_numpy()
+    return table[columns]

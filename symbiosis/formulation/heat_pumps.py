@@ -29,7 +29,7 @@ from ..network import compatibility
 from ..park import Park
 from ..units import kw_per_annual_unit
 from .heat import add_interval_terms
-from .program import LinearProgram
+from .program import CAPEX, FIXED, LinearProgram
 
 KELVIN = 273.15
 
@@ -117,8 +117,8 @@ def add_heat_pumps(lp: LinearProgram, park: Park) -> None:
 
     lp.add_cost("heat_pump_electricity", give.columns, cfg.electricity_price / cop[g_pump])
     lp.add_cost("heat_pump_capex", capacity.columns,
-                np.full(m, cfg.capex_per_kw * park.annuity))
-    lp.add_cost("heat_pump_fixed", build.columns, np.full(m, cfg.fixed_cost))
+                np.full(m, cfg.capex_per_kw * park.annuity), kind=CAPEX)
+    lp.add_cost("heat_pump_fixed", build.columns, np.full(m, cfg.fixed_cost), kind=FIXED)
     lp.add_co2("heat_pump_electricity", give.columns, cfg.electricity_co2 / cop[g_pump])
 
 
@@ -131,3 +131,58 @@ def _intervals_of(pumps: pd.DataFrame, column: str, intervals: pd.DataFrame) -> 
 def _pump_index(ids: pd.Index, table: pd.DataFrame) -> pd.MultiIndex:
     return pd.MultiIndex.from_arrays([ids.to_numpy()[table.pump.to_numpy()],
                                       table.position.to_numpy()], names=["pump", "interval"])
+
+
+# --- results: the block's own extraction -----------------------------------------------------
+
+HEAT_PUMP_COLUMNS = ["pump", "firm_id", "from_stream", "to_stream", "heat_delivered",
+                     "heat_from_source", "electricity", "cop", "capacity_kw", "annual_cost"]
+BLOCK = "heat_pumps"  # the registry's name of this block: its terms and variables carry it
+
+
+def clean_pumps(lp: LinearProgram, network, x: np.ndarray) -> np.ndarray:
+    """A pump that delivers nothing is not built."""
+    if "heat_pump_build" not in lp.variables:
+        return x
+    heat = lp.variables["heat_pump_heat"].values(x)
+    delivering = heat.groupby(level="pump").sum() > 1e-9
+    pump_build = lp.variables["heat_pump_build"]
+    x[pump_build.columns] = delivering.reindex(pump_build.index, fill_value=False).to_numpy()
+    return x
+
+
+def pump_table(lp: LinearProgram, x: np.ndarray | None) -> pd.DataFrame:
+    """Each heat pump built (heat_pumps.csv): heat pumped, source heat, electricity, its
+    average COP, and its annual cost (its share of every cost term of this block)."""
+    if x is None or "heat_pump_heat" not in lp.variables:
+        return pd.DataFrame(columns=HEAT_PUMP_COLUMNS)
+    parts = lp.annotations["heat_pump_heat"].reset_index(drop=True)
+    parts["heat_delivered"] = lp.variables["heat_pump_heat"].values(x).to_numpy()
+    parts = parts[parts.heat_delivered > 1e-9]
+    parts["electricity"] = parts.heat_delivered / parts.cop
+    table = parts.groupby("pump").agg(firm_id=("firm_id", "first"),
+                                      from_stream=("from_stream", "first"),
+                                      to_stream=("to_stream", "first"),
+                                      heat_delivered=("heat_delivered", "sum"),
+                                      electricity=("electricity", "sum"))
+    table["heat_from_source"] = table.heat_delivered - table.electricity
+    table["cop"] = table.heat_delivered / table.electricity
+    table["capacity_kw"] = lp.variables["heat_pump_capacity_kw"].values(x).reindex(table.index)
+    per_pump = pd.Series(0.0, index=table.index)
+    for term in lp.cost_terms_of(BLOCK).values():  # each pump's own share of each term
+        owner = _column_owner(lp, term.cols)
+        contrib = pd.Series(term.coefs * x[term.cols], index=owner)
+        per_pump = per_pump.add(contrib.groupby(level=0).sum(), fill_value=0.0)
+    table["annual_cost"] = per_pump.reindex(table.index).to_numpy()
+    return table.reset_index()[HEAT_PUMP_COLUMNS]
+
+
+def _column_owner(lp: LinearProgram, cols: np.ndarray) -> np.ndarray:
+    """The pump each column of this block belongs to (first level of its block's index)."""
+    owners = np.empty(len(cols), dtype=object)
+    for block in lp.variables_of(BLOCK):
+        inside = (cols >= block.start) & (cols < block.start + len(block.index))
+        labels = block.index.get_level_values(0) if isinstance(block.index, pd.MultiIndex) \
+            else block.index
+        owners[inside] = np.asarray(labels)[cols[inside] - block.start]
+    return owners

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..network import Network
-from .program import LinearProgram
+from .program import CAPEX, FIXED, LinearProgram
 
 
 def add_links(lp: LinearProgram, network: Network) -> None:
@@ -34,7 +34,9 @@ def add_links(lp: LinearProgram, network: Network) -> None:
     receiver = 1  # whose account each link term is in (firm accounts)
     lp.add_cost("transport", flow.columns, links.transport_unit_cost.to_numpy(), owner=receiver)
     lp.add_cost("processing", flow.columns, links.processing_cost.to_numpy(), owner=receiver)
-    lp.add_cost("link_fixed", build.columns, links.fixed_cost.to_numpy(), owner=receiver)
-    lp.add_cost("link_capex", build.columns, links.annualised_capex.to_numpy(), owner=receiver)
+    lp.add_cost("link_fixed", build.columns, links.fixed_cost.to_numpy(), owner=receiver,
+                kind=FIXED)
+    lp.add_cost("link_capex", build.columns, links.annualised_capex.to_numpy(),
+                owner=receiver, kind=CAPEX)
     lp.add_co2("transport", flow.columns, links.transport_unit_co2.to_numpy(), owner=receiver)
     lp.add_co2("processing", flow.columns, links.processing_co2.to_numpy(), owner=receiver)

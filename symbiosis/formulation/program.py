@@ -7,8 +7,9 @@ building the matrix itself, and lets the objective be explained term by term.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Iterator, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ class VariableBlock:
     # Which firm(s) each column's cost and CO2 belong to: split equally between the two
     # arrays (the same firm twice for a column of one firm).
     firms: tuple[np.ndarray, np.ndarray]
+    block: str = ""  # the formulation block that added it (formulation/registry.py)
 
     @property
     def columns(self) -> np.ndarray:
@@ -50,6 +52,7 @@ class ConstraintBlock:
     lower: np.ndarray  # -inf where none
     upper: np.ndarray  # +inf where none
     description: str = ""
+    block: str = ""  # the formulation block that added it (formulation/registry.py)
 
 
 @dataclass(frozen=True)
@@ -59,15 +62,26 @@ class LinearTerm:
     `owner`: whose account the term is in, for firm accounts (`LinearProgram.account_matrix`,
     read by symbiosis/analysis/sharing.py): 0 the first firm of each column (a link's
     supplier), 1 the second (its receiver), None split equally between the two (the same
-    firm twice for a column of one firm)."""
+    firm twice for a column of one firm).
+
+    `kind`: what the money is, so results sum terms by what they are, not by their names:
+    VARIABLE (per unit moved, bought or disposed of), FIXED (per year, per thing built) or
+    CAPEX (annualised investment, kpis.json `annualised_capex`). `block`: the formulation
+    block that added the term (a block's extractor finds its own terms by it)."""
 
     cols: np.ndarray
     coefs: np.ndarray
     constant: float = 0.0
     owner: int | None = None
+    kind: str = "variable"
+    block: str = ""
 
     def value(self, x: np.ndarray) -> float:
         return float(np.dot(self.coefs, x[self.cols]) + self.constant)
+
+
+VARIABLE, FIXED, CAPEX = "variable", "fixed", "capex"  # LinearTerm kinds
+TERM_KINDS = (VARIABLE, FIXED, CAPEX)
 
 
 @dataclass
@@ -83,6 +97,29 @@ class LinearProgram:
     # The assembled matrix, kept until a row block is added or extended: the handoff, the
     # no-links baseline and every verification read the same one.
     _matrix: tuple | None = field(default=None, repr=False, compare=False)
+    # The block now adding to the program (`building`): tags what it adds.
+    _block: str = field(default="", repr=False, compare=False)
+    # The no-links point (FORMAT §2), computed once per program (results.baseline_point).
+    baseline: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @contextmanager
+    def building(self, block: str) -> Iterator[LinearProgram]:
+        """Tag every variable, row and term added inside with the block's name."""
+        outer, self._block = self._block, block
+        try:
+            yield self
+        finally:
+            self._block = outer
+
+    def variables_of(self, block: str) -> list[VariableBlock]:
+        return [v for v in self.variables.values() if v.block == block]
+
+    def cost_terms_of(self, block: str) -> dict[str, LinearTerm]:
+        return {n: t for n, t in self.cost_terms.items() if t.block == block}
+
+    def cost_of_kind(self, kind: str, x: np.ndarray) -> float:
+        """The cost terms of one kind (VARIABLE, FIXED, CAPEX) at point x."""
+        return sum(t.value(x) for t in self.cost_terms.values() if t.kind == kind)
 
     @property
     def n_columns(self) -> int:
@@ -100,7 +137,7 @@ class LinearProgram:
         block = VariableBlock(name, _as_index(index), self.n_columns,
                               np.broadcast_to(np.asarray(lower, float), n).copy(),
                               np.broadcast_to(np.asarray(upper, float), n).copy(), integer,
-                              tuple(np.asarray(f, dtype=object) for f in pair))
+                              tuple(np.asarray(f, dtype=object) for f in pair), self._block)
         self.variables[name] = block
         return block
 
@@ -110,7 +147,8 @@ class LinearProgram:
         block = ConstraintBlock(name, _as_index(index), np.asarray(rows, np.int64),
                                 np.asarray(cols, np.int64), np.asarray(coefs, float),
                                 np.broadcast_to(np.asarray(lower, float), n).copy(),
-                                np.broadcast_to(np.asarray(upper, float), n).copy(), description)
+                                np.broadcast_to(np.asarray(upper, float), n).copy(), description,
+                                self._block)
         self.constraints[name] = block
         self._matrix = None
         return block
@@ -121,18 +159,30 @@ class LinearProgram:
         self.constraints[name] = ConstraintBlock(
             b.name, b.index, np.concatenate([b.rows, np.asarray(rows, np.int64)]),
             np.concatenate([b.cols, np.asarray(cols, np.int64)]),
-            np.concatenate([b.coefs, np.asarray(coefs, float)]), b.lower, b.upper, b.description)
+            np.concatenate([b.coefs, np.asarray(coefs, float)]), b.lower, b.upper, b.description,
+            b.block)
         self._matrix = None
 
     def add_cost(self, name: str, cols, coefs, constant: float = 0.0,
-                 owner: int | None = None) -> None:
-        self.cost_terms[name] = LinearTerm(np.asarray(cols, np.int64), np.asarray(coefs, float),
-                                           constant, owner)
+                 owner: int | None = None, kind: str | None = None) -> None:
+        """A cost term (replacing one of that name, whose kind and block it keeps)."""
+        self.cost_terms[name] = self._term(self.cost_terms, name, cols, coefs, constant, owner,
+                                           kind)
 
     def add_co2(self, name: str, cols, coefs, constant: float = 0.0,
                 owner: int | None = None) -> None:
-        self.co2_terms[name] = LinearTerm(np.asarray(cols, np.int64), np.asarray(coefs, float),
-                                          constant, owner)
+        self.co2_terms[name] = self._term(self.co2_terms, name, cols, coefs, constant, owner,
+                                          None)
+
+    def _term(self, terms: dict[str, LinearTerm], name: str, cols, coefs, constant: float,
+              owner: int | None, kind: str | None) -> LinearTerm:
+        old = terms.get(name)
+        if kind is not None and kind not in TERM_KINDS:
+            raise ValueError(f"term kind {kind!r} is not one of {TERM_KINDS}")
+        kind = kind or (old.kind if old else VARIABLE)
+        block = old.block if old else self._block
+        return LinearTerm(np.asarray(cols, np.int64), np.asarray(coefs, float), constant, owner,
+                          kind, block)
 
     # --- small re-solve API: change a program, or a copy of it, instead of rebuilding ------
 
@@ -146,7 +196,7 @@ class LinearProgram:
                          for n, c in self.constraints.items()},
             cost_terms=dict(self.cost_terms), co2_terms=dict(self.co2_terms),
             carbon_price=self.carbon_price, objective=self.objective,
-            annotations=dict(self.annotations))
+            annotations=dict(self.annotations), baseline=self.baseline)
 
     def set_bounds(self, cols, lower=None, upper=None) -> None:
         """Change the bounds of program columns in place (None: keep that side)."""

@@ -18,7 +18,7 @@ from ..errors import InputError, Problem
 from ..outputs import check_numeric, csv_unescape, read_kpis_file
 
 if TYPE_CHECKING:
-    from ..results import Result
+    from ..results.result import Result
 
 REQUIRED = ("kpis.json", "links.csv", "firms.csv", "network.graphml")
 OPTIONAL = ("resources.csv", "objective.csv", "why_not.csv", "streams.csv",
@@ -114,14 +114,14 @@ def read_result_folder(path: str | Path) -> ResultTables:
 
 def tables_of(result: "Result") -> ResultTables:
     """The same tables from an in-memory Result (for notebooks: `Result.plot_map()`)."""
-    from ..results import _json_ready
+    from ..results.schema import json_ready  # here: reading a folder needs no solver
 
     attributes = result.park.firms.reindex(columns=FIRM_ATTRIBUTES).dropna(axis=1, how="all")
     resources = result.resources.copy()
     if "category" not in resources:
         resources = resources.join(result.park.resources[["category", "unit"]])
     why = result.why_not if result.status.has_solution else None
-    return _assemble(result.name, _json_ready(result.kpis), result.links.reset_index(drop=True),
+    return _assemble(result.name, json_ready(result.kpis), result.links.reset_index(drop=True),
                      result.firms.rename_axis("firm_id").reset_index(), attributes, resources,
                      result.objective_breakdown, why,
                      {"streams": result.streams.reset_index(),

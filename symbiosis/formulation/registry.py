@@ -1,0 +1,141 @@
+"""The block registry: what `formulate` adds, in order, and how each block's results are read.
+
+A block is one concern of the model (links, balances, quality, heat, ...). It declares
+
+- `add(lp, park, network, **options)`: adds its variables, rows and cost/CO2 terms (everything
+  it adds is tagged with its name: `LinearProgram.building`);
+- `applies(park, network)`: whether the park has what it models (heat streams, utility
+  levels, ...); a block that does not apply adds nothing;
+- `needs`: the `formulate` options it takes (e.g. `transfers`); it is added only when every
+  one of them is given;
+- `extract(lp, park, network, x)`: its result tables, file name → DataFrame (x None: no
+  solution). It runs on every result, whether the block applied or not, so that a result
+  folder's files do not depend on the data (an empty table then);
+- `clean(lp, network, x)`: its own rounding of a solver's point (e.g. a build decision set
+  to 0 where nothing is delivered), after the links' own (results.repair);
+- `in_baseline`: whether its rows hold at the no-links point, which is solved with the rows
+  of such blocks only (a CO2 cap or a user's extra block may exclude it).
+
+A new capability is one more entry here (e.g. the facilities block, after the utilities);
+`formulate` never changes. A user's extra block (`optimise(park, extra_blocks=[f])`) is a
+function f(lp, park, network) on the same program, added after the model's blocks (before
+those taking options, which read the whole program).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from ..network import Network
+from ..park import Park
+from .balances import add_balances
+from .heat import add_heat, heat_transfer_table
+from .heat_pumps import add_heat_pumps, clean_pumps, pump_table
+from .links import add_links
+from .program import LinearProgram
+from .quality import add_quality
+from .transfers import add_transfers
+from .utilities import add_utilities
+
+Extractor = Callable[[LinearProgram, Park, Network, "np.ndarray | None"], dict[str, pd.DataFrame]]
+Cleaner = Callable[[LinearProgram, Network, np.ndarray], np.ndarray]
+
+
+def always(park: Park, network: Network) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Block:
+    name: str
+    add: Callable[..., None]  # add(lp, park, network, **{option: value for option in needs})
+    applies: Callable[[Park, Network], bool] = always
+    needs: tuple[str, ...] = ()
+    extract: Extractor | None = None
+    clean: Cleaner | None = None
+    in_baseline: bool = True
+
+    def wanted(self, park: Park, network: Network, options: dict[str, Any]) -> bool:
+        return all(options.get(k) is not None for k in self.needs) and self.applies(park, network)
+
+
+def _has_heat(park: Park, network: Network) -> bool:
+    return park.has_heat
+
+
+BLOCKS: list[Block] = [
+    Block("links", lambda lp, park, network: add_links(lp, network)),
+    Block("balances", add_balances),
+    Block("quality", lambda lp, park, network: add_quality(lp, network),
+          applies=lambda park, network: not network.link_qualities.empty),
+    Block("heat", add_heat, applies=_has_heat,
+          extract=lambda lp, park, network, x: {"heat_transfers.csv": heat_transfer_table(lp, x)}),
+    Block("heat_pumps", lambda lp, park, network: add_heat_pumps(lp, park),
+          applies=lambda park, network: park.has_heat and park.config.heat_pumps is not None,
+          extract=lambda lp, park, network, x: {"heat_pumps.csv": pump_table(lp, x)},
+          clean=clean_pumps),
+    Block("utilities", lambda lp, park, network: add_utilities(lp, park),
+          applies=lambda park, network: park.has_heat and not park.utilities.empty),
+    # facilities (formulation/facilities.py) go here: after the balances and heat they join
+    Block("transfers", lambda lp, park, network, transfers: add_transfers(lp, network, transfers),
+          needs=("transfers",), in_baseline=False),
+]
+
+
+def block_named(name: str) -> Block:
+    for block in BLOCKS:
+        if block.name == name:
+            return block
+    raise KeyError(name)
+
+
+def add_blocks(lp: LinearProgram, park: Park, network: Network, options: dict[str, Any],
+               extra_blocks: tuple = ()) -> None:
+    """Add the registry's blocks that apply, in order, and the user's extra blocks after the
+    model's own; blocks taking options (transfers) come last, as they read the whole program
+    (its firm accounts)."""
+    def add(block: Block) -> None:
+        if block.wanted(park, network, options):
+            with lp.building(block.name):
+                block.add(lp, park, network, **{k: options[k] for k in block.needs})
+
+    for block in BLOCKS:
+        if not block.needs:
+            add(block)
+    for i, extra in enumerate(extra_blocks):
+        with lp.building(extra_name(extra, i)):
+            extra(lp, park, network)
+    for block in BLOCKS:
+        if block.needs:
+            add(block)
+
+
+def extra_name(extra: Callable, position: int) -> str:
+    """The tag of a user's block: `extra:<function name>` (its position if it has none)."""
+    return f"extra:{getattr(extra, '__name__', position)}"
+
+
+def baseline_blocks() -> set[str]:
+    """The blocks whose rows the no-links point must satisfy."""
+    return {b.name for b in BLOCKS if b.in_baseline}
+
+
+def extract_tables(lp: LinearProgram, park: Park, network: Network,
+                   x: np.ndarray | None) -> dict[str, pd.DataFrame]:
+    """Every block's result tables, in registry order."""
+    tables: dict[str, pd.DataFrame] = {}
+    for block in BLOCKS:
+        if block.extract is not None:
+            tables.update(block.extract(lp, park, network, x))
+    return tables
+
+
+def clean_blocks(lp: LinearProgram, network: Network, x: np.ndarray) -> np.ndarray:
+    """Each block's own rounding of a point, in registry order."""
+    for block in BLOCKS:
+        if block.clean is not None:
+            x = block.clean(lp, network, x)
+    return x
