@@ -5,25 +5,25 @@ import time
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterator, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .baselines import NO_LINKS, Baseline, apply_savings_split, within_firms
 from .decompose import DEFAULT_GAP
-from .formulation import DIRECT_HIGHS, add_co2_cap, emit, formulate, resolve_solver
+from .formulation import DIRECT_HIGHS, ExtraBlock, add_co2_cap, emit, formulate, resolve_solver
 from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
 from .greedy import greedy_point
-from .network import Network, build_network
+from .network import CAPPED, Network, build_network, cap_detail, capped_out
 from .park import Park
 from .results import Result, baseline_point, extract
 from .scenario import LoadedScenario, load_model_or_scenario
 from .schema import Objective, SolverSettings
 from .selection import Selection, carry, select, start_point
 from .solve import Solution, SolverOptions, Status, relative_gap, solve
-from .verify import checked
+from .verify import checked, verify_point
 
 CO2_CAP_TOLERANCE = 1e-6  # relative slack on the CO2 optimum in the second, cost stage
 # The MILP's time when none is given and candidates were priced (a province): its gap is
@@ -54,44 +54,55 @@ def solver_options(settings: SolverSettings, **overrides) -> SolverOptions:
 
 def optimise(park: Park, objective: Objective = "cost",
              solver: SolverOptions = SolverOptions(), name: str | None = None,
-             timer: Timer | None = None, baseline: Baseline = NO_LINKS) -> Result:
+             timer: Timer | None = None, baseline: Baseline = NO_LINKS,
+             extra_blocks: Sequence[ExtraBlock] = ()) -> Result:
     """Find the best set of links for a validated park.
 
     With objective "co2", CO2 is minimised first and then cost among the solutions within
     CO2_CAP_TOLERANCE of that minimum, so that the links chosen are the cheapest lowest-CO2 set.
     The same model with links inside firms only ("firms alone", phase `firms_alone`) splits the
     savings into what firms reach alone and what links between them add (`baselines.py`).
+
+    `extra_blocks`: the user's own blocks, each a function f(lp, park, network) adding
+    variables, rows or terms to the program (formulation.LinearProgram) after the model's
+    blocks; they hold on every backend, in every stage and in the firms-alone run, and the
+    answer is a normal Result. The candidates are those of any run (a link that can never pay
+    is no candidate, whatever a block adds); every one of them goes into the MILP, since
+    pricing knows nothing of the blocks' rows.
     """
     timer = timer or Timer()
+    extra_blocks = tuple(extra_blocks)
     with timer.phase("network"):  # links that can never pay are dropped for the cost objective
         candidates = build_network(park, objective=objective, cap=False)
-    result = optimise_network(park, candidates, objective, solver, name, timer)
+    result = optimise_network(park, candidates, objective, solver, name, timer, extra_blocks)
     with timer.phase("firms_alone"):  # a restriction of the candidates as posed (capped)
         alone = optimise_network(park, within_firms(result.network), objective, solver, name,
-                                 Timer())
+                                 Timer(), extra_blocks)
     result = apply_savings_split(result, alone, baseline)
     result.timings = dict(timer.seconds)
     return result
 
 
 def optimise_network(park: Park, network: Network, objective: Objective,
-                     solver: SolverOptions, name: str | None, timer: Timer) -> Result:
+                     solver: SolverOptions, name: str | None, timer: Timer,
+                     extra_blocks: tuple[ExtraBlock, ...] = ()) -> Result:
     """Build, solve and extract the model of a given network (all of it, or a restriction):
     the MILP takes the links `symbiosis.selection` picks, and its bound is made one of the
     whole network."""
     solver = resolved(solver)
     with timer.phase("select"):
-        selection = select(park, network, objective)
+        selection = select(park, network, objective) if not extra_blocks \
+            else _every_candidate(park, network)
     defaulted = solver.time_limit is None and selection.priced and selection.large
     if defaulted:  # a province: see PROVINCE_SECONDS
         solver = replace(solver, time_limit=PROVINCE_SECONDS)
     lp, solution, baseline_x, greedy_x, selection, program_bound = _solve_selected(
-        park, selection, objective, solver, timer)
+        park, selection, objective, solver, timer, extra_blocks)
     if objective == "co2":  # the CO2 optimum is used as a cap: it must hold first
         solution = checked(lp, solution)
         if solution.status.has_solution:
             solution = _cheapest_at_lowest_co2(park, selection.network, lp, solution, solver,
-                                               timer)
+                                               timer, extra_blocks)
     with timer.phase("extract"):
         settings = {"time_limit": solver.time_limit, "mip_gap": solver.mip_gap,
                     "threads": solver.threads}
@@ -116,8 +127,20 @@ class _Solved(NamedTuple):
     program_bound: float | None  # the MILP's own bound, over the links it took
 
 
+def _every_candidate(park: Park, network: Network) -> Selection:
+    """The selection of every candidate (but the cap's), unpriced: what the MILP takes when a
+    user's blocks add rows and terms that pricing does not know."""
+    links = network.links
+    cap = park.config.links.max_candidates_per_demand
+    out = capped_out(links, cap) if cap is not None else np.zeros(len(links), dtype=bool)
+    posed = network.restrict(~out, CAPPED, cap_detail(cap)) if out.any() else network
+    return Selection(network=posed, posed=posed, candidates=network, capped=int(out.sum()),
+                     lp_bound=None, reduced=None, kept=~out, builds=np.zeros(len(links)))
+
+
 def _solve_selected(park: Park, selection: Selection, objective: Objective,
-                    solver: SolverOptions, timer: Timer) -> _Solved:
+                    solver: SolverOptions, timer: Timer,
+                    extra_blocks: tuple[ExtraBlock, ...] = ()) -> _Solved:
     """Solve the MILP on the selected links, from the best start known, with the bound of the
     whole problem; widen the selection while its left-out links keep the gap above the one
     asked for (each round starts from the last design)."""
@@ -125,7 +148,7 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
     started, previous = time.perf_counter(), None
     while True:
         with timer.phase("build"):
-            lp = formulate(park, selection.network, objective)
+            lp = formulate(park, selection.network, objective, extra_blocks=extra_blocks)
         with timer.phase("handoff"):
             model = _handoff(lp, solver)
         with timer.phase("solve"):  # with utility levels the baseline is an LP: solved once
@@ -136,6 +159,8 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
                 start = start_point(lp, selection.network, baseline_x, greedy_x, builds)
             else:
                 start = carry(previous[1].values, previous[0], lp)
+            if extra_blocks and not verify_point(lp, start).ok:
+                start = None  # the known points need not hold in a user's rows
             options = solver  # a widening round gets the time left
             if solver.time_limit is not None and previous is not None:
                 left = solver.time_limit - (time.perf_counter() - started)
@@ -187,10 +212,11 @@ def _handoff(lp, solver: SolverOptions):
     return MatrixProgram.of(lp) if solver.name == DIRECT_HIGHS else emit(lp, solver.name)
 
 
-def _cheapest_at_lowest_co2(park, network, lp, first: Solution, solver, timer) -> Solution:
+def _cheapest_at_lowest_co2(park, network, lp, first: Solution, solver, timer,
+                            extra_blocks: tuple[ExtraBlock, ...] = ()) -> Solution:
     best_co2 = lp.co2(first.values)
     with timer.phase("build"):
-        second = formulate(park, network, "cost")
+        second = formulate(park, network, "cost", extra_blocks=extra_blocks)
         add_co2_cap(second, best_co2 + CO2_CAP_TOLERANCE * max(1.0, abs(best_co2)))
     with timer.phase("handoff"):
         model = _handoff(second, solver)

@@ -112,7 +112,8 @@ def test_readme_command_runs(workspace, line, monkeypatch):
 
 @pytest.mark.solver
 def test_readme_python_snippets_run_in_order(workspace, monkeypatch):
-    """The notebook tour, then the own-constraint snippet, which uses its `park`."""
+    """The notebook tour, then the own-constraint snippet, which uses its `park` and
+    `result`: its row binds (the park builds more links without it) and costs savings."""
     monkeypatch.chdir(workspace)
     namespace: dict = {"__name__": "readme"}
     for i, code in enumerate(blocks("python")):
@@ -120,7 +121,11 @@ def test_readme_python_snippets_run_in_order(workspace, monkeypatch):
     result = namespace["result"]
     assert (workspace / "results" / "mine" / "kpis.json").is_file()
     assert result.firms.index.name == "firm_id"
-    assert namespace["solution"].status.has_solution
+    capped = namespace["capped"]
+    assert capped.status.has_solution and result.kpis["links_built"] > 20
+    assert capped.kpis["links_built"] == 20
+    assert capped.kpis["savings"] < result.kpis["savings"]
+    assert capped.kpis["verification"]["ok"]
 
 
 def test_readme_yaml_snippets_are_a_valid_scenario_and_sweep(workspace, monkeypatch):

@@ -118,6 +118,10 @@ def extra_name(extra: Callable, position: int) -> str:
     return f"extra:{getattr(extra, '__name__', position)}"
 
 
+def block_names() -> set[str]:
+    return {b.name for b in BLOCKS}
+
+
 def baseline_blocks() -> set[str]:
     """The blocks whose rows the no-links point must satisfy."""
     return {b.name for b in BLOCKS if b.in_baseline}

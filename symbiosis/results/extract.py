@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..formulation.program import LinearProgram
-from ..formulation.registry import extract_tables
+from ..formulation.registry import block_names, extract_tables
 from ..greedy import greedy_point
 from ..network import Network
 from ..park import Park
@@ -37,7 +37,13 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
         x = clean_solution(lp, network, solution.values)
         if lp.objective == "cost":
             x, pruned = prune_unprofitable_links(lp, network, x)
-        solution = checked(lp, replace(solution, values=x))  # the point reported holds
+        repaired = checked(lp, replace(solution, values=x))  # the point reported holds
+        if not repaired.status.has_solution and _foreign_rows(lp):
+            # the repairs know the model's rows, not a user's block's: report the solver's
+            # own point (noise rounded) when it holds and the repaired one does not
+            x, pruned = np.where(np.abs(solution.values) <= 1e-9, 0.0, solution.values), 0
+            repaired = checked(lp, replace(solution, values=x))
+        solution = repaired
         if not solution.status.has_solution:
             x, pruned = None, 0
     links = _built_links(network, lp, x)
@@ -66,3 +72,8 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
             "resource").join(park.resources[["category", "unit"]]),
         streams=_stream_table(park, lp, x), objective_breakdown=_breakdown(lp, x, baseline_x),
         network=network)
+
+
+def _foreign_rows(lp: LinearProgram) -> bool:
+    """Whether the program has rows that no block of the registry added (a user's block)."""
+    return any(c.block not in block_names() for c in lp.constraints.values())
