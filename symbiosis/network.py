@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 from .errors import InputError, Problem
 from .geo import EARTH_RADIUS_KM, great_circle_km, planar_km
 from .park import Park
+from .routes import SHARED, route_ids, route_table
 
 # Why a compatible pair is not a candidate link (the `reason` column of `Network.rejected`).
 TOO_FAR = "too_far"
@@ -255,7 +256,7 @@ def _pairs_within_reach(park: Park, sides: _Sides, rule: pd.Series, S: np.ndarra
                         D: np.ndarray, screen_value: bool) -> tuple[np.ndarray, np.ndarray]:
     points = _firm_points(park)
     km = np.full(len(S), np.fmin(rule.max_distance_km, park.config.links.max_distance_km))
-    if screen_value:
+    if screen_value and park.config.links.routes != SHARED:  # a shared route pays for all
         km = np.minimum(km, _value_reach_km(park, sides, rule, S, D))
     keep = km >= 0
     S, km = S[keep], km[keep]
@@ -426,7 +427,7 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
                             resource_pos=resource_pos[pairs.si.to_numpy()[ok]])
     links["capacity"] = np.minimum(links.capacity, _quality_capacity(links, quality))
     if screen_value:
-        _screen_value(links, why)
+        _screen_value(links, why, park.config.links.routes == SHARED)
         passed = why.open[ok]
         if not passed.all():
             out = np.flatnonzero(~passed)
@@ -567,12 +568,15 @@ def _quality_capacity(links: pd.DataFrame, quality: pd.DataFrame) -> np.ndarray:
     return least
 
 
-def _screen_value(links: pd.DataFrame, why: _Reasons) -> None:
-    """Reject links that cannot pay even alone at full capacity (links indexed by pair)."""
+def _screen_value(links: pd.DataFrame, why: _Reasons, shared_routes: bool = False) -> None:
+    """Reject links that cannot pay even alone at full capacity (links indexed by pair);
+    with shared routes, links whose route cannot pay with all its links at capacity."""
     rows = links.index.to_numpy()
     value = links.unit_value.to_numpy()
     best = value * links.capacity.to_numpy()
     cost = (links.fixed_cost + links.annualised_capex).to_numpy()
+    if shared_routes:
+        best, cost = route_worth(links)
     mask = np.zeros(len(why.reason), dtype=bool)
     mask[rows[value <= 0]] = True
     why.reject(mask, NO_UNIT_SAVING, lambda m: ("a unit sent would save at most "
@@ -581,10 +585,21 @@ def _screen_value(links: pd.DataFrame, why: _Reasons) -> None:
     mask[:] = False
     mask[rows[best <= cost]] = True
     at = lambda m: np.searchsorted(rows, np.flatnonzero(m))  # noqa: E731
+    whose = "its route's (with all its links) " if shared_routes else "its "
     why.reject(mask, FIXED_COST, lambda m: ("worth at most " + _fmt(best[at(m)])
-                                            + " per year at full capacity, not more than its "
-                                            "fixed and annualised capital cost of "
+                                            + " per year at full capacity, not more than "
+                                            + whose + "fixed and annualised capital cost of "
                                             + _fmt(cost[at(m)])))
+
+
+def route_worth(links: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per link: the most its route can earn (all its links at capacity) and the route's
+    fixed and annualised capital cost (symbiosis.routes)."""
+    ids = route_ids(links)
+    table = route_table(links, ids)
+    at = table.index.get_indexer(ids)
+    return (table.best_value.to_numpy()[at],
+            (table.fixed_cost + table.annualised_capex).to_numpy()[at])
 
 
 def capped_out(links: pd.DataFrame, cap: int) -> np.ndarray:

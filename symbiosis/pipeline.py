@@ -15,6 +15,7 @@ from .decompose import DEFAULT_GAP
 from .formulation import DIRECT_HIGHS, ExtraBlock, add_co2_cap, emit, formulate, resolve_solver
 from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
+from .formulation.registry import clean_blocks
 from .greedy import greedy_point
 from .network import CAPPED, Network, build_network, cap_detail, capped_out
 from .park import Park
@@ -153,14 +154,14 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
             model = _handoff(lp, solver)
         with timer.phase("solve"):  # with utility levels the baseline is an LP: solved once
             baseline_x = baseline_point(lp, park)
-            greedy_x = greedy_point(lp, selection.network, baseline_x)
+            greedy_x = clean_blocks(lp, selection.network,  # its routes built, if shared
+                                    greedy_point(lp, selection.network, baseline_x))
             if previous is None:
                 builds = pd.Series(selection.builds, index=selection.candidates.links.index)
                 start = start_point(lp, selection.network, baseline_x, greedy_x, builds)
             else:
                 start = carry(previous[1].values, previous[0], lp)
-            if extra_blocks and not verify_point(lp, start).ok:
-                start = None  # the known points need not hold in a user's rows
+            start = _holding(lp, selection.network, start)
             options = solver  # a widening round gets the time left
             if solver.time_limit is not None and previous is not None:
                 left = solver.time_limit - (time.perf_counter() - started)
@@ -176,6 +177,16 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
         if wider is None or out_of_time:
             return done
         selection, previous = wider, (lp, solution)
+
+
+def _holding(lp: LinearProgram, network: Network, start: np.ndarray) -> np.ndarray | None:
+    """The start if it holds in the program; else with the blocks' own builds set from its
+    links (a route under its links); else none: the points known before the MILP need not
+    hold in a user's rows or a decided link's bounds."""
+    if verify_point(lp, start).ok:
+        return start
+    start = clean_blocks(lp, network, start.copy())
+    return start if verify_point(lp, start).ok else None
 
 
 def _certified(selection: Selection, solution: Solution, gap: float) -> Solution:

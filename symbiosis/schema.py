@@ -43,6 +43,10 @@ class Links(Strict):
         "link alone earns at capacity); the gap is still measured against the uncapped problem")
     truck: LinkMode = LinkMode()
     pipe: LinkMode = LinkMode()
+    routes: Literal["per_pair", "shared"] = Field(
+        "per_pair", description="per_pair: each built link pays its own fixed cost and capex; "
+        "shared: one per built route between two sites (trucks: any resources, both ways; "
+        "pipes: one resource family one way)")
 
 
 class Heat(Strict):

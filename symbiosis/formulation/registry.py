@@ -13,6 +13,11 @@ A block is one concern of the model (links, balances, quality, heat, ...). It de
   folder's files do not depend on the data (an empty table then);
 - `clean(lp, network, x)`: its own rounding of a solver's point (e.g. a build decision set
   to 0 where nothing is delivered), after the links' own (results.repair);
+- `prune(lp, network, x)`: the links (a mask) that lose money together under its costs (a
+  shared route whose links save less than it costs), dropped with the links that lose alone;
+- `link_columns(lp, x, built)`: links.csv as it prices it (a route's cost shared by its
+  links, the route id);
+- `kpis(lp, x)`: its entry of kpis.json under its own name (None: none);
 - `in_baseline`: whether its rows hold at the no-links point, which is solved with the rows
   of such blocks only (a CO2 cap or a user's extra block may exclude it).
 
@@ -37,11 +42,16 @@ from .heat_pumps import add_heat_pumps, clean_pumps, pump_table
 from .links import add_links
 from .program import LinearProgram
 from .quality import add_quality
+from .routes import (add_routes, clean_routes, losing_routes, route_kpis, route_link_columns,
+                     shares_routes)
 from .transfers import add_transfers
 from .utilities import add_utilities
 
 Extractor = Callable[[LinearProgram, Park, Network, "np.ndarray | None"], dict[str, pd.DataFrame]]
 Cleaner = Callable[[LinearProgram, Network, np.ndarray], np.ndarray]
+Pruner = Callable[[LinearProgram, Network, np.ndarray], np.ndarray]
+LinkColumns = Callable[[LinearProgram, np.ndarray, pd.DataFrame], pd.DataFrame]
+Kpis = Callable[[LinearProgram, "np.ndarray | None"], "dict | None"]
 
 
 def always(park: Park, network: Network) -> bool:
@@ -56,6 +66,9 @@ class Block:
     needs: tuple[str, ...] = ()
     extract: Extractor | None = None
     clean: Cleaner | None = None
+    prune: Pruner | None = None
+    link_columns: LinkColumns | None = None
+    kpis: Kpis | None = None
     in_baseline: bool = True
 
     def wanted(self, park: Park, network: Network, options: dict[str, Any]) -> bool:
@@ -68,6 +81,8 @@ def _has_heat(park: Park, network: Network) -> bool:
 
 BLOCKS: list[Block] = [
     Block("links", lambda lp, park, network: add_links(lp, network)),
+    Block("routes", add_routes, applies=shares_routes, clean=clean_routes, prune=losing_routes,
+          link_columns=route_link_columns, kpis=route_kpis),
     Block("balances", add_balances),
     Block("quality", lambda lp, park, network: add_quality(lp, network),
           applies=lambda park, network: not network.link_qualities.empty),
@@ -143,3 +158,29 @@ def clean_blocks(lp: LinearProgram, network: Network, x: np.ndarray) -> np.ndarr
         if block.clean is not None:
             x = block.clean(lp, network, x)
     return x
+
+
+def losing_together(lp: LinearProgram, network: Network, x: np.ndarray) -> np.ndarray:
+    """The links that blocks find losing money together (`prune`), as one mask."""
+    mask = np.zeros(len(network.links), dtype=bool)
+    for block in BLOCKS:
+        if block.prune is not None:
+            mask |= block.prune(lp, network, x)
+    return mask
+
+
+def priced_links(lp: LinearProgram, x: np.ndarray, built: pd.DataFrame) -> pd.DataFrame:
+    """links.csv's rows as the blocks price them (`link_columns`), in registry order."""
+    for block in BLOCKS:
+        if block.link_columns is not None:
+            built = block.link_columns(lp, x, built)
+    return built
+
+
+def block_kpis(lp: LinearProgram, x: np.ndarray | None) -> dict[str, Any]:
+    """Each block's kpis.json entry, under its name (blocks with none are left out)."""
+    out = {}
+    for block in BLOCKS:
+        if block.kpis is not None and (value := block.kpis(lp, x)) is not None:
+            out[block.name] = value
+    return out

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..formulation.program import LinearProgram
-from ..formulation.registry import block_names, extract_tables
+from ..formulation.registry import block_kpis, block_names, clean_blocks, extract_tables
 from ..greedy import greedy_point
 from ..network import Network
 from ..park import Park
@@ -50,7 +50,8 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
     kpis = _kpis(park, network, lp, solution, x, baseline_x, links, name, settings)
     kpis["links_pruned"] = pruned
     kpis["verification"] = solution.verification.as_kpi() if solution.verification else None
-    greedy = greedy_point(lp, network, baseline_x) if greedy_x is None else greedy_x
+    greedy = clean_blocks(lp, network, greedy_point(lp, network, baseline_x)) \
+        if greedy_x is None else greedy_x
     kpis["greedy"] = {"scope": "material and water", "total_cost": lp.cost(greedy),
                       "savings": lp.cost(baseline_x) - lp.cost(greedy),
                       "co2_t": lp.co2(greedy),
@@ -64,6 +65,7 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
         kpis["heat"]["pump_electricity"] = float(pumps.electricity.sum())
         kpis["heat"]["heat_pumps_built"] = int(len(pumps))
         firms = firms.join(_heat_firm_table(park, lp, x, links, pumps))
+    kpis.update(block_kpis(lp, x))  # e.g. `routes` with shared routes
     firms["name"] = park.firms["name"].reindex(firms.index).to_numpy()  # ids alone are opaque
     return Result(
         name=name, status=solution.status, kpis=kpis, links=links, firms=firms,
