@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 from .errors import InputError, Problem
 from .geo import EARTH_RADIUS_KM, great_circle_km, planar_km
 from .park import Park
+from .decisions import existing_links
 from .routes import SHARED, route_ids, route_table
 
 # Why a compatible pair is not a candidate link (the `reason` column of `Network.rejected`).
@@ -698,11 +699,29 @@ def _link_economics(park: Park, pairs: pd.DataFrame,
     out["capacity"] = np.where(temperature, np.fmin(capacity, temperature_capacity(out)),
                                capacity)
     del capacity
+    if park.config.links.existing:
+        _apply_existing(park, out)
     carbon = park.config.economics.carbon_price
     out["unit_co2_saving"] = col("supply_unit_co2") + eta * col("demand_unit_co2") - col("unit_co2")
     out["unit_value"] = (col("supply_unit_cost") + eta * col("demand_unit_cost")
                          - col("unit_cost") + carbon * col("unit_co2_saving"))
     return out
+
+
+def _apply_existing(park: Park, out: pd.DataFrame) -> None:
+    """Links already built (links.existing, symbiosis.decisions): no capex, their own
+    capacity and fixed cost where given, and `existing` True."""
+    table = existing_links(park)
+    at = table.index.get_indexer(link_id_of(out.from_stream.astype(str),
+                                            out.to_stream.astype(str)))
+    hit = at >= 0
+    out["existing"] = hit
+    out["annualised_capex"] = np.where(hit, 0.0, out.annualised_capex.to_numpy())
+    given = table.fixed_cost.to_numpy()[np.maximum(at, 0)]
+    out["fixed_cost"] = np.where(hit & ~np.isnan(given), given, out.fixed_cost.to_numpy())
+    cap = table.capacity.to_numpy()[np.maximum(at, 0)]
+    out["capacity"] = np.where(hit & ~np.isnan(cap), np.fmin(out.capacity.to_numpy(), cap),
+                               out.capacity.to_numpy())
 
 
 def firm_graph(park: Park, links: pd.DataFrame, flows: pd.Series | None = None) -> nx.MultiDiGraph:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .checks import ROW, Tables, check_utilities_reach, run_checks
+from .decisions import decision_problems
 from .errors import InputError, Problem, raise_if
 from .magnitudes import check_magnitudes
 from .schema import ModelConfig, annuity_factor
@@ -99,6 +100,7 @@ def build_park(config: dict[str, Any], config_source: str, tables: Tables,
     raise_if(problems)
     raise_if(check_utilities_reach(tables, model_config.heat.min_approach_c))
     park = _finalise(model_config, tables, memo[key][1])
+    raise_if(decision_problems(park, config_source, f"{config_key_prefix}links"))
     if park.config.heat_pumps is not None and park.has_heat:  # heat pumps are sized in kW
         kw_per_annual_unit(park.resources.unit[park.resources.category == "heat"].tolist(),
                            park.config.heat_pumps.operating_hours, park.sources["resources"])

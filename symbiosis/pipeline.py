@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .baselines import NO_LINKS, Baseline, apply_savings_split, within_firms
+from .decisions import check_forced_candidates
 from .decompose import DEFAULT_GAP
 from .formulation import DIRECT_HIGHS, ExtraBlock, add_co2_cap, emit, formulate, resolve_solver
 from .formulation.highs_model import MatrixProgram
@@ -74,7 +75,10 @@ def optimise(park: Park, objective: Objective = "cost",
     timer = timer or Timer()
     extra_blocks = tuple(extra_blocks)
     with timer.phase("network"):  # links that can never pay are dropped for the cost objective
-        candidates = build_network(park, objective=objective, cap=False)
+        forcing = bool(park.config.links.force)  # (unless a link is forced: it may not pay)
+        candidates = build_network(park, objective=objective, cap=False,
+                                   screen_value=False if forcing else None)
+        check_forced_candidates(park, candidates)
     result = optimise_network(park, candidates, objective, solver, name, timer, extra_blocks)
     with timer.phase("firms_alone"):  # a restriction of the candidates as posed (capped)
         alone = optimise_network(park, within_firms(result.network), objective, solver, name,

@@ -11,7 +11,9 @@ With `links.routes: shared` a route is built once and serves every link on it:
 
 A route's fixed cost and annualised capex are the largest of its links' (links between the
 same sites by the same mode have the same distance, so today they are equal: the route costs
-what one of its links costs under `per_pair`).
+what one of its links costs under `per_pair`). A route with an existing link on it
+(links.existing) has no capex: the pipe or round is there, another stream of its family
+may join it (Kalundborg's second user of a pipe).
 """
 from __future__ import annotations
 
@@ -47,8 +49,13 @@ def route_table(links: pd.DataFrame, ids: pd.Series | None = None) -> pd.DataFra
         "mode": links["mode"].to_numpy(),
         "fixed_cost": links.fixed_cost.to_numpy(),
         "annualised_capex": links.annualised_capex.to_numpy(),
+        "existing": links["existing"].to_numpy() if "existing" in links
+        else np.zeros(len(links), dtype=bool),
         "best_value": (links.unit_value * links.capacity).to_numpy()})
-    return frame.groupby("route_id", sort=True).agg(
+    table = frame.groupby("route_id", sort=True).agg(
         site_a=("site_a", "first"), site_b=("site_b", "first"), mode=("mode", "first"),
         fixed_cost=("fixed_cost", "max"), annualised_capex=("annualised_capex", "max"),
-        best_value=("best_value", "sum"), links=("site_a", "size"))
+        best_value=("best_value", "sum"), links=("site_a", "size"),
+        existing=("existing", "any"))
+    table["annualised_capex"] = np.where(table.existing, 0.0, table.annualised_capex)
+    return table

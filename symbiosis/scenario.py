@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from .checks import Tables
+from .decisions import FORCED_FROM, conflict_problems, link_id_problems
 from .errors import InputError, Problem, raise_if
 from .io import MODEL_FILE, ModelInputs, read_model
 from .park import Park, build_park
@@ -106,10 +107,29 @@ def apply_scenario(inputs: ModelInputs, scenario: Scenario, source: str,
     except InputError as exc:
         raise InputError(model_problems + exc.problems) from None
     if table_memo is None:
-        return build_park(config, inputs.config_source, tables)
+        return with_decisions(build_park(config, inputs.config_source, tables), scenario, source)
     key = json.dumps(scenario.model_dump(mode="json", include={"exclude_firms", "scale",
                                                                "adjust"}), sort_keys=True)
-    return build_park(config, inputs.config_source, tables, table_memo=(table_memo, key))
+    return with_decisions(build_park(config, inputs.config_source, tables,
+                                     table_memo=(table_memo, key)), scenario, source)
+
+
+def with_decisions(park: Park, scenario: Scenario, source: str) -> Park:
+    """The park with the scenario's `links` (force, forbid) added to model.yaml's, each id
+    checked against the streams at the scenario's key (symbiosis.decisions)."""
+    decided = scenario.links
+    if not decided.force and not decided.forbid:
+        return park
+    raise_if(link_id_problems(park, decided.force, source, "links.force")
+             + link_id_problems(park, decided.forbid, source, "links.forbid"))
+    links = park.config.links
+    links = links.model_copy(update={
+        "force": list(dict.fromkeys([*links.force, *decided.force])),
+        "forbid": list(dict.fromkeys([*links.forbid, *decided.forbid]))})
+    park = replace(park, config=park.config.model_copy(update={"links": links}),
+                   sources={**park.sources, FORCED_FROM: source})
+    raise_if(conflict_problems(park, source))
+    return park
 
 
 def apply_set(config: dict[str, Any], overrides: dict[str, Any], source: str) -> dict[str, Any]:

@@ -36,6 +36,18 @@ class LinkMode(Strict):
     capex_per_km: float = Field(0, ge=0, le=LARGEST_MONEY, description="one-off, per km of link")
 
 
+class ExistingLink(Strict):
+    """A link already built (brownfield): no capital cost, maybe a smaller capacity."""
+
+    link: str = Field(description="link id SUPPLY_STREAM->DEMAND_STREAM, as in why_not.csv")
+    capacity: float | None = Field(None, ge=0, le=LARGEST_MONEY,
+                                   description="most it carries a year, in supply units "
+                                               "(default: what the streams allow)")
+    fixed_cost: float | None = Field(None, ge=0, le=LARGEST_MONEY,
+                                     description="per year while it is used (default: the "
+                                                 "mode's fixed_cost)")
+
+
 class Links(Strict):
     max_distance_km: float = Field(30, ge=0, description="no candidate link longer than this")
     max_candidates_per_demand: int | None = Field(
@@ -47,6 +59,12 @@ class Links(Strict):
         "per_pair", description="per_pair: each built link pays its own fixed cost and capex; "
         "shared: one per built route between two sites (trucks: any resources, both ways; "
         "pipes: one resource family one way)")
+    existing: list[ExistingLink] = Field(default_factory=list,
+                                         description="links already built: no capex")
+    force: list[str] = Field(default_factory=list,
+                             description="link ids that must be built (a negotiated deal)")
+    forbid: list[str] = Field(default_factory=list,
+                              description="link ids that may not be built")
 
 
 class Heat(Strict):
@@ -175,6 +193,15 @@ class SharingSettings(Strict):
                                               "take a by-product)")
 
 
+class LinkDecisions(Strict):
+    """Links a planner decides (a scenario's `links`): added to model.yaml's links.force and
+    links.forbid."""
+
+    force: list[str] = Field(default_factory=list,
+                             description="link ids SUPPLY_STREAM->DEMAND_STREAM to build")
+    forbid: list[str] = Field(default_factory=list, description="link ids not to build")
+
+
 class Scenario(Strict):
     """A scenario: a park model plus overrides, applied in the order of the keys below."""
 
@@ -191,6 +218,7 @@ class Scenario(Strict):
                                 "each firm's own optimum alone")
     solver: SolverSettings = SolverSettings()
     sharing: SharingSettings = SharingSettings()
+    links: LinkDecisions = Field(LinkDecisions(), description="links forced or forbidden")
 
 
 # --- sweep files ------------------------------------------------------------------------------

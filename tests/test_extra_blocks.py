@@ -73,7 +73,7 @@ def test_blocks_are_tagged_and_come_after_the_models_own():
     assert lp.cost_terms["levy"].block == "extra:levy"
     assert lp.cost_terms["link_fixed"].block == "links"
     assert list(lp.constraints)[-1] == "at_most_one_link"
-    assert [b.name for b in BLOCKS][:2] == ["links", "balances"]
+    assert [b.name for b in BLOCKS][0] == "links" and "balances" in [b.name for b in BLOCKS]
 
 
 def test_the_baseline_ignores_a_users_rows():

@@ -386,7 +386,7 @@ def _resolve(base: Scenario, draft: _Draft, model: Path, source: str) -> Variant
         scale=[*base.scale, *variant.scale], adjust=[*base.adjust, *variant.adjust],
         exclude_firms=exclude, objective=variant.objective or base.objective,
         baseline=variant.baseline or base.baseline, solver=SolverSettings(**solver),
-        sharing=SharingSettings(**sharing))
+        sharing=SharingSettings(**sharing), links=base.links)
     # keys of the merged lists -> keys of the sweep file
     located = {k: v for k, v in keymap.items() if k.startswith("set.")}
     for prefix, n_base in (("scale", len(base.scale)), ("adjust", len(base.adjust))):

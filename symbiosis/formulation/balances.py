@@ -81,7 +81,9 @@ def no_links_point(lp: LinearProgram, park: Park, solve_lp: Callable[[MatrixProg
         program = replace(program, a=program.a.tocsr()[rows].tocsc(),
                           row_lower=program.row_lower[rows], row_upper=program.row_upper[rows])
     upper = np.where(program.integer, 0.0, program.col_upper)
-    lp_only = replace(program, col_upper=upper, integer=np.zeros_like(program.integer))
+    lower = np.where(program.integer, 0.0, program.col_lower)  # a forced link too is off
+    lp_only = replace(program, col_lower=lower, col_upper=upper,
+                      integer=np.zeros_like(program.integer))
     solution = solve_lp(lp_only)  # scaled, like every solve
     if not solution.status.has_solution:
         raise InputError(Problem(park.sources.get("utilities", "utilities"),

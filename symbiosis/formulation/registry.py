@@ -37,6 +37,7 @@ import pandas as pd
 from ..network import Network
 from ..park import Park
 from .balances import add_balances
+from .decided import add_decided, has_decisions
 from .heat import add_heat, heat_transfer_table
 from .heat_pumps import add_heat_pumps, clean_pumps, pump_table
 from .links import add_links
@@ -83,6 +84,7 @@ BLOCKS: list[Block] = [
     Block("links", lambda lp, park, network: add_links(lp, network)),
     Block("routes", add_routes, applies=shares_routes, clean=clean_routes, prune=losing_routes,
           link_columns=route_link_columns, kpis=route_kpis),
+    Block("decided", add_decided, applies=has_decisions),
     Block("balances", add_balances),
     Block("quality", lambda lp, park, network: add_quality(lp, network),
           applies=lambda park, network: not network.link_qualities.empty),
