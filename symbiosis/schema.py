@@ -238,6 +238,8 @@ class SweepVariant(Strict):
     baseline: Baseline | None = Field(None, description="default: the base's")
     solver: SolverSettings | None = Field(None, description="keys given replace the base's")
     sharing: SharingSettings | None = Field(None, description="keys given replace the base's")
+    links: LinkDecisions | None = Field(None, description="forced and forbidden links, added "
+                                                          "to the base's")
 
 
 class AdjustAxis(Strict):

@@ -9,7 +9,8 @@ Merging a variant into the base scenario (priority, lowest first: model.yaml < b
 variant):
 - `set`: the variant's keys replace the base's same keys; a variant key that covers, or is
   covered by, a base key (`links.truck` against `links.truck.fixed_cost`) is a conflict: error;
-- `exclude_firms`: the base's firms and then the variant's (each once);
+- `exclude_firms`: the base's firms and then the variant's (each once); `links` (force,
+  forbid) likewise;
 - `scale`, `adjust`: the base's rules, then the variant's (they apply on top);
 - `objective`, `baseline`: the variant's if given, else the base's;
 - `solver`, `sharing`: the keys the variant gives replace the base's; the solver's `threads`
@@ -32,8 +33,8 @@ from .. import files
 from ..errors import InputError, Problem, raise_if
 from ..io import MODEL_FILE, ModelInputs, read_model, read_model_files, resolve_model_path
 from ..scenario import _is_schema_key, apply_scenario, load_scenario
-from ..schema import (AdjustRule, GridChange, ModelConfig, ScaleRule, Scenario, SharingSettings,
-                      SolverSettings, Sweep, SweepVariant)
+from ..schema import (AdjustRule, GridChange, LinkDecisions, ModelConfig, ScaleRule, Scenario,
+                      SharingSettings, SolverSettings, Sweep, SweepVariant)
 from ..text import safe_chars
 from ..yamlio import key_lines, line_of, read_yaml_mapping, validate_mapping
 
@@ -386,7 +387,7 @@ def _resolve(base: Scenario, draft: _Draft, model: Path, source: str) -> Variant
         scale=[*base.scale, *variant.scale], adjust=[*base.adjust, *variant.adjust],
         exclude_firms=exclude, objective=variant.objective or base.objective,
         baseline=variant.baseline or base.baseline, solver=SolverSettings(**solver),
-        sharing=SharingSettings(**sharing), links=base.links)
+        sharing=SharingSettings(**sharing), links=_links(base, variant))
     # keys of the merged lists -> keys of the sweep file
     located = {k: v for k, v in keymap.items() if k.startswith("set.")}
     for prefix, n_base in (("scale", len(base.scale)), ("adjust", len(base.adjust))):
@@ -465,3 +466,12 @@ def _relative(target: Path, folder: Path) -> str:
         return Path(os.path.relpath(target, folder.resolve())).as_posix()
     except ValueError:  # another drive on Windows
         return target.as_posix()
+
+
+def _links(base: Scenario, variant: SweepVariant) -> LinkDecisions:
+    """The base's forced and forbidden links, then the variant's."""
+    if variant.links is None:
+        return base.links
+    return LinkDecisions(
+        force=list(dict.fromkeys([*base.links.force, *variant.links.force])),
+        forbid=list(dict.fromkeys([*base.links.forbid, *variant.links.forbid])))
