@@ -3,6 +3,7 @@
     import symbiosis as sb
     park = sb.load_park("models/bac-ninh-electronics")
     result = sb.optimise(park)            # or sb.run("scenarios/electronics-baseline.yaml")
+    sb.optimise(park, extra_blocks=[f])   # f(lp, park, network): your own rows and terms
     result.links, result.firms, result.kpis, result.objective_breakdown
     shares = sb.share(result)             # who gains, who pays: shares.shares, shares.links
     front = sb.pareto(park, points=10)    # cost against CO2: front.front, front.results

@@ -54,6 +54,7 @@ def test_two_streams_share_one_pipe_and_pay_it_once(solver):
     assert r.links.annual_cost.sum() == pytest.approx(capex)
     assert r.kpis["routes"] == {"rule": "shared", "candidate_routes": 1, "routes_built": 1,
                                 "shared_routes_built": 1}
+    assert "routes built                  1   of 1 (1 carry several links)" in r.summary()
     assert r.objective_breakdown.loc["route_capex", "cost"] == pytest.approx(capex)
     assert "link_capex" not in r.objective_breakdown.index
     # the pipe's cost is split equally between its two sites, as a link's is
