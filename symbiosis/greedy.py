@@ -18,7 +18,9 @@ def greedy_point(lp: LinearProgram, network: Network, baseline_x: np.ndarray) ->
     """A feasible point of `lp` built greedily from the no-links baseline."""
     links = network.links
     x = baseline_x.copy()
-    usable = (links.category != "heat").to_numpy() & (links.unit_value.to_numpy() > 0)
+    flow, build = lp.variables["flow"], lp.variables["build"]
+    usable = (links.category != "heat").to_numpy() & (links.unit_value.to_numpy() > 0) \
+        & (build.upper > 0.5)  # not a forbidden link (links.forbid)
     order = np.flatnonzero(usable)[np.argsort(-links.unit_value.to_numpy()[usable],
                                               kind="stable")]
     supply_left = links.supply_quantity.groupby(links.from_stream).first().to_dict()
@@ -30,7 +32,6 @@ def greedy_point(lp: LinearProgram, network: Network, baseline_x: np.ndarray) ->
     for link, prop, level in zip(q.link_id, q.property, q.level):
         levels.setdefault(link, []).append((prop, level))
 
-    flow, build = lp.variables["flow"], lp.variables["build"]
     dispose, purchase = lp.variables["dispose"], lp.variables["purchase"]
     ids = links.index.to_numpy()
     s_of, d_of = links.from_stream.to_numpy(), links.to_stream.to_numpy()
@@ -38,7 +39,8 @@ def greedy_point(lp: LinearProgram, network: Network, baseline_x: np.ndarray) ->
     fixed = (links.fixed_cost + links.annualised_capex).to_numpy()
     for i in order:
         s, d = s_of[i], d_of[i]
-        amount = min(supply_left[s], demand_left[d] / eta[i])
+        amount = min(supply_left[s], demand_left[d] / eta[i], flow.upper[i])  # (existing
+        # links may have less capacity than their streams)
         for prop, level in levels.get(ids[i], ()):
             if level > 0:
                 amount = min(amount, budgets[(d, prop)] / (eta[i] * level))
@@ -52,4 +54,5 @@ def greedy_point(lp: LinearProgram, network: Network, baseline_x: np.ndarray) ->
         x[build.start + i] = 1.0
         x[dispose.start + dispose.index.get_loc(s)] -= amount
         x[purchase.start + purchase.index.get_loc(d)] -= eta[i] * amount
+    x[build.columns[build.lower > 0.5]] = 1.0  # forced links are built (links.force)
     return x
