@@ -19,6 +19,7 @@ from . import outputs
 from .outputs import EXTRA_RESULT_FILES, RESULT_FILES
 from .baselines import summary_lines as _split_lines
 from .errors import InputError, Problem
+from .facility_results import facility_extract, facility_files, facility_kpis
 from .formulation.program import LinearProgram
 from .greedy import greedy_point
 from .network import CAPPED, Network, firm_graph
@@ -52,6 +53,7 @@ class Result:
     network: Network
     heat_transfers: pd.DataFrame = field(default_factory=pd.DataFrame)  # matches by temperature
     heat_pumps: pd.DataFrame = field(default_factory=pd.DataFrame)  # pumps built
+    facilities: pd.DataFrame = field(default_factory=pd.DataFrame)  # facilities.csv
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -124,8 +126,9 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
         solution = checked(lp, replace(solution, values=x))  # the point reported holds
         if not solution.status.has_solution:
             x, pruned = None, 0
-    links = _built_links(network, lp, x)
+    links, facilities = facility_extract(park, network, lp, x, _built_links(network, lp, x))
     kpis = _kpis(park, network, lp, solution, x, baseline_x, links, name, settings)
+    kpis.update(facility_kpis(facilities))
     kpis["links_pruned"] = pruned
     kpis["verification"] = solution.verification.as_kpi() if solution.verification else None
     greedy = greedy_point(lp, network, baseline_x) if greedy_x is None else greedy_x
@@ -144,7 +147,7 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
     firms["name"] = park.firms["name"].reindex(firms.index).to_numpy()  # ids alone are opaque
     return Result(
         name=name, status=solution.status, kpis=kpis, links=links, firms=firms,
-        heat_transfers=_heat_transfers(lp, x), heat_pumps=pumps,
+        heat_transfers=_heat_transfers(lp, x), heat_pumps=pumps, facilities=facilities,
         resources=pd.DataFrame.from_dict(kpis["resources"], orient="index").rename_axis(
             "resource").join(park.resources[["category", "unit"]]),
         streams=_stream_table(park, lp, x), objective_breakdown=_breakdown(lp, x, baseline_x),
@@ -610,6 +613,7 @@ def write_folder(result: Result, out: Path, extra_files: dict[str, str] | None =
         if name not in EXTRA_RESULT_FILES:  # else the folder could not be replaced later
             raise ValueError(f"{name} is not one of EXTRA_RESULT_FILES")
     written: dict[str, Any] = {}
+    extra_files = {**facility_files(result.facilities), **(extra_files or {})}
 
     def fill(tmp: Path) -> None:
         _csv(result.links, tmp / "links.csv", index=False)

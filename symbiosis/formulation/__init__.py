@@ -10,6 +10,7 @@ from ..network import Network
 from ..park import Park
 from ..schema import Objective
 from .balances import add_balances
+from .facilities import add_facilities
 from .heat import add_heat
 from .heat_pumps import add_heat_pumps
 from .highs_model import to_highs
@@ -47,6 +48,7 @@ def formulate(park: Park, network: Network, objective: Objective = "cost",
     add_links(lp, network)
     add_balances(lp, park, network)
     add_quality(lp, network)
+    add_facilities(lp, park, network)
     add_heat(lp, park, network)
     add_heat_pumps(lp, park)
     add_utilities(lp, park)
