@@ -76,7 +76,7 @@ class Facilities(Strict):
 
     enabled: bool = Field(True, description="false: facilities.csv is read and checked, but no "
                                             "facility is a candidate")
-    capex_segments: int = Field(4, ge=1, le=64, description="segments of the piecewise-linear "
+    capex_segments: int = Field(6, ge=1, le=64, description="segments of the piecewise-linear "
                                 "capex of a facility with capex_exponent < 1")
 
 

@@ -123,7 +123,8 @@ def yard(fid, capacity=300.0, **kw):
 def test_economies_of_scale_make_one_shared_plant_cheaper_than_two_or_none():
     """Three suppliers of 100 t scrap (1/t to dispose of) and a demand of 300 t metal (2/t):
     each tonne through a plant is worth 3. Capex 600 at capacity 300 with exponent 0.5, as
-    chords on the breakpoints 0, 37.5, 75, 150, 300 (4 segments). One plant of 300 t:
+    chords on the breakpoints 0, 9.375, 18.75, 37.5, 75, 150, 300 (6 segments, the default).
+    One plant of 300 t:
     900 − 600 = 300. Two plants of 100 and 200 t: chords 600·(0.5 + 0.2071/3) and
     600·(0.7071 + 0.2929/3), 824.3 together, saving 75.7; one plant of 200 t saves
     600 − 482.8. P2 costs 1 a year more than P1, so P1 takes all three."""
