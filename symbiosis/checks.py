@@ -348,9 +348,10 @@ def _compatible(t: Tables) -> pd.DataFrame:
 
 
 def warn_unused_resources(t: Tables) -> list[Problem]:
-    """A resource no stream uses is often a misspelt id in streams.csv."""
-    r = t.resources
-    unused = ~r.resource.isin(set(t.streams.resource)) & (r.resource != "")
+    """A resource no stream (nor facility) uses is often a misspelt id in streams.csv."""
+    r, f = t.resources, t.facilities
+    used = set(t.streams.resource) | set(f.input_resource) | set(f.output_resource)
+    unused = ~r.resource.isin(used) & (r.resource != "")
     return _problems(r, unused, t.sources["resources"], "resource",
                      lambda row: f"resource {row.resource!r} is used by no stream (a misspelt "
                                  "id in streams.csv?)")

@@ -22,6 +22,7 @@ FACILITY_COLUMNS = ["facility_id", "name", "built", "size", "capacity", "utilisa
                     "processing_cost", "surplus_cost", "fixed_cost", "annualised_capex",
                     "annualised_capex_exact", "annual_cost", "co2_t", "capex_exponent",
                     "capex_segments", "chord_error"]
+SITE_COLUMNS = {"plane": ["x_km", "y_km"], "geographic": ["lat", "lon"]}
 SIGNIFICANT = 10  # as results.py
 
 
@@ -47,6 +48,9 @@ def facility_table(park: Park, network: Network, lp: LinearProgram,
     table = pd.DataFrame({"facility_id": plants.index, "name": plants.name.to_numpy(),
                           "capacity": plants.capacity.to_numpy(),
                           "capex_exponent": plants.capex_exponent.to_numpy()})
+    site = SITE_COLUMNS[park.coordinates]
+    for c in site:  # last: where the report draws it
+        table[c] = plants[c].to_numpy()
     k = park.config.facilities.capex_segments
     scaled = (table.capex_exponent < 1) & (plants.capex.to_numpy() > 0)
     table["capex_segments"] = np.where(scaled, k, 1)
@@ -60,7 +64,7 @@ def facility_table(park: Park, network: Network, lp: LinearProgram,
         for c in FACILITY_COLUMNS:
             if c not in table:
                 table[c] = np.nan
-        return table[FACILITY_COLUMNS]
+        return table[FACILITY_COLUMNS + site]
     treat = lp.variables["facility_input"].values(x).to_numpy()
     size = pd.Series(treat).groupby(conv.facility_id.to_numpy()).sum().reindex(plants.index)
     built = lp.variables["facility_build"].values(x).reindex(plants.index).to_numpy() > 0.5
@@ -91,7 +95,7 @@ def facility_table(park: Park, network: Network, lp: LinearProgram,
     co2 = {name: _by_owner(lp, name, x, plants.index, co2=True)
            for name in ("facility_processing", "facility_surplus")}
     table["co2_t"] = co2["facility_processing"] + co2["facility_surplus"]
-    return table[FACILITY_COLUMNS]
+    return table[FACILITY_COLUMNS + site]
 
 
 def _by_owner(lp: LinearProgram, name: str, x: np.ndarray, ids: pd.Index,

@@ -280,3 +280,45 @@ def test_validate_summarises_facilities_and_distances(tmp_path):
     assert out.exit_code == 0, out.output
     assert "facilities 1" in out.output and "distances 1" in out.output
     assert "HUB" in out.output
+
+
+# --- results, report, and models without facilities ---------------------------------------
+
+
+def test_a_park_with_facilities_off_is_the_park_without_them():
+    """facilities.enabled: false (or no facilities.csv) leaves the network and the program as
+    they were: the same candidate links and the same optimum."""
+    off = water_park(5, facilities={"enabled": False})
+    plain = park_with({"A": (0, 0), "B": (2, 0)}, WATER,
+                      [("ww_A", "A", "supply", "ww", 100), ("pw_B", "B", "demand", "pw", 100)],
+                      qualities=[("ww_A", "cod", 500), ("pw_B", "cod", 10)])
+    a, b = sb.build_network(off, screen_value=False), sb.build_network(plain, screen_value=False)
+    pd.testing.assert_frame_equal(a.links, b.links)
+    pd.testing.assert_frame_equal(a.rejected, b.rejected)
+    assert sb.optimise(off, solver=OPTIONS).facilities.empty
+
+
+def test_facilities_in_the_folder_the_map_and_the_sankey(tmp_path):
+    from symbiosis.report.figures import map_figure, sankey_flows
+    from symbiosis.report.folder import read_result_folder
+
+    plant = {**PLANT, "name": "<b>plant</b>"}
+    park = park_with({"A": (0, 0), "B": (2, 0)}, WATER,
+                     [("ww_A", "A", "supply", "ww", 100), ("pw_B", "B", "demand", "pw", 100)],
+                     plants=[plant], qualities=[("ww_A", "cod", 500), ("pw_B", "cod", 10),
+                                                ("WRP:out", "cod", 5)])
+    result = sb.optimise(park, solver=OPTIONS)
+    out = result.to_folder(tmp_path / "r")
+    written = pd.read_csv(out / "facilities.csv")
+    assert written.facility_id.tolist() == ["WRP"] and written.built.tolist() == [True]
+    assert json.loads((out / "kpis.json").read_text())["facilities"]["built"] == 1
+    result.to_folder(out)  # a folder with facilities.csv is a result folder: replaced
+    tables = read_result_folder(out)
+    fig = map_figure(tables)
+    stars = [t for t in fig.data if t.meta == "facilities"]
+    assert len(stars) == 1 and stars[0].x == (1.0,)
+    assert "&lt;b&gt;plant&lt;/b&gt;" in stars[0].text[0]  # input text never markup
+    lines = [t for t in fig.data if t.mode == "lines"]
+    assert len(lines) == 2  # A → plant → B, both drawn from the plant's site
+    labels, rows = sankey_flows(tables)
+    assert "▸ WRP (facility)" in labels and "WRP (facility) ▸" in labels
