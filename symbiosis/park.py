@@ -100,9 +100,10 @@ class Park:
                              zip(conv.input_resource, conv.output_resource, conv["yield"]))
             scale = (f", capex {first.capex:,.0f} at capacity, exponent {first.capex_exponent:g}"
                      if first.capex else "")
-            lines.append(f"facility {fid} ({first['name']}): {ways}; capacity "
-                         f"{first.capacity:,.6g} a year, fixed {first.fixed_cost:,.0f} a "
-                         f"year{scale}{off}")
+            size = first.capacity
+            size = f"{size:,.0f}" if size >= 100 else f"{size:g}"
+            lines.append(f"facility {fid} ({first['name']}): {ways}; capacity {size} a "
+                         f"year, fixed {first.fixed_cost:,.0f} a year{scale}{off}")
         cfg = self.config.links
         circuity = {m: getattr(cfg, m).circuity or cfg.circuity for m in ("truck", "pipe")}
         if any(c != 1 for c in circuity.values()) or len(self.distances):

@@ -322,3 +322,18 @@ def test_facilities_in_the_folder_the_map_and_the_sankey(tmp_path):
     assert len(lines) == 2  # A → plant → B, both drawn from the plant's site
     labels, rows = sankey_flows(tables)
     assert "▸ WRP (facility)" in labels and "WRP (facility) ▸" in labels
+
+
+def test_a_scenario_excluding_a_firm_keeps_the_facilities_levels(tmp_path):
+    """exclude_firms drops the firm's streams, qualities and distances, never a facility's
+    `<id>:out` levels: the solvent centre of the example still delivers to F03."""
+    from symbiosis.scenario import load_scenario
+
+    scenario = tmp_path / "s.yaml"
+    model = (DATA.parent.parent / "models" / "bac-ninh-electronics").resolve()
+    scenario.write_text(f"name: s\nmodel: {model}\nset: {{facilities.enabled: true}}\n"
+                        "exclude_firms: [F02]\n", encoding="utf-8")
+    park = load_scenario(scenario).park
+    assert {"WRP1:out", "SRC1:out"} <= set(park.qualities.stream_id)
+    network = sb.build_network(park)
+    assert "SRC1:out->F03_d_ipa" in network.links.index
