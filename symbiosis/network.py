@@ -167,7 +167,7 @@ def build_network(park: Park, spatial: bool | None = None, screen_value: bool | 
     pairs = _compatible_pairs(park, sides, compat, spatial, screen_value)
     network = _screen(park, sides, compat, pairs, screen_value)
     if len(park.candidate_facilities):
-        network = _with_facilities(network, sides, compat)
+        network = _with_facilities(network, sides, compat, spatial)
     limit = park.config.links.max_candidates_per_demand
     if cap and limit is not None:
         network = network.restrict(~capped_out(network.links, limit), CAPPED, cap_detail(limit))
@@ -836,7 +836,8 @@ def facility_nodes(park: Park) -> pd.DataFrame:
     return pd.concat(parts)[FACILITY_NODE_COLUMNS]
 
 
-def _with_facilities(network: Network, sides: _Sides, compat: pd.DataFrame) -> Network:
+def _with_facilities(network: Network, sides: _Sides, compat: pd.DataFrame,
+                     spatial: bool | None = None) -> Network:
     """The stream network with facility arcs: each supply → a facility's in-node, each
     facility out-node → a demand, where the resources are compatible (the same rules as
     stream links), screened for distance and quality like stream links (never for value:
@@ -868,8 +869,8 @@ def _with_facilities(network: Network, sides: _Sides, compat: pd.DataFrame) -> N
                      supply_firm=sites.get_indexer(outs.facility_id),
                      supply_rank=_rank(outs.index))
     qpark = replace(park, qualities=_node_qualities(park, nodes))
-    parts = [_screen(qpark, s, compat, _compatible_pairs(qpark, s, compat, None, False), False)
-             for s in (into, out_of)]
+    parts = [_screen(qpark, s, compat, _compatible_pairs(qpark, s, compat, spatial, False),
+                     False) for s in (into, out_of)]
     arriving, leaving = parts
     arcs_in = arriving.links
     arcs_in["capacity"] = np.minimum(arcs_in.supply_quantity,

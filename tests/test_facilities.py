@@ -337,3 +337,30 @@ def test_a_scenario_excluding_a_firm_keeps_the_facilities_levels(tmp_path):
     assert {"WRP1:out", "SRC1:out"} <= set(park.qualities.stream_id)
     network = sb.build_network(park)
     assert "SRC1:out->F03_d_ipa" in network.links.index
+
+
+@pytest.mark.parametrize("solver", ["highspy", "highs"])
+def test_both_backends_give_the_facility_optimum(solver):
+    """The array path and Pyomo (HiGHS through appsi) solve the same facility block: the
+    economies-of-scale park above, 300 a year on both."""
+    pytest.importorskip("pyomo")
+    facilities = [yard("P1", capex=600.0, capex_exponent=0.5),
+                  yard("P2", capex=600.0, capex_exponent=0.5, fixed_cost=1.0)]
+    options = sb.SolverOptions(name=solver, mip_gap=0, threads=1)
+    result = sb.optimise(park_with(SITES, SCRAP, THREE, facilities), solver=options)
+    assert result.kpis["savings"] == pytest.approx(300.0)
+    assert result.facilities.set_index("facility_id").built.tolist() == [True, False]
+
+
+def test_the_spatial_index_finds_the_same_facility_arcs():
+    """Facility arcs found by the KD-tree (a province) are those full enumeration finds."""
+    firms = {f"F{i}": (float(i % 7) * 6, float(i // 7) * 6) for i in range(21)}
+    streams = [(f"s{i}", f"F{i}", "supply", "scrap", 10 + i) for i in range(0, 21, 2)] + [
+        (f"m{i}", f"F{i}", "demand", "metal", 20) for i in range(1, 21, 2)]
+    plants = [yard("P1"), {**yard("P2"), "x_km": 30.0, "y_km": 12.0}]
+    park = park_with(firms, SCRAP, streams, plants, links={"max_distance_km": 14})
+    full = sb.build_network(park, spatial=False, screen_value=False)
+    tree = sb.build_network(park, spatial=True, screen_value=False)
+    arcs = lambda n: sorted(n.links.index[n.facility_arcs])  # noqa: E731
+    assert arcs(full) == arcs(tree) and len(arcs(full)) > 0
+    assert len(arcs(full)) < 2 * (11 + 10)  # the distance limit cut some
