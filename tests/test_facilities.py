@@ -364,3 +364,17 @@ def test_the_spatial_index_finds_the_same_facility_arcs():
     arcs = lambda n: sorted(n.links.index[n.facility_arcs])  # noqa: E731
     assert arcs(full) == arcs(tree) and len(arcs(full)) > 0
     assert len(arcs(full)) < 2 * (11 + 10)  # the distance limit cut some
+
+
+def test_bad_distances_and_circuity_are_located_errors():
+    firms = {"A": (0, 0), "B": (10, 0)}
+    with pytest.raises(sb.InputError) as info:
+        park_with(firms, ROAD, PAIR, distances=[("A", "B", 5.0), ("A", "B", 6.0),
+                                                ("A", "Z", 1.0)])
+    text = str(info.value)
+    assert "distances (DataFrame), row 1, column to: duplicate distance 'A' -> 'B'" in text
+    assert "row 2, column to: unknown firm or facility 'Z'" in text
+    with pytest.raises(sb.InputError, match="links.circuity"):
+        park_with(firms, ROAD, PAIR, links={"circuity": 0.5})
+    with pytest.raises(sb.InputError, match="links.pipe.circuity"):
+        park_with(firms, ROAD, PAIR, links={"pipe": {"circuity": 0.9}})
