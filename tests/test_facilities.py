@@ -31,7 +31,7 @@ def park_with(firms, resources, streams, plants=None, qualities=None, distances=
                                "y_km": [p[1] for p in firms.values()]})
     resource_frame = pd.DataFrame([{**RESOURCE_DEFAULTS, **r} for r in resources])
     stream_frame = pd.DataFrame([dict(zip(["stream_id", "firm_id", "direction", "resource",
-                                           "quantity"], s)) for s in streams])
+                                           "quantity", "price"], s)) for s in streams])
     frames = dict(
         qualities=(pd.DataFrame(qualities, columns=["stream_id", "property", "value"])
                    if qualities else None),
@@ -378,3 +378,24 @@ def test_bad_distances_and_circuity_are_located_errors():
         park_with(firms, ROAD, PAIR, links={"circuity": 0.5})
     with pytest.raises(sb.InputError, match="links.pipe.circuity"):
         park_with(firms, ROAD, PAIR, links={"pipe": {"circuity": 0.9}})
+
+
+def test_candidate_selection_keeps_every_facility_arc(monkeypatch):
+    """Pricing keeps each demand's few best links; a facility's arcs are all kept (its worth
+    is that of all of them together), so a pruned MILP still finds the shared plant."""
+    from symbiosis import selection
+
+    monkeypatch.setattr(selection, "PRUNE_FROM_LINKS", 0)
+    monkeypatch.setattr(selection, "NEAR_PER_DEMAND", 0)
+    facilities = [yard("P1", capex=600.0, capex_exponent=0.5)]
+    fourth = ("s4", "S4", "supply", "scrap", 100, 0.5)  # worth less: the LP leaves it out
+    park = park_with({**SITES, "S4": (3, 0)}, SCRAP, THREE + [fourth], facilities)
+    chosen = selection.select(park, sb.build_network(park))
+    assert chosen.builds[chosen.candidates.links.index.get_loc("s4->P1:in")] == 0
+    assert "s4->P1:in" in chosen.network.links.index
+    assert chosen.network.facility_arcs.sum() == sb.build_network(park).facility_arcs.sum()
+    from symbiosis.pipeline import Timer, optimise_network
+
+    result = optimise_network(park, sb.build_network(park), "cost", OPTIONS, "pruned", Timer())
+    assert result.kpis["candidates"]["left_out_by_reduced_cost"] >= 0
+    assert result.kpis["savings"] == pytest.approx(300.0)
