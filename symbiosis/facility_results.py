@@ -38,6 +38,29 @@ def facility_extract(park: Park, network: Network, lp: LinearProgram, x: np.ndar
     return links, facility_table(park, network, lp, x)
 
 
+def close_idle_facilities(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
+    """A facility built but treating nothing (a solver stopped at a gap may leave one) is
+    not built: its build and capex segments go to 0, which keeps every row (its capacity and
+    segment rows hold at size 0) and only lowers the cost (fixed cost and intercepts ≥ 0)."""
+    if "facility_build" not in lp.variables:
+        return x
+    conv = lp.annotations["facility_conversions"]
+    treat = lp.variables["facility_input"].values(x).to_numpy()
+    build = lp.variables["facility_build"]
+    size = pd.Series(treat).groupby(conv.facility_id.to_numpy()).sum().reindex(build.index)
+    idle = (size.to_numpy() <= 1e-9) & (x[build.columns] > 0)
+    if not idle.any():
+        return x
+    x = x.copy()
+    x[build.columns[idle]] = 0.0
+    if "facility_segment" in lp.variables:
+        seg = lp.variables["facility_segment"]
+        gone = seg.index.get_level_values("facility").isin(build.index[idle])
+        x[seg.columns[gone]] = 0.0
+        x[lp.variables["facility_segment_size"].columns[gone]] = 0.0
+    return x
+
+
 def facility_table(park: Park, network: Network, lp: LinearProgram,
                    x: np.ndarray | None) -> pd.DataFrame:
     """One row per candidate facility: built, size (input treated a year), what it takes and

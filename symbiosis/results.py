@@ -19,7 +19,8 @@ from . import outputs
 from .outputs import EXTRA_RESULT_FILES, RESULT_FILES
 from .baselines import summary_lines as _split_lines
 from .errors import InputError, Problem
-from .facility_results import facility_extract, facility_files, facility_kpis
+from .facility_results import (close_idle_facilities, facility_extract, facility_files,
+                               facility_kpis)
 from .formulation.program import LinearProgram
 from .greedy import greedy_point
 from .network import CAPPED, Network, firm_graph
@@ -222,7 +223,7 @@ def clean_solution(lp: LinearProgram, network: Network, values: np.ndarray) -> n
         delivering = heat.groupby(level="pump").sum() > 1e-9
         pump_build = lp.variables["heat_pump_build"]
         x[pump_build.columns] = delivering.reindex(pump_build.index, fill_value=False).to_numpy()
-    return x
+    return close_idle_facilities(lp, x)
 
 
 def prune_unprofitable_links(lp: LinearProgram, network: Network,

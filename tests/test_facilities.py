@@ -399,3 +399,23 @@ def test_candidate_selection_keeps_every_facility_arc(monkeypatch):
     result = optimise_network(park, sb.build_network(park), "cost", OPTIONS, "pruned", Timer())
     assert result.kpis["candidates"]["left_out_by_reduced_cost"] >= 0
     assert result.kpis["savings"] == pytest.approx(300.0)
+
+
+def test_a_built_facility_that_treats_nothing_is_cleaned_away():
+    """A point with the plant built but nothing through it (as a solver stopped at a gap
+    may return): cleaning un-builds it, and its fixed cost and capex segment go."""
+    from symbiosis.formulation import formulate
+    from symbiosis.results import baseline_point, clean_solution
+
+    park = park_with(SITES, SCRAP, THREE, [yard("P1", fixed_cost=50.0, capex=600.0,
+                                                 capex_exponent=0.5)])
+    network = sb.build_network(park)
+    lp = formulate(park, network)
+    x = baseline_point(lp, park)
+    build, seg = lp.variables["facility_build"], lp.variables["facility_segment"]
+    x[build.columns] = 1.0
+    x[seg.columns[0]] = 1.0  # the first segment, size 0
+    assert lp.cost(x) == pytest.approx(lp.cost(baseline_point(lp, park)) + 50.0)
+    cleaned = clean_solution(lp, network, x)
+    assert cleaned[build.columns].tolist() == [0.0] and cleaned[seg.columns].sum() == 0.0
+    assert lp.cost(cleaned) == pytest.approx(lp.cost(baseline_point(lp, park)))
