@@ -30,6 +30,8 @@ class Tables:
     qualities: pd.DataFrame
     utilities: pd.DataFrame
     exchange_qualities: pd.DataFrame
+    facilities: pd.DataFrame
+    distances: pd.DataFrame
     sources: dict[str, str]
     problems: list[Problem] = field(default_factory=list)  # found while parsing the cells
     broken: frozenset[str] = frozenset()  # tables that could not be read: empty stand-ins
@@ -122,7 +124,7 @@ def check_heat_yield(t: Tables) -> list[Problem]:
 
 def check_references(t: Tables) -> list[Problem]:
     firms, resources = set(t.firms.firm_id), set(t.resources.resource)
-    streams = set(t.streams.stream_id)
+    streams = set(t.streams.stream_id) | facility_quality_ids(t.facilities)
     checks = [
         ("streams", "firm_id", firms, "unknown firm"),
         ("streams", "resource", resources, "unknown resource"),
@@ -130,6 +132,8 @@ def check_references(t: Tables) -> list[Problem]:
         ("exchanges", "to_resource", resources, "unknown resource"),
         ("qualities", "stream_id", streams, "unknown stream"),
         ("utilities", "resource", resources, "unknown resource"),
+        ("facilities", "input_resource", resources, "unknown resource"),
+        ("facilities", "output_resource", resources, "unknown resource"),
     ]
     needs = {"firm": "firms", "resource": "resources", "stream": "streams"}
     out = []
@@ -252,6 +256,86 @@ def check_utilities_reach(t: Tables, min_approach_c: float) -> list[Problem]:
     return out
 
 
+FACILITY_SHARED = ("x_km", "y_km", "lat", "lon", "name", "capacity", "fixed_cost", "capex",
+                   "capex_exponent")  # one value per facility: later rows blank or equal
+
+
+def facility_quality_ids(facilities: pd.DataFrame) -> set[str]:
+    """`<facility_id>:in` and `<facility_id>:out`: the stream ids of a facility's input limits
+    and output levels in qualities.csv (docs/format.md, "Facilities")."""
+    ids = set(facilities.facility_id) - {""}
+    return {f"{f}:{side}" for f in ids for side in ("in", "out")}
+
+
+def check_facilities(t: Tables) -> list[Problem]:
+    """Facilities: ids apart from firm ids, one site, capacity and costs per facility (given on
+    its first row, blank or equal on later ones), capacity given, 0 < capex_exponent ≤ 1, the
+    coordinate system of the firms, distinct conversions, and no heat (not supported yet)."""
+    f, source = t.facilities, t.sources["facilities"]
+    if f.empty:
+        return []
+    firms = set(t.firms.firm_id)
+    out = _problems(f, f.facility_id.isin(firms), source, "facility_id",
+                    lambda r: f"facility id {r.facility_id!r} is also a firm id: links name "
+                              "either in from_firm/to_firm, so they must differ")
+    bad = f.facility_id.str.contains("|".join(ID_SEPARATORS + (":",)), regex=True)
+    out += _problems(f, bad, source, "facility_id",
+                     lambda r: f"facility id {r.facility_id!r} may not contain "
+                               f"{', '.join(ID_SEPARATORS)} or ':'")
+    out += _problems(f, f.duplicated(["facility_id", "input_resource", "output_resource"]),
+                     source, "output_resource",
+                     lambda r: f"duplicate conversion {r.input_resource!r} -> "
+                               f"{r.output_resource!r} of facility {r.facility_id!r}")
+    first = f.groupby("facility_id", sort=False).cumcount() == 0
+    for column in [c for c in FACILITY_SHARED if c in f]:
+        value = f.groupby("facility_id", sort=False)[column].transform("first")
+        given = f[column].notna() & (f[column].astype(str) != "")
+        differs = ~first & given & (f[column] != value)
+        out += _problems(f, differs, source, column,
+                         lambda r, c=column: f"{c} differs from the first row of facility "
+                                             f"{r.facility_id!r}: one plant has one {c} (leave "
+                                             "it blank on later rows)")
+    if "capacity" not in f:
+        out.append(Problem(source, "required column is missing", column="capacity"))
+    else:
+        out += _problems(f, first & f.capacity.isna(), source, "capacity",
+                         lambda r: f"facility {r.facility_id!r} needs a capacity (most input "
+                                   "units a year) on its first row")
+    if "capex_exponent" in f:
+        out += _problems(f, f.capex_exponent > 1, source, "capex_exponent",
+                         lambda r: f"expected a number in (0, 1], got {r.capex_exponent:g}: "
+                                   "economies of scale make capex grow at most in proportion")
+    plane = "x_km" in t.firms and t.firms.x_km.notna().any()
+    want = ("x_km", "y_km") if plane else ("lat", "lon")
+    for column in want:
+        missing = first & (f[column].isna() if column in f else True)
+        out += _problems(f, missing, source, column,
+                         lambda r, c=column: f"facility {r.facility_id!r} needs {c} (its site, "
+                                             "in the firms' coordinate system)")
+    category = t.resources.drop_duplicates("resource").set_index("resource").category
+    for column in ("input_resource", "output_resource"):
+        heat = f[column].map(category) == "heat"
+        out += _problems(f, heat, source, column,
+                         "heat through a facility (a heat-pump hub, a hot-water loop) is not "
+                         "supported yet: heat resources use heat_pumps in model.yaml")
+    return out
+
+
+def check_distances(t: Tables) -> list[Problem]:
+    """distances.csv names firms or facilities, each pair (in a direction) once."""
+    d, source = t.distances, t.sources["distances"]
+    if d.empty:
+        return []
+    known = set(t.firms.firm_id) | set(t.facilities.facility_id)
+    out = []
+    for column in ("from", "to"):
+        out += _problems(d, ~d[column].isin(known) & (d[column] != ""), source, column,
+                         lambda r, c=column: f"unknown firm or facility {r[c]!r}")
+    out += _problems(d, d.duplicated(["from", "to"]), source, "to",
+                     lambda r: f"duplicate distance {r['from']!r} -> {r['to']!r}")
+    return out
+
+
 # --- warnings: valid but suspicious input -----------------------------------------------------
 
 
@@ -264,9 +348,10 @@ def _compatible(t: Tables) -> pd.DataFrame:
 
 
 def warn_unused_resources(t: Tables) -> list[Problem]:
-    """A resource no stream uses is often a misspelt id in streams.csv."""
-    r = t.resources
-    unused = ~r.resource.isin(set(t.streams.resource)) & (r.resource != "")
+    """A resource no stream (nor facility) uses is often a misspelt id in streams.csv."""
+    r, f = t.resources, t.facilities
+    used = set(t.streams.resource) | set(f.input_resource) | set(f.output_resource)
+    unused = ~r.resource.isin(used) & (r.resource != "")
     return _problems(r, unused, t.sources["resources"], "resource",
                      lambda row: f"resource {row.resource!r} is used by no stream (a misspelt "
                                  "id in streams.csv?)")
@@ -368,6 +453,8 @@ CHECKS: tuple[Check, ...] = (
     Check(check_coordinates, "raise", ("firms",)),
     Check(check_heat_temperatures, "raise", ("resources", "streams")),
     Check(check_utilities, "raise", ("resources", "utilities")),
+    Check(check_facilities, "raise", ("firms", "resources", "facilities")),
+    Check(check_distances, "raise", ("firms", "facilities", "distances")),
     Check(warn_unused_resources, "warn", ("resources", "streams")),
     Check(warn_zero_quantities, "warn", ("streams",)),
     Check(warn_unreachable_demands, "warn", ("resources", "streams", "exchanges")),

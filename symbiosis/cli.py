@@ -87,6 +87,8 @@ def validate(path: Path) -> None:
     summary = loaded.park.summary()
     echo(f"{path}: valid")
     echo("  " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "name"))
+    for line in loaded.park.facility_lines():
+        echo("  " + line)
 
 
 def _print_warnings(park) -> None:

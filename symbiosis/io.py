@@ -131,11 +131,14 @@ def park_from_frames(config: Mapping[str, Any], firms: pd.DataFrame, resources: 
                      streams: pd.DataFrame, exchanges: pd.DataFrame | None = None,
                      qualities: pd.DataFrame | None = None,
                      exchange_qualities: pd.DataFrame | None = None,
-                     utilities: pd.DataFrame | None = None) -> Park:
+                     utilities: pd.DataFrame | None = None,
+                     facilities: pd.DataFrame | None = None,
+                     distances: pd.DataFrame | None = None) -> Park:
     """Build a validated Park from DataFrames (in a notebook); same rules as files."""
     frames = {"firms": firms, "resources": resources, "streams": streams,
               "exchanges": exchanges, "qualities": qualities,
-              "exchange_qualities": exchange_qualities, "utilities": utilities}
+              "exchange_qualities": exchange_qualities, "utilities": utilities,
+              "facilities": facilities, "distances": distances}
     raw: dict[str, tuple[pd.DataFrame | None, str, Any]] = {}
     for spec in TABLES:
         frame = frames[spec.name]

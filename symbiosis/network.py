@@ -6,7 +6,7 @@ mark each pair as a candidate link or a rejected pair with its reason.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import networkx as nx
@@ -70,6 +70,21 @@ class Network:
     link_qualities: pd.DataFrame
     park: Park
     value_screened: bool = False
+    # Facility nodes (facilities.py): one row per (facility, side, resource), indexed by node
+    # id (the from_stream or to_stream of its arcs); empty without facilities.
+    facility_nodes: pd.DataFrame = field(default_factory=lambda: empty_facility_nodes())
+    # Input limits of facilities (`<facility_id>:in` in qualities.csv): one row per arc into a
+    # facility and property its input limits, with the arc's level and the limit, as
+    # link_qualities; a blend limit on the facility's intake (formulation/facilities.py).
+    facility_qualities: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def facility_arcs(self) -> np.ndarray:
+        """Which links are arcs to or from a facility (a bool per link)."""
+        if self.facility_nodes.empty:
+            return np.zeros(len(self.links), dtype=bool)
+        nodes = self.facility_nodes.index
+        return (self.links.from_stream.isin(nodes) | self.links.to_stream.isin(nodes)).to_numpy()
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
@@ -121,8 +136,11 @@ class Network:
             rejected = pd.concat([rejected, moved], ignore_index=True)[REJECTED_COLUMNS]
         qualities = self.link_qualities
         qualities = qualities[qualities.link_id.isin(links.index[keep])].reset_index(drop=True)
+        intake = self.facility_qualities
+        if len(intake):
+            intake = intake[intake.link_id.isin(links.index[keep])].reset_index(drop=True)
         return replace(self, links=links.loc[keep], rejected=rejected,
-                       link_qualities=qualities)
+                       link_qualities=qualities, facility_qualities=intake)
 
 
 def link_id_of(from_stream, to_stream):
@@ -150,6 +168,8 @@ def build_network(park: Park, spatial: bool | None = None, screen_value: bool | 
     compat = compatibility(park)
     pairs = _compatible_pairs(park, sides, compat, spatial, screen_value)
     network = _screen(park, sides, compat, pairs, screen_value)
+    if len(park.candidate_facilities):
+        network = _with_facilities(network, sides, compat, spatial)
     limit = park.config.links.max_candidates_per_demand
     if cap and limit is not None:
         network = network.restrict(~capped_out(network.links, limit), CAPPED, cap_detail(limit))
@@ -192,7 +212,7 @@ class _Sides:
         demands = s.loc[s.direction == "demand", cols]
         supplies.columns = [c for c in SUPPLY_COLUMNS if c != "from_stream"]
         demands.columns = ["to_firm", "to_resource"] + DEMAND_COLUMNS[2:]
-        firms = park.firms.index
+        firms = site_table(park).index
         return cls(supplies=supplies.rename_axis("from_stream"),
                    demands=demands.rename_axis("to_stream"),
                    supply_firm=firms.get_indexer(supplies.from_firm),
@@ -239,7 +259,7 @@ def _compatible_pairs(park: Park, sides: _Sides, compat: pd.DataFrame, spatial: 
 def _firm_points(park: Park) -> np.ndarray:
     """Firm positions in which Euclidean distance orders like the park's distance:
     the plane, or points on a sphere of the Earth's radius (chord length)."""
-    f = park.firms
+    f = site_table(park)
     if park.coordinates == "geographic":
         lat, lon = np.radians(f.lat.to_numpy()), np.radians(f.lon.to_numpy())
         return EARTH_RADIUS_KM * np.column_stack([np.cos(lat) * np.cos(lon),
@@ -248,6 +268,7 @@ def _firm_points(park: Park) -> np.ndarray:
 
 
 def _reach_radius(park: Park, km: np.ndarray) -> np.ndarray:
+    km = km / least_distance_factor(park)  # a road of `km` spans at most this straight line
     if park.coordinates == "geographic":  # chord of a great-circle arc of `km`
         return 2 * EARTH_RADIUS_KM * np.sin(np.minimum(km / (2 * EARTH_RADIUS_KM), np.pi / 2))
     return km
@@ -298,8 +319,56 @@ def _value_reach_km(park: Park, sides: _Sides, rule: pd.Series, S: np.ndarray,
     return np.where(bound > fixed, reach, -1.0)
 
 
-def _firm_distances(park: Park, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    f = park.firms
+def site_table(park: Park) -> pd.DataFrame:
+    """Where links start and end: the firms, then the candidate facilities' sites (the same
+    columns: x_km, y_km or lat, lon), indexed by id."""
+    f = park.candidate_facilities
+    if f.empty:
+        return park.firms
+    cols = ["lat", "lon"] if park.coordinates == "geographic" else ["x_km", "y_km"]
+    sites = f.drop_duplicates("facility_id").set_index("facility_id")[cols]
+    return pd.concat([park.firms[cols], sites])
+
+
+def _circuity(park: Park, modes: np.ndarray | None) -> np.ndarray | float:
+    """links.circuity, or a mode's own (links.truck.circuity, links.pipe.circuity)."""
+    cfg = park.config.links
+    truck = cfg.truck.circuity or cfg.circuity
+    pipe = cfg.pipe.circuity or cfg.circuity
+    if truck == pipe or modes is None:
+        return truck if truck == pipe else max(truck, pipe)
+    return np.where(modes == "pipe", pipe, truck)
+
+
+def distances_adjusted(park: Park) -> bool:
+    """distances.csv or a circuity other than 1: links.csv then says which distance a link
+    uses (`distance_source`)."""
+    cfg = park.config.links
+    factors = (cfg.circuity, cfg.truck.circuity or 1.0, cfg.pipe.circuity or 1.0)
+    return bool(len(park.distances)) or any(c != 1 for c in factors)
+
+
+def least_distance_factor(park: Park) -> float:
+    """The least ratio of a link's distance to the straight line between its sites: the
+    least circuity, and the least ratio of a distances.csv row to its straight line (a road
+    is rarely shorter, but a table may say so): the spatial index searches that much wider."""
+    cfg = park.config.links
+    least = min(cfg.truck.circuity or cfg.circuity, cfg.pipe.circuity or cfg.circuity)
+    d = park.distances
+    if len(d):
+        sites = site_table(park).index
+        i, j = sites.get_indexer(d["from"]), sites.get_indexer(d["to"])
+        ok = (i >= 0) & (j >= 0)
+        straight = _straight_km(park, i[ok], j[ok])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(straight > 0, d.km.to_numpy()[ok] / straight, np.inf)
+        if len(ratio):
+            least = min(least, float(ratio.min()))
+    return max(least, 1e-6)
+
+
+def _straight_km(park: Park, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    f = site_table(park)
     if park.coordinates == "geographic":
         lat, lon = f.lat.to_numpy(), f.lon.to_numpy()
         d = great_circle_km(lat[i], lon[i], lat[j], lon[j])
@@ -307,6 +376,47 @@ def _firm_distances(park: Park, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         x, y = f.x_km.to_numpy(), f.y_km.to_numpy()
         d = planar_km(x[i], y[i], x[j], y[j])
     return np.where(i == j, 0.0, d)
+
+
+def _table_lookup(park: Park, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The distances.csv km of each site pair (i, j), NaN where it lists none."""
+    d, n = park.distances, len(site_table(park))
+    out = np.full(len(i), np.nan)
+    if not len(d) or not len(i):
+        return out
+    sites = site_table(park).index
+    a, b = sites.get_indexer(d["from"]), sites.get_indexer(d["to"])
+    ok = (a >= 0) & (b >= 0)
+    keys = a[ok].astype(np.int64) * n + b[ok]
+    order = np.argsort(keys)
+    keys, km = keys[order], d.km.to_numpy()[ok][order]
+    want = np.asarray(i, np.int64) * n + j
+    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    hit = keys[at] == want
+    out[hit] = km[at[hit]]
+    return out
+
+
+def _firm_distances(park: Park, i: np.ndarray, j: np.ndarray,
+                    modes: np.ndarray | None = None) -> np.ndarray:
+    """Distances between sites: distances.csv where it lists the pair, else the straight
+    line (or great circle) times the circuity of the link's mode; 0 within one firm."""
+    d = _straight_km(park, i, j)
+    if not distances_adjusted(park):
+        return d
+    d = d * _circuity(park, modes)
+    table = _table_lookup(park, i, j)
+    return np.where(np.isnan(table) | (i == j), d, table)
+
+
+def distance_source(park: Park, i: np.ndarray, j: np.ndarray,
+                    modes: np.ndarray | None = None) -> np.ndarray:
+    """Which distance each site pair uses: `distances.csv`, `circuity` (the straight line
+    times a circuity other than 1) or `straight_line` (0 km within one firm)."""
+    table = ~np.isnan(_table_lookup(park, i, j)) & (i != j)
+    scaled = np.broadcast_to(np.asarray(_circuity(park, modes)) != 1, len(i))
+    return np.where(table, "distances.csv",
+                    np.where(scaled & (i != j), "circuity", "straight_line")).astype(object)
 
 
 class _Reasons:
@@ -350,8 +460,13 @@ def _pair_table(park: Park, sides: _Sides, compat: pd.DataFrame,
     supply_category = park.resources.category.reindex(sides.supplies.from_resource)
     t["category"] = supply_category.array.take(si)  # a take: no per-row check of strings
     supply_category = supply_category.to_numpy()
-    t["distance_km"] = (_firm_distances(park, sides.supply_firm[si], sides.demand_firm[di])
-                        if distance_km is None else distance_km)
+    i, j = sides.supply_firm[si], sides.demand_firm[di]
+    adjusted = distances_adjusted(park)
+    modes = (park.resources["mode"].reindex(sides.supplies.from_resource).to_numpy()[si]
+             if adjusted else None)
+    t["distance_km"] = _firm_distances(park, i, j, modes) if distance_km is None else distance_km
+    if adjusted:
+        t["distance_source"] = distance_source(park, i, j, modes)
     t["distance_limit_km"] = np.fmin(t.max_distance_km.to_numpy(),
                                      park.config.links.max_distance_km)
     heat = (supply_category == "heat")[si]
@@ -613,6 +728,7 @@ def capped_out(links: pd.DataFrame, cap: int) -> np.ndarray:
                         links.to_stream.to_numpy()))
     out = np.zeros(len(links), dtype=bool)
     out[order[rank_in_groups(links.to_stream.to_numpy()[order]) >= cap]] = True
+    out[np.isnan(worth)] = False  # facility arcs (no value of their own): never capped
     return out
 
 
@@ -724,12 +840,104 @@ def _apply_existing(park: Park, out: pd.DataFrame) -> None:
                                out.capacity.to_numpy())
 
 
+# --- facilities: nodes and arcs ---------------------------------------------------------------
+
+FACILITY_NODE_COLUMNS = ["facility_id", "side", "resource", "quantity"]
+
+
+def empty_facility_nodes() -> pd.DataFrame:
+    return pd.DataFrame({"facility_id": pd.Series(dtype=str), "side": pd.Series(dtype=str),
+                         "resource": pd.Series(dtype=str),
+                         "quantity": pd.Series(dtype=float)}).rename_axis("node")
+
+
+def facility_nodes(park: Park) -> pd.DataFrame:
+    """One node per (facility, side, resource): `<id>:in` (`<id>:out`) where the facility
+    takes (delivers) one resource, `<id>:in:<resource>` where it has several. `quantity`: most
+    a node can pass in a year (the capacity in, the most yield × capacity out)."""
+    f = park.candidate_facilities
+    if f.empty:
+        return empty_facility_nodes()
+    parts = []
+    for side, column in (("in", "input_resource"), ("out", "output_resource")):
+        per = f.assign(most=f.capacity * (f["yield"] if side == "out" else 1.0))
+        nodes = (per.groupby(["facility_id", column], sort=False).most.max().reset_index()
+                 .rename(columns={column: "resource", "most": "quantity"}))
+        several = nodes.groupby("facility_id").resource.transform("size").to_numpy() > 1
+        ids = nodes.facility_id + f":{side}"
+        nodes.index = pd.Index(np.where(several, ids + ":" + nodes.resource, ids), name="node")
+        parts.append(nodes.assign(side=side))
+    return pd.concat(parts)[FACILITY_NODE_COLUMNS]
+
+
+def _with_facilities(network: Network, sides: _Sides, compat: pd.DataFrame,
+                     spatial: bool | None = None) -> Network:
+    """The stream network with facility arcs: each supply → a facility's in-node, each
+    facility out-node → a demand, where the resources are compatible (the same rules as
+    stream links), screened for distance and quality like stream links (never for value:
+    an arc's worth depends on the whole facility). They join `links` with the facility id as
+    from_firm or to_firm; unit_value is NaN, so the value-based steps (the greedy matcher,
+    pruning, the cap) leave them alone. The capacity of an arc into a facility is not cut by
+    its input limits, which bind the blend of its intake (`facility_qualities`)."""
+    park = network.park
+    nodes = facility_nodes(park)
+    sites = site_table(park).index
+    nan = np.full(len(nodes), np.nan)
+    frame = lambda side: nodes[nodes.side == side]  # noqa: E731
+    ins, outs = frame("in"), frame("out")
+    demand_like = pd.DataFrame({"to_firm": ins.facility_id.to_numpy(),
+                                "to_resource": ins.resource.to_numpy(),
+                                **{c: v for c, v in zip(DEMAND_COLUMNS[2:], (
+                                    ins.quantity.to_numpy(), nan[:len(ins)], nan[:len(ins)],
+                                    nan[:len(ins)], nan[:len(ins)]))}},
+                               index=ins.index.rename("to_stream"))
+    supply_like = pd.DataFrame({"from_firm": outs.facility_id.to_numpy(),
+                                "from_resource": outs.resource.to_numpy(),
+                                **{c: v for c, v in zip(SUPPLY_COLUMNS[3:], (
+                                    outs.quantity.to_numpy(), nan[:len(outs)],
+                                    nan[:len(outs)], nan[:len(outs)], nan[:len(outs)]))}},
+                               index=outs.index.rename("from_stream"))
+    into = replace(sides, demands=demand_like, demand_firm=sites.get_indexer(ins.facility_id),
+                   demand_rank=_rank(ins.index))
+    out_of = replace(sides, supplies=supply_like,
+                     supply_firm=sites.get_indexer(outs.facility_id),
+                     supply_rank=_rank(outs.index))
+    qpark = replace(park, qualities=_node_qualities(park, nodes))
+    parts = [_screen(qpark, s, compat, _compatible_pairs(qpark, s, compat, spatial, False),
+                     False) for s in (into, out_of)]
+    arriving, leaving = parts
+    arcs_in = arriving.links
+    arcs_in["capacity"] = np.minimum(arcs_in.supply_quantity,
+                                     arcs_in.demand_quantity / arcs_in["yield"])
+    links = pd.concat([network.links, arcs_in, leaving.links])
+    rejected = pd.concat([network.rejected, arriving.rejected, leaving.rejected],
+                         ignore_index=True)
+    qualities = pd.concat([network.link_qualities, leaving.link_qualities], ignore_index=True)
+    return replace(network, links=links, rejected=rejected, link_qualities=qualities,
+                   facility_nodes=nodes, facility_qualities=arriving.link_qualities)
+
+
+def _node_qualities(park: Park, nodes: pd.DataFrame) -> pd.DataFrame:
+    """qualities.csv with `<id>:in` (`<id>:out`) rows given to each in-node (out-node) of the
+    facility, under the node's id."""
+    q = park.qualities
+    key = nodes.facility_id + ":" + nodes.side
+    named = pd.DataFrame({"stream_id": key.to_numpy(), "node": nodes.index.to_numpy()})
+    mine = q.merge(named, on="stream_id")
+    mine = mine.assign(stream_id=mine.node).drop(columns="node")
+    return pd.concat([q[~q.stream_id.isin(set(key))], mine], ignore_index=True)
+
+
 def firm_graph(park: Park, links: pd.DataFrame, flows: pd.Series | None = None) -> nx.MultiDiGraph:
     """A networkx view: firms as nodes (with their attributes), links as keyed edges."""
     g = nx.MultiDiGraph(name=park.name)
     firms = park.firms.fillna("")
     g.add_nodes_from((fid, {k: v for k, v in row.items() if v != ""})
                      for fid, row in firms.to_dict("index").items())
+    sites = park.candidate_facilities.drop_duplicates("facility_id")
+    g.add_nodes_from((row.pop("facility_id"), {"kind": "facility", **row}) for row in
+                     sites[["facility_id", "name", "x_km", "y_km", "lat", "lon"]]
+                     .dropna(axis=1, how="all").to_dict("records"))
     edge_cols = ["from_stream", "to_stream", "from_resource", "to_resource", "distance_km",
                  "mode", "yield"]
     attrs = links[edge_cols].copy()

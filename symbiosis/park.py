@@ -43,6 +43,17 @@ class Park:
     utilities: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Valid but suspicious input (checks of severity `warn`): printed, and in kpis.json.
     warnings: tuple[Problem, ...] = ()
+    # facilities.csv: one row per conversion, each facility's site, capacity and costs on
+    # every one of its rows (docs/format.md, "Facilities"); may be empty.
+    facilities: pd.DataFrame = field(default_factory=lambda: _empty_facilities())
+    # distances.csv: from, to, km, one row per direction (given or mirrored); may be empty.
+    distances: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"from": pd.Series(dtype=str), "to": pd.Series(dtype=str), "km": pd.Series(dtype=float)}))
+
+    @property
+    def candidate_facilities(self) -> pd.DataFrame:
+        """The facilities the network offers: all of them unless `facilities.enabled: false`."""
+        return self.facilities if self.config.facilities.enabled else self.facilities.iloc[0:0]
 
     @property
     def name(self) -> str:
@@ -74,7 +85,33 @@ class Park:
             "demands": int((s.direction == "demand").sum()),
             "exchanges": len(self.exchanges),
             "quality_values": len(self.qualities),
+            **({"facilities": int(self.facilities.facility_id.nunique())}
+               if len(self.facilities) else {}),
+            **({"distances": _pairs(self.distances)} if len(self.distances) else {}),
         }
+
+    def facility_lines(self) -> list[str]:
+        """What `symbiosis validate` says of each facility, and of distances and circuity."""
+        f = self.facilities
+        off = "" if self.config.facilities.enabled else " (off: facilities.enabled is false)"
+        lines = []
+        for fid, conv in f.groupby("facility_id", sort=False):
+            first = conv.iloc[0]
+            ways = ", ".join(f"{a} -> {b} (yield {y:g})" for a, b, y in
+                             zip(conv.input_resource, conv.output_resource, conv["yield"]))
+            scale = (f", capex {first.capex:,.0f} at capacity, exponent {first.capex_exponent:g}"
+                     if first.capex else "")
+            size = first.capacity
+            size = f"{size:,.0f}" if size >= 100 else f"{size:g}"
+            lines.append(f"facility {fid} ({first['name']}): {ways}; capacity {size} a "
+                         f"year, fixed {first.fixed_cost:,.0f} a year{scale}{off}")
+        cfg = self.config.links
+        circuity = {m: getattr(cfg, m).circuity or cfg.circuity for m in ("truck", "pipe")}
+        if any(c != 1 for c in circuity.values()) or len(self.distances):
+            lines.append(f"distances: {_pairs(self.distances)} pairs from distances.csv, "
+                         "others the straight line times circuity "
+                         + ", ".join(f"{m} {c:g}" for m, c in circuity.items()))
+        return lines
 
 
 def build_park(config: dict[str, Any], config_source: str, tables: Tables,
@@ -152,4 +189,47 @@ def _finalise(config: ModelConfig, t: Tables, warnings: tuple[Problem, ...] = ()
     return Park(config=config, firms=firms, resources=resources, streams=streams,
                 exchanges=exchanges, qualities=qualities, exchange_qualities=exchange_qualities,
                 coordinates="geographic" if geographic else "plane", sources=dict(t.sources),
-                utilities=utilities, warnings=warnings)
+                utilities=utilities, warnings=warnings,
+                facilities=_facilities(t.facilities), distances=_distances(t.distances))
+
+
+FACILITY_COLUMNS = ["facility_id", "name", "x_km", "y_km", "lat", "lon", "input_resource",
+                    "output_resource", "yield", "processing_cost", "processing_co2", "capacity",
+                    "fixed_cost", "capex", "capex_exponent"]
+
+
+def _empty_facilities() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=str if c in ("facility_id", "name", "input_resource",
+                                                         "output_resource") else float)
+                         for c in FACILITY_COLUMNS})
+
+
+def _facilities(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per conversion, each with its facility's shared values (from its first row;
+    fixed_cost and capex 0, capex_exponent 1 where never given)."""
+    f = table.drop(columns=ROW).reset_index(drop=True)
+    if f.empty:
+        return _empty_facilities()
+    for c in FACILITY_COLUMNS:
+        if c not in f:
+            f[c] = np.nan if c != "name" else ""
+    first = f.groupby("facility_id", sort=False)
+    for c in ("name", "x_km", "y_km", "lat", "lon", "capacity", "fixed_cost", "capex",
+              "capex_exponent"):
+        f[c] = first[c].transform("first")
+    f["name"] = f.name.where(f.name != "", f.facility_id)
+    f = f.fillna({"fixed_cost": 0.0, "capex": 0.0, "capex_exponent": 1.0})
+    return f[FACILITY_COLUMNS]
+
+
+def _pairs(distances: pd.DataFrame) -> int:
+    """Site pairs distances.csv lists (a pair given both ways counts once)."""
+    return len({tuple(sorted(p)) for p in zip(distances["from"], distances["to"])})
+
+
+def _distances(table: pd.DataFrame) -> pd.DataFrame:
+    """Both directions of each listed pair: a pair given one way holds both ways."""
+    d = table.drop(columns=ROW).reset_index(drop=True)[["from", "to", "km"]]
+    mirrored = d.rename(columns={"from": "to", "to": "from"})[["from", "to", "km"]]
+    both = pd.concat([d, mirrored], ignore_index=True)
+    return both.drop_duplicates(["from", "to"], keep="first").reset_index(drop=True)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from .checks import Tables
+from .checks import Tables, facility_quality_ids
 from .decisions import FORCED_FROM, conflict_problems, link_id_problems
 from .errors import InputError, Problem, raise_if
 from .io import MODEL_FILE, ModelInputs, read_model
@@ -179,9 +179,12 @@ def exclude_firms(t: Tables, firm_ids: list[str], source: str) -> Tables:
         return t
     gone = set(firm_ids)
     streams = t.streams[~t.streams.firm_id.isin(gone)]
-    qualities = t.qualities[t.qualities.stream_id.isin(set(streams.stream_id))]
+    kept = set(streams.stream_id) | facility_quality_ids(t.facilities)  # facilities stay
+    qualities = t.qualities[t.qualities.stream_id.isin(kept)]
+    d = t.distances
+    distances = d[~d["from"].isin(gone) & ~d["to"].isin(gone)]
     return replace(t, firms=t.firms[~t.firms.firm_id.isin(gone)], streams=streams,
-                   qualities=qualities)
+                   qualities=qualities, distances=distances)
 
 
 def _stream_mask(t: Tables, rule, key: str, source: str) -> pd.Series:

@@ -34,6 +34,8 @@ class Economics(Strict):
 class LinkMode(Strict):
     fixed_cost: float = Field(0, ge=0, le=LARGEST_MONEY, description="per year, for each built link")
     capex_per_km: float = Field(0, ge=0, le=LARGEST_MONEY, description="one-off, per km of link")
+    circuity: float | None = Field(None, ge=1, le=10, description="overrides links.circuity "
+                                   "for links of this mode")
 
 
 class ExistingLink(Strict):
@@ -65,6 +67,9 @@ class Links(Strict):
                              description="link ids that must be built (a negotiated deal)")
     forbid: list[str] = Field(default_factory=list,
                               description="link ids that may not be built")
+    circuity: float = Field(1, ge=1, le=10, description="multiplies computed straight-line "
+                            "and great-circle distances (road over crow-fly); distances.csv "
+                            "pairs are taken as given")
 
 
 class Heat(Strict):
@@ -85,6 +90,16 @@ class HeatPumps(Strict):
     electricity_price: float = Field(ge=0, le=LARGEST_MONEY, description="currency per unit of electricity "
                                                        "(the heat resources' unit, e.g. MWh)")
     electricity_co2: float = Field(0, ge=0, le=LARGEST_MONEY, description="t CO2e per unit of electricity")
+
+
+class Facilities(Strict):
+    """How the candidate facilities of facilities.csv enter the model (docs/model.md,
+    "Facilities")."""
+
+    enabled: bool = Field(True, description="false: facilities.csv is read and checked, but no "
+                                            "facility is a candidate")
+    capex_segments: int = Field(6, ge=1, le=64, description="segments of the piecewise-linear "
+                                "capex of a facility with capex_exponent < 1")
 
 
 class CsvDialect(Strict):
@@ -114,6 +129,7 @@ class ModelConfig(Strict):
     links: Links = Links()
     heat: Heat = Heat()
     heat_pumps: HeatPumps | None = None
+    facilities: Facilities = Facilities()
 
 
 def annuity_factor(discount_rate: float, lifetime_years: float) -> float:

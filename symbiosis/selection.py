@@ -140,7 +140,8 @@ def select(park: Park, candidates: Network, objective: str = "cost") -> Selectio
     with np.errstate(divide="ignore", invalid="ignore"):
         builds = np.where(columns.capacity > 0, pricing.flow / columns.capacity, 0.0)
     design = builds > 1e-9
-    kept = ~out if out.any() else _kept(pricing.reduced, design | greedy, demand)
+    always = design | greedy | candidates.facility_arcs  # a facility is judged whole
+    kept = ~out if out.any() else _kept(pricing.reduced, always, demand)
     return Selection(network=posed if out.any() else candidates.restrict(kept), posed=posed,
                      candidates=candidates, capped=int(out.sum()), lp_bound=pricing.bound,
                      reduced=pricing.reduced, kept=kept, builds=builds,

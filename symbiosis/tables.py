@@ -136,7 +136,40 @@ UTILITIES = TableSpec("utilities", False, (
 ), "utility levels (steam mains, hot oil, cooling and chilled water) replacing the one hot "
    "and one cold utility of a heat resource")
 
-TABLES = (FIRMS, RESOURCES, STREAMS, EXCHANGES, QUALITIES, EXCHANGE_QUALITIES, UTILITIES)
+FACILITIES = TableSpec("facilities", False, (
+    Column("facility_id", "id", needs_value=True, description="facility id (not a firm id)"),
+    Column("name", "text", required=False, description="display name"),
+    Column("x_km", "number", required=False, description="site, plane coordinate, km"),
+    Column("y_km", "number", required=False, description="site, plane coordinate, km"),
+    Column("lat", "number", required=False, minimum=-90, description="site latitude, degrees"),
+    Column("lon", "number", required=False, minimum=-180, description="site longitude, degrees"),
+    Column("input_resource", "id", needs_value=True, description="what this conversion takes"),
+    Column("output_resource", "id", needs_value=True, description="what it delivers"),
+    Column("yield", "number", needs_value=True, above=0,
+           description="units of output_resource per unit of input_resource"),
+    _money("processing_cost", "per unit of input"),
+    _money("processing_co2", "t CO2e per unit of input"),
+    Column("capacity", "number", required=False, above=0,
+           description="most input units a year, over all the facility's conversions "
+                       "(blank on a later row of the facility: its first row's)"),
+    Column("fixed_cost", "number", required=False, minimum=0,
+           description="per year when built"),
+    Column("capex", "number", required=False, minimum=0, description="one-off, at capacity"),
+    Column("capex_exponent", "number", required=False, above=0,
+           description="economies of scale: capex at size q is capex·(q/capacity)^exponent, "
+                       "in (0, 1]; blank: 1"),
+), "shared plants the park may build (docs/format.md, \"Facilities\"); several rows with one "
+   "facility_id are conversions of one plant")
+
+DISTANCES = TableSpec("distances", False, (
+    Column("from", "id", needs_value=True, description="firm or facility id"),
+    Column("to", "id", needs_value=True, description="firm or facility id"),
+    Column("km", "number", needs_value=True, minimum=0, description="road (or pipe) distance"),
+), "distances replacing the computed ones for the pairs listed; symmetric unless both "
+   "directions are given")
+
+TABLES = (FIRMS, RESOURCES, STREAMS, EXCHANGES, QUALITIES, EXCHANGE_QUALITIES, UTILITIES,
+          FACILITIES, DISTANCES)
 
 RowLabeller = Callable[[np.ndarray], list[str]]
 

@@ -53,12 +53,15 @@ def why_not(network: Network, built: pd.DataFrame, streams: pd.DataFrame,
         return pd.DataFrame(columns=WHY_NOT_COLUMNS)  # no solution: nothing to explain
     cur = network.park.config.currency
     links = network.links  # only the columns read here: a province has millions of rows
-    candidates = links.loc[~links.index.isin(built.index),
+    stream_links = ~network.facility_arcs  # a facility is explained whole, below
+    candidates = links.loc[~links.index.isin(built.index) & stream_links,
                            [c for c in CANDIDATE_COLUMNS if c in links.columns]]
     parts = [_reasons_of_candidates(candidates, streams), _reasons_of_rejected(network)]
+    facilities = _facilities_not_built(network, built, cur)
     parts = [p for p in parts if len(p)]
     if not parts:  # every compatible pair is built (or there is none): nothing to explain
-        return pd.DataFrame(columns=WHY_NOT_COLUMNS)
+        return facilities.reset_index(drop=True) if len(facilities) else \
+            pd.DataFrame(columns=WHY_NOT_COLUMNS)
     table = pd.concat(parts, ignore_index=True)
     if len(table) > top:  # only pairs worth at least the top-th can be among the top
         value = np.nan_to_num(table.potential_value.to_numpy(float), nan=-np.inf)
@@ -67,6 +70,8 @@ def why_not(network: Network, built: pd.DataFrame, streams: pd.DataFrame,
                               ascending=[False, True, True], kind="stable").head(top)
     table["detail"] = _details(table.reset_index(drop=True), cur).to_numpy()
     table["reason"] = table.reason.replace(RESIDUAL, FIXED_COST)
+    if len(facilities):  # first: a facility is a planner's biggest decision
+        return pd.concat([facilities, table[WHY_NOT_COLUMNS]], ignore_index=True)
     return table[WHY_NOT_COLUMNS].reset_index(drop=True)
 
 
@@ -82,6 +87,9 @@ def _reasons_of_rejected(network: Network) -> pd.DataFrame:
     (within the quality and temperature limits of the pair alone, except the limit that
     rejected it)."""
     rejected = network.rejected
+    if len(network.facility_nodes):  # arcs to and from facilities: explained with them
+        nodes = network.facility_nodes.index
+        rejected = rejected[~(rejected.from_stream.isin(nodes) | rejected.to_stream.isin(nodes))]
     if rejected.empty:
         return pd.DataFrame(columns=WHY_NOT_COLUMNS)
     out = _values(pair_economics(network.park, rejected))
@@ -145,6 +153,75 @@ def _details(out: pd.DataFrame, cur: str) -> pd.Series:
     for reason, sentence in sentences.items():
         detail = detail.mask(own & (out.reason == reason), sentence)
     return detail
+
+
+def _facilities_not_built(network: Network, built: pd.DataFrame, cur: str) -> pd.DataFrame:
+    """Candidate facilities with no built arc: with no arc in or out (`no_candidate_arcs`),
+    worth at most their fixed cost and capex at the size they could reach
+    (`fixed_cost_not_recovered`), or else the optimiser's choice.
+
+    The bound: usable size q = min(capacity, supply the arcs in can bring, demand the arcs
+    out can meet / yield); per input unit at most the best arc in's avoided disposal less its
+    transport, plus yield × the best arc out's avoided purchase less its transport, less
+    processing (carbon priced in)."""
+    park, nodes = network.park, network.facility_nodes
+    f = park.candidate_facilities
+    if f.empty:
+        return pd.DataFrame(columns=WHY_NOT_COLUMNS)
+    links = network.links[network.facility_arcs]
+    used = set(built.from_firm) | set(built.to_firm)
+    carbon = park.config.economics.carbon_price
+    rows = []
+    for fid, conv in f.groupby("facility_id", sort=True):
+        if fid in used:
+            continue
+        ins = links[links.to_firm == fid]
+        outs = links[links.from_firm == fid]
+        capacity = float(conv.capacity.iloc[0])
+        cost_unit = links.unit_cost + carbon * links.unit_co2
+        best, size = -np.inf, 0.0
+        for c in conv.to_dict("records"):
+            a = ins[nodes.resource.reindex(ins.to_stream).to_numpy() == c["input_resource"]]
+            b = outs[nodes.resource.reindex(outs.from_stream).to_numpy() == c["output_resource"]]
+            if a.empty or b.empty:
+                continue
+            gain_in = (a.supply_unit_cost + carbon * a.supply_unit_co2 - cost_unit[a.index]).max()
+            gain_out = (b["yield"] * (b.demand_unit_cost + carbon * b.demand_unit_co2)
+                        - cost_unit[b.index]).max()
+            unit = gain_in + c["yield"] * gain_out - (c["processing_cost"]
+                                                      + carbon * c["processing_co2"])
+            reach = min(capacity, float((a.supply_quantity * a["yield"]).sum()),
+                        float(b.demand_quantity.sum()) / c["yield"])
+            if unit > best:
+                best, size = unit, reach
+        first = conv.iloc[0]
+        if best == -np.inf:
+            reason, detail, value, cost = "no_candidate_arcs", (
+                f"facility {fid} has no candidate arc in or none out for any of its "
+                "conversions (too far, quality or no compatible stream: see rejected_pairs.csv)"
+            ), np.nan, np.nan
+        else:
+            value = max(best, 0.0) * size
+            cost = float(first.fixed_cost) + park.annuity * float(first.capex) * (
+                size / capacity) ** float(first.capex_exponent)
+            if value <= cost:
+                reason = FIXED_COST
+                detail = (f"facility {fid} at the size its arcs could reach, {size:,.4g} a year, "
+                          f"would earn at most {value:,.0f} {cur}/yr, not more than its fixed "
+                          f"cost and annualised capex of {cost:,.0f} {cur}/yr")
+            else:
+                reason = OPTIMISER
+                detail = (f"facility {fid} could earn up to {value:,.0f} {cur}/yr before its "
+                          f"fixed cost and capex of {cost:,.0f} {cur}/yr, but the optimum "
+                          "prefers direct links or other facilities (or it is within the MIP "
+                          "gap)")
+        rows.append({"from_firm": "", "from_stream": "", "to_firm": fid, "to_stream": "",
+                     "from_resource": " ".join(sorted(set(conv.input_resource))),
+                     "to_resource": " ".join(sorted(set(conv.output_resource))),
+                     "distance_km": np.nan, "potential_value": value,
+                     "unit_value": best if np.isfinite(best) else np.nan, "capacity": size,
+                     "link_cost": cost, "reason": reason, "detail": detail})
+    return pd.DataFrame(rows, columns=WHY_NOT_COLUMNS)
 
 
 def _money(values: pd.Series, cur: str) -> pd.Series:

@@ -87,6 +87,11 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
         raise InputError(Problem(result.name, "benefit sharing shares cost savings: optimise "
                                  "with objective cost"))
     park, network = result.park, result.network
+    if len(network.facility_nodes):  # a facility's costs are in no firm's account yet
+        from ..errors import UnsupportedError
+        raise UnsupportedError(Problem(result.name, "benefit sharing with shared facilities "
+                                       "(facilities.csv) is not supported yet: set "
+                                       "facilities.enabled: false"))
     options = SolverOptions(name="highspy", mip_gap=COALITION_GAP)
     lp = formulate(park, network)
     firms = park.firms.index

@@ -34,20 +34,22 @@ def add_balances(lp: LinearProgram, park: Park, network: Network) -> None:
                                 demands.firm_id.to_numpy())
 
     s_of_link = supplies.index.get_indexer(links.from_stream)
+    out = s_of_link >= 0  # arcs out of a facility balance at the facility (facilities.py)
     lp.add_constraints(
         "supply_balance", supplies.index,
-        np.concatenate([s_of_link, np.arange(len(supplies))]),
-        np.concatenate([flow.columns, dispose.columns]),
-        np.ones(len(links) + len(supplies)),
+        np.concatenate([s_of_link[out], np.arange(len(supplies))]),
+        np.concatenate([flow.columns[out], dispose.columns]),
+        np.ones(int(out.sum()) + len(supplies)),
         lower=supplies.quantity.to_numpy(), upper=supplies.quantity.to_numpy(),
         description="sent over links + disposed = supply quantity")
 
     d_of_link = demands.index.get_indexer(links.to_stream)
+    into = d_of_link >= 0  # arcs into a facility balance at the facility
     lp.add_constraints(
         "demand_balance", demands.index,
-        np.concatenate([d_of_link, np.arange(len(demands))]),
-        np.concatenate([flow.columns, purchase.columns]),
-        np.concatenate([links["yield"].to_numpy(), np.ones(len(demands))]),
+        np.concatenate([d_of_link[into], np.arange(len(demands))]),
+        np.concatenate([flow.columns[into], purchase.columns]),
+        np.concatenate([links["yield"].to_numpy()[into], np.ones(len(demands))]),
         lower=demands.quantity.to_numpy(), upper=demands.quantity.to_numpy(),
         description="delivered over links + purchased = demand quantity")
 

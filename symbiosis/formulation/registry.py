@@ -17,11 +17,12 @@ A block is one concern of the model (links, balances, quality, heat, ...). It de
   shared route whose links save less than it costs), dropped with the links that lose alone;
 - `link_columns(lp, x, built)`: links.csv as it prices it (a route's cost shared by its
   links, the route id);
-- `kpis(lp, x)`: its entry of kpis.json under its own name (None: none);
+- `kpis(lp, x, tables)`: its entry of kpis.json under its own name (None: none), given
+  the result tables the blocks extracted;
 - `in_baseline`: whether its rows hold at the no-links point, which is solved with the rows
   of such blocks only (a CO2 cap or a user's extra block may exclude it).
 
-A new capability is one more entry here (e.g. the facilities block, after the utilities);
+A new capability is one more entry here (as the facilities block, after the utilities);
 `formulate` never changes. A user's extra block (`optimise(park, extra_blocks=[f])`) is a
 function f(lp, park, network) on the same program, added after the model's blocks (before
 those taking options, which read the whole program).
@@ -37,6 +38,9 @@ import pandas as pd
 from ..network import Network
 from ..park import Park
 from .balances import add_balances
+from .facilities import add_facilities
+from .facility_results import (close_idle_facilities, facility_extract, facility_kpis,
+                               has_facilities)
 from .decided import add_decided, has_decisions
 from .heat import add_heat, heat_transfer_table
 from .heat_pumps import add_heat_pumps, clean_pumps, pump_table
@@ -52,7 +56,7 @@ Extractor = Callable[[LinearProgram, Park, Network, "np.ndarray | None"], dict[s
 Cleaner = Callable[[LinearProgram, Network, np.ndarray], np.ndarray]
 Pruner = Callable[[LinearProgram, Network, np.ndarray], np.ndarray]
 LinkColumns = Callable[[LinearProgram, np.ndarray, pd.DataFrame], pd.DataFrame]
-Kpis = Callable[[LinearProgram, "np.ndarray | None"], "dict | None"]
+Kpis = Callable[[LinearProgram, "np.ndarray | None", dict[str, pd.DataFrame]], "dict | None"]
 
 
 def always(park: Park, network: Network) -> bool:
@@ -83,7 +87,7 @@ def _has_heat(park: Park, network: Network) -> bool:
 BLOCKS: list[Block] = [
     Block("links", lambda lp, park, network: add_links(lp, network)),
     Block("routes", add_routes, applies=shares_routes, clean=clean_routes, prune=losing_routes,
-          link_columns=route_link_columns, kpis=route_kpis),
+          link_columns=route_link_columns, kpis=lambda lp, x, tables: route_kpis(lp, x)),
     Block("decided", add_decided, applies=has_decisions),
     Block("balances", add_balances),
     Block("quality", lambda lp, park, network: add_quality(lp, network),
@@ -96,7 +100,9 @@ BLOCKS: list[Block] = [
           clean=clean_pumps),
     Block("utilities", lambda lp, park, network: add_utilities(lp, park),
           applies=lambda park, network: park.has_heat and not park.utilities.empty),
-    # facilities (formulation/facilities.py) go here: after the balances and heat they join
+    # after the balances and quality rows it joins (its arcs are links); no heat resources
+    Block("facilities", add_facilities, applies=has_facilities, extract=facility_extract,
+          clean=close_idle_facilities, kpis=facility_kpis),
     Block("transfers", lambda lp, park, network, transfers: add_transfers(lp, network, transfers),
           needs=("transfers",), in_baseline=False),
 ]
@@ -179,10 +185,11 @@ def priced_links(lp: LinearProgram, x: np.ndarray, built: pd.DataFrame) -> pd.Da
     return built
 
 
-def block_kpis(lp: LinearProgram, x: np.ndarray | None) -> dict[str, Any]:
+def block_kpis(lp: LinearProgram, x: np.ndarray | None,
+               tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Each block's kpis.json entry, under its name (blocks with none are left out)."""
     out = {}
     for block in BLOCKS:
-        if block.kpis is not None and (value := block.kpis(lp, x)) is not None:
+        if block.kpis is not None and (value := block.kpis(lp, x, tables)) is not None:
             out[block.name] = value
     return out

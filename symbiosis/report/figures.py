@@ -72,12 +72,31 @@ def palette(values: pd.Series | list, colours: list[str]) -> dict[str, str]:
 
 
 def firm_positions(tables: ResultTables) -> tuple[pd.DataFrame, float]:
-    """Firm x, y for drawing and the y:x scale ratio (1/cos(mean latitude) for lon/lat)."""
+    """Firm (and facility) x, y for drawing and the y:x scale ratio (1/cos(mean latitude)
+    for lon/lat)."""
     f = tables.firms.set_index("firm_id")
+    sites = facility_sites(tables)
     if tables.coordinates == "geographic":
         lat0 = float(np.nanmean(f.lat)) if len(f) else 0.0
-        return pd.DataFrame({"x": f.lon, "y": f.lat}), 1.0 / np.cos(np.radians(lat0))
-    return pd.DataFrame({"x": f.x_km, "y": f.y_km}), 1.0
+        pos = pd.DataFrame({"x": f.lon, "y": f.lat})
+        ratio = 1.0 / np.cos(np.radians(lat0))
+    else:
+        pos, ratio = pd.DataFrame({"x": f.x_km, "y": f.y_km}), 1.0
+    return (pd.concat([pos, sites[["x", "y"]]]) if len(sites) else pos), ratio
+
+
+def facility_sites(tables: ResultTables) -> pd.DataFrame:
+    """Candidate facilities of the result (facilities.csv) with x, y, indexed by id; empty
+    for a model without facilities."""
+    f = tables.other.get("facilities")
+    if f is None or f.empty:
+        return pd.DataFrame(columns=["x", "y"])
+    f = f.set_index("facility_id")
+    geo = tables.coordinates == "geographic" and "lat" in f
+    x, y = (f.lon, f.lat) if geo else (f.get("x_km"), f.get("y_km"))
+    if x is None or y is None:
+        return pd.DataFrame(columns=["x", "y"])
+    return f.assign(x=x.astype(float), y=y.astype(float))
 
 
 def link_widths(links: pd.DataFrame) -> pd.Series:
@@ -152,6 +171,7 @@ def map_figure(tables: ResultTables) -> go.Figure:
             hoverinfo="text", meta="firms",
             marker=dict(color=sectors[sector], size=11, line=dict(color="white", width=1),
                         symbol=rows.park.map(parks).tolist())))
+    _facility_markers(fig, tables, pos)
     geo = tables.coordinates == "geographic"
     fig.update_layout(**LAYOUT, title="Firms and built links", height=640,
                       legend=dict(font=dict(size=10)),
@@ -159,6 +179,25 @@ def map_figure(tables: ResultTables) -> go.Figure:
                       yaxis=dict(title="latitude (°N)" if geo else "y (km)", zeroline=False,
                                  scaleanchor="x", scaleratio=ratio))
     return fig
+
+
+def _facility_markers(fig: go.Figure, tables: ResultTables, pos: pd.DataFrame) -> None:
+    """Candidate facilities as black stars: filled if built, open if not (one trace)."""
+    sites = facility_sites(tables)
+    if sites.empty:
+        return
+    built = sites.built.astype(str).str.lower().isin(["true", "1", "1.0"]) \
+        if "built" in sites else pd.Series(False, index=sites.index)
+    size = sites["size"].map(readable) if "size" in sites else "–"
+    hover = (text(pd.Series(sites.index, index=sites.index)) + " " + text(sites.name)
+             + "<br>facility: " + text(sites.get("inputs", pd.Series("", index=sites.index)))
+             + " → " + text(sites.get("outputs", pd.Series("", index=sites.index)))
+             + "<br>" + built.map({True: "built, size ", False: "not built, size "}) + size)
+    fig.add_trace(go.Scatter(
+        x=sites.x.tolist(), y=sites.y.tolist(), mode="markers", name="facility",
+        text=hover.tolist(), hoverinfo="text", meta="facilities",
+        marker=dict(symbol=np.where(built, "star", "star-open").tolist(), color="#111111",
+                    size=16, line=dict(color="#111111", width=1))))
 
 
 def sankey_flows(tables: ResultTables, category: str | None = None
@@ -174,7 +213,10 @@ def sankey_flows(tables: ResultTables, category: str | None = None
     suppliers = sorted(out.from_firm.unique())
     resources = sorted(links.from_resource.unique())
     receivers = sorted(into.to_firm.unique())
-    labels = [f"{f} ▸" for f in suppliers] + resources + [f"▸ {f}" for f in receivers]  # raw
+    plants = set(facility_sites(tables).index)  # a facility is a receiver and a supplier
+    kind = {f: " (facility)" for f in plants}
+    labels = ([f"{f}{kind.get(f, '')} ▸" for f in suppliers] + resources
+              + [f"▸ {f}{kind.get(f, '')}" for f in receivers])  # raw
     s_at = {f: i for i, f in enumerate(suppliers)}
     r_at = {r: len(suppliers) + i for i, r in enumerate(resources)}
     d_at = {f: len(suppliers) + len(resources) + i for i, f in enumerate(receivers)}

@@ -23,17 +23,17 @@ if TYPE_CHECKING:
 REQUIRED = ("kpis.json", "links.csv", "firms.csv", "network.graphml")
 OPTIONAL = ("resources.csv", "objective.csv", "why_not.csv", "streams.csv",
             "rejected_pairs.csv", "heat_transfers.csv", "heat_pumps.csv",
-            "shares.csv")  # shares.csv: `symbiosis share` (docs/format.md)
+            "shares.csv", "facilities.csv")  # shares.csv: `symbiosis share` (docs/format.md)
 FIRM_ATTRIBUTES = ["name", "park", "sector", "x_km", "y_km", "lat", "lon"]
 CSV = {"float_precision": "round_trip"}
 # the page shows exactly the numbers in the files (pandas 3 parses floats exactly by default)
 ROUND_TRIP = {"float_precision": "round_trip"} if pd.__version__ < "3" else {}
 IDS = ("firm_id", "from_firm", "to_firm", "from_stream", "to_stream", "stream_id", "resource",
-       "from_resource", "to_resource", "variant", "link_id")  # ids stay strings
+       "from_resource", "to_resource", "variant", "link_id", "facility_id")  # ids: strings
 LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                 "to_resource", "flow", "delivered", "distance_km", "mode", "annual_cost", "co2_t"]
 TEXT_COLUMNS = ("term", "category", "unit", "direction", "mode", "reason", "detail", "kind",
-                "status", "pump", "property", "rule", "group", "name")
+                "status", "pump", "property", "rule", "group", "name", "inputs", "outputs")
 LINK_NUMBERS = ["flow", "delivered", "distance_km", "annual_cost", "co2_t"]
 FIRM_NUMBERS = ["baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]
 FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]  # the page shows exactly the numbers in the files
@@ -125,7 +125,8 @@ def tables_of(result: "Result") -> ResultTables:
                      result.firms.rename_axis("firm_id").reset_index(), attributes, resources,
                      result.objective_breakdown, why,
                      {"streams": result.streams.reset_index(),
-                      "rejected_pairs": result.rejected_pairs})
+                      "rejected_pairs": result.rejected_pairs,
+                      **({"facilities": result.facilities} if len(result.facilities) else {})})
 
 
 def _assemble(name, kpis, links, firms, attributes, resources, objective, why_not,

@@ -65,7 +65,7 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
         kpis["heat"]["pump_electricity"] = float(pumps.electricity.sum())
         kpis["heat"]["heat_pumps_built"] = int(len(pumps))
         firms = firms.join(_heat_firm_table(park, lp, x, links, pumps))
-    kpis.update(block_kpis(lp, x))  # e.g. `routes` with shared routes
+    kpis.update(block_kpis(lp, x, tables))  # e.g. `routes` with shared routes
     firms["name"] = park.firms["name"].reindex(firms.index).to_numpy()  # ids alone are opaque
     return Result(
         name=name, status=solution.status, kpis=kpis, links=links, firms=firms,

@@ -19,9 +19,10 @@ def drop_links(lp: LinearProgram, network: Network, x: np.ndarray,
     links = network.links
     f = np.where(mask, x[flow.columns], 0.0)
     dispose, purchase = lp.variables["dispose"], lp.variables["purchase"]
-    np.add.at(x, dispose.start + dispose.index.get_indexer(links.from_stream), f)
-    np.add.at(x, purchase.start + purchase.index.get_indexer(links.to_stream),
-              f * links["yield"].to_numpy())
+    s, d = dispose.index.get_indexer(links.from_stream), purchase.index.get_indexer(links.to_stream)
+    s_ok, d_ok = s >= 0, d >= 0  # a facility's end (-1) has no disposal or purchase column
+    np.add.at(x, dispose.start + s[s_ok], f[s_ok])
+    np.add.at(x, purchase.start + d[d_ok], (f * links["yield"].to_numpy())[d_ok])
     x[flow.columns[mask]] = 0.0
     x[build.columns[mask]] = 0.0
     for block in lp.variables.values():  # columns per (link, ...) go with their link

@@ -8,6 +8,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from ..formulation.facility_results import FACILITIES_FILE
 from ..network import Network, firm_graph
 from ..park import Park
 from ..solve import Status, Termination
@@ -40,6 +41,12 @@ class Result:
     def heat_pumps(self) -> pd.DataFrame:
         """The heat pumps built (the heat-pump block's table)."""
         return self.tables.get(HEAT_PUMPS, pd.DataFrame())
+
+    @property
+    def facilities(self) -> pd.DataFrame:
+        """The candidate facilities, built or not (the facility block's table; empty without
+        facilities)."""
+        return self.tables.get(FACILITIES_FILE, pd.DataFrame())
 
     @property
     def park(self) -> Park:

@@ -12,8 +12,9 @@ __all__ = ["BLOCK_LINK_COLUMNS", "EXTRA_RESULT_FILES", "FIRM_COLUMNS", "HEAT_FIR
 LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                 "to_resource", "flow", "delivered", "distance_km", "mode", "annual_cost", "co2_t"]
 LINK_EXTRA_COLUMNS = ["transport_cost", "processing_cost", "fixed_cost", "annualised_capex"]
-# links.csv columns after those, written only when a block gives them (shared routes)
-BLOCK_LINK_COLUMNS = ["route_id"]
+# links.csv columns after those, written only when present: a block gives them (shared
+# routes), or the network does (distance_source, where distances.csv or a circuity is used)
+BLOCK_LINK_COLUMNS = ["route_id", "distance_source"]
 FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]
 HEAT_FIRM_COLUMNS = ["baseline_hot_utility", "hot_utility", "baseline_cold_utility",
                      "cold_utility", "heat_recovered_within", "heat_received_between",
