@@ -29,8 +29,8 @@ from scipy.sparse.csgraph import connected_components
 
 from .formulation.highs_model import MatrixProgram
 from .part_worker import receive, send
-from .solve import (Solution, SolverOptions, Status, Termination, _solve_direct,
-                    relative_gap)
+from .backends.highs import solve_direct
+from .backends.outcome import Solution, SolverOptions, Status, Termination, relative_gap
 
 DEFAULT_GAP = 1e-4  # HiGHS's own default mip_rel_gap
 # A part stops at this share of its allowance against its own bound: its design must come
@@ -244,7 +244,7 @@ def solve_part(problem: MatrixProgram, options: SolverOptions,
     if in_objective_units:
         options = replace(options, options={**options.options, **in_objective_units})
     scaled_start = None if start is None else np.asarray(start, dtype=float) / scaling.columns
-    s = _solve_direct(scaled.to_highs(), options, scaled_start)
+    s = solve_direct(scaled.to_highs(), options, scaled_start)
     return replace(s, values=None if s.values is None else scaling.values(s.values),
                    objective=scaling.objective_value(s.objective),
                    bound=scaling.objective_value(s.bound))

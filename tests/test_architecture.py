@@ -21,8 +21,7 @@ LAYER = {"analysis": 1, "batch": 2, "report": 2, "cli": 3}
 # Result.plot_sankey, for notebooks).
 ALLOWED_UPWARD = {("symbiosis.results", "symbiosis.report.figures"),
                   ("symbiosis.results", "symbiosis.report.folder")}
-KNOWN_CYCLES = [{"symbiosis.solve", "symbiosis.decompose"},
-                {"symbiosis.results", "symbiosis.baselines"},
+KNOWN_CYCLES = [{"symbiosis.results", "symbiosis.baselines"},
                 {"symbiosis.results", "symbiosis.report.folder", "symbiosis.report.figures"}]
 
 
