@@ -81,7 +81,7 @@ def optimise_network(park: Park, network: Network, objective: Objective,
     whole network."""
     solver = resolved(solver)
     with timer.phase("select"):
-        selection = select(park, network, objective)
+        selection = select(park, network, objective, dask=solver.dask)
     defaulted = solver.time_limit is None and selection.priced and selection.large
     if defaulted:  # a province: see PROVINCE_SECONDS
         solver = replace(solver, time_limit=PROVINCE_SECONDS)

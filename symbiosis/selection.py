@@ -114,9 +114,11 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def select(park: Park, candidates: Network, objective: str = "cost") -> Selection:
+def select(park: Park, candidates: Network, objective: str = "cost",
+           dask: str | None = None) -> Selection:
     """The links the MILP takes. Networks below PRUNE_FROM_LINKS candidates, with no cap,
-    are taken whole; otherwise the LP over every candidate is priced (`symbiosis.pricing`)."""
+    are taken whole; otherwise the LP over every candidate is priced (`symbiosis.pricing`;
+    its parts on the Dask cluster at `dask` if given)."""
     links = candidates.links
     cap = park.config.links.max_candidates_per_demand
     out = capped_out(links, cap) if cap is not None else np.zeros(len(links), dtype=bool)
@@ -130,7 +132,7 @@ def select(park: Park, candidates: Network, objective: str = "cost") -> Selectio
     program = MatrixProgram.of(lp)
     columns = LinkColumns.of(lp)
     with ThreadPoolExecutor(1) as thread:  # HiGHS lets the GIL go: greedy runs meanwhile
-        priced = thread.submit(price, program, columns, everything)  # uncapped, as the bound
+        priced = thread.submit(price, program, columns, everything, dask)  # uncapped, as the bound
         greedy = greedy_point(lp, candidates, baseline_point(lp, park))[columns.build] > 0.5
         del lp
         pricing = priced.result()

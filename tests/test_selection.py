@@ -70,6 +70,23 @@ def test_the_bound_over_a_subset_of_links_is_below_the_lp_over_all(province):
     assert result.bound < result.lp_value  # links left out with ρ < 0 lower it
 
 
+@pytest.mark.parametrize("where", ["workers", "dask"])
+def test_the_lp_by_parts_on_workers_or_dask_is_the_lp_solved_here(province, monkeypatch,
+                                                                    where):
+    """The LP's parts solved side by side in worker processes (or on a Dask LocalCluster)
+    give the same optimum, flows and reduced costs as one after another in this process."""
+    network, program, columns = _pricing_inputs(province)
+    everything = np.ones(len(network.links), dtype=bool)
+    here = pricing.price(program, columns, everything)
+    monkeypatch.setattr(pricing, "PARALLEL_FROM_COLUMNS", 0)
+    if where == "dask":
+        pytest.importorskip("dask.distributed")
+    away = pricing.price(program, columns, everything, "local" if where == "dask" else None)
+    assert away.bound == pytest.approx(here.bound, rel=1e-12)
+    np.testing.assert_array_equal(away.flow, here.flow)
+    np.testing.assert_array_equal(away.reduced, here.reduced)
+
+
 def test_the_pruned_milp_reaches_the_optimum_over_every_candidate(province, monkeypatch):
     whole = optimise(province, solver=EXACT)
     assert whole.kpis["candidates"]["left_out_by_reduced_cost"] == 0  # small: taken whole
