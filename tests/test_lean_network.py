@@ -1,6 +1,8 @@
 """The province-scale network and load paths give what the simple ones gave (issue 12)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -167,3 +169,49 @@ def test_the_greedy_matcher_by_positions_is_the_one_by_names(n, seed, tmp_path, 
     x = greedy.greedy_point(lp, network, base)
     np.testing.assert_array_equal(x, _greedy_by_names(lp, network, base))
     assert (x[lp.variables["build"].columns] > 0.5).sum() > 0
+
+
+def _as_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """String columns as pandas categoricals, each with a category no row has."""
+    out = frame.copy()
+    for column in ("from_firm", "to_firm", "from_resource", "to_resource"):
+        values = out[column].astype(str)
+        out[column] = pd.Categorical(values, categories=[*sorted(values.unique()), "ZZ-none"])
+    return out
+
+
+def test_link_tables_with_categorical_columns_group_as_with_strings(tmp_path, monkeypatch):
+    """Resource KPIs, link widths and Sankey flows are the same when a links table holds its
+    names as categoricals: the groupbys observe only the categories present. pandas 3
+    does so by default, pandas 2 (which pyproject allows) does not: its default is put back
+    here, so that a groupby without `observed=True` fails the test."""
+    from symbiosis.formulation import formulate
+    from symbiosis.formulation.highs_model import MatrixProgram
+    from symbiosis.report.figures import link_widths, sankey_flows
+    from symbiosis.report.folder import read_folder
+    from symbiosis.results import _resource_kpis
+    from symbiosis.scenario import load_model_or_scenario
+    from symbiosis.solve import SolverOptions, solve
+
+    park = load_model_or_scenario("scenarios/electronics-baseline.yaml").park
+    network = build_network(park)
+    lp = formulate(park, network)
+    grouped = pd.DataFrame.groupby
+
+    def pandas_2_default(self, *args, observed=False, **kwargs):
+        return grouped(self, *args, observed=observed, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "groupby", pandas_2_default)
+    x = solve(MatrixProgram.of(lp), SolverOptions(name="highspy")).values
+    flow = x[lp.variables["flow"].columns]
+    links = network.links.assign(flow=flow, delivered=flow * network.links["yield"])[flow > 0]
+    assert _resource_kpis(park, lp, x, _as_categories(links)) == \
+        _resource_kpis(park, lp, x, links)
+    import symbiosis as sb
+    tables = read_folder(sb.run("scenarios/electronics-baseline.yaml").to_folder(tmp_path / "r"))
+    categorical = replace(tables, links=_as_categories(tables.links))
+    pd.testing.assert_series_equal(link_widths(categorical.links), link_widths(tables.links))
+    labels, rows = sankey_flows(tables)
+    labels_c, rows_c = sankey_flows(categorical)
+    assert labels_c == labels
+    pd.testing.assert_frame_equal(rows_c.astype(rows.dtypes.to_dict()), rows)
