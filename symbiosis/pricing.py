@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
 from .decompose import Part, part_pool, split
 from .formulation.highs_model import MatrixProgram
@@ -65,6 +66,36 @@ class LinkColumns:
     def columns_of(self, keep: np.ndarray) -> np.ndarray:
         """Program columns of the links kept (a bool per link) and of everything else."""
         return np.flatnonzero((self.owner < 0) | keep[np.maximum(self.owner, 0)])
+
+
+def relaxation_program(lp: LinearProgram, links: LinkColumns) -> MatrixProgram:
+    """The program's arrays without the rows that hold a build column (the links'
+    activation rows, which the LP relaxation drops: see above), assembled once, by
+    columns: what `price` takes, in less memory than `MatrixProgram.of` (at 10,000 firms
+    the activation rows are 23 M of the program's 59 M nonzeros, and the whole matrix is
+    held twice there, by rows and by columns). Its build columns are empty."""
+    is_build = np.zeros(lp.n_columns, dtype=bool)
+    is_build[links.build] = True
+    rows, cols, coefs, lower, upper, offset = [], [], [], [], [], 0
+    for block in lp.constraints.values():
+        keep = np.ones(len(block.index), dtype=bool)
+        keep[block.rows[is_build[block.cols]]] = False
+        at = np.cumsum(keep) - 1 + offset  # a kept row's place in the relaxation
+        take = keep[block.rows]
+        rows.append(at[block.rows[take]])
+        cols.append(block.cols[take])
+        coefs.append(block.coefs[take])
+        lower.append(block.lower[keep])
+        upper.append(block.upper[keep])
+        offset += int(keep.sum())
+    a = sp.csc_matrix((np.concatenate(coefs), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(offset, lp.n_columns))
+    del rows, cols, coefs
+    a.sum_duplicates()
+    col_lower, col_upper = lp.bounds()
+    cost, constant = lp.objective_vector()
+    return MatrixProgram(a, np.concatenate(lower), np.concatenate(upper), col_lower, col_upper,
+                         cost, constant, lp.integrality())
 
 
 @dataclass(frozen=True)
