@@ -6,6 +6,7 @@ package (pandas, charts) to reach a cluster. Dask itself is imported only when a
 """
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -41,6 +42,8 @@ def connect(address: str, timeout: str | None = None) -> Any:
 def local_client(workers: int) -> Iterator[Any]:
     """A client of a new LocalCluster of `workers` single-threaded processes, closed after."""
     distributed = import_dask()
+    # closing the cluster ends its idle workers; the nanny warns of each on the terminal
+    logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
     with children_skip_main():  # the cluster's processes start while this waits
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
                                            processes=True, dashboard_address=None)

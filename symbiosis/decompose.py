@@ -19,8 +19,10 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
+from typing import Iterator
 
 import highspy
 import numpy as np
@@ -29,8 +31,8 @@ from scipy.sparse.csgraph import connected_components
 
 from .formulation.highs_model import MatrixProgram
 from .part_worker import receive, send
-from .solve import (Solution, SolverOptions, Status, Termination, _solve_direct,
-                    relative_gap)
+from .backends.highs import solve_direct
+from .backends.outcome import Solution, SolverOptions, Status, Termination, relative_gap
 
 DEFAULT_GAP = 1e-4  # HiGHS's own default mip_rel_gap
 # A part stops at this share of its allowance against its own bound: its design must come
@@ -119,13 +121,12 @@ def _solve_parts(problems: list[MatrixProgram], part_options: list[SolverOptions
     """On the Dask cluster if asked; else in worker processes when the program is large
     enough to pay for starting them; else here, one part after another."""
     workers = min(len(problems), options.threads or os.cpu_count() or 1)
-    if options.dask is not None:
-        return _on_cluster(problems, _one_thread(part_options), starts, options, workers)
-    if workers > 1 and n_columns >= PARALLEL_MIN_COLUMNS:
-        with WorkerPool(workers) as pool:
-            return _schedule(problems, _one_thread(part_options), starts, workers,
-                             pool.submit, options)
-    return _schedule(problems, part_options, starts, 1, _solved_now, options)
+    if options.dask is None and (workers < 2 or n_columns < PARALLEL_MIN_COLUMNS):
+        return _schedule(problems, part_options, starts, 1, _solved_now, options)
+    with part_pool(options.dask, workers) as (pool, slots):
+        slots = max(1, min(len(problems), options.threads or len(problems), slots))
+        return _schedule(problems, _one_thread(part_options), starts, slots, pool.submit,
+                         options)
 
 
 def _one_thread(part_options: list[SolverOptions]) -> list[SolverOptions]:
@@ -133,18 +134,21 @@ def _one_thread(part_options: list[SolverOptions]) -> list[SolverOptions]:
     return [replace(o, threads=1) for o in part_options]
 
 
-def _on_cluster(problems: list[MatrixProgram], part_options: list[SolverOptions],
-                starts: list[np.ndarray | None], options: SolverOptions,
-                workers: int) -> list[Solution]:
-    """Every part on the Dask cluster (`workers` processes if it is a LocalCluster), as many
-    at once as the cluster has threads (and --threads allows)."""
+@contextmanager
+def part_pool(dask: str | None, workers: int) -> Iterator[tuple[WorkerPool | _ClusterParts, int]]:
+    """Where parts run side by side, and how many at once: `workers` worker processes here,
+    or the Dask cluster at `dask` ("local": a LocalCluster of `workers` processes), as many
+    at once as it has threads. Either has `submit_call(function, *arguments)`."""
+    if dask is None:
+        with WorkerPool(workers) as pool:
+            yield pool, workers
+        return
     from .cluster import client_of, total_threads
 
-    with client_of(options.dask, workers) as client:
-        slots = max(1, min(len(problems), options.threads or len(problems),
-                           total_threads(client)))
+    with client_of(dask, workers) as client:
+        slots = max(1, total_threads(client))
         with _ClusterParts(client, slots) as cluster:
-            return _schedule(problems, part_options, starts, slots, cluster.submit, options)
+            yield cluster, slots
 
 
 def _part_options(program: MatrixProgram, parts: list[Part], problems: list[MatrixProgram],
@@ -244,7 +248,7 @@ def solve_part(problem: MatrixProgram, options: SolverOptions,
     if in_objective_units:
         options = replace(options, options={**options.options, **in_objective_units})
     scaled_start = None if start is None else np.asarray(start, dtype=float) / scaling.columns
-    s = _solve_direct(scaled.to_highs(), options, scaled_start)
+    s = solve_direct(scaled.to_highs(), options, scaled_start)
     return replace(s, values=None if s.values is None else scaling.values(s.values),
                    objective=scaling.objective_value(s.objective),
                    bound=scaling.objective_value(s.bound))
@@ -263,8 +267,16 @@ class _ClusterParts:
 
     def submit(self, problem: MatrixProgram, options: SolverOptions,
                start: np.ndarray | None) -> Future:
-        sent, sent_start = self._client.scatter([problem, start], hash=False)
-        future = self._client.submit(solve_part, sent, options, sent_start, pure=False)
+        return self.submit_call(solve_part, problem, options, start)
+
+    def submit_call(self, function, *arguments) -> Future:
+        """`function(*arguments)` on the cluster, its array arguments scattered first."""
+        arguments = list(arguments)
+        large = [i for i, a in enumerate(arguments) if isinstance(a, (MatrixProgram, np.ndarray))]
+        for i, sent in zip(large, self._client.scatter([arguments[i] for i in large],
+                                                       hash=False)):
+            arguments[i] = sent
+        future = self._client.submit(function, *arguments, pure=False)
         self._submitted.append(future)
         return self._threads.submit(future.result)
 

@@ -11,10 +11,14 @@ fork is unsafe once HiGHS has started its threads.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
+import signal
 import sys
 from typing import BinaryIO
+
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
 
 
 def send(stream: BinaryIO, obj) -> None:
@@ -31,7 +35,18 @@ def receive(stream: BinaryIO):
     return pickle.loads(stream.read(size))
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to end this process when its parent dies: a worker deep in a long HiGHS
+    run reads no pipe, and would otherwise run on, orphaned, until its part is solved."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):  # another libc: the pipe still ends it, later
+            pass
+
+
 def main() -> None:
+    _die_with_parent()
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
     requests = sys.stdin.buffer

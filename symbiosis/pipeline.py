@@ -96,7 +96,7 @@ def optimise_network(park: Park, network: Network, objective: Objective,
     whole network."""
     solver = resolved(solver)
     with timer.phase("select"):
-        selection = select(park, network, objective) if not extra_blocks \
+        selection = select(park, network, objective, dask=solver.dask) if not extra_blocks \
             else _every_candidate(park, network)
     defaulted = solver.time_limit is None and selection.priced and selection.large
     if defaulted:  # a province: see PROVINCE_SECONDS

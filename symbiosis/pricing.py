@@ -22,17 +22,23 @@ MILP may cost (docs/model.md, "Candidate selection").
 from __future__ import annotations
 
 import logging
+import os
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
-from .decompose import split
+from .decompose import Part, part_pool, split
 from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
 
 LOG = logging.getLogger(__name__)
+# LPs of fewer columns are solved in this process: starting the workers costs more (about
+# 1 s) than solving their parts side by side saves
+PARALLEL_FROM_COLUMNS = 200_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,36 @@ class LinkColumns:
         return np.flatnonzero((self.owner < 0) | keep[np.maximum(self.owner, 0)])
 
 
+def relaxation_program(lp: LinearProgram, links: LinkColumns) -> MatrixProgram:
+    """The program's arrays without the rows that hold a build column (the links'
+    activation rows, which the LP relaxation drops: see above), assembled once, by
+    columns: what `price` takes, in less memory than `MatrixProgram.of` (at 10,000 firms
+    the activation rows are 23 M of the program's 59 M nonzeros, and the whole matrix is
+    held twice there, by rows and by columns). Its build columns are empty."""
+    is_build = np.zeros(lp.n_columns, dtype=bool)
+    is_build[links.build] = True
+    rows, cols, coefs, lower, upper, offset = [], [], [], [], [], 0
+    for block in lp.constraints.values():
+        keep = np.ones(len(block.index), dtype=bool)
+        keep[block.rows[is_build[block.cols]]] = False
+        at = np.cumsum(keep) - 1 + offset  # a kept row's place in the relaxation
+        take = keep[block.rows]
+        rows.append(at[block.rows[take]])
+        cols.append(block.cols[take])
+        coefs.append(block.coefs[take])
+        lower.append(block.lower[keep])
+        upper.append(block.upper[keep])
+        offset += int(keep.sum())
+    a = sp.csc_matrix((np.concatenate(coefs), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(offset, lp.n_columns))
+    del rows, cols, coefs
+    a.sum_duplicates()
+    col_lower, col_upper = lp.bounds()
+    cost, constant = lp.objective_vector()
+    return MatrixProgram(a, np.concatenate(lower), np.concatenate(upper), col_lower, col_upper,
+                         cost, constant, lp.integrality())
+
+
 @dataclass(frozen=True)
 class Pricing:
     """The LP over the allowed links, priced over every link."""
@@ -73,11 +109,12 @@ class Pricing:
     seconds: float
 
 
-def price(program: MatrixProgram, links: LinkColumns, allowed: np.ndarray) -> Pricing | None:
+def price(program: MatrixProgram, links: LinkColumns, allowed: np.ndarray,
+          dask: str | None = None) -> Pricing | None:
     """Solve the LP over the `allowed` links and price every link with its duals; None if
-    the LP is not solved to optimality."""
+    the LP is not solved to optimality. `dask`: solve its parts on that cluster."""
     began = time.perf_counter()
-    solved = _solve_relaxation(program, links, allowed)
+    solved = _solve_relaxation(program, links, allowed, dask)
     if solved is None:
         return None
     z, x, y = solved
@@ -95,8 +132,8 @@ def reduced_costs(program: MatrixProgram, links: LinkColumns, y: np.ndarray) -> 
     return d[links.build] + links.capacity * np.minimum(0.0, d[links.flow])
 
 
-def _solve_relaxation(program: MatrixProgram, links: LinkColumns, allowed: np.ndarray
-                      ) -> tuple[float, np.ndarray, np.ndarray] | None:
+def _solve_relaxation(program: MatrixProgram, links: LinkColumns, allowed: np.ndarray,
+                      dask: str | None = None) -> tuple[float, np.ndarray, np.ndarray] | None:
     """The LP relaxation over the allowed links, without build columns and activation rows,
     solved in scaled units: its optimum, the values of every program column (0 outside) and
     the duals of every program row (0 outside), in the program's units."""
@@ -113,12 +150,13 @@ def _solve_relaxation(program: MatrixProgram, links: LinkColumns, allowed: np.nd
     columns = np.flatnonzero(keep)
     a = program.a[:, columns]
     needed = (program.row_lower > 0) | (program.row_upper < 0)  # 0 breaks them: kept
-    rows = np.flatnonzero(~activation & ((np.diff(a.tocsr().indptr) > 0) | needed))
+    used = np.bincount(a.indices, minlength=n_rows) > 0  # rows with a kept column
+    rows = np.flatnonzero(~activation & (used | needed))
     sub = MatrixProgram(a[rows, :].tocsc(), program.row_lower[rows], program.row_upper[rows],
                         program.col_lower[columns], program.col_upper[columns], cost[columns],
                         program.offset, np.zeros(len(columns), dtype=bool))
     del a
-    solved = _solve_by_parts(sub)
+    solved = _solve_by_parts(sub, dask)
     if solved is None:
         return None
     z, x_sub, y_sub = solved
@@ -129,23 +167,64 @@ def _solve_relaxation(program: MatrixProgram, links: LinkColumns, allowed: np.nd
     return z, x, y
 
 
-def _solve_by_parts(lp: MatrixProgram) -> tuple[float, np.ndarray, np.ndarray] | None:
+def _solve_by_parts(lp: MatrixProgram, dask: str | None = None
+                    ) -> tuple[float, np.ndarray, np.ndarray] | None:
     """An LP solved by its independent parts (`decompose.split`: the LP of a province is
-    the sum of theirs), each by simplex in scaled units without presolve (on these LPs
-    presolve costs more than it saves: 11.5 s against 21 s for the whole LP of the
-    3,000-firm province, 7.3 s against 12.8 s by parts); its optimum, values and duals."""
+    the sum of theirs), on worker processes side by side when it is large enough to pay
+    for starting them (PARALLEL_FROM_COLUMNS), else here, or on the Dask cluster at `dask`
+    (`decompose.part_pool`); its optimum, values and duals.
+    Parts go out in order of rows, most first (the heat part, with its cascade, takes the
+    longest: 272 s of the 545 s the LP of the 10,000-firm province takes in one process),
+    and each is built only when a worker is free for it, so that at most one part per
+    worker is held beside the LP."""
+    parts = sorted(split(lp.a), key=lambda p: (-len(p.rows), -len(p.columns)))
+    workers = min(len(parts), os.cpu_count() or 1)
     x, y, z = np.zeros(lp.a.shape[1]), np.zeros(lp.a.shape[0]), lp.offset
-    for part in split(lp.a):
-        scaled, k = lp.part(part.columns, part.rows).scaled()
-        h = scaled.to_highs()
-        del scaled
-        h.setOptionValue("solver", "simplex")  # duals of a vertex: complementary slackness
-        h.setOptionValue("presolve", "off")
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
-        solution = h.getSolution()
-        x[part.columns] = k.values(np.asarray(solution.col_value))
-        y[part.rows] = k.rows * np.asarray(solution.row_dual) / k.objective
-        z += k.objective_value(h.getInfo().objective_function_value)
+    if dask is None and (workers < 2 or lp.a.shape[1] < PARALLEL_FROM_COLUMNS):
+        for part in parts:
+            answer = solve_lp_part(lp.part(part.columns, part.rows))
+            if answer is None:
+                return None
+            z += _take(answer, part, x, y)
+        return z, x, y
+    with part_pool(dask, workers) as (pool, slots):
+        running: dict[Future, Part] = {}
+        for part in [*parts, None]:
+            while running and (part is None or len(running) == slots):
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    answer = future.result()
+                    if answer is None:
+                        return None
+                    z += _take(answer, running.pop(future), x, y)
+            if part is not None:
+                running[pool.submit_call(solve_lp_part, lp.part(part.columns, part.rows))] = part
     return z, x, y
+
+
+def _take(answer: LpAnswer, part: Part, x: np.ndarray, y: np.ndarray) -> float:
+    """A part's values and duals into the whole LP's; its optimum."""
+    x[part.columns], y[part.rows], objective = answer
+    return objective
+
+
+LpAnswer = tuple[np.ndarray, np.ndarray, float]  # values, duals, optimum (the part's units)
+
+
+def solve_lp_part(part: MatrixProgram) -> LpAnswer | None:
+    """One LP part by simplex in scaled units without presolve (on these LPs presolve costs
+    more than it saves: 11.5 s against 21 s for the whole LP of the 3,000-firm province,
+    7.3 s against 12.8 s by parts): its values, duals and optimum in its own units, None if
+    not solved to optimality. Module-level: worker processes run it (`WorkerPool`)."""
+    scaled, k = part.scaled()
+    h = scaled.to_highs()
+    del scaled
+    h.setOptionValue("solver", "simplex")  # duals of a vertex: complementary slackness
+    h.setOptionValue("presolve", "off")
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    solution = h.getSolution()
+    return (k.values(np.asarray(solution.col_value)),
+            k.rows * np.asarray(solution.row_dual) / k.objective,
+            k.objective_value(h.getInfo().objective_function_value))

@@ -19,7 +19,6 @@ the same bound, from the LP over every (uncapped) candidate, says what the cap m
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -32,7 +31,7 @@ from .formulation.program import LinearProgram
 from .greedy import greedy_point
 from .network import CAPPED, Network, cap_detail, capped_out, rank_in_groups
 from .park import Park
-from .pricing import LinkColumns, price
+from .pricing import LinkColumns, price, relaxation_program
 from .results import baseline_point, prune_unprofitable_links
 from .solve import SolverOptions
 
@@ -114,9 +113,11 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def select(park: Park, candidates: Network, objective: str = "cost") -> Selection:
+def select(park: Park, candidates: Network, objective: str = "cost",
+           dask: str | None = None) -> Selection:
     """The links the MILP takes. Networks below PRUNE_FROM_LINKS candidates, with no cap,
-    are taken whole; otherwise the LP over every candidate is priced (`symbiosis.pricing`)."""
+    are taken whole; otherwise the LP over every candidate is priced (`symbiosis.pricing`;
+    its parts on the Dask cluster at `dask` if given)."""
     links = candidates.links
     cap = park.config.links.max_candidates_per_demand
     out = capped_out(links, cap) if cap is not None else np.zeros(len(links), dtype=bool)
@@ -127,13 +128,14 @@ def select(park: Park, candidates: Network, objective: str = "cost") -> Selectio
     if not out.any() and len(links) < PRUNE_FROM_LINKS:
         return whole
     lp = formulate(park, candidates, objective)
-    program = MatrixProgram.of(lp)
     columns = LinkColumns.of(lp)
-    with ThreadPoolExecutor(1) as thread:  # HiGHS lets the GIL go: greedy runs meanwhile
-        priced = thread.submit(price, program, columns, everything)  # uncapped, as the bound
-        greedy = greedy_point(lp, candidates, baseline_point(lp, park))[columns.build] > 0.5
-        del lp
-        pricing = priced.result()
+    program = relaxation_program(lp, columns)
+    # greedy first, and the program's blocks let go, before the LP: at 10,000 firms greedy
+    # beside the LP held both at once (14 GB) and starved the LP's thread of the GIL
+    greedy = greedy_point(lp, candidates, baseline_point(lp, park))[columns.build] > 0.5
+    del lp
+    pricing = price(program, columns, everything, dask)  # uncapped, as the bound
+    del program
     if pricing is None:  # the LP was not solved: take every allowed candidate, unpriced
         return whole
     demand = pd.factorize(links.to_stream)[0]

@@ -7,10 +7,8 @@ enums of our own: `Status` (what the result is) and `Termination` (why the solve
 """
 from __future__ import annotations
 
-import enum
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
@@ -21,91 +19,13 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.opt import SolverStatus as ClassicSolverStatus
 from pyomo.opt import TerminationCondition as ClassicTermination
 
+from .backends.highs import reset_highs_threads, solve_direct
+from .backends.outcome import (DEFAULT_SOLVER, Solution, SolverOptions, Status,  # noqa: F401
+                               Termination, relative_gap, status_of)
 from .errors import InputError, Problem, SolverUnavailableError
 from .formulation import DIRECT_HIGHS
 from .formulation.highs_model import MatrixProgram, quiet_highs
 from .formulation.pyomo_model import column_values
-
-DEFAULT_SOLVER = "highs"
-
-
-class Status(str, enum.Enum):
-    """What the result is (kpis.json `status`)."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"  # a solution, not proven optimal within the gap
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
-    TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
-    ERROR = "error"
-    # the solver's point breaks a row, bound or integrality of the model (symbiosis.verify)
-    NUMERICAL_ERROR = "numerical_error"
-
-    @property
-    def has_solution(self) -> bool:
-        return self in (Status.OPTIMAL, Status.FEASIBLE)
-
-
-class Termination(str, enum.Enum):
-    """Why the solver stopped."""
-
-    CONVERGED = "converged"  # optimal within the requested gap
-    TIME_LIMIT = "time_limit"
-    ITERATION_LIMIT = "iteration_limit"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
-    INTERRUPTED = "interrupted"
-    ERROR = "error"
-    OTHER = "other"
-
-
-@dataclass(frozen=True)
-class SolverOptions:
-    name: str = DEFAULT_SOLVER
-    time_limit: float | None = None  # seconds
-    mip_gap: float | None = None  # relative; None: the solver's default (HiGHS: 1e-4)
-    threads: int | None = None
-    tee: bool = False  # stream the solver's log
-    options: dict[str, Any] = field(default_factory=dict)  # solver-specific, passed through
-    # "highspy" path: solve the parts on a Dask cluster, "local" (a LocalCluster of
-    # single-threaded processes) or a scheduler address
-    dask: str | None = None
-
-
-@dataclass(frozen=True)
-class Solution:
-    status: Status
-    termination: Termination
-    values: np.ndarray | None  # in program column order
-    objective: float | None
-    bound: float | None
-    solver: str
-    solver_version: str
-    seconds: float
-    parts: int = 1  # independent parts solved separately (symbiosis.decompose)
-    parts_at_fallback: int = 0  # parts with no solution in time, left at the fallback point
-    verification: Any = None  # a symbiosis.verify.Verification once the point is checked
-
-    @property
-    def mip_gap(self) -> float | None:
-        return relative_gap(self.objective, self.bound)
-
-    @property
-    def reproducible(self) -> bool:
-        """Runs stopped on the gap are reproducible; runs cut by a time limit are not."""
-        return self.termination != Termination.TIME_LIMIT
-
-
-def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    if objective is None or bound is None or not np.isfinite(bound):
-        return None
-    diff = abs(objective - bound)
-    if diff <= 1e-9 * max(1.0, abs(objective)):
-        return 0.0
-    return diff / max(abs(objective), 1e-9)
-
 
 # Option names of classic Pyomo solver plugins: declared, not guessed.
 CLASSIC_OPTION_NAMES: dict[str, dict[str, str]] = {
@@ -157,7 +77,7 @@ def solve(model, options: SolverOptions = SolverOptions(),
         raise InputError(Problem("--dask", "parts are solved on a cluster on the highspy "
                                            f"path only, not with solver {options.name!r}"))
     if isinstance(model, highspy.Highs):
-        return _solve_direct(model, options, fallback)
+        return solve_direct(model, options, fallback)
     ok, why = solver_available(options.name)
     if not ok:
         raise SolverUnavailableError(
@@ -199,7 +119,7 @@ def _solve_contrib(model, options: SolverOptions):
         config["rel_gap"] = options.mip_gap
     if options.threads is not None:
         config["threads"] = options.threads
-        _reset_highs_threads(options.name)
+        reset_highs_threads(options.name)
     if options.options:
         config["solver_options"] = dict(options.options)
     logging.getLogger("pyomo.contrib.solver").setLevel(logging.ERROR)
@@ -209,7 +129,7 @@ def _solve_contrib(model, options: SolverOptions):
     if found:
         res.solution_loader.load_vars()
     objective = res.incumbent_objective if found else None
-    status = _status(termination, found, res.solution_status == SolutionStatus.optimal)
+    status = status_of(termination, found, res.solution_status == SolutionStatus.optimal)
     return status, termination, objective, res.objective_bound
 
 
@@ -239,7 +159,7 @@ def _solve_classic(model, options: SolverOptions):
                 f"pass it by the solver's own name instead")
         opt.options[names[key]] = value
     if options.threads is not None:
-        _reset_highs_threads(options.name)
+        reset_highs_threads(options.name)
     opt.options.update(options.options)
     res = opt.solve(model, load_solutions=False, tee=options.tee)
     termination = _CLASSIC_TERMINATION.get(res.solver.termination_condition, Termination.OTHER)
@@ -250,7 +170,7 @@ def _solve_classic(model, options: SolverOptions):
     objective = pyo.value(model.objective) if found else None
     bound = _classic_bound(res)
     optimal = termination == Termination.CONVERGED
-    return _status(termination, found, optimal), termination, objective, bound
+    return status_of(termination, found, optimal), termination, objective, bound
 
 
 def _classic_bound(res) -> float | None:
@@ -261,72 +181,4 @@ def _classic_bound(res) -> float | None:
     return bound if np.isfinite(bound) else None
 
 
-_HIGHS_TERMINATION = {
-    highspy.HighsModelStatus.kOptimal: Termination.CONVERGED,
-    # the design reached the target given (symbiosis.decompose: within the gap of the LP)
-    highspy.HighsModelStatus.kObjectiveTarget: Termination.CONVERGED,
-    highspy.HighsModelStatus.kTimeLimit: Termination.TIME_LIMIT,
-    highspy.HighsModelStatus.kIterationLimit: Termination.ITERATION_LIMIT,
-    highspy.HighsModelStatus.kInfeasible: Termination.INFEASIBLE,
-    highspy.HighsModelStatus.kUnbounded: Termination.UNBOUNDED,
-    highspy.HighsModelStatus.kUnboundedOrInfeasible: Termination.INFEASIBLE_OR_UNBOUNDED,
-    highspy.HighsModelStatus.kInterrupt: Termination.INTERRUPTED,
-}
-
-
-def _reset_highs_threads(name: str) -> None:
-    """HiGHS fixes its thread pool at first use in a process; a later run asking for another
-    thread count fails unless the pool is reset first."""
-    if "highs" in name:
-        highspy.Highs.resetGlobalScheduler(True)
-
-
-def _solve_direct(h: highspy.Highs, options: SolverOptions,
-                  start: np.ndarray | None = None) -> Solution:
-    """HiGHS on a model passed straight from the program's arrays (no Pyomo). `start`: a
-    feasible point, HiGHS's first incumbent if the model has integer columns."""
-    began = time.perf_counter()
-    if options.threads is not None:
-        _reset_highs_threads(DIRECT_HIGHS)
-    settings = {"time_limit": options.time_limit, "mip_rel_gap": options.mip_gap,
-                "threads": options.threads, "output_flag": options.tee,
-                "log_to_console": options.tee}
-    for key, value in {**settings, **options.options}.items():
-        if value is not None:
-            h.setOptionValue(key, value)
-    mip = len(h.getLp().integrality_) > 0
-    if start is not None and mip:
-        _set_start(h, start)
-    h.run()
-    termination = _HIGHS_TERMINATION.get(h.getModelStatus(), Termination.OTHER)
-    info = h.getInfo()
-    found = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    values = np.asarray(h.getSolution().col_value, dtype=float) if found else None
-    bound = info.mip_dual_bound if mip else (info.objective_function_value if found else None)
-    status = _status(termination, found, termination == Termination.CONVERGED)
-    return Solution(status=status, termination=termination, values=values,
-                    objective=info.objective_function_value if found else None,
-                    bound=bound, solver=DIRECT_HIGHS, solver_version=h.version(),
-                    seconds=time.perf_counter() - began)
-
-
-def _set_start(h: highspy.Highs, start: np.ndarray) -> None:
-    """Hand HiGHS a MIP start, so that a run cut short is never worse than it. Only for a
-    MIP: given a point for an LP, HiGHS takes it as a basis to start from and skips presolve."""
-    solution = highspy.HighsSolution()
-    solution.col_value = np.asarray(start, dtype=float)
-    solution.value_valid = True
-    if h.setSolution(solution) == highspy.HighsStatus.kError:
-        raise ValueError(f"a start of {len(start)} values for {h.getNumCol()} columns")
-
-
-def _status(termination: Termination, found: bool, optimal: bool) -> Status:
-    if found:
-        return Status.OPTIMAL if optimal and termination == Termination.CONVERGED \
-            else Status.FEASIBLE
-    return {
-        Termination.INFEASIBLE: Status.INFEASIBLE,
-        Termination.UNBOUNDED: Status.UNBOUNDED,
-        Termination.INFEASIBLE_OR_UNBOUNDED: Status.INFEASIBLE_OR_UNBOUNDED,
-        Termination.TIME_LIMIT: Status.TIME_LIMIT_NO_SOLUTION,
-    }.get(termination, Status.ERROR)
+_status = status_of  # the name tests and older callers use

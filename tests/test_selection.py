@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import symbiosis as sb
-from symbiosis import pricing, selection
+from symbiosis import pipeline, pricing, selection
 from symbiosis.formulation import formulate
 from symbiosis.formulation.highs_model import MatrixProgram
 from symbiosis.generate import generate_park
@@ -44,9 +44,12 @@ def _pricing_inputs(park: sb.Park):
 
 
 def _prune_hard(monkeypatch) -> None:
-    """Price even small networks, and keep no links beyond the LP's, greedy's and heat."""
+    """Price even small networks, and keep no links beyond the LP's, greedy's and heat. The
+    small park then counts as a province, whose MILP gets PROVINCE_SECONDS when no limit is
+    given: lifted, so that a busy machine cannot cut an exact solve short."""
     monkeypatch.setattr(selection, "PRUNE_FROM_LINKS", 0)
     monkeypatch.setattr(selection, "NEAR_PER_DEMAND", 0)
+    monkeypatch.setattr(pipeline, "PROVINCE_SECONDS", 3600.0)
 
 
 def test_the_lp_without_build_columns_is_the_milp_relaxation(province):
@@ -68,6 +71,38 @@ def test_the_bound_over_a_subset_of_links_is_below_the_lp_over_all(province):
     assert result.bound <= full + 1e-9 * abs(full)
     assert result.lp_value >= full - 1e-9 * abs(full)
     assert result.bound < result.lp_value  # links left out with ρ < 0 lower it
+
+
+def test_the_relaxation_program_prices_as_the_whole_program(province):
+    """`relaxation_program` (assembled without the activation rows) gives the LP, flows and
+    reduced costs of the whole program's arrays."""
+    network, program, columns = _pricing_inputs(province)
+    lp = formulate(province, network)
+    lean = pricing.relaxation_program(lp, columns)
+    assert lean.a.shape[0] == program.a.shape[0] - len(network.links)  # one row per link less
+    assert lean.a[:, columns.build].nnz == 0
+    everything = np.ones(len(network.links), dtype=bool)
+    whole, relaxed = (pricing.price(p, columns, everything) for p in (program, lean))
+    assert relaxed.bound == pytest.approx(whole.bound, rel=1e-12)
+    np.testing.assert_allclose(relaxed.flow, whole.flow, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(relaxed.reduced, whole.reduced, rtol=1e-9, atol=1e-6)
+
+
+@pytest.mark.parametrize("where", ["workers", "dask"])
+def test_the_lp_by_parts_on_workers_or_dask_is_the_lp_solved_here(province, monkeypatch,
+                                                                    where):
+    """The LP's parts solved side by side in worker processes (or on a Dask LocalCluster)
+    give the same optimum, flows and reduced costs as one after another in this process."""
+    network, program, columns = _pricing_inputs(province)
+    everything = np.ones(len(network.links), dtype=bool)
+    here = pricing.price(program, columns, everything)
+    monkeypatch.setattr(pricing, "PARALLEL_FROM_COLUMNS", 0)
+    if where == "dask":
+        pytest.importorskip("dask.distributed")
+    away = pricing.price(program, columns, everything, "local" if where == "dask" else None)
+    assert away.bound == pytest.approx(here.bound, rel=1e-12)
+    np.testing.assert_array_equal(away.flow, here.flow)
+    np.testing.assert_array_equal(away.reduced, here.reduced)
 
 
 def test_the_pruned_milp_reaches_the_optimum_over_every_candidate(province, monkeypatch):

@@ -101,7 +101,7 @@ def facility_sites(tables: ResultTables) -> pd.DataFrame:
 
 def link_widths(links: pd.DataFrame) -> pd.Series:
     """Width by flow relative to the largest flow of the same resource (units differ)."""
-    biggest = links.groupby("from_resource").flow.transform("max")
+    biggest = links.groupby("from_resource", observed=True).flow.transform("max")
     share = (links.flow / biggest.where(biggest > 0)).fillna(0.0)
     return MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * share
 
@@ -141,13 +141,13 @@ def map_figure(tables: ResultTables) -> go.Figure:
              + text(links.from_resource) + " → " + text(links.to_resource) + "<br>flow "
              + links.flow.map(readable) + " " + text(unit) + "<br>"
              + links.distance_km.map("{:.2f}".format) + " km, " + text(links["mode"]))
-    for res, rows in links[~inside].groupby("from_resource", sort=True):
+    for res, rows in links[~inside].groupby("from_resource", sort=True, observed=True):
         at = links.index.get_indexer(rows.index)
         fig.add_trace(go.Scatter(x=(x0[at] + x1[at]) / 2, y=(y0[at] + y1[at]) / 2,
                                  mode="markers", marker=dict(color=colours[res], size=5),
                                  text=hover[rows.index], hoverinfo="text", name=text(res),
                                  legendgroup=res, showlegend=False, meta="link-midpoints"))
-    for res, rows in links[inside].groupby("from_resource", sort=True):
+    for res, rows in links[inside].groupby("from_resource", sort=True, observed=True):
         at = links.index.get_indexer(rows.index)  # a ring round the firm, wider for more flow
         fig.add_trace(go.Scatter(
             x=x0[at], y=y0[at], mode="markers", text=(hover[rows.index] + "<br>within "
@@ -208,8 +208,8 @@ def sankey_flows(tables: ResultTables, category: str | None = None
     links = tables.links
     if category is not None:
         links = links[(link_categories(tables) == category).to_numpy()]
-    out = links.groupby(["from_firm", "from_resource"], sort=True).flow.sum().reset_index()
-    into = links.groupby(["from_resource", "to_firm"], sort=True).flow.sum().reset_index()
+    out = links.groupby(["from_firm", "from_resource"], sort=True, observed=True).flow.sum().reset_index()
+    into = links.groupby(["from_resource", "to_firm"], sort=True, observed=True).flow.sum().reset_index()
     suppliers = sorted(out.from_firm.unique())
     resources = sorted(links.from_resource.unique())
     receivers = sorted(into.to_firm.unique())

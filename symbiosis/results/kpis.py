@@ -112,8 +112,8 @@ def _resource_kpis(park, lp, x, links) -> dict[str, dict[str, float]]:
     table = pd.DataFrame(index=park.resources.index.sort_values())
     table["supply"] = s[s.direction == "supply"].groupby("resource").quantity.sum()
     table["demand"] = s[s.direction == "demand"].groupby("resource").quantity.sum()
-    table["exchanged"] = links.groupby("from_resource").flow.sum() if x is not None else np.nan
-    table["delivered"] = links.groupby("to_resource").delivered.sum() if x is not None else np.nan
+    table["exchanged"] = links.groupby("from_resource", observed=True).flow.sum() if x is not None else np.nan
+    table["delivered"] = links.groupby("to_resource", observed=True).delivered.sum() if x is not None else np.nan
     for column, block in (("purchased", "purchase"), ("disposed", "dispose")):
         if x is None:
             table[column] = np.nan

@@ -1,0 +1,1 @@
+"""Solver backends: the outcome types they share, and HiGHS on arrays."""
