@@ -23,7 +23,7 @@ from .scenario import LoadedScenario, load_model_or_scenario
 from .schema import Objective, SolverSettings
 from .selection import Selection, carry, select, start_point
 from .solve import Solution, SolverOptions, Status, relative_gap, solve
-from .verify import checked
+from .verify import checked, verify_point
 
 CO2_CAP_TOLERANCE = 1e-6  # relative slack on the CO2 optimum in the second, cost stage
 # The MILP's time when none is given and candidates were priced (a province): its gap is
@@ -134,6 +134,8 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
             if previous is None:
                 builds = pd.Series(selection.builds, index=selection.candidates.links.index)
                 start = start_point(lp, selection.network, baseline_x, greedy_x, builds)
+                if "max_dependence" in lp.constraints and not verify_point(lp, start).ok:
+                    start = baseline_x  # the heuristics know no dependence cap
             else:
                 start = carry(previous[1].values, previous[0], lp)
             options = solver  # a widening round gets the time left

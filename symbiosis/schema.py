@@ -65,6 +65,15 @@ class HeatPumps(Strict):
     electricity_co2: float = Field(0, ge=0, le=LARGEST_MONEY, description="t CO2e per unit of electricity")
 
 
+class Dependence(Strict):
+    """Robust design (docs/model.md, "Maximum dependence"): no firm takes more than this
+    share of a demand from any one partner firm."""
+
+    max_dependence: float | None = Field(
+        None, gt=0, le=1, description="largest share of a demand stream one other firm may "
+                                      "serve (1: no cap)")
+
+
 class CsvDialect(Strict):
     """How the CSV tables of this model are written: spreadsheets in a Vietnamese (or French,
     German ...) locale export `;` between fields and `,` before decimals."""
@@ -92,6 +101,7 @@ class ModelConfig(Strict):
     links: Links = Links()
     heat: Heat = Heat()
     heat_pumps: HeatPumps | None = None
+    resilience: Dependence | None = None
 
 
 def annuity_factor(discount_rate: float, lifetime_years: float) -> float:
@@ -171,6 +181,29 @@ class SharingSettings(Strict):
                                               "take a by-product)")
 
 
+class ResilienceSettings(Strict):
+    """What `symbiosis resilience` tries (docs/format.md, "symbiosis resilience"); its
+    command-line options take priority. `resilience: n_minus_1` is short for
+    `resilience: {design: n_minus_1}`."""
+
+    design: Literal["cost", "n_minus_1"] = Field(
+        "cost", description="the design whose exits are tried: the cost optimum, or the one "
+                            "whose worst single exit keeps the most savings")
+    k: int = Field(1, ge=1, description="firms that leave together")
+    sample: Literal["all", "central", "random"] = Field(
+        "all", description="which exits: every firm with a built link (k = 1), the `firms` "
+                           "most central, or `count` random k-sets")
+    firms: int | None = Field(None, ge=1, description="try only the most central firms "
+                                                      "(betweenness, then partners)")
+    count: int = Field(20, ge=1, description="random k-sets tried (sample: random)")
+    seed: int = Field(0, description="random seed of sample: random")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: Any) -> Any:
+        return {"design": data} if isinstance(data, str) else data
+
+
 class Scenario(Strict):
     """A scenario: a park model plus overrides, applied in the order of the keys below."""
 
@@ -187,6 +220,7 @@ class Scenario(Strict):
                                 "each firm's own optimum alone")
     solver: SolverSettings = SolverSettings()
     sharing: SharingSettings = SharingSettings()
+    resilience: ResilienceSettings = ResilienceSettings()
 
 
 # --- sweep files ------------------------------------------------------------------------------

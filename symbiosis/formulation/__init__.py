@@ -10,6 +10,7 @@ from ..network import Network
 from ..park import Park
 from ..schema import Objective
 from .balances import add_balances
+from .dependence import add_max_dependence, max_dependence
 from .heat import add_heat
 from .heat_pumps import add_heat_pumps
 from .highs_model import to_highs
@@ -50,6 +51,7 @@ def formulate(park: Park, network: Network, objective: Objective = "cost",
     add_heat(lp, park, network)
     add_heat_pumps(lp, park)
     add_utilities(lp, park)
+    add_max_dependence(lp, park, network, max_dependence(park))
     if transfers is not None:
         add_transfers(lp, network, transfers)
     return lp
