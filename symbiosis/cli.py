@@ -384,16 +384,45 @@ def pareto(path: Path, out: Path, points: int | None, time_limit: float | None,
               help="Result folder: the optimum's usual files and resilience.csv.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
               help="Firms shown in the summary, by value at risk.")
+@click.option("--design", type=click.Choice(["cost", "n_minus_1"]), default=None,
+              help="Also find the design whose worst single exit keeps the most savings "
+                   "(n_minus_1) [default: the scenario's resilience.design, else cost].")
+@click.option("-k", "--k", "k", type=click.IntRange(min=1), default=None,
+              help="Firms that leave together [default: resilience.k, else 1].")
+@click.option("--sample", type=click.Choice(["all", "central", "random"]), default=None,
+              help="Which exits: every set (all), the k most central together, or random "
+                   "k-sets [default: resilience.sample, else all].")
+@click.option("--firms", type=click.IntRange(min=1), default=None,
+              help="Only the most central firms of the built design leave "
+                   "[default: resilience.firms, else every linked firm].")
+@click.option("--count", type=click.IntRange(min=1), default=None,
+              help="Random k-sets tried with --sample random [default: resilience.count, "
+                   "else 20].")
+@click.option("--seed", type=int, default=None,
+              help="Random seed of --sample random [default: resilience.seed, else 0].")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes for the re-planned solves.")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Re-planned solves on a Dask cluster: a scheduler address, or 'local' "
+                   "for a LocalCluster of --workers processes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def resilience(path: Path, out: Path, top: int, quiet: bool) -> None:
-    """A partner leaves (N-1): for every firm with a built link, the savings kept with the
-    design fixed and after re-planning (docs/format.md, "symbiosis resilience")."""
+def resilience(path: Path, out: Path, top: int, design: str | None, k: int | None,
+               sample: str | None, firms: int | None, count: int | None, seed: int | None,
+               workers: int, dask_address: str | None, quiet: bool) -> None:
+    """A partner leaves (N-1, or k together): for every firm with a built link, the savings
+    kept with the design fixed and after re-planning (docs/format.md, "symbiosis
+    resilience")."""
     from .analysis.resilience import format_resilience, resilience as exits
+    from .pipeline import solver_options
 
     loaded, result = _cost_optimum(path, out, quiet, "no partner can leave it")
-    from .pipeline import solver_options
-    res = exits(result, solver=solver_options(loaded.scenario.solver))
+    given = {"design": design, "k": k, "sample": sample, "firms": firms, "count": count,
+             "seed": seed}
+    settings = loaded.scenario.resilience.model_copy(
+        update={key: v for key, v in given.items() if v is not None})
+    res = exits(result, solver=solver_options(loaded.scenario.solver), settings=settings,
+                workers=workers, dask=dask_address)
     folder = res.to_folder(out)
     if not quiet:
         echo(format_resilience(res, top))

@@ -336,14 +336,49 @@ def _optimum(subject, solver: SolverOptions | None
     return result, replace(options, name="highspy"), loaded.scenario.resilience
 
 
+def describe_exits(exits: dict) -> str:
+    """What was tried, in words (kpis `exits`)."""
+    k, how, tried = exits["k"], exits["sample"], exits["tried"]
+    pool = f"the {exits['pool']} most central" if exits.get("most_central") else \
+        f"all {exits['pool']}"
+    if how == "central":
+        return f"the {k} most central firms leave together"
+    if how == "random":
+        return (f"{tried} random sets of {k} (seed {exits['seed']}, of {exits['of']:,}) "
+                f"from {pool} linked firms leave in turn")
+    if k == 1:
+        return f"{pool} linked firms leave in turn"
+    return f"every set of {k} of {pool} linked firms leaves in turn ({tried} exits)"
+
+
 def format_resilience(res: Resilience, top: int = 5) -> str:
     """The console summary of `symbiosis resilience`."""
     t, k = res.table, res.kpis
     cur = res.result.kpis.get("currency", "")
-    lines = [f"{res.result.name}: {k['firms']} firms with built links leave in turn "
+    lines = [f"{res.result.name}: {describe_exits(k['exits'])} "
              f"(savings {k['savings']:,.0f} {cur}/yr; {k['solves']} solves, "
-             f"{k['seconds']:.1f} s)",
-             f"  {'firm':<12} {'links':>5} {'kept':>12} {'re-planned':>12} "
+             f"{k['seconds']:.1f} s)"]
+    lines += _rows(t, top)
+    if "max_dependence" in k:
+        d = k["max_dependence"]
+        lines.append(f"  max_dependence {d['share']:g}: savings {d['savings']:,.0f} against "
+                     f"{d['savings_without_cap']:,.0f} without the cap (it costs "
+                     f"{d['cost_of_cap']:,.0f} {cur}/yr)")
+    if res.robust is not None:
+        r = k["robust"]
+        exact = "exact" if r["exact"] else f"best found, gap {r['gap'] or 0:.2%}"
+        lines.append(f"  N-1 robust design ({exact}; {r['rounds']} rounds): worst exit keeps "
+                     f"{r['worst_exit_savings']:,.0f} (cost optimum "
+                     f"{r['cost_optimum_worst_exit_savings']:,.0f}; at most "
+                     f"{r['bound']:,.0f}); saves {r['savings']:,.0f} as planned: robustness "
+                     f"costs {r['cost_of_robustness']:,.0f} {cur}/yr; {r['links_built']} "
+                     f"links, {r['standby_links']} on standby")
+        lines += _rows(res.robust_table, top)
+    return "\n".join(lines)
+
+
+def _rows(t: pd.DataFrame, top: int) -> list[str]:
+    lines = [f"  {'firm':<12} {'links':>5} {'kept':>12} {'re-planned':>12} "
              f"{'at risk':>12}  dependants"]
     for _, r in t.head(top).iterrows():
         lines.append(f"  {r.firm_id:<12} {r.links_lost:>5} {r.savings_kept:>12,.0f} "
@@ -351,4 +386,4 @@ def format_resilience(res: Resilience, top: int = 5) -> str:
                      f"{r.dependants}")
     if len(t) > top:
         lines.append(f"  … {len(t) - top} more in resilience.csv")
-    return "\n".join(lines)
+    return lines
