@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from ..formulation import formulate
 from ..formulation.highs_model import MatrixProgram
-from ..network import build_network
+from ..network import Network, build_network
 from ..park import Park
 from ..results import Result, baseline_point, extract
 from ..solve import Solution, SolverOptions, solve
@@ -108,7 +108,10 @@ def pareto(subject, points: int = DEFAULT_POINTS,
         raise InputError(Problem("augmentation", "a small positive number below 1"))
     began = time.perf_counter()
     park, name, options = _subject(subject, solver)
-    network = build_network(park, objective="co2")
+    network, selected = selected_network(park, build_network(park, objective="co2"))
+    if selected["selected"] and options.time_limit is None:  # a province: see pipeline
+        from ..pipeline import PROVINCE_SECONDS
+        options = replace(options, time_limit=PROVINCE_SECONDS)
     lp = formulate(park, network, "cost")
     n = lp.n_columns
     x0 = baseline_point(lp, park)
@@ -210,9 +213,25 @@ def pareto(subject, points: int = DEFAULT_POINTS,
     kpis = {"name": name, "points_asked": int(points), "points": int(len(table)),
             "grid": [float(g) for g in grid], "solves": solves, "bypassed": bypassed,
             "augmentation": augmentation, "delta": float(delta),
-            "candidate_links": int(len(network.links)), "seconds": seconds,
+            "candidate_links": selected["candidates"], "in_program": selected["in_program"],
+            "selected": selected["selected"], "time_limit": options.time_limit,
+            "seconds": seconds,
             "currency": park.config.currency}
     return Front(table, results, kpis)
+
+
+def selected_network(park: Park, network: Network) -> tuple[Network, dict]:
+    """The candidates the front's program takes: all of them below the selection's size; on
+    a province, the links the default fast path selects (symbiosis.selection) for the cost
+    objective and for the co2 objective together, so no point solves the unpruned MILP (the
+    points are then efficient among those links; docs/model.md, "The cost–CO2 front")."""
+    from ..selection import select
+    cost = select(park, network, "cost")
+    kpis = {"candidates": int(len(network.links)), "selected": bool(cost.priced)}
+    if not cost.priced:
+        return network, {**kpis, "in_program": int(cost.kept.sum())}
+    keep = cost.kept | select(park, network, "co2").kept
+    return network.restrict(keep), {**kpis, "in_program": int(keep.sum())}
 
 
 def _subject(subject, solver: SolverOptions | None) -> tuple[Park, str, SolverOptions]:
