@@ -34,7 +34,7 @@ from ..network import Network
 from ..park import Park
 from ..results import Result, baseline_point
 from ..solve import SolverOptions, relative_gap, solve
-from .resilience import kept_points
+from .exits import kept_points
 from .sharing import design_point
 
 TIE_BREAK = 1e-4  # ω: the design's savings as planned weigh this much beside its worst exit
