@@ -351,14 +351,18 @@ def share(path: Path, out: Path, rule: str | None, samples: int | None, seed: in
               help="Seconds per point [default: the scenario's].")
 @click.option("--gap", type=FiniteFloat(0), help="Relative MIP gap of each point "
                                                   "[default: the scenario's].")
+@click.option("--low-churn", is_flag=True,
+              help="Among designs of nearly the same cost, prefer the one that changes the "
+                   "fewest links from the previous point (costs at most 1e-4 of the cost "
+                   "range per point).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
 def pareto(path: Path, out: Path, points: int | None, time_limit: float | None,
-           gap: float | None, quiet: bool) -> None:
+           gap: float | None, low_churn: bool, quiet: bool) -> None:
     """Cost against CO2: the efficient designs between the cost optimum and the CO2 optimum,
     with the marginal abatement cost of each step (docs/format.md, "symbiosis pareto")."""
-    from .analysis.pareto import (DEFAULT_POINTS, check_pareto_folder, format_front,
-                                  pareto as front_of)
+    from .analysis.pareto import (AUGMENTATION, DEFAULT_POINTS, check_pareto_folder,
+                                  format_front, pareto as front_of)
     from .pipeline import solver_options
     from .scenario import load_model_or_scenario
 
@@ -370,7 +374,8 @@ def pareto(path: Path, out: Path, points: int | None, time_limit: float | None,
         _print_warnings(loaded.park)
     check_pareto_folder(out)  # before solving: refuse to overwrite what is not ours
     options = solver_options(loaded.scenario.solver, time_limit=time_limit, mip_gap=gap)
-    front = front_of(loaded, points=points, solver=options)
+    front = front_of(loaded, points=points, solver=options,
+                     churn=AUGMENTATION if low_churn else 0.0)
     folder = front.to_folder(out)
     if not quiet:
         echo(format_front(front))

@@ -189,3 +189,21 @@ def test_the_max_dependence_cap_and_what_it_costs():
     assert rows.savings_kept["A"] == pytest.approx(320)
     assert rows.savings_reoptimised["A"] == pytest.approx(320)
     assert rows.value_at_risk["A"] == pytest.approx(360)
+
+
+def test_the_cli_samples_exits_and_finds_the_robust_design(tmp_path, tiny_park_dir):
+    import json
+    out = tmp_path / "n2"
+    done = cli("resilience", tiny_park_dir, "-o", out, "-k", "2", "--sample", "random",
+               "--count", "2", "--seed", "3", "--design", "n_minus_1")
+    assert done.returncode == 0, done.stderr
+    assert "2 random sets of 2 (seed 3" in done.stdout and "N-1 robust design" in done.stdout
+    k = json.loads((out / "kpis.json").read_text())["resilience"]
+    assert k["exits"]["tried"] == 2 and k["exits"]["seed"] == 3 and k["exits"]["k"] == 2
+    assert all(len(f.split()) == 2 for f in pd.read_csv(out / "resilience.csv").firm_id)
+    assert (out / "robust_links.csv").is_file() and (out / "robust_resilience.csv").is_file()
+    robust = k["robust"]
+    assert robust["worst_exit_savings"] >= robust["cost_optimum_worst_exit_savings"] - 1e-6
+    assert robust["worst_exit_savings"] <= robust["bound"] + 1e-6
+    bad = cli("resilience", tiny_park_dir, "-o", tmp_path / "bad", "--sample", "often")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
