@@ -54,6 +54,9 @@ def test_a_supplier_leaves_and_its_receiver_buys_again_by_hand():
     assert rows.replanning_recovers.to_dict() == pytest.approx({"A": 300, "B": 0, "C": 0,
                                                                 "D": 0})
     assert rows.dependants.to_dict() == {"A": "B", "B": "", "C": "D", "D": ""}
+    # solved to optimality: the re-plan's bound is its savings
+    assert rows.reoptimised_bound.to_dict() == pytest.approx(
+        rows.savings_reoptimised.to_dict())
     assert res.kpis["savings"] == pytest.approx(700)
     assert rows.partners.to_dict() == {"A": 1, "B": 1, "C": 1, "D": 1}
     assert rows.betweenness.tolist() == [0, 0, 0, 0]

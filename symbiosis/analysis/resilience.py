@@ -1,4 +1,4 @@
-"""Partner exit (N-1): what the park keeps when one firm leaves.
+"""Partner exit (N-1, N-k): what the park keeps when one firm (or k) leaves.
 
 `resilience(result_or_park_or_path)` takes a cost optimum (or optimises one) and, for every
 firm with a built link, re-solves the optimum's one program with the firm gone
@@ -15,8 +15,13 @@ firm with a built link, re-solves the optimum's one program with the firm gone
 - `value_at_risk = savings − savings_kept`; `dependants`: the other firms whose cost (firm
   accounts, LinearProgram.account_matrix) rises in the kept design.
 
-The program is formulated once; each exit changes column bounds only (MatrixProgram
-.with_bounds) and solves.
+The program is formulated once; each exit changes column bounds only: the kept LPs on one
+HiGHS model changed in place, the re-plans here or on worker processes / Dask
+(`analysis.exits`). k firms may leave together, and the exits tried may be every set, the
+most central, or a seeded random sample (`choose_exits`, kpis `exits`). On a province the
+program takes the fast path's selected links (`program_network`). With `design: n_minus_1`
+the robust design (`analysis.robust`) is found and its exits tried too; with model.yaml's
+`resilience.max_dependence`, what the cap costs is measured.
 """
 from __future__ import annotations
 
