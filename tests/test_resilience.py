@@ -210,3 +210,11 @@ def test_the_cli_samples_exits_and_finds_the_robust_design(tmp_path, tiny_park_d
     assert robust["worst_exit_savings"] <= robust["bound"] + 1e-6
     bad = cli("resilience", tiny_park_dir, "-o", tmp_path / "bad", "--sample", "often")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_re_plans_on_a_dask_local_cluster_give_the_same_table():
+    pytest.importorskip("dask.distributed")
+    result = sb.optimise(exit_park(), solver=EXACT)
+    pd.testing.assert_frame_equal(resilience(result, solver=EXACT).table,
+                                  resilience(result, solver=EXACT, workers=2,
+                                             dask="local").table)
