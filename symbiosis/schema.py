@@ -240,6 +240,8 @@ class SweepVariant(Strict):
     baseline: Baseline | None = Field(None, description="default: the base's")
     solver: SolverSettings | None = Field(None, description="keys given replace the base's")
     sharing: SharingSettings | None = Field(None, description="keys given replace the base's")
+    resilience: ResilienceSettings | None = Field(None,
+                                                  description="keys given replace the base's")
 
 
 class AdjustAxis(Strict):
