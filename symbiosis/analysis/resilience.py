@@ -322,7 +322,7 @@ def format_resilience(res: Resilience, top: int = 5) -> str:
     if res.robust is not None:
         r = k["robust"]
         exact = "exact" if r["exact"] else f"best found, gap {r['gap'] or 0:.2%}"
-        lines.append(f"  N-1 robust design ({exact}; {r['rounds']} rounds): worst exit keeps "
+        lines.append(f"  N-1 robust design ({exact}; {r['rounds']} round(s)): worst exit keeps "
                      f"{r['worst_exit_savings']:,.0f} (cost optimum "
                      f"{r['cost_optimum_worst_exit_savings']:,.0f}; at most "
                      f"{r['bound']:,.0f}); saves {r['savings']:,.0f} as planned: robustness "

@@ -61,10 +61,9 @@ def robust_design(lp: LinearProgram, park: Park, network: Network, result: Resul
     program = MatrixProgram.of(lp)
     x0 = baseline_point(lp, park)
     c0 = lp.cost(x0)
-    first, second = lp.column_firms()
     integer = np.flatnonzero(program.integer)
-    owner_cols = {f: np.flatnonzero((first == f) | (second == f)) for f in park.firms.index}
-    can_leave = [f for f, cols in owner_cols.items() if np.isin(cols, integer).any()]
+    owner_cols = _columns_of_firms(lp, park.firms.index)
+    can_leave = [f for f, cols in owner_cols.items() if program.integer[cols].any()]
 
     def worst_of(x: np.ndarray) -> tuple[float, float, str | None, dict]:
         """S(b), W(b), the worst exit and every exit's kept savings, for x's design."""
@@ -87,6 +86,7 @@ def robust_design(lp: LinearProgram, park: Park, network: Network, result: Resul
     starts = {f: p for f, p in zip(exits_star, kept_points(
         program, x0, x_star, [owner_cols[f] for f in exits_star]))}
     while firm is not None and firm not in scenarios and rounds < MAX_ROUNDS:
+        # the worst exit of the last design tried joins the master
         scenarios.append(firm)
         rounds += 1
         master, start = _master(program, x0, c0, owner_cols, scenarios, best[1], starts)
@@ -124,6 +124,19 @@ def robust_design(lp: LinearProgram, park: Park, network: Network, result: Resul
             "worst_exit_gain": worst - worst_star,
             "seconds": time.perf_counter() - began}
     return RobustDesign(x, links, kpis)
+
+
+def _columns_of_firms(lp: LinearProgram, firms: pd.Index) -> dict[str, np.ndarray]:
+    """Each firm's columns (either of a column's two firms), sorted, grouped in one pass."""
+    first, second = lp.column_firms()
+    n = len(first)
+    owner = np.r_[firms.get_indexer(first), firms.get_indexer(second)].astype(np.int64)
+    column = np.r_[np.arange(n), np.arange(n)]
+    listed = owner >= 0
+    key = np.unique(owner[listed] * n + column[listed])  # a column of one firm: once
+    who, cols = key // n, key % n
+    bounds = np.searchsorted(who, np.arange(len(firms) + 1))
+    return {f: cols[bounds[i]:bounds[i + 1]] for i, f in enumerate(firms)}
 
 
 def _master(program: MatrixProgram, x0: np.ndarray, c0: float, owner_cols: dict,
