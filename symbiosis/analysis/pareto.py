@@ -130,7 +130,10 @@ def pareto(subject, points: int = DEFAULT_POINTS,
         return s
 
     cost_end = solved(base, x0, "cost optimum")
-    co2_end = solved(replace(base, cost=c_co2, offset=k_co2), x0, "CO2 optimum")
+    # the CO2 end starts from the lower-CO2 of no links and the cost optimum: a solve cut by
+    # a time limit (a province) is then never above the cost end
+    start = min((x0, cost_end.values), key=lp.co2)
+    co2_end = solved(replace(base, cost=c_co2, offset=k_co2), start, "CO2 optimum")
     x_cost, x_co2 = cost_end.values, co2_end.values
     co2_max, co2_min = lp.co2(x_cost), lp.co2(x_co2)
     if co2_max < co2_min:  # the cost optimum within its gap emits less: it is the CO2 end
