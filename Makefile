@@ -9,7 +9,7 @@ DASK_STAMP := $(VENV)/.dask-stamp
 SCENARIO ?= scenarios/electronics-baseline.yaml
 OUT    ?= results/electronics-baseline
 
-.PHONY: run test install install-test clean bench bench-sweep bench-province bench-share
+.PHONY: run test install install-test clean bench bench-sweep bench-province bench-share bench-risk
 
 install: $(RUN_STAMP)
 
@@ -51,3 +51,6 @@ bench-province: $(RUN_STAMP)
 
 bench-share: $(RUN_STAMP)
 	$(PY) benchmarks/share.py
+
+bench-risk: $(RUN_STAMP)
+	$(PY) benchmarks/risk.py

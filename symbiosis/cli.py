@@ -353,14 +353,18 @@ def share(path: Path, out: Path, rule: str | None, samples: int | None, seed: in
               help="Seconds per point [default: the scenario's].")
 @click.option("--gap", type=FiniteFloat(0), help="Relative MIP gap of each point "
                                                   "[default: the scenario's].")
+@click.option("--low-churn", is_flag=True,
+              help="Among designs of nearly the same cost, prefer the one that changes the "
+                   "fewest links from the previous point (costs at most 1e-4 of the cost "
+                   "range per point).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
 def pareto(path: Path, out: Path, points: int | None, time_limit: float | None,
-           gap: float | None, quiet: bool) -> None:
+           gap: float | None, low_churn: bool, quiet: bool) -> None:
     """Cost against CO2: the efficient designs between the cost optimum and the CO2 optimum,
     with the marginal abatement cost of each step (docs/format.md, "symbiosis pareto")."""
-    from .analysis.pareto import (DEFAULT_POINTS, check_pareto_folder, format_front,
-                                  pareto as front_of)
+    from .analysis.pareto import (AUGMENTATION, DEFAULT_POINTS, check_pareto_folder,
+                                  format_front, pareto as front_of)
     from .pipeline import solver_options
     from .scenario import load_model_or_scenario
 
@@ -372,7 +376,8 @@ def pareto(path: Path, out: Path, points: int | None, time_limit: float | None,
         _print_warnings(loaded.park)
     check_pareto_folder(out)  # before solving: refuse to overwrite what is not ours
     options = solver_options(loaded.scenario.solver, time_limit=time_limit, mip_gap=gap)
-    front = front_of(loaded, points=points, solver=options)
+    front = front_of(loaded, points=points, solver=options,
+                     churn=AUGMENTATION if low_churn else 0.0)
     folder = front.to_folder(out)
     if not quiet:
         echo(format_front(front))
@@ -386,16 +391,45 @@ def pareto(path: Path, out: Path, points: int | None, time_limit: float | None,
               help="Result folder: the optimum's usual files and resilience.csv.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
               help="Firms shown in the summary, by value at risk.")
+@click.option("--design", type=click.Choice(["cost", "n_minus_1"]), default=None,
+              help="Also find the design whose worst single exit keeps the most savings "
+                   "(n_minus_1) [default: the scenario's resilience.design, else cost].")
+@click.option("-k", "--k", "k", type=click.IntRange(min=1), default=None,
+              help="Firms that leave together [default: resilience.k, else 1].")
+@click.option("--sample", type=click.Choice(["all", "central", "random"]), default=None,
+              help="Which exits: every set (all), the k most central together, or random "
+                   "k-sets [default: resilience.sample, else all].")
+@click.option("--firms", type=click.IntRange(min=1), default=None,
+              help="Only the most central firms of the built design leave "
+                   "[default: resilience.firms, else every linked firm].")
+@click.option("--count", type=click.IntRange(min=1), default=None,
+              help="Random k-sets tried with --sample random [default: resilience.count, "
+                   "else 20].")
+@click.option("--seed", type=int, default=None,
+              help="Random seed of --sample random [default: resilience.seed, else 0].")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes for the re-planned solves.")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Re-planned solves on a Dask cluster: a scheduler address, or 'local' "
+                   "for a LocalCluster of --workers processes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def resilience(path: Path, out: Path, top: int, quiet: bool) -> None:
-    """A partner leaves (N-1): for every firm with a built link, the savings kept with the
-    design fixed and after re-planning (docs/format.md, "symbiosis resilience")."""
+def resilience(path: Path, out: Path, top: int, design: str | None, k: int | None,
+               sample: str | None, firms: int | None, count: int | None, seed: int | None,
+               workers: int, dask_address: str | None, quiet: bool) -> None:
+    """A partner leaves (N-1, or k together): for every firm with a built link, the savings
+    kept with the design fixed and after re-planning (docs/format.md, "symbiosis
+    resilience")."""
     from .analysis.resilience import format_resilience, resilience as exits
+    from .pipeline import solver_options
 
     loaded, result = _cost_optimum(path, out, quiet, "no partner can leave it")
-    from .pipeline import solver_options
-    res = exits(result, solver=solver_options(loaded.scenario.solver))
+    given = {"design": design, "k": k, "sample": sample, "firms": firms, "count": count,
+             "seed": seed}
+    settings = loaded.scenario.resilience.model_copy(
+        update={key: v for key, v in given.items() if v is not None})
+    res = exits(result, solver=solver_options(loaded.scenario.solver), settings=settings,
+                workers=workers, dask=dask_address)
     folder = res.to_folder(out)
     if not quiet:
         echo(format_resilience(res, top))

@@ -138,7 +138,8 @@ RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resou
                 "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
                 "heat_pumps.csv", "why_not.csv")
 # written by some commands only: a sweep's variants, `symbiosis share`, `resilience`
-EXTRA_RESULT_FILES = ("scenario.yaml", "shares.csv", "resilience.csv", "facilities.csv")
+EXTRA_RESULT_FILES = ("scenario.yaml", "shares.csv", "resilience.csv", "robust_links.csv",
+                      "robust_resilience.csv", "facilities.csv")
 
 
 def legacy_result(folder: Path) -> bool:

@@ -163,6 +163,8 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
             if previous is None:
                 builds = pd.Series(selection.builds, index=selection.candidates.links.index)
                 start = start_point(lp, selection.network, baseline_x, greedy_x, builds)
+                if "max_dependence" in lp.constraints and not verify_point(lp, start).ok:
+                    start = baseline_x  # the heuristics know no dependence cap
             else:
                 start = carry(previous[1].values, previous[0], lp)
             start = _holding(lp, selection.network, start)

@@ -102,6 +102,15 @@ class Facilities(Strict):
                                 "capex of a facility with capex_exponent < 1")
 
 
+class Dependence(Strict):
+    """Robust design (docs/model.md, "Maximum dependence"): no firm takes more than this
+    share of a demand from any one partner firm."""
+
+    max_dependence: float | None = Field(
+        None, gt=0, le=1, description="largest share of a demand stream one other firm may "
+                                      "serve (1: no cap)")
+
+
 class CsvDialect(Strict):
     """How the CSV tables of this model are written: spreadsheets in a Vietnamese (or French,
     German ...) locale export `;` between fields and `,` before decimals."""
@@ -130,6 +139,7 @@ class ModelConfig(Strict):
     heat: Heat = Heat()
     heat_pumps: HeatPumps | None = None
     facilities: Facilities = Facilities()
+    resilience: Dependence | None = None
 
 
 def annuity_factor(discount_rate: float, lifetime_years: float) -> float:
@@ -218,6 +228,29 @@ class LinkDecisions(Strict):
     forbid: list[str] = Field(default_factory=list, description="link ids not to build")
 
 
+class ResilienceSettings(Strict):
+    """What `symbiosis resilience` tries (docs/format.md, "symbiosis resilience"); its
+    command-line options take priority. `resilience: n_minus_1` is short for
+    `resilience: {design: n_minus_1}`."""
+
+    design: Literal["cost", "n_minus_1"] = Field(
+        "cost", description="the design whose exits are tried: the cost optimum, or the one "
+                            "whose worst single exit keeps the most savings")
+    k: int = Field(1, ge=1, description="firms that leave together")
+    sample: Literal["all", "central", "random"] = Field(
+        "all", description="which exits: every firm with a built link (k = 1), the `firms` "
+                           "most central, or `count` random k-sets")
+    firms: int | None = Field(None, ge=1, description="try only the most central firms "
+                                                      "(betweenness, then partners)")
+    count: int = Field(20, ge=1, description="random k-sets tried (sample: random)")
+    seed: int = Field(0, description="random seed of sample: random")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: Any) -> Any:
+        return {"design": data} if isinstance(data, str) else data
+
+
 class Scenario(Strict):
     """A scenario: a park model plus overrides, applied in the order of the keys below."""
 
@@ -235,6 +268,7 @@ class Scenario(Strict):
     solver: SolverSettings = SolverSettings()
     sharing: SharingSettings = SharingSettings()
     links: LinkDecisions = Field(LinkDecisions(), description="links forced or forbidden")
+    resilience: ResilienceSettings = ResilienceSettings()
 
 
 # --- sweep files ------------------------------------------------------------------------------
@@ -256,6 +290,8 @@ class SweepVariant(Strict):
     sharing: SharingSettings | None = Field(None, description="keys given replace the base's")
     links: LinkDecisions | None = Field(None, description="forced and forbidden links, added "
                                                           "to the base's")
+    resilience: ResilienceSettings | None = Field(None,
+                                                  description="keys given replace the base's")
 
 
 class AdjustAxis(Strict):

@@ -222,3 +222,39 @@ def test_a_result_gives_the_front_of_its_park():
     assert points(front) == [(600, 150), (800, 50), (1400, 0)]
     assert [r.kpis["pareto"]["point"] for r in front.results] == [0, 1, 2]
     assert front.results[1].kpis["co2_cap_t"] == pytest.approx(75, rel=1e-6)
+
+
+def test_the_low_churn_tie_break_keeps_the_front_and_never_adds_changes():
+    # the hand front of two_link_park has no ties: the tie-break changes nothing there
+    plain = pareto(two_link_park(), points=3, solver=EXACT)
+    calm = pareto(two_link_park(), points=3, solver=EXACT, churn=1e-4)
+    assert points(calm) == points(plain)
+    assert calm.kpis["links_changed"] <= plain.kpis["links_changed"] == 2
+    assert calm.kpis["churn_gamma"] > 0 and plain.kpis["churn_gamma"] == 0
+
+
+def tie_park() -> sb.Park:
+    """B1 buys 100 t of w1 at 10/t from A1 or A1b, both 5 km away (the same cost and CO2:
+    a tie); B2 buys 100 t of w2 at 2/t, 1 t CO2 per t bought, from A2 beside it (a link of
+    400 a year: 200 dearer, 100 t CO2 less). The front: one of the w1 links (cost end), then
+    a w1 link and A2→B2 (CO2 end); with churn the CO2 end keeps the cost end's w1 link."""
+    return make_park({"A1": (5, 0), "A1b": (0, 5), "B1": (0, 0), "A2": (20, 20),
+                      "B2": (20, 20)},
+                     [dict(resource="w1"), dict(resource="w2", purchase_co2=1.0)],
+                     [("A1_s", "A1", "supply", "w1", 100, 0.0),
+                      ("A1b_s", "A1b", "supply", "w1", 100, 0.0),
+                      ("B1_d", "B1", "demand", "w1", 100, 10.0),
+                      ("A2_s", "A2", "supply", "w2", 100, 0.0),
+                      ("B2_d", "B2", "demand", "w2", 100, 2.0)],
+                     links={"truck": {"fixed_cost": 400, "capex_per_km": 0}})
+
+
+def test_with_a_tie_the_low_churn_front_changes_only_the_link_the_cap_needs():
+    calm = pareto(tie_park(), points=2, solver=EXACT, churn=1e-4)
+    t = calm.front
+    # cost end: the w1 link, 1200 − 600 = 600 (100 t CO2 of w2 bought); CO2 end: + A2→B2,
+    # 200 dearer (its 400 a year against 200 of purchases), no CO2
+    assert t.total_cost.tolist() == pytest.approx([600, 800])
+    assert t.co2_t.tolist() == pytest.approx([100, 0], abs=1e-5)  # the cap's 1e-6
+    assert t.links_added.tolist()[1] == "A2_s->B2_d" and t.links_removed.tolist()[1] == ""
+    assert calm.kpis["links_changed"] == 1

@@ -54,6 +54,9 @@ def test_a_supplier_leaves_and_its_receiver_buys_again_by_hand():
     assert rows.replanning_recovers.to_dict() == pytest.approx({"A": 300, "B": 0, "C": 0,
                                                                 "D": 0})
     assert rows.dependants.to_dict() == {"A": "B", "B": "", "C": "D", "D": ""}
+    # solved to optimality: the re-plan's bound is its savings
+    assert rows.reoptimised_bound.to_dict() == pytest.approx(
+        rows.savings_reoptimised.to_dict())
     assert res.kpis["savings"] == pytest.approx(700)
     assert rows.partners.to_dict() == {"A": 1, "B": 1, "C": 1, "D": 1}
     assert rows.betweenness.tolist() == [0, 0, 0, 0]
@@ -113,3 +116,105 @@ def test_the_cli_writes_resilience_csv_and_refuses_bad_input(tmp_path, tiny_park
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     missing = cli("resilience", tmp_path / "nowhere", "-o", tmp_path / "x")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def nk(**settings) -> pd.DataFrame:
+    from symbiosis.schema import ResilienceSettings
+    return resilience(exit_park(), solver=EXACT,
+                      settings=ResilienceSettings(**settings))
+
+
+def test_two_firms_leave_together_every_pair_by_hand():
+    # the pairs of A, B, C, D (the linked firms): with C→D built (100) and A→B (600);
+    # A2→B (300) is what re-planning can add while B stays
+    res = nk(k=2)
+    rows = res.table.set_index("firm_id")
+    assert rows.savings_kept.to_dict() == pytest.approx(
+        {"A B": 100, "A C": 0, "A D": 0, "B C": 0, "B D": 0, "C D": 600})
+    assert rows.savings_reoptimised.to_dict() == pytest.approx(
+        {"A B": 100, "A C": 300, "A D": 300, "B C": 0, "B D": 0, "C D": 600})
+    assert rows.links_lost.to_dict() == {"A B": 1, "A C": 2, "A D": 2, "B C": 2, "B D": 2,
+                                         "C D": 1}
+    assert rows.dependants.to_dict() == {"A B": "", "A C": "B D", "A D": "B", "B C": "D",
+                                         "B D": "", "C D": ""}
+    assert res.kpis["exits"] == {"k": 2, "sample": "all", "pool": 4, "linked_firms": 4,
+                                 "most_central": None, "tried": 6}
+
+
+def test_the_most_central_firms_leave_together_or_alone():
+    # no firm is between two others (betweenness 0, one partner each): by id
+    together = nk(k=2, sample="central")
+    assert together.table.firm_id.tolist() == ["A B"]
+    assert together.table.savings_kept.tolist() == pytest.approx([100])
+    alone = nk(firms=2)
+    assert sorted(alone.table.firm_id) == ["A", "B"]
+    assert alone.kpis["exits"]["pool"] == 2 and alone.kpis["exits"]["linked_firms"] == 4
+
+
+def test_random_sets_are_drawn_with_the_stated_count_and_seed():
+    first, again = nk(k=2, sample="random", count=3, seed=5), nk(k=2, sample="random",
+                                                                 count=3, seed=5)
+    assert len(first.table) == 3 and first.table.firm_id.is_unique
+    assert sorted(first.table.firm_id) == sorted(again.table.firm_id)
+    assert first.kpis["exits"] == {"k": 2, "sample": "random", "pool": 4, "linked_firms": 4,
+                                   "most_central": None, "tried": 3, "count": 3, "seed": 5,
+                                   "of": 6}
+    every = nk(k=2).table.set_index("firm_id")
+    for r in first.table.itertuples():  # each drawn set's row is the one of all pairs
+        assert r.savings_kept == pytest.approx(every.savings_kept[r.firm_id])
+
+
+def test_rebuilt_and_in_place_re_solves_and_the_worker_pool_agree():
+    result = sb.optimise(exit_park(), solver=EXACT)
+    base = resilience(result, solver=EXACT).table
+    rebuilt = resilience(result, solver=EXACT, in_place=False).table
+    pooled = resilience(result, solver=EXACT, workers=2).table
+    for other in (rebuilt, pooled):
+        pd.testing.assert_frame_equal(base, other)
+
+
+def test_the_max_dependence_cap_and_what_it_costs():
+    # B buys 100 t of w; A and A2 (3 km) each offer 100 t; links 100 a year. No cap: A→B,
+    # 900. At most 60 t from one firm: A→B 60, A2→B 40: 680 (tests/test_dependence.py)
+    park = make_park({"A": (0, 0), "B": (0, 0), "A2": (3, 0)},
+                     [dict(resource="w", transport_cost=1.0)],
+                     [("A_s", "A", "supply", "w", 100, 0.0),
+                      ("A2_s", "A2", "supply", "w", 100, 0.0),
+                      ("B_d", "B", "demand", "w", 100, 10.0)],
+                     links={"truck": {"fixed_cost": 100, "capex_per_km": 0},
+                            "max_distance_km": 10}, resilience={"max_dependence": 0.6})
+    res = resilience(park, solver=EXACT)
+    assert res.kpis["max_dependence"] == pytest.approx(
+        {"share": 0.6, "savings": 680, "savings_without_cap": 900, "cost_of_cap": 220})
+    rows = res.table.set_index("firm_id")
+    # A leaves: the kept A2→B carries up to the cap, 60 t: 600 − 180 − 100 = 320 (the cap
+    # made the standby partner already built: nothing left to re-plan)
+    assert rows.savings_kept["A"] == pytest.approx(320)
+    assert rows.savings_reoptimised["A"] == pytest.approx(320)
+    assert rows.value_at_risk["A"] == pytest.approx(360)
+
+
+def test_the_cli_samples_exits_and_finds_the_robust_design(tmp_path, tiny_park_dir):
+    import json
+    out = tmp_path / "n2"
+    done = cli("resilience", tiny_park_dir, "-o", out, "-k", "2", "--sample", "random",
+               "--count", "2", "--seed", "3", "--design", "n_minus_1")
+    assert done.returncode == 0, done.stderr
+    assert "2 random sets of 2 (seed 3" in done.stdout and "N-1 robust design" in done.stdout
+    k = json.loads((out / "kpis.json").read_text())["resilience"]
+    assert k["exits"]["tried"] == 2 and k["exits"]["seed"] == 3 and k["exits"]["k"] == 2
+    assert all(len(f.split()) == 2 for f in pd.read_csv(out / "resilience.csv").firm_id)
+    assert (out / "robust_links.csv").is_file() and (out / "robust_resilience.csv").is_file()
+    robust = k["robust"]
+    assert robust["worst_exit_savings"] >= robust["cost_optimum_worst_exit_savings"] - 1e-6
+    assert robust["worst_exit_savings"] <= robust["bound"] + 1e-6
+    bad = cli("resilience", tiny_park_dir, "-o", tmp_path / "bad", "--sample", "often")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_re_plans_on_a_dask_local_cluster_give_the_same_table():
+    pytest.importorskip("dask.distributed")
+    result = sb.optimise(exit_park(), solver=EXACT)
+    pd.testing.assert_frame_equal(resilience(result, solver=EXACT).table,
+                                  resilience(result, solver=EXACT, workers=2,
+                                             dask="local").table)

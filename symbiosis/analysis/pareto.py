@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from ..formulation import formulate
 from ..formulation.highs_model import MatrixProgram
-from ..network import build_network
+from ..network import Network, build_network
 from ..park import Park
 from ..results import Result, baseline_point, extract
 from ..solve import Solution, SolverOptions, solve
@@ -96,7 +96,7 @@ def check_pareto_folder(out: str | Path, option: str = "-o") -> Path:
 
 def pareto(subject, points: int = DEFAULT_POINTS,
            solver: SolverOptions | None = None,
-           augmentation: float = AUGMENTATION) -> Front:
+           augmentation: float = AUGMENTATION, churn: float = 0.0) -> Front:
     """The cost–CO2 front of a park (see the module's docstring). `subject`: a Result (its
     park is used), a Park, a LoadedScenario, or a scenario file or model folder (its solver
     settings are used:
@@ -106,9 +106,14 @@ def pareto(subject, points: int = DEFAULT_POINTS,
         raise InputError(Problem("--points", "at least 2 points (the two ends)"))
     if not (0 < augmentation < 1):
         raise InputError(Problem("augmentation", "a small positive number below 1"))
+    if not (0 <= churn < 1):
+        raise InputError(Problem("churn", "0 (off) or a small positive number below 1"))
     began = time.perf_counter()
     park, name, options = _subject(subject, solver)
-    network = build_network(park, objective="co2")
+    network, selected = selected_network(park, build_network(park, objective="co2"))
+    if selected["selected"] and options.time_limit is None:  # a province: see pipeline
+        from ..pipeline import PROVINCE_SECONDS
+        options = replace(options, time_limit=PROVINCE_SECONDS)
     lp = formulate(park, network, "cost")
     n = lp.n_columns
     x0 = baseline_point(lp, park)
@@ -125,7 +130,10 @@ def pareto(subject, points: int = DEFAULT_POINTS,
         return s
 
     cost_end = solved(base, x0, "cost optimum")
-    co2_end = solved(replace(base, cost=c_co2, offset=k_co2), x0, "CO2 optimum")
+    # the CO2 end starts from the lower-CO2 of no links and the cost optimum: a solve cut by
+    # a time limit (a province) is then never above the cost end
+    start = min((x0, cost_end.values), key=lp.co2)
+    co2_end = solved(replace(base, cost=c_co2, offset=k_co2), start, "CO2 optimum")
     x_cost, x_co2 = cost_end.values, co2_end.values
     co2_max, co2_min = lp.co2(x_cost), lp.co2(x_co2)
     if co2_max < co2_min:  # the cost optimum within its gap emits less: it is the CO2 end
@@ -151,12 +159,17 @@ def pareto(subject, points: int = DEFAULT_POINTS,
                         np.r_[base.cost, 0.0], base.offset, np.r_[base.integer, False])
     known = [x_cost, x_co2]  # feasible points: each solve starts from the cheapest admitted
 
-    def at_cap(eps: float, delta: float) -> tuple[np.ndarray, Solution]:
+    builds = lp.variables["build"].columns
+
+    def at_cap(eps: float, delta: float, gamma: float = 0.0,
+               previous: np.ndarray | None = None) -> tuple[np.ndarray, Solution]:
         admitted = [x for x in known if lp.co2(x) <= eps]
         start = min(admitted, key=lp.cost)
         rhs = eps - k_co2
         cost = aug.cost.copy()
         cost[n] = -delta
+        if gamma and previous is not None:  # γ·(links changed from `previous`), less a constant
+            cost[builds] += gamma * (1.0 - 2.0 * (previous[builds] > 0.5))
         program = replace(aug, cost=cost, row_lower=np.r_[base.row_lower, rhs],
                           row_upper=np.r_[base.row_upper, rhs])
         s = solved(program, np.r_[start, eps - lp.co2(start)],
@@ -169,11 +182,14 @@ def pareto(subject, points: int = DEFAULT_POINTS,
     x_end, s_end = at_cap(grid[-1], 0.0)
     cost_span = lp.cost(x_end) - lp.cost(x_cost)
     delta = augmentation * max(cost_span, 1e-9) / span if span > tol else 0.0
+    # the low-churn tie-break: each point pays γ per link changed from the previous point,
+    # at most churn × (cost range) in all
+    gamma = churn * max(cost_span, 1e-9) / max(1, len(builds))
     found: list[tuple[float, np.ndarray, Solution]] = []
     k, bypassed = 0, 0
     while k < len(grid) - 1:
         eps = grid[k]
-        x, s = at_cap(eps, delta)
+        x, s = at_cap(eps, delta, gamma, found[-1][1] if found else x_cost)
         found.append((eps, x, s))
         skip = int(np.floor((eps - lp.co2(x)) / step + 1e-9)) if np.isfinite(step) else 0
         skip = max(0, min(skip, len(grid) - 1 - k))
@@ -205,14 +221,35 @@ def pareto(subject, points: int = DEFAULT_POINTS,
         result.name = f"{name} point {i}"
         result.kpis["name"] = result.name
         result.kpis["pareto"] = {"point": i, "co2_cap_t": float(table.co2_cap_t.iloc[i]),
-                                 "points": len(results)}
+                                 "points": len(results), "churn": churn,
+                                 "selected": selected["selected"],
+                                 "in_program": selected["in_program"]}
     seconds = time.perf_counter() - began
     kpis = {"name": name, "points_asked": int(points), "points": int(len(table)),
             "grid": [float(g) for g in grid], "solves": solves, "bypassed": bypassed,
-            "augmentation": augmentation, "delta": float(delta),
-            "candidate_links": int(len(network.links)), "seconds": seconds,
+            "augmentation": augmentation, "delta": float(delta), "churn": churn,
+            "churn_gamma": float(gamma),
+            "links_changed": int(sum(len(a.split()) + len(r.split()) for a, r in
+                                     zip(table.links_added, table.links_removed))),
+            "candidate_links": selected["candidates"], "in_program": selected["in_program"],
+            "selected": selected["selected"], "time_limit": options.time_limit,
+            "seconds": seconds,
             "currency": park.config.currency}
     return Front(table, results, kpis)
+
+
+def selected_network(park: Park, network: Network) -> tuple[Network, dict]:
+    """The candidates the front's program takes: all of them below the selection's size; on
+    a province, the links the default fast path selects (symbiosis.selection) for the cost
+    objective and for the co2 objective together, so no point solves the unpruned MILP (the
+    points are then efficient among those links; docs/model.md, "The cost–CO2 front")."""
+    from ..selection import select
+    cost = select(park, network, "cost")
+    kpis = {"candidates": int(len(network.links)), "selected": bool(cost.priced)}
+    if not cost.priced:
+        return network, {**kpis, "in_program": int(cost.kept.sum())}
+    keep = cost.kept | select(park, network, "co2").kept
+    return network.restrict(keep), {**kpis, "in_program": int(keep.sum())}
 
 
 def _subject(subject, solver: SolverOptions | None) -> tuple[Park, str, SolverOptions]:
@@ -320,7 +357,7 @@ def format_front(front: Front) -> str:
     cur = k.get("currency", "")
     lines = [f"{k['name']}: {len(t)} efficient points of {k['points_asked']} asked "
              f"({k['solves']} solves, {k['bypassed']} grid points bypassed, "
-             f"{k['seconds']:.1f} s)",
+             f"{k['links_changed']} link changes along the front, {k['seconds']:.1f} s)",
              f"  {'point':>5} {'total cost':>14} {'CO2 t':>12} {'links':>6} "
              f"{'MAC ' + cur + '/t':>14}"]
     for _, r in t.iterrows():

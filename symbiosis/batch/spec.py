@@ -13,7 +13,8 @@ variant):
   forbid) likewise;
 - `scale`, `adjust`: the base's rules, then the variant's (they apply on top);
 - `objective`, `baseline`: the variant's if given, else the base's;
-- `solver`, `sharing`: the keys the variant gives replace the base's; the solver's `threads`
+- `solver`, `sharing`, `resilience`: the keys the variant gives replace the base's; the
+  solver's `threads`
   defaults to 1, because variants run side by side, one per worker.
 """
 from __future__ import annotations
@@ -33,8 +34,8 @@ from .. import files
 from ..errors import InputError, Problem, raise_if
 from ..io import MODEL_FILE, ModelInputs, read_model, read_model_files, resolve_model_path
 from ..scenario import _is_schema_key, apply_scenario, load_scenario
-from ..schema import (AdjustRule, GridChange, LinkDecisions, ModelConfig, ScaleRule, Scenario,
-                      SharingSettings, SolverSettings, Sweep, SweepVariant)
+from ..schema import (AdjustRule, GridChange, LinkDecisions, ModelConfig, ResilienceSettings,
+                      ScaleRule, Scenario, SharingSettings, SolverSettings, Sweep, SweepVariant)
 from ..text import safe_chars
 from ..yamlio import key_lines, line_of, read_yaml_mapping, validate_mapping
 
@@ -381,13 +382,18 @@ def _resolve(base: Scenario, draft: _Draft, model: Path, source: str) -> Variant
     sharing = base.sharing.model_dump()
     if variant.sharing is not None:
         sharing.update(variant.sharing.model_dump(include=variant.sharing.model_fields_set))
+    resilience = base.resilience.model_dump()
+    if variant.resilience is not None:
+        resilience.update(variant.resilience.model_dump(
+            include=variant.resilience.model_fields_set))
     scenario = Scenario(
         name=variant.name, description=variant.description or base.description,
         model=str(model), set={**base.set, **variant.set},
         scale=[*base.scale, *variant.scale], adjust=[*base.adjust, *variant.adjust],
         exclude_firms=exclude, objective=variant.objective or base.objective,
         baseline=variant.baseline or base.baseline, solver=SolverSettings(**solver),
-        sharing=SharingSettings(**sharing), links=_links(base, variant))
+        sharing=SharingSettings(**sharing), resilience=ResilienceSettings(**resilience),
+        links=_links(base, variant))
     # keys of the merged lists -> keys of the sweep file
     located = {k: v for k, v in keymap.items() if k.startswith("set.")}
     for prefix, n_base in (("scale", len(base.scale)), ("adjust", len(base.adjust))):

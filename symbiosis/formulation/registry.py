@@ -42,6 +42,7 @@ from .facilities import add_facilities
 from .facility_results import (close_idle_facilities, facility_extract, facility_kpis,
                                has_facilities)
 from .decided import add_decided, has_decisions
+from .dependence import add_max_dependence, max_dependence
 from .heat import add_heat, heat_transfer_table
 from .heat_pumps import add_heat_pumps, clean_pumps, pump_table
 from .links import add_links
@@ -103,6 +104,10 @@ BLOCKS: list[Block] = [
     # after the balances and quality rows it joins (its arcs are links); no heat resources
     Block("facilities", add_facilities, applies=has_facilities, extract=facility_extract,
           clean=close_idle_facilities, kpis=facility_kpis),
+    # resilience.max_dependence: a cap on what one partner firm delivers to a demand
+    Block("dependence", lambda lp, park, network: add_max_dependence(lp, park, network,
+                                                                     max_dependence(park)),
+          applies=lambda park, network: max_dependence(park) is not None),
     Block("transfers", lambda lp, park, network, transfers: add_transfers(lp, network, transfers),
           needs=("transfers",), in_baseline=False),
 ]

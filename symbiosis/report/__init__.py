@@ -45,7 +45,19 @@ def make_report(folder: str | Path, out: str | Path | None = None,
     from .page import write_page
     from .static import write_pngs
 
+    from .analyses import (is_pareto_folder, read_pareto_folder, resilience_section,
+                           write_pareto_page)
+
     folder = Path(folder)
+    if is_pareto_folder(folder):  # a front: its own page, no exports (they are per point)
+        front = read_pareto_folder(folder)
+        if png_dir or geojson or xlsx:
+            raise InputError(Problem(str(folder), "is a pareto folder: --png, --geojson and "
+                                     "--xlsx are written for one of its points (DIR/<point>)"))
+        out = Path(out) if out is not None else default_page_path(folder)
+        _check_outside(folder, out, "the page")
+        out = check_file(out, is_report_page, "-o", "report page")
+        return [f"wrote {write_pareto_page(front, out)}"]
     tables = read_folder(folder)
     out = Path(out) if out is not None else default_page_path(folder)
     targets = [(out, "the page")] + [(p, w) for p, w in ((png_dir, "PNGs"), (geojson, "GeoJSON"),
@@ -68,7 +80,8 @@ def make_report(folder: str | Path, out: str | Path | None = None,
             raise InputError(Problem(str(folder / "network.graphml"),
                                      "firms have planar x_km, y_km, not lat, lon: GeoJSON "
                                      "needs geographic coordinates"))
-    lines = [f"wrote {write_page(tables, out)}"]
+    sections = () if isinstance(tables, SweepTables) else (resilience_section(tables),)
+    lines = [f"wrote {write_page(tables, out, sections)}"]
     if png_dir is not None:
         drawn: list[Path] = []
         write_folder(png_dir, "figures", lambda tmp: drawn.extend(write_pngs(tables, tmp)))

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 REQUIRED = ("kpis.json", "links.csv", "firms.csv", "network.graphml")
 OPTIONAL = ("resources.csv", "objective.csv", "why_not.csv", "streams.csv",
             "rejected_pairs.csv", "heat_transfers.csv", "heat_pumps.csv",
-            "shares.csv", "facilities.csv")  # shares.csv: `symbiosis share` (docs/format.md)
+            "shares.csv",  # shares.csv: `symbiosis share` (docs/format.md)
+            "resilience.csv", "robust_links.csv", "robust_resilience.csv",  # `resilience`
+            "facilities.csv")  # models with facilities
 FIRM_ATTRIBUTES = ["name", "park", "sector", "x_km", "y_km", "lat", "lon"]
 CSV = {"float_precision": "round_trip"}
 # the page shows exactly the numbers in the files (pandas 3 parses floats exactly by default)
@@ -33,7 +35,8 @@ IDS = ("firm_id", "from_firm", "to_firm", "from_stream", "to_stream", "stream_id
 LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                 "to_resource", "flow", "delivered", "distance_km", "mode", "annual_cost", "co2_t"]
 TEXT_COLUMNS = ("term", "category", "unit", "direction", "mode", "reason", "detail", "kind",
-                "status", "pump", "property", "rule", "group", "name", "inputs", "outputs")
+                "status", "pump", "property", "rule", "group", "name", "dependants",
+                "reoptimised_status", "standby", "inputs", "outputs")
 LINK_NUMBERS = ["flow", "delivered", "distance_km", "annual_cost", "co2_t"]
 FIRM_NUMBERS = ["baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]
 FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t", "co2_t"]  # the page shows exactly the numbers in the files

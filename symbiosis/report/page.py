@@ -360,8 +360,9 @@ def _shares_section(t: ResultTables) -> str:
             + html_table(shares, SHARE_COLUMNS, "share-table"))
 
 
-def result_page(t: ResultTables) -> str:
-    """The whole page for one result."""
+def result_page(t: ResultTables, sections: tuple[str, ...] = ()) -> str:
+    """The whole page for one result; `sections`: analyses' HTML after "Who gains"
+    (report/analyses.py)."""
     k = t.kpis
     gap = f", gap {k['mip_gap']:.2%}" if k.get("mip_gap") else ""
     sub = (f"{html.escape(str(k.get('model', '')))} · status {html.escape(str(k.get('status')))}"
@@ -380,7 +381,7 @@ def result_page(t: ResultTables) -> str:
         "coloured by resource, wider for more flow (relative to that resource's largest "
         "link). Hover for details.</p>", _plot(map_figure(t), "map-plot"),
         '<h2 id="sankey">What flows</h2>', _sankey_section(t), _heat_section(t),
-        _shares_section(t),
+        _shares_section(t), *sections,
         '<h2 id="firms">Firms</h2><p class="note">Click a heading to sort. A link\'s cost and '
         "CO2 are split equally between its two firms.</p>",
         html_table(firms, FIRM_COLUMNS, "firm-table"),
@@ -430,7 +431,9 @@ def _page(title: str, body: str) -> str:
             f"</p>\n<script>{SORT_JS}</script></body></html>\n")
 
 
-def write_page(tables: ResultTables | SweepTables, out: str | Path) -> Path:
+def write_page(tables: ResultTables | SweepTables, out: str | Path,
+               sections: tuple[str, ...] = ()) -> Path:
     """Render and write the page atomically."""
-    text = sweep_page(tables) if isinstance(tables, SweepTables) else result_page(tables)
+    text = sweep_page(tables) if isinstance(tables, SweepTables) else \
+        result_page(tables, sections)
     return write_file(out, text.encode("utf-8"))
