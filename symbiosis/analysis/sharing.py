@@ -144,7 +144,7 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
         "firms_losing": int((table.gain < -tol).sum()),
         "payments_total": float(payments.abs().sum()),
         "shapley": {"exact_max_group": cooperative.EXACT_MAX,
-                    "samples": int(samples) if len(sampled) else None,
+                    "samples": 2 * -(-int(samples) // 2) if len(sampled) else None,
                     "seed": int(seed) if len(sampled) else None,
                     "max_stderr": float(table.shapley_stderr.max()),
                     "min_gain": float(table.shapley_gain.min()),
