@@ -13,7 +13,8 @@ import pytest
 
 import symbiosis as sb
 from symbiosis.analysis import cooperative
-from symbiosis.analysis.sharing import LINK_TRANSFER_COLUMNS, SHARE_COLUMNS, design_point, share
+from symbiosis.analysis.sharing import (LINK_TRANSFER_COLUMNS, SHARE_COLUMNS, design_point,
+                                        format_shares, share)
 from symbiosis.formulation import formulate
 from symbiosis.formulation.highs_model import InPlace, MatrixProgram
 from symbiosis.results import baseline_point
@@ -127,6 +128,11 @@ def test_shapley_and_nucleolus_of_the_hub_park_by_hand():
     assert not s.kpis["core"]["in_core"]
     assert s.blocking.iloc[0].firms == "A2 B"
     assert s.blocking.iloc[0].excess == pytest.approx(150)
+    # yet a stable split exists: the least core's ε is 0 (the nucleolus leaves A1 B exactly
+    # its 900 and A2 B 750 ≥ 600), so the core is not empty
+    (group,) = s.kpis["core"]["groups"]
+    assert group["least_core_epsilon"] == pytest.approx(0, abs=1e-6)
+    assert group["core_empty"] is False
 
 
 def test_coalition_values_match_a_rebuild_of_each_coalition():
@@ -208,6 +214,20 @@ def test_sampled_shapley_adds_up_to_the_optimum_at_the_default_coalition_gap(mon
     assert sampled.shares.shapley_gain.sum() == pytest.approx(result.kpis["savings"], rel=1e-12)
 
 
+def test_a_group_too_large_to_sample_is_reported_not_computed(monkeypatch):
+    # the payments are still made; the group's Shapley values and core check are not
+    # guessed: NaN, "not computed", in_core null
+    result = sb.optimise(line_park())
+    monkeypatch.setattr(cooperative, "EXACT_MAX", 4)
+    monkeypatch.setattr(cooperative, "SAMPLED_MAX_COLUMNS", 10)
+    s = share(result, samples=4)
+    (group,) = s.kpis["core"]["groups"]
+    assert group["shapley"].startswith("not computed: 10 firms") and group["solves"] == 0
+    assert s.shares.shapley_gain.isna().all() and s.kpis["core"]["in_core"] is None
+    assert s.shares.gain.sum() == pytest.approx(result.kpis["savings"])
+    assert "core check      not done" in format_shares(s)
+
+
 def _line_game(gap: dict) -> tuple[cooperative.GroupGame, cooperative.Group, SolverOptions]:
     """The savings game of the 10-firm line park (one group), v(N) at the park's optimum."""
     park = line_park()
@@ -277,11 +297,12 @@ def test_a_solve_that_returns_its_start_with_a_better_objective_is_solved_again(
             return solution
         return replace(solution, values=np.asarray(start, float))  # the bug, every time
 
-    monkeypatch.setattr(cooperative, "solve_part", stale)
     grand = 2 ** game.n - 1
-    below = grand & ~1  # N without its first firm: started from N's design
-    assert game.value(below, above=grand) == pytest.approx(_fresh(group, below), rel=1e-9)
-    assert game.restarts >= 1
+    optimum = _fresh(group, grand)
+    monkeypatch.setattr(cooperative, "solve_part", stale)
+    game = cooperative.GroupGame(group, game.options)  # nothing known: started from the baseline
+    assert game.value(grand) == pytest.approx(optimum, rel=1e-9) and optimum > 0
+    assert game.restarts == 1 and game.solves == 2
 
 
 def test_the_re_solve_api_fixes_columns_in_a_copy_and_in_place():

@@ -303,6 +303,22 @@ def _lp(n: int, rows: np.ndarray, rhs: np.ndarray, eq_rows: np.ndarray,
     return res
 
 
+def least_core_epsilon(v: np.ndarray) -> float:
+    """The least core's ε alone (the first LP of the nucleolus): the largest excess the best
+    allocation must leave. ε ≤ 0 iff the core is not empty, i.e. iff some split of v(N)
+    leaves no coalition a gain by leaving. One LP on 2^n rows (fine to n ≈ 16)."""
+    v, n = _table(v)
+    if n == 1:
+        return -np.inf  # no proper coalition to satisfy
+    scale = _scale(v)
+    grand = (1 << n) - 1
+    incidence = _incidence(n)
+    free = np.arange(1, grand, dtype=np.int64)
+    res = _lp(n, incidence[free], v[free] / scale, incidence[[grand]],
+              np.array([v[grand] / scale]))
+    return float(res.x[-1]) * scale
+
+
 def _least_core_rounds(v: np.ndarray) -> tuple[np.ndarray, list[float]]:
     """The sequential LP: the nucleolus and the ε of each round (the first is the least
     core's). Works on v / max |v| so that the tolerances mean the same at any scale."""

@@ -149,7 +149,7 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
                     "max_stderr": float(table.shapley_stderr.max()),
                     "min_gain": float(table.shapley_gain.min()),
                     "max_gain": float(table.shapley_gain.max())},
-        "core": {"in_core": bool(coop.groups.in_core.all()) if len(coop.groups) else True,
+        "core": {"in_core": _in_core(coop.groups),
                  "max_excess": float(coop.groups.max_excess.max()) if len(coop.groups) else 0.0,
                  "groups": coop.groups.to_dict("records"),
                  "blocking": coop.blocking.head(10).to_dict("records")},
@@ -159,6 +159,15 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     result.kpis = dict(result.kpis, sharing=kpis)
     result.timings = dict(result.timings, share=time.perf_counter() - began)
     return Shares(table, links, coop.groups, coop.blocking, kpis, result)
+
+
+def _in_core(groups: pd.DataFrame) -> bool | None:
+    """Every group's check passed (True), one failed (False), or some group was too large to
+    check and none failed (None)."""
+    checks = groups.in_core.tolist() if len(groups) else []
+    if any(c is False for c in checks):
+        return False
+    return None if any(c is None for c in checks) else True
 
 
 def _optimum(subject, solver: SolverOptions | None) -> Result:
@@ -334,7 +343,9 @@ def format_shares(shares: Shares) -> str:
                  f"{k['shapley']['max_stderr']:,.0f})" if k["shapley"]["samples"] else
                  " (exact)")]
     core = k["core"]
-    if core["in_core"]:
+    if core["in_core"] is None:
+        lines.append("  core check      not done: a group too large to sample (kpis.json)")
+    elif core["in_core"]:
         lines.append("  core check      stable: no coalition gains by leaving")
     else:
         worst = core["blocking"][0] if core["blocking"] else None
