@@ -225,7 +225,9 @@ def test_a_group_too_large_to_sample_is_reported_not_computed(monkeypatch):
     assert group["shapley"].startswith("not computed: 10 firms") and group["solves"] == 0
     assert s.shares.shapley_gain.isna().all() and s.kpis["core"]["in_core"] is None
     assert s.shares.gain.sum() == pytest.approx(result.kpis["savings"])
+    assert s.kpis["shapley"]["not_computed_firms"] == 10 and s.kpis["shapley"]["samples"] is None
     assert "core check      not done" in format_shares(s)
+    assert "not computed for 10 firms" in format_shares(s)
 
 
 def _line_game(gap: dict) -> tuple[cooperative.GroupGame, cooperative.Group, SolverOptions]:

@@ -130,7 +130,10 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     links = _with_transfers(result.links, payments)
     result = replace(result, links=links)
     tol = 1e-6 * max(1.0, abs(savings))
-    sampled = coop.groups[coop.groups.shapley != "exact"] if len(coop.groups) else coop.groups
+    sampled = coop.groups[coop.groups.shapley.str.startswith("sampled")] if len(coop.groups) \
+        else coop.groups
+    skipped = coop.groups[coop.groups.shapley.str.startswith("not computed")] \
+        if len(coop.groups) else coop.groups
     kpis = {
         "rule": rule,
         "gate_fees": gate_fees,
@@ -146,6 +149,7 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
         "shapley": {"exact_max_group": cooperative.EXACT_MAX,
                     "samples": 2 * -(-int(samples) // 2) if len(sampled) else None,
                     "seed": int(seed) if len(sampled) else None,
+                    "not_computed_firms": int(skipped.firms.sum()) if len(skipped) else 0,
                     "max_stderr": float(table.shapley_stderr.max()),
                     "min_gain": float(table.shapley_gain.min()),
                     "max_gain": float(table.shapley_gain.max())},
@@ -341,7 +345,9 @@ def format_shares(shares: Shares) -> str:
               f"{k['shapley']['max_gain']:,.0f} {cur}/yr"
               + (f" (sampled, {k['shapley']['samples']} permutations, largest standard error "
                  f"{k['shapley']['max_stderr']:,.0f})" if k["shapley"]["samples"] else
-                 " (exact)")]
+                 " (exact)")
+              + (f"; not computed for {k['shapley']['not_computed_firms']} firms of a group "
+                 "too large to sample" if k["shapley"]["not_computed_firms"] else "")]
     core = k["core"]
     if core["in_core"] is None:
         lines.append("  core check      not done: a group too large to sample (kpis.json)")
