@@ -212,6 +212,17 @@ def test_bankruptcy_nucleolus_is_the_talmud_division(estate, talmud):
     assert g.in_core(v, g.shapley(v))
 
 
+def test_least_core_epsilon_alone_says_whether_the_core_is_empty():
+    # three-player majority game: any two win 1; the least core is (1/3, 1/3, 1/3) with ε = 1/3
+    majority = game(3, lambda s: float(len(s) >= 2))
+    assert g.least_core_epsilon(majority) == pytest.approx(1 / 3, abs=1e-9)
+    # random superadditive games: the ε of the nucleolus's first round and of a direct LP
+    for seed in range(3):
+        v = random_superadditive(5, seed)
+        assert g.least_core_epsilon(v) == pytest.approx(g.least_core(v).epsilon, abs=1e-8)
+        assert g.least_core_epsilon(v) == pytest.approx(least_core_lp(v, 5), abs=1e-8)
+
+
 def test_majority_game_has_an_empty_core():
     """Three players, any two win 1: every split leaves some pair 1/3 short at best."""
     v = game(3, lambda s: float(len(s) >= 2))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 
 import symbiosis as sb
 from symbiosis.analysis import cooperative
-from symbiosis.analysis.sharing import LINK_TRANSFER_COLUMNS, SHARE_COLUMNS, share
+from symbiosis.analysis.sharing import (LINK_TRANSFER_COLUMNS, SHARE_COLUMNS, design_point,
+                                        format_shares, share)
 from symbiosis.formulation import formulate
 from symbiosis.formulation.highs_model import InPlace, MatrixProgram
 from symbiosis.results import baseline_point
@@ -126,6 +128,11 @@ def test_shapley_and_nucleolus_of_the_hub_park_by_hand():
     assert not s.kpis["core"]["in_core"]
     assert s.blocking.iloc[0].firms == "A2 B"
     assert s.blocking.iloc[0].excess == pytest.approx(150)
+    # yet a stable split exists: the least core's ε is 0 (the nucleolus leaves A1 B exactly
+    # its 900 and A2 B 750 ≥ 600), so the core is not empty
+    (group,) = s.kpis["core"]["groups"]
+    assert group["least_core_epsilon"] == pytest.approx(0, abs=1e-6)
+    assert group["core_empty"] is False
 
 
 def test_coalition_values_match_a_rebuild_of_each_coalition():
@@ -205,6 +212,99 @@ def test_sampled_shapley_adds_up_to_the_optimum_at_the_default_coalition_gap(mon
     sampled = share(result, samples=4, seed=3)
     assert sampled.groups.shapley.tolist() == ["sampled (4 permutations)"]
     assert sampled.shares.shapley_gain.sum() == pytest.approx(result.kpis["savings"], rel=1e-12)
+
+
+def test_a_group_too_large_to_sample_is_reported_not_computed(monkeypatch):
+    # the payments are still made; the group's Shapley values and core check are not
+    # guessed: NaN, "not computed", in_core null
+    result = sb.optimise(line_park())
+    monkeypatch.setattr(cooperative, "EXACT_MAX", 4)
+    monkeypatch.setattr(cooperative, "SAMPLED_MAX_COLUMNS", 10)
+    s = share(result, samples=4)
+    (group,) = s.kpis["core"]["groups"]
+    assert group["shapley"].startswith("not computed: 10 firms") and group["solves"] == 0
+    assert s.shares.shapley_gain.isna().all() and s.kpis["core"]["in_core"] is None
+    assert s.shares.gain.sum() == pytest.approx(result.kpis["savings"])
+    assert s.kpis["shapley"]["not_computed_firms"] == 10 and s.kpis["shapley"]["samples"] is None
+    assert "core check      not done" in format_shares(s)
+    assert "not computed for 10 firms" in format_shares(s)
+
+
+def _line_game(gap: dict) -> tuple[cooperative.GroupGame, cooperative.Group, SolverOptions]:
+    """The savings game of the 10-firm line park (one group), v(N) at the park's optimum."""
+    park = line_park()
+    result = sb.optimise(park)
+    lp = formulate(park, result.network)
+    x0 = baseline_point(lp, park)
+    (group,) = cooperative.groups_of(lp, park.firms.index, x0)
+    options = SolverOptions(name="highspy", **gap)
+    game = cooperative.GroupGame(group, options)
+    design = design_point(lp, result)[group.columns]
+    game.set_grand(float(group.program.cost @ (group.baseline - design)), design)
+    return game, group, options
+
+
+def _fresh(group, mask: int) -> float:
+    """v(S) by a solve of its own: a new game, nothing to reuse, no start."""
+    return cooperative.GroupGame(group, SolverOptions(name="highspy", mip_gap=1e-9)).value(mask)
+
+
+def test_reused_coalition_values_are_the_optima_of_fresh_solves():
+    """Every coalition of a 10-firm group valued with reuse (inherited from a larger
+    coalition's point, bounded by it, or solved from the design of one) against a solve of
+    its own: the value is a feasible point's (never above the optimum) and the optimum lies
+    within its width."""
+    game, group, _ = _line_game(dict(mip_gap=cooperative.EXACT_GAP))
+    v = game.table()
+    assert game.inherited > 0 and game.solves < 2 ** game.n - 1
+    scale = 1e-6 * v.max()
+    for mask in range(1, 2 ** game.n - 1):
+        fresh = _fresh(group, mask)
+        assert v[mask] == pytest.approx(fresh, abs=scale), mask
+        assert v[mask] <= fresh + scale <= v[mask] + game.widths[mask] + 2 * scale, mask
+
+
+def test_sampled_orders_valued_from_the_top_are_within_the_stated_gap():
+    """Orders of arrival valued from N down, at an absolute gap: each prefix within the gap
+    below its optimum, the optimum within the prefix's width, and some prefixes valued
+    without a solve."""
+    first, group, options = _line_game(dict(mip_gap=0.0))
+    full = 2 ** first.n - 1
+    gap = 0.05 * first.values[full]
+    game = cooperative.GroupGame(group, replace(options, options={"mip_abs_gap": gap}))
+    game.set_grand(first.values[full], first.points[full])
+    _, prefixes = cooperative.games.sample_orders(game.n, 16, seed=2)
+    for chain in prefixes.tolist():
+        for k in range(game.n - 2, -1, -1):
+            game.value(chain[k], above=chain[k + 1])
+    assert game.inherited + game.bounded > 0
+    tol = 1e-6 * first.values[full]
+    for mask in set(prefixes[:, :-1].ravel().tolist()):
+        fresh = _fresh(group, mask)
+        assert fresh - gap - tol <= game.values[mask] <= fresh + tol, mask
+        assert fresh <= game.values[mask] + game.widths[mask] + tol, mask
+
+
+def test_a_solve_that_returns_its_start_with_a_better_objective_is_solved_again(monkeypatch):
+    """HiGHS 1.16 can return the MIP start's values with the objective of a better point
+    (presolve improved the start and the search ended on it): the values are checked
+    against the objective and, where they disagree, the coalition is solved again without
+    the start, so v(S) is the optimum, not the start's savings."""
+    game, group, _ = _line_game(dict(mip_gap=cooperative.EXACT_GAP))
+    real = cooperative.solve_part
+
+    def stale(problem, options, start=None):
+        solution = real(problem, options, start)
+        if start is None or solution.values is None:
+            return solution
+        return replace(solution, values=np.asarray(start, float))  # the bug, every time
+
+    grand = 2 ** game.n - 1
+    optimum = _fresh(group, grand)
+    monkeypatch.setattr(cooperative, "solve_part", stale)
+    game = cooperative.GroupGame(group, game.options)  # nothing known: started from the baseline
+    assert game.value(grand) == pytest.approx(optimum, rel=1e-9) and optimum > 0
+    assert game.restarts == 1 and game.solves == 2
 
 
 def test_the_re_solve_api_fixes_columns_in_a_copy_and_in_place():

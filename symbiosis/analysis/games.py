@@ -166,19 +166,12 @@ class SampledShapley:
     evaluations: int
 
 
-def shapley_sampled(n: int, value: Callable[[int], float], samples: int, seed: int = 0,
-                    antithetic: bool = True,
-                    cache: dict[int, float] | None = None) -> SampledShapley:
-    """Shapley value estimated from random orders of arrival, for groups too large for
-    2^n values. Each coalition is valued once (a prefix common to several orders is a
-    single call), in increasing mask order, so a seed gives the same calls and values.
-
-    antithetic: every order is drawn with its reverse, whose marginal values are
-    negatively correlated with its own for most games; the standard error is then taken
-    over the pair means, the independent draws. `samples` orders are used (rounded up to
-    an even number). v(∅) = 0 is not asked for. Pass `cache` (mask → value) to reuse
-    values across calls; it is filled in place. Every order's marginal values sum to
-    v(N), so the estimate is efficient to rounding."""
+def sample_orders(n: int, samples: int, seed: int = 0,
+                  antithetic: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Random orders of arrival for a sampled Shapley value and their prefixes: row r of
+    `orders` is an order, `prefixes[r, k]` the mask of its first k + 1 players (the last
+    column is N). With `antithetic` every order is drawn with its reverse (the second half
+    of the rows), `samples` rounded up to an even number."""
     if n < 1:
         raise ValueError("a game needs at least one player")
     draws = -(-samples // 2) if antithetic else samples
@@ -191,26 +184,50 @@ def shapley_sampled(n: int, value: Callable[[int], float], samples: int, seed: i
     # past 62 players a mask outgrows int64: Python ints (object arrays), slower, exact
     bits = (np.int64(1) << np.arange(n, dtype=np.int64) if n < 63
             else np.array([1 << i for i in range(n)], dtype=object))
-    prefixes = np.bitwise_or.accumulate(bits[orders], axis=1)
+    return orders, np.bitwise_or.accumulate(bits[orders], axis=1)
 
-    cache = {} if cache is None else cache
+
+def shapley_of_orders(orders: np.ndarray, prefixes: np.ndarray, values: dict[int, float],
+                      antithetic: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The sampled Shapley estimate and its standard error per player from the values of
+    every prefix (`sample_orders`; v(∅) = 0 need not be in `values`). With `antithetic`
+    the standard error is taken over the pair means (an order and its reverse), the
+    independent draws."""
     distinct = np.unique(prefixes)
-    before = len(cache)
-    for mask in distinct.tolist():
-        if mask not in cache:
-            cache[mask] = float(value(mask))
-    table = np.array([cache[m] for m in distinct.tolist()])
+    table = np.array([values[m] for m in distinct.tolist()])
     worth = table[np.searchsorted(distinct, prefixes)]
     gains = np.diff(worth, axis=1, prepend=0.0)  # the marginal value of each arrival
     marginal = np.empty_like(gains)
     np.put_along_axis(marginal, orders, gains, axis=1)  # row r: player i's marginal
-
     if antithetic:
+        draws = len(orders) // 2
         marginal = (marginal[:draws] + marginal[draws:]) / 2
-    estimate = marginal.mean(axis=0)
-    stderr = marginal.std(axis=0, ddof=1) / np.sqrt(draws)
-    used = 2 * draws if antithetic else draws
-    return SampledShapley(estimate, stderr, used, len(cache) - before)
+    draws = len(marginal)
+    return marginal.mean(axis=0), marginal.std(axis=0, ddof=1) / np.sqrt(draws)
+
+
+def shapley_sampled(n: int, value: Callable[[int], float], samples: int, seed: int = 0,
+                    antithetic: bool = True,
+                    cache: dict[int, float] | None = None) -> SampledShapley:
+    """Shapley value estimated from random orders of arrival, for groups too large for
+    2^n values. Each coalition is valued once (a prefix common to several orders is a
+    single call), in increasing mask order, so a seed gives the same calls and values.
+
+    antithetic: every order is drawn with its reverse, whose marginal values are
+    negatively correlated with its own for most games; the standard error is then taken
+    over the pair means, the independent draws. `samples` orders are used (rounded up to
+    an even number). v(∅) = 0 is not asked for. Pass `cache` (mask → value) to reuse
+    values across calls; it is filled in place. Every order's marginal values sum to
+    v(N), so the estimate is efficient to rounding. (A caller that values coalitions in
+    an order of its own uses `sample_orders` and `shapley_of_orders`.)"""
+    orders, prefixes = sample_orders(n, samples, seed, antithetic)
+    cache = {} if cache is None else cache
+    before = len(cache)
+    for mask in np.unique(prefixes).tolist():
+        if mask not in cache:
+            cache[mask] = float(value(mask))
+    estimate, stderr = shapley_of_orders(orders, prefixes, cache, antithetic)
+    return SampledShapley(estimate, stderr, len(orders), len(cache) - before)
 
 
 # --------------------------------------------------------------------------- excesses
@@ -284,6 +301,22 @@ def _lp(n: int, rows: np.ndarray, rhs: np.ndarray, eq_rows: np.ndarray,
     if res.status != 0:
         raise RuntimeError(f"least-core LP failed: {res.message}")
     return res
+
+
+def least_core_epsilon(v: np.ndarray) -> float:
+    """The least core's ε alone (the first LP of the nucleolus): the largest excess the best
+    allocation must leave. ε ≤ 0 iff the core is not empty, i.e. iff some split of v(N)
+    leaves no coalition a gain by leaving. One LP on 2^n rows (fine to n ≈ 16)."""
+    v, n = _table(v)
+    if n == 1:
+        return -np.inf  # no proper coalition to satisfy
+    scale = _scale(v)
+    grand = (1 << n) - 1
+    incidence = _incidence(n)
+    free = np.arange(1, grand, dtype=np.int64)
+    res = _lp(n, incidence[free], v[free] / scale, incidence[[grand]],
+              np.array([v[grand] / scale]))
+    return float(res.x[-1]) * scale
 
 
 def _least_core_rounds(v: np.ndarray) -> tuple[np.ndarray, list[float]]:

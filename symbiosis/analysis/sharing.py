@@ -135,7 +135,10 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     links = _with_transfers(result.links, payments)
     result = replace(result, links=links)
     tol = 1e-6 * max(1.0, abs(savings))
-    sampled = coop.groups[coop.groups.shapley != "exact"] if len(coop.groups) else coop.groups
+    sampled = coop.groups[coop.groups.shapley.str.startswith("sampled")] if len(coop.groups) \
+        else coop.groups
+    skipped = coop.groups[coop.groups.shapley.str.startswith("not computed")] \
+        if len(coop.groups) else coop.groups
     kpis = {
         "rule": rule,
         "gate_fees": gate_fees,
@@ -149,12 +152,13 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
         "firms_losing": int((table.gain < -tol).sum()),
         "payments_total": float(payments.abs().sum()),
         "shapley": {"exact_max_group": cooperative.EXACT_MAX,
-                    "samples": int(samples) if len(sampled) else None,
+                    "samples": 2 * -(-int(samples) // 2) if len(sampled) else None,
                     "seed": int(seed) if len(sampled) else None,
+                    "not_computed_firms": int(skipped.firms.sum()) if len(skipped) else 0,
                     "max_stderr": float(table.shapley_stderr.max()),
                     "min_gain": float(table.shapley_gain.min()),
                     "max_gain": float(table.shapley_gain.max())},
-        "core": {"in_core": bool(coop.groups.in_core.all()) if len(coop.groups) else True,
+        "core": {"in_core": _in_core(coop.groups),
                  "max_excess": float(coop.groups.max_excess.max()) if len(coop.groups) else 0.0,
                  "groups": coop.groups.to_dict("records"),
                  "blocking": coop.blocking.head(10).to_dict("records")},
@@ -164,6 +168,15 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     result.kpis = dict(result.kpis, sharing=kpis)
     result.timings = dict(result.timings, share=time.perf_counter() - began)
     return Shares(table, links, coop.groups, coop.blocking, kpis, result)
+
+
+def _in_core(groups: pd.DataFrame) -> bool | None:
+    """Every group's check passed (True), one failed (False), or some group was too large to
+    check and none failed (None)."""
+    checks = groups.in_core.tolist() if len(groups) else []
+    if any(c is False for c in checks):
+        return False
+    return None if any(c is None for c in checks) else True
 
 
 def _optimum(subject, solver: SolverOptions | None) -> Result:
@@ -337,9 +350,13 @@ def format_shares(shares: Shares) -> str:
               f"{k['shapley']['max_gain']:,.0f} {cur}/yr"
               + (f" (sampled, {k['shapley']['samples']} permutations, largest standard error "
                  f"{k['shapley']['max_stderr']:,.0f})" if k["shapley"]["samples"] else
-                 " (exact)")]
+                 " (exact)")
+              + (f"; not computed for {k['shapley']['not_computed_firms']} firms of a group "
+                 "too large to sample" if k["shapley"]["not_computed_firms"] else "")]
     core = k["core"]
-    if core["in_core"]:
+    if core["in_core"] is None:
+        lines.append("  core check      not done: a group too large to sample (kpis.json)")
+    elif core["in_core"]:
         lines.append("  core check      stable: no coalition gains by leaving")
     else:
         worst = core["blocking"][0] if core["blocking"] else None
