@@ -189,7 +189,7 @@ def test_link_tables_with_categorical_columns_group_as_with_strings(tmp_path, mo
     from symbiosis.formulation.highs_model import MatrixProgram
     from symbiosis.report.figures import link_widths, sankey_flows
     from symbiosis.report.folder import read_folder
-    from symbiosis.results import _resource_kpis
+    from symbiosis.results.kpis import _resource_kpis
     from symbiosis.scenario import load_model_or_scenario
     from symbiosis.solve import SolverOptions, solve
 

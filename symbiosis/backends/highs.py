@@ -52,16 +52,33 @@ def solve_direct(h: highspy.Highs, options: SolverOptions,
     if start is not None and mip:
         set_start(h, start)
     h.run()
-    termination = _HIGHS_TERMINATION.get(h.getModelStatus(), Termination.OTHER)
     info = h.getInfo()
     found = info.primal_solution_status == 2  # kSolutionStatusFeasible
     values = np.asarray(h.getSolution().col_value, dtype=float) if found else None
+    if start is not None and mip and found and not _values_cost_objective(h, values, info):
+        # HiGHS 1.16 can report a better objective than the start while returning the start's
+        # values (presolve improved the start and the search ended on it): solve again
+        # without the start rather than report a point that is not the objective's
+        h.clearSolver()
+        h.run()
+        info = h.getInfo()
+        found = info.primal_solution_status == 2
+        values = np.asarray(h.getSolution().col_value, dtype=float) if found else None
+    termination = _HIGHS_TERMINATION.get(h.getModelStatus(), Termination.OTHER)
     bound = info.mip_dual_bound if mip else (info.objective_function_value if found else None)
     status = status_of(termination, found, termination == Termination.CONVERGED)
     return Solution(status=status, termination=termination, values=values,
                     objective=info.objective_function_value if found else None,
                     bound=bound, solver=DIRECT_HIGHS, solver_version=h.version(),
                     seconds=time.perf_counter() - began)
+
+
+def _values_cost_objective(h: highspy.Highs, values: np.ndarray, info) -> bool:
+    """Whether the values HiGHS returns cost what it reports as the objective."""
+    lp = h.getLp()
+    cost = float(np.dot(np.asarray(lp.col_cost_, dtype=float), values)) + float(lp.offset_)
+    objective = info.objective_function_value
+    return bool(np.isclose(cost, objective, rtol=1e-9, atol=1e-6))
 
 
 def set_start(h: highspy.Highs, start: np.ndarray) -> None:
