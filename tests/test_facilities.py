@@ -322,6 +322,12 @@ def test_facilities_in_the_folder_the_map_and_the_sankey(tmp_path):
     assert len(lines) == 2  # A → plant → B, both drawn from the plant's site
     labels, rows = sankey_flows(tables)
     assert "▸ WRP (facility)" in labels and "WRP (facility) ▸" in labels
+    from symbiosis.report.page import result_page
+    page = result_page(tables)
+    assert 'id="facilities">Facilities (1 of 1 built)' in page
+    table = page.split('id="facility-table"', 1)[1].split("</table>", 1)[0]
+    assert 'data-col="size" data-value="100"' in table  # the plant treats all 100 m3
+    assert "&lt;b&gt;plant&lt;/b&gt;" in table and "<b>plant</b>" not in table
 
 
 def test_a_scenario_excluding_a_firm_keeps_the_facilities_levels(tmp_path):

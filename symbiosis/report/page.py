@@ -323,6 +323,30 @@ def _sankey_section(t: ResultTables) -> str:
                      for category in found)
 
 
+FACILITY_COLUMNS: list[Column] = [
+    ("facility_id", "facility", None), ("name", "name", None), ("built", "built", None),
+    ("inputs", "takes", None), ("outputs", "makes", None), ("size", "size", -1),
+    ("capacity", "capacity", -1), ("utilisation", "utilisation", 2),
+    ("output_delivered", "delivered", -1), ("output_disposed", "disposed", -1),
+    ("annual_cost", "annual cost", 0), ("annualised_capex", "annualised capex", 0),
+    ("co2_t", "CO2 t", 1)]
+
+
+def _facilities_section(t: ResultTables) -> str:
+    """The candidate facilities (a model with facilities.csv; docs/format.md, "Facilities"):
+    built or not, size against capacity, what each makes and costs; nothing otherwise."""
+    plants = t.other.get("facilities")
+    if plants is None or not len(plants):
+        return ""
+    built = plants.built.astype(str).str.lower().isin(["true", "1", "1.0"])
+    return (f'<h2 id="facilities">Facilities ({int(built.sum())} of {len(plants)} built)</h2>'
+            "<p class='note'>Shared plants the park may build. A plant's annual cost is its "
+            "processing, surplus disposal, fixed cost and annualised capex (its economies of "
+            "scale by segments: kpis.json states how much they may under-estimate); why-not "
+            "gives the reason a plant is not built.</p>"
+            + html_table(plants.sort_values("facility_id"), FACILITY_COLUMNS, "facility-table"))
+
+
 SHARE_COLUMNS: list[Column] = [
     ("firm_id", "firm", None), ("name", "name", None), ("standalone_cost", "standalone cost", 0),
     ("cost_before_transfers", "cost before transfers", 0), ("transfers_in", "received", 0),
@@ -381,7 +405,7 @@ def result_page(t: ResultTables, sections: tuple[str, ...] = ()) -> str:
         "coloured by resource, wider for more flow (relative to that resource's largest "
         "link). Hover for details.</p>", _plot(map_figure(t), "map-plot"),
         '<h2 id="sankey">What flows</h2>', _sankey_section(t), _heat_section(t),
-        _shares_section(t), *sections,
+        _facilities_section(t), _shares_section(t), *sections,
         '<h2 id="firms">Firms</h2><p class="note">Click a heading to sort. A link\'s cost and '
         "CO2 are split equally between its two firms.</p>",
         html_table(firms, FIRM_COLUMNS, "firm-table"),
