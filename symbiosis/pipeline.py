@@ -163,11 +163,9 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
             if previous is None:
                 builds = pd.Series(selection.builds, index=selection.candidates.links.index)
                 start = start_point(lp, selection.network, baseline_x, greedy_x, builds)
-                if "max_dependence" in lp.constraints and not verify_point(lp, start).ok:
-                    start = baseline_x  # the heuristics know no dependence cap
             else:
                 start = carry(previous[1].values, previous[0], lp)
-            start = _holding(lp, selection.network, start)
+            start = _holding(lp, selection.network, start, baseline_x)
             options = solver  # a widening round gets the time left
             if solver.time_limit is not None and previous is not None:
                 left = solver.time_limit - (time.perf_counter() - started)
@@ -185,14 +183,18 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
         selection, previous = wider, (lp, solution)
 
 
-def _holding(lp: LinearProgram, network: Network, start: np.ndarray) -> np.ndarray | None:
+def _holding(lp: LinearProgram, network: Network, start: np.ndarray,
+             baseline_x: np.ndarray) -> np.ndarray | None:
     """The start if it holds in the program; else with the blocks' own builds set from its
-    links (a route under its links); else none: the points known before the MILP need not
-    hold in a user's rows or a decided link's bounds."""
+    links (a route under its links); else the no-links point; else none. The heuristic points
+    know nothing of a user's rows, a dependence cap (resilience.max_dependence) or a decided
+    link's bounds, so they need not hold."""
     if verify_point(lp, start).ok:
         return start
     start = clean_blocks(lp, network, start.copy())
-    return start if verify_point(lp, start).ok else None
+    if verify_point(lp, start).ok:
+        return start
+    return baseline_x if verify_point(lp, baseline_x).ok else None
 
 
 def _certified(selection: Selection, solution: Solution, gap: float) -> Solution:
