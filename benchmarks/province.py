@@ -104,9 +104,9 @@ def _gap(cost: float, bound: float | None) -> str:
 
 
 def main(sizes: list[int], timeout: float = RUN_TIMEOUT) -> None:
-    print(f"{'':>6}{'':>10}{'default (mip_gap 0.01)':^39}|{'capped (cap 10, 120 s)':^47}|"
+    print(f"{'':>6}{'':>12}{'default (mip_gap 0.01)':^39}|{'capped (cap 10, 120 s)':^47}|"
           f"{'greedy':^18}")
-    print(f"{'firms':>6}{'cands':>10}{'in MILP':>8}{'s':>7}{'MiB':>7}{'M/yr':>9}{'gap':>8}"
+    print(f"{'firms':>6}{'cands':>12}{'in MILP':>8}{'s':>7}{'MiB':>7}{'M/yr':>9}{'gap':>8}"
           f"|{'s':>7}{'MiB':>7}{'M/yr':>9}{'gap':>8}{'may cost M':>11}{'status':>9}"
           f"|{'M/yr':>9}{'gap':>9}")
     for n in sizes:
@@ -114,9 +114,9 @@ def main(sizes: list[int], timeout: float = RUN_TIMEOUT) -> None:
         d, c = r["default"], r["capped"]
         cut = f"not done in {timeout:.0f} s (ended)"
         if d is None:
-            default = f"{'-':>10}{'-':>8}{cut:>37}"
+            default = f"{'-':>12}{'-':>8}{cut:>37}"
         else:
-            default = (f"{d['candidates']:>10,}{d['in_program']:>8,}{d['seconds']:>7.1f}"
+            default = (f"{d['candidates']:>12,}{d['in_program']:>8,}{d['seconds']:>7.1f}"
                        f"{d['mib']:>7.0f}{d['savings'] / 1e6:>9.2f}{_percent(d['gap'])}")
         if c is None:
             capped = f"{cut:>51}"
