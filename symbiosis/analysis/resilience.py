@@ -42,7 +42,7 @@ from ..results import Result, baseline_point
 from ..schema import ResilienceSettings
 from ..solve import SolverOptions
 from .exits import kept_points, replanned_points
-from .sharing import design_point
+from .sharing import design_point, require_cost_optimum
 
 RESILIENCE_COLUMNS = ["firm_id", "links_lost", "savings_kept", "savings_reoptimised",
                       "value_at_risk", "dependants"]  # FORMAT §6.3, in this order
@@ -86,16 +86,11 @@ def resilience(subject, solver: SolverOptions | None = None,
     (default: the scenario's `resilience`, else N-1 over every linked firm): which exits,
     and the design (`n_minus_1`: `analysis.robust`). `workers`/`dask`: where the re-planned
     MILPs run (the fixed-design LPs are re-solved here, in place)."""
-    from ..errors import InputError, Problem
     began = time.perf_counter()
     result, options, scenario_settings = _optimum(subject, solver)
     settings = settings or scenario_settings or ResilienceSettings()
-    if not result.status.has_solution:
-        raise InputError(Problem(result.name, f"the optimisation has no solution "
-                                 f"({result.status.value}): no partner can leave it"))
-    if result.kpis.get("objective_kind", "cost") != "cost":
-        raise InputError(Problem(result.name, "partner exit measures cost savings: optimise "
-                                 "with objective cost"))
+    require_cost_optimum(result, "no partner can leave it",
+                         "partner exit measures cost savings")
     park = result.park
     network, program_kpis = program_network(park, result)
     if program_kpis["selected"] and options.time_limit is None:  # a province

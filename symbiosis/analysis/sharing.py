@@ -80,12 +80,8 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
                                               "antithetic pairs, for a standard error)"))
     began = time.perf_counter()
     result = _optimum(subject, solver)
-    if not result.status.has_solution:
-        raise InputError(Problem(result.name, f"the optimisation has no solution "
-                                 f"({result.status.value}): there is nothing to share"))
-    if result.kpis.get("objective_kind", "cost") != "cost":
-        raise InputError(Problem(result.name, "benefit sharing shares cost savings: optimise "
-                                 "with objective cost"))
+    require_cost_optimum(result, "there is nothing to share",
+                         "benefit sharing shares cost savings")
     park, network = result.park, result.network
     if len(network.facility_nodes):  # a facility's costs are in no firm's account yet
         from ..errors import UnsupportedError
@@ -186,6 +182,17 @@ def _optimum(subject, solver: SolverOptions | None) -> Result:
     if isinstance(subject, Park):
         return optimise(subject, solver=solver or SolverOptions())
     return run(subject)
+
+
+def require_cost_optimum(result: Result, nothing: str, why_cost: str) -> None:
+    """Refuse (exit 2) a result an analysis of cost savings cannot start from: no solution
+    (`nothing` says what then is missing) or another objective than cost (`why_cost`)."""
+    from ..errors import InputError, Problem
+    if not result.status.has_solution:
+        raise InputError(Problem(result.name, f"the optimisation has no solution "
+                                 f"({result.status.value}): {nothing}"))
+    if result.kpis.get("objective_kind", "cost") != "cost":
+        raise InputError(Problem(result.name, f"{why_cost}: optimise with objective cost"))
 
 
 def design_point(lp: LinearProgram, result: Result) -> np.ndarray:
