@@ -136,7 +136,7 @@ def check_folder(out: str | Path, kind: str, option: str = "-o",
 # (results.write_folder) and for recognising a folder written before markers existed.
 RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
                 "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
-                "heat_pumps.csv", "why_not.csv")
+                "heat_pumps.csv", "why_not.csv", "firms_esg.csv")
 # written by some commands only: a sweep's variants, `symbiosis share`, `resilience`
 EXTRA_RESULT_FILES = ("scenario.yaml", "shares.csv", "resilience.csv", "robust_links.csv",
                       "robust_resilience.csv", "facilities.csv")

@@ -289,28 +289,53 @@ class LinearProgram:
         every cost term and carbon_price × every CO2 term in its owner's account (the term's
         `owner`, else split equally between the column's two firms). Rows add up to the
         program's cost; see docs/model.md, "Firm accounts"."""
-        first, second = self.column_firms()
-        codes = (firms.get_indexer(first), firms.get_indexer(second))
         rows, cols, data = [], [], []
         constants = np.zeros(len(firms))
-        for terms, weight in ((self.cost_terms, 1.0), (self.co2_terms, self.carbon_price)):
-            for term in terms.values():
-                if weight == 0.0 or not len(term.cols):
-                    continue
-                sides = (0, 1) if term.owner is None else (term.owner,)
-                for side in sides:
-                    rows.append(codes[side][term.cols])
-                    cols.append(term.cols)
-                    data.append(term.coefs * weight / len(sides))
-                if term.constant:  # a constant has no column: the first column's firms
-                    constants[codes[0][term.cols[0]]] += weight * term.constant
+        for _, _, weight, r, c, d, constant in self._account_entries(firms):
+            if weight == 0.0:
+                continue
+            rows.append(r)
+            cols.append(c)
+            data.append(d * weight)
+            constants += weight * constant
         if not rows:
             return sp.csr_matrix((len(firms), self.n_columns)), constants
         r, c, d = np.concatenate(rows), np.concatenate(cols), np.concatenate(data)
-        keep = r >= 0  # a column of no listed firm is in no account
-        m = sp.csr_matrix((d[keep], (r[keep], c[keep])), shape=(len(firms), self.n_columns))
+        m = sp.csr_matrix((d, (r, c)), shape=(len(firms), self.n_columns))
         m.sum_duplicates()
         return m, constants
+
+    def accounts_by_term(self, firms: pd.Index, x: np.ndarray) -> tuple[pd.DataFrame,
+                                                                         pd.DataFrame]:
+        """Firm accounts term by term at x: (cost, co2), firms × term, by the rule of
+        `account_matrix` (carbon not in the cost frame: it is carbon_price × the co2 one)."""
+        frames: dict[str, dict[str, np.ndarray]] = {"cost": {}, "co2": {}}
+        for kind, name, _, r, c, d, constant in self._account_entries(firms):
+            frames[kind][name] = np.bincount(r, d * x[c], len(firms)) + constant
+        return tuple(pd.DataFrame(frames[k], index=firms, columns=list(
+            self.cost_terms if k == "cost" else self.co2_terms)).fillna(0.0)
+            for k in ("cost", "co2"))
+
+    def _account_entries(self, firms: pd.Index):
+        """Per term: (cost or co2, name, weight, firm rows, columns, coefficients, constants
+        by firm): the entries of the firm accounts, columns of no listed firm left out."""
+        first, second = self.column_firms()
+        codes = (firms.get_indexer(first), firms.get_indexer(second))
+        for kind, terms, weight in (("cost", self.cost_terms, 1.0),
+                                    ("co2", self.co2_terms, self.carbon_price)):
+            for name, term in terms.items():
+                if not len(term.cols):
+                    continue
+                sides = (0, 1) if term.owner is None else (term.owner,)
+                r = np.concatenate([codes[side][term.cols] for side in sides])
+                c = np.concatenate([term.cols for _ in sides])
+                d = np.concatenate([term.coefs / len(sides) for _ in sides])
+                constant = np.zeros(len(firms))
+                if term.constant and codes[0][term.cols[0]] >= 0:
+                    # a constant has no column: the first column's firms
+                    constant[codes[0][term.cols[0]]] = term.constant
+                keep = r >= 0  # a column of no listed firm is in no account
+                yield kind, name, weight, r[keep], c[keep], d[keep], constant
 
     def breakdown(self, x: np.ndarray) -> dict[str, float]:
         """The cost by term, with carbon as its own term: these add up to the total cost."""

@@ -16,6 +16,7 @@ from ..park import Park
 from ..solve import Solution
 from ..verify import checked
 from .baseline import baseline_point
+from .esg import ESG_FILE, esg_table
 from .kpis import _heat_kpis, _kpis
 from .repair import clean_solution, prune_unprofitable_links
 from .result import HEAT_PUMPS, Result
@@ -67,6 +68,7 @@ def extract(park: Park, network: Network, lp: LinearProgram, solution: Solution,
         firms = firms.join(_heat_firm_table(park, lp, x, links, pumps))
     kpis.update(block_kpis(lp, x, tables))  # e.g. `routes` with shared routes
     firms["name"] = park.firms["name"].reindex(firms.index).to_numpy()  # ids alone are opaque
+    tables[ESG_FILE] = esg_table(park, lp, x, baseline_x, firms)
     return Result(
         name=name, status=solution.status, kpis=kpis, links=links, firms=firms,
         tables=tables,

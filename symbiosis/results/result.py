@@ -49,6 +49,12 @@ class Result:
         return self.tables.get(FACILITIES_FILE, pd.DataFrame())
 
     @property
+    def esg(self) -> pd.DataFrame:
+        """Each firm before and after, for green certification (firms_esg.csv)."""
+        from .schema import ESG_FILE
+        return self.tables.get(ESG_FILE, pd.DataFrame())
+
+    @property
     def park(self) -> Park:
         return self.network.park
 

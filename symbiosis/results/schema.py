@@ -6,7 +6,8 @@ import numpy as np
 
 from ..outputs import EXTRA_RESULT_FILES, RESULT_FILES
 
-__all__ = ["BLOCK_LINK_COLUMNS", "EXTRA_RESULT_FILES", "FIRM_COLUMNS", "HEAT_FIRM_COLUMNS", "LINK_COLUMNS",
+__all__ = ["BLOCK_LINK_COLUMNS", "ESG_CO2_SOURCES", "ESG_COLUMNS", "ESG_FILE",
+           "EXTRA_RESULT_FILES", "FIRM_COLUMNS", "HEAT_FIRM_COLUMNS", "LINK_COLUMNS",
            "LINK_EXTRA_COLUMNS", "RESULT_FILES", "SIGNIFICANT", "json_ready", "num"]
 
 LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
@@ -19,6 +20,14 @@ FIRM_COLUMNS = ["firm_id", "baseline_cost", "cost", "savings", "baseline_co2_t",
 HEAT_FIRM_COLUMNS = ["baseline_hot_utility", "hot_utility", "baseline_cold_utility",
                      "cold_utility", "heat_recovered_within", "heat_received_between",
                      "heat_given_between", "heat_pumped"]
+# firms_esg.csv (docs/format.md "firms_esg.csv"): the green-certification sheet
+ESG_FILE = "firms_esg.csv"
+ESG_CO2_SOURCES = ("purchases", "disposals", "transport", "processing", "energy", "other")
+ESG_MEASURES = ["waste_disposed", "waste_diverted", "waste_diverted_pct", "recycled_input",
+                "recycled_input_pct", "water_reused", "water_reused_pct", "heat_recovered",
+                *(f"co2_{source}_t" for source in ESG_CO2_SOURCES), "co2_t", "cost"]
+ESG_COLUMNS = ["firm_id", "waste", "material_input", "water_input",
+               *(c for m in ESG_MEASURES for c in (f"baseline_{m}", m)), "name"]
 SIGNIFICANT = 10  # digits written: hides solver round-off, keeps files byte-stable
 
 
