@@ -447,13 +447,17 @@ def resilience(path: Path, out: Path, top: int, design: str | None, k: int | Non
               help="Also write firms and links as GeoJSON (models with lat, lon only).")
 @click.option("--xlsx", type=click.Path(path_type=Path),
               help="Also write every table into one Excel workbook.")
+@click.option("--firm", help="One firm's printable before/after page instead (a firm id).")
+@click.option("--anonymise", is_flag=True,
+              help="Replace firm names by pseudonyms (Firm 01, … by id order).")
 @_handle_errors
 def report(folder: Path, out: Path | None, png_dir: Path | None, geojson: Path | None,
-           xlsx: Path | None) -> None:
+           xlsx: Path | None, firm: str | None, anonymise: bool) -> None:
     """Make a self-contained HTML report of a result folder or a sweep folder."""
     from .report import make_report
 
-    for line in make_report(folder, out, png_dir=png_dir, geojson=geojson, xlsx=xlsx):
+    for line in make_report(folder, out, png_dir=png_dir, geojson=geojson, xlsx=xlsx,
+                            firm=firm, anonymise=anonymise):
         echo(line)
 
 

@@ -43,17 +43,19 @@ def assert_adds_up(result: sb.Result, kpis: dict | None = None,
     e = result.esg if esg is None else esg
     res = pd.DataFrame(k["resources"]).T
     category = result.park.resources.category.reindex(res.index)
-    mat, wat = res[category == "material"], res[category == "water"]
+    unit = result.park.resources.unit.reindex(res.index)
+    mat = res[(category == "material") & (unit == "t")]
+    wat = res[(category == "water") & (unit == "m3")]
     approx = dict(rel=1e-9, abs=1e-6)
     assert list(e.columns) == ESG_COLUMNS
-    assert e.waste.sum() == pytest.approx(mat.supply.sum(), **approx)
-    assert e.material_input.sum() == pytest.approx(mat.demand.sum(), **approx)
-    assert e.water_input.sum() == pytest.approx(wat.demand.sum(), **approx)
-    assert e.baseline_waste_disposed.sum() == pytest.approx(mat.supply.sum(), **approx)
-    assert e.waste_disposed.sum() == pytest.approx(mat.disposed.sum(), **approx)
-    assert e.waste_diverted.sum() == pytest.approx(mat.exchanged.sum(), **approx)
-    assert e.recycled_input.sum() == pytest.approx(mat.delivered.sum(), **approx)
-    assert e.water_reused.sum() == pytest.approx(wat.delivered.sum(), **approx)
+    assert e.waste_t.sum() == pytest.approx(mat.supply.sum(), **approx)
+    assert e.material_input_t.sum() == pytest.approx(mat.demand.sum(), **approx)
+    assert e.water_input_m3.sum() == pytest.approx(wat.demand.sum(), **approx)
+    assert e.baseline_waste_disposed_t.sum() == pytest.approx(mat.supply.sum(), **approx)
+    assert e.waste_disposed_t.sum() == pytest.approx(mat.disposed.sum(), **approx)
+    assert e.waste_diverted_t.sum() == pytest.approx(mat.exchanged.sum(), **approx)
+    assert e.recycled_input_t.sum() == pytest.approx(mat.delivered.sum(), **approx)
+    assert e.water_reused_m3.sum() == pytest.approx(wat.delivered.sum(), **approx)
     heat = k.get("heat")
     recovered = (heat["recovered_within_firms"] + heat["recovered_between_firms"]
                  + heat["pumped"]) if heat else 0.0
@@ -72,9 +74,9 @@ def assert_adds_up(result: sb.Result, kpis: dict | None = None,
     for term in ("purchases", "disposals", "transport", "processing"):
         assert e[f"co2_{term}_t"].sum() == pytest.approx(co2.get(term, 0.0), **approx)
     assert set(breakdown) >= {"purchases", "disposals"}
-    for pct, part, whole in (("waste_diverted_pct", "waste_diverted", "waste"),
-                             ("recycled_input_pct", "recycled_input", "material_input"),
-                             ("water_reused_pct", "water_reused", "water_input")):
+    for pct, part, whole in (("waste_diverted_pct", "waste_diverted_t", "waste_t"),
+                             ("recycled_input_pct", "recycled_input_t", "material_input_t"),
+                             ("water_reused_pct", "water_reused_m3", "water_input_m3")):
         has = e[whole] > 0
         assert e.loc[has, pct].to_numpy() == pytest.approx(
             (100 * e[part] / e[whole])[has].to_numpy())
@@ -86,12 +88,12 @@ def test_hand_park_sheet():
     e = r.esg.set_index("firm_id")
     assert r.kpis["total_cost"] == pytest.approx(140.0)
     a, b = e.loc["A"], e.loc["B"]
-    assert (a.waste, a.baseline_waste_disposed, a.waste_disposed, a.waste_diverted) == \
+    assert (a.waste_t, a.baseline_waste_disposed_t, a.waste_disposed_t, a.waste_diverted_t) == \
         pytest.approx((100.0, 100.0, 40.0, 60.0))
     assert (a.baseline_waste_diverted_pct, a.waste_diverted_pct) == pytest.approx((0.0, 60.0))
-    assert (b.recycled_input, b.recycled_input_pct) == pytest.approx((60.0, 100.0))
+    assert (b.recycled_input_t, b.recycled_input_pct) == pytest.approx((60.0, 100.0))
     assert np.isnan(a.recycled_input_pct) and np.isnan(b.waste_diverted_pct)
-    assert (a.water_reused, a.water_reused_pct, a.baseline_water_reused_pct) == \
+    assert (a.water_reused_m3, a.water_reused_pct, a.baseline_water_reused_pct) == \
         pytest.approx((50.0, 100.0, 0.0))
     assert (a.baseline_co2_disposals_t, a.co2_disposals_t) == pytest.approx((50.0, 20.0))
     assert (b.baseline_co2_purchases_t, b.co2_purchases_t) == pytest.approx((60.0, 0.0))

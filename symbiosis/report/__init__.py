@@ -34,10 +34,13 @@ def _is_png(path: Path) -> bool:
 
 def make_report(folder: str | Path, out: str | Path | None = None,
                 png_dir: str | Path | None = None, geojson: str | Path | None = None,
-                xlsx: str | Path | None = None) -> list[str]:
+                xlsx: str | Path | None = None, firm: str | None = None,
+                anonymise: bool = False) -> list[str]:
     """Write the page and any exports asked for; return one line per file written.
 
     Every check (readable folder, GeoJSON possible) comes before anything is written.
+    `firm`: one firm's printable page instead of the park's (report/firms.py);
+    `anonymise`: firm names replaced by pseudonyms everywhere (report/anonymise.py).
     """
     from ..outputs import (check_file, check_folder, is_geojson, is_report_page, is_workbook,
                            write_folder)
@@ -59,6 +62,14 @@ def make_report(folder: str | Path, out: str | Path | None = None,
         out = check_file(out, is_report_page, "-o", "report page")
         return [f"wrote {write_pareto_page(front, out)}"]
     tables = read_folder(folder)
+    if (firm is not None or anonymise) and isinstance(tables, SweepTables):
+        raise InputError(Problem(str(folder), "is a sweep folder: --firm and --anonymise "
+                                 "are for one result folder (give one of its variants)"))
+    if anonymise:
+        from .anonymise import anonymise as hide_names
+        tables = hide_names(tables)
+    if firm is not None:
+        return _firm_report(tables, folder, firm, out, (png_dir, geojson, xlsx))
     out = Path(out) if out is not None else default_page_path(folder)
     targets = [(out, "the page")] + [(p, w) for p, w in ((png_dir, "PNGs"), (geojson, "GeoJSON"),
                                                          (xlsx, "the workbook")) if p]
@@ -80,7 +91,9 @@ def make_report(folder: str | Path, out: str | Path | None = None,
             raise InputError(Problem(str(folder / "network.graphml"),
                                      "firms have planar x_km, y_km, not lat, lon: GeoJSON "
                                      "needs geographic coordinates"))
-    sections = () if isinstance(tables, SweepTables) else (resilience_section(tables),)
+    from .firms import esg_section
+    sections = () if isinstance(tables, SweepTables) else (resilience_section(tables),
+                                                           esg_section(tables))
     lines = [f"wrote {write_page(tables, out, sections)}"]
     if png_dir is not None:
         drawn: list[Path] = []
@@ -91,6 +104,26 @@ def make_report(folder: str | Path, out: str | Path | None = None,
     if xlsx is not None:
         lines.append(f"wrote {write_workbook(tables, xlsx)}")
     return lines
+
+
+def _firm_report(tables: ResultTables, folder: Path, firm: str, out: str | Path | None,
+                 exports: tuple) -> list[str]:
+    """`--firm`: the firm's page alone (exports are the park's: refused beside it)."""
+    from ..outputs import check_file, is_report_page
+    from ..text import slug
+    from .firms import require_firm, write_firm_page
+
+    if any(e is not None for e in exports):
+        raise InputError(Problem("--firm", "writes one firm's page only: make --png, "
+                                 "--geojson and --xlsx in a report of the whole park"))
+    require_firm(tables, folder, firm)
+    folder_path = Path(folder).resolve()
+    name = slug(firm, default="firm")
+    out = Path(out) if out is not None else folder_path.with_name(
+        f"{folder_path.name}-{name}.html")
+    _check_outside(folder, out, "the page")
+    out = check_file(out, is_report_page, "-o", "report page")
+    return [f"wrote {write_firm_page(tables, Path(folder), firm, out)}"]
 
 
 __all__ = ["ResultTables", "SweepTables", "default_page_path", "make_report", "read_folder"]

@@ -25,7 +25,8 @@ OPTIONAL = ("resources.csv", "objective.csv", "why_not.csv", "streams.csv",
             "rejected_pairs.csv", "heat_transfers.csv", "heat_pumps.csv",
             "shares.csv",  # shares.csv: `symbiosis share` (docs/format.md)
             "resilience.csv", "robust_links.csv", "robust_resilience.csv",  # `resilience`
-            "facilities.csv")  # models with facilities
+            "facilities.csv",  # models with facilities
+            "firms_esg.csv")  # the green-certification sheet (report/firms.py)
 FIRM_ATTRIBUTES = ["name", "park", "sector", "x_km", "y_km", "lat", "lon"]
 CSV = {"float_precision": "round_trip"}
 # the page shows exactly the numbers in the files (pandas 3 parses floats exactly by default)
@@ -129,6 +130,7 @@ def tables_of(result: "Result") -> ResultTables:
                      result.objective_breakdown, why,
                      {"streams": result.streams.reset_index(),
                       "rejected_pairs": result.rejected_pairs,
+                      **({"firms_esg": result.esg} if len(result.esg) else {}),
                       **({"facilities": result.facilities} if len(result.facilities) else {})})
 
 

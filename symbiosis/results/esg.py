@@ -4,7 +4,8 @@ each firm before (the no-links point) and after (the optimum), in what an audito
 Nothing is re-derived: quantities are the program's own columns (a supply's `dispose`, a
 demand's `purchase`, read at both points), heat from the firm table's heat columns, and cost
 and CO2 from the firm accounts term by term (LinearProgram.accounts_by_term, the rule of
-account_matrix, docs/model.md "Firm accounts"), so that CO2 splits by source. Column sums are the park's KPIs.
+account_matrix, docs/model.md "Firm accounts"), so that CO2 splits by source.
+Column sums are the park's KPIs.
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from .schema import ESG_CO2_SOURCES, ESG_COLUMNS, ESG_FILE
 __all__ = ["ESG_FILE", "co2_source", "esg_table"]
 
 HEAT_RECOVERY = ["heat_recovered_within", "heat_received_between", "heat_pumped"]
+# the sheet's amounts are sums over resources of one category in one unit: materials in
+# tonnes, water in m3 (resources in other units, e.g. pallets or kg, are left out of them)
+MASS_UNIT, WATER_UNIT = "t", "m3"
 
 
 def co2_source(term: str) -> str:
@@ -40,11 +44,14 @@ def _accounts(lp: LinearProgram, x: np.ndarray, firms: pd.Index) -> pd.DataFrame
     return out
 
 
-def _by_firm(park: Park, lp: LinearProgram, x: np.ndarray, category: str) -> pd.DataFrame:
-    """Per firm, for streams of one category: supplied, disposed, demanded, bought at x."""
+def _by_firm(park: Park, lp: LinearProgram, x: np.ndarray, category: str,
+             unit: str) -> pd.DataFrame:
+    """Per firm, for streams of one category and unit: supplied, disposed, demanded, bought
+    at x."""
     s = park.streams
     firms = park.firms.index
-    of = s.category == category
+    units = park.resources.unit.astype(str).str.strip().str.lower()
+    of = (s.category == category).to_numpy() & (units.reindex(s.resource).to_numpy() == unit)
     disposed = lp.variables["dispose"].values(x)
     bought = lp.variables["purchase"].values(x)
     sup = s[of & (s.direction == "supply")]
@@ -65,16 +72,16 @@ def _pct(part: pd.Series, whole: pd.Series) -> pd.Series:
 
 def _point(park: Park, lp: LinearProgram, x: np.ndarray, heat: pd.Series) -> pd.DataFrame:
     firms = park.firms.index
-    material = _by_firm(park, lp, x, "material")
-    water = _by_firm(park, lp, x, "water")
+    material = _by_firm(park, lp, x, "material", MASS_UNIT)
+    water = _by_firm(park, lp, x, "water", WATER_UNIT)
     table = pd.DataFrame(index=firms)
-    table["waste_disposed"] = material.disposed
-    table["waste_diverted"] = material.supplied - material.disposed
-    table["waste_diverted_pct"] = _pct(table.waste_diverted, material.supplied)
-    table["recycled_input"] = material.demanded - material.bought
-    table["recycled_input_pct"] = _pct(table.recycled_input, material.demanded)
-    table["water_reused"] = water.demanded - water.bought
-    table["water_reused_pct"] = _pct(table.water_reused, water.demanded)
+    table["waste_disposed_t"] = material.disposed
+    table["waste_diverted_t"] = material.supplied - material.disposed
+    table["waste_diverted_pct"] = _pct(table.waste_diverted_t, material.supplied)
+    table["recycled_input_t"] = material.demanded - material.bought
+    table["recycled_input_pct"] = _pct(table.recycled_input_t, material.demanded)
+    table["water_reused_m3"] = water.demanded - water.bought
+    table["water_reused_pct"] = _pct(table.water_reused_m3, water.demanded)
     table["heat_recovered"] = heat
     accounts = _accounts(lp, x, firms)
     for source in ESG_CO2_SOURCES:
@@ -93,13 +100,13 @@ def esg_table(park: Park, lp: LinearProgram, x: np.ndarray | None, baseline_x: n
     ids = park.firms.index
     heat = firms[HEAT_RECOVERY].sum(axis=1).reindex(ids) if set(HEAT_RECOVERY) <= set(
         firms.columns) else pd.Series(0.0, index=ids)
-    material = _by_firm(park, lp, baseline_x, "material")
-    water = _by_firm(park, lp, baseline_x, "water")
+    material = _by_firm(park, lp, baseline_x, "material", MASS_UNIT)
+    water = _by_firm(park, lp, baseline_x, "water", WATER_UNIT)
     before = _point(park, lp, baseline_x, pd.Series(0.0, index=ids))
     after = _point(park, lp, x, heat) if x is not None else before * np.nan
-    table = pd.DataFrame({"firm_id": ids, "waste": material.supplied.to_numpy(),
-                          "material_input": material.demanded.to_numpy(),
-                          "water_input": water.demanded.to_numpy()})
+    table = pd.DataFrame({"firm_id": ids, "waste_t": material.supplied.to_numpy(),
+                          "material_input_t": material.demanded.to_numpy(),
+                          "water_input_m3": water.demanded.to_numpy()})
     for column in before.columns:
         table[f"baseline_{column}"] = before[column].to_numpy()
         table[column] = after[column].to_numpy()

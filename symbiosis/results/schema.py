@@ -23,10 +23,11 @@ HEAT_FIRM_COLUMNS = ["baseline_hot_utility", "hot_utility", "baseline_cold_utili
 # firms_esg.csv (docs/format.md "firms_esg.csv"): the green-certification sheet
 ESG_FILE = "firms_esg.csv"
 ESG_CO2_SOURCES = ("purchases", "disposals", "transport", "processing", "energy", "other")
-ESG_MEASURES = ["waste_disposed", "waste_diverted", "waste_diverted_pct", "recycled_input",
-                "recycled_input_pct", "water_reused", "water_reused_pct", "heat_recovered",
+ESG_MEASURES = ["waste_disposed_t", "waste_diverted_t", "waste_diverted_pct",
+                "recycled_input_t", "recycled_input_pct", "water_reused_m3", "water_reused_pct",
+                "heat_recovered",
                 *(f"co2_{source}_t" for source in ESG_CO2_SOURCES), "co2_t", "cost"]
-ESG_COLUMNS = ["firm_id", "waste", "material_input", "water_input",
+ESG_COLUMNS = ["firm_id", "waste_t", "material_input_t", "water_input_m3",
                *(c for m in ESG_MEASURES for c in (f"baseline_{m}", m)), "name"]
 SIGNIFICANT = 10  # digits written: hides solver round-off, keeps files byte-stable
 
