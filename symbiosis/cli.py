@@ -461,6 +461,42 @@ def report(folder: Path, out: Path | None, png_dir: Path | None, geojson: Path |
         echo(line)
 
 
+# --- the association's data forms (issue 17) --------------------------------------------------
+
+@main.command()
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="The form to write (.xlsx).")
+@click.option("--model", type=click.Path(path_type=Path),
+              help="A park model whose resources.csv gives the drop-down lists (default: the "
+                   "default catalogue).")
+@_handle_errors
+def template(out: Path, model: Path | None) -> None:
+    """Write the workbook a firm fills in for the association (docs/association.md)."""
+    from .forms import write_template
+
+    echo(f"wrote {write_template(out, model)}")
+
+
+@main.command()
+@click.argument("forms", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="The park model folder to write.")
+@click.option("--model", type=click.Path(path_type=Path),
+              help="The model the forms were made from: its model.yaml and catalogue tables "
+                   "are carried into the merged model.")
+@click.option("--name", default="merged park", show_default=True,
+              help="The merged model's name (without --model).")
+@_handle_errors
+def merge(forms: tuple[Path, ...], out: Path, model: Path | None, name: str) -> None:
+    """Check returned forms and merge them into one park model folder."""
+    from .forms import merge_forms
+
+    folder, counts = merge_forms(list(forms), out, model, name)
+    echo(f"merged {len(forms)} form(s): {counts['firms']} firms, {counts['streams']} streams, "
+         f"{counts['qualities']} qualities into {folder} (provenance.csv says which form "
+         "each row came from)")
+
+
 # --- sweeps and comparisons (issue 5) ---------------------------------------------------------
 
 EXIT_INTERRUPTED = 130
