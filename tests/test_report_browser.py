@@ -222,3 +222,37 @@ def test_a_run_without_a_solution_is_marked_in_red_at_the_top(browser, tmp_path_
         page.screenshot(path=str(Path(shots) / "no-solution.png"))
     assert errors == []
     page.close()
+
+
+def test_an_anonymised_report_names_no_firm(browser, example_report, tmp_path):
+    """`--anonymise`: no firm name in the rendered text, in the figures' data (hover texts,
+    Sankey labels) or in the page's source (plotly.js itself aside: its bundle is the same
+    in every page and holds common words); the firm page likewise."""
+    from plotly.offline import get_plotlyjs
+
+    folder, _ = example_report
+    names = [n for n in pd.read_csv(folder / "firms.csv", dtype=str).name.dropna() if n]
+    page_file, firm_file = tmp_path / "anon.html", tmp_path / "firm.html"
+    make_report(folder, page_file, anonymise=True)
+    firm = pd.read_csv(folder / "links.csv", dtype=str).from_firm.iloc[0]
+    make_report(folder, firm_file, firm=firm, anonymise=True)
+    bundle = get_plotlyjs()
+    for file in (page_file, firm_file):
+        source = file.read_text(encoding="utf-8").replace(bundle, "")
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(file.as_uri(), wait_until="load")
+        if file == page_file:
+            page.wait_for_function("() => document.getElementById('map-plot')._fullLayout")
+        seen = page.evaluate("""() => ({
+            text: document.body.innerText,
+            data: JSON.stringify(Array.from(document.querySelectorAll('.js-plotly-plot'),
+                                            d => d.data)),
+            dom: document.documentElement.outerHTML})""")
+        dom = seen["dom"].replace(bundle, "")
+        for name in names:
+            for where, text in (("text", seen["text"]), ("figures", seen["data"]),
+                                ("source", source), ("DOM", dom)):
+                assert name not in text, (file.name, where, name)
+        assert "Firm 01" in seen["text"] or file == firm_file
+        assert "Firm " in seen["text"]
+        page.close()

@@ -169,11 +169,12 @@ def firm_page(t: ResultTables, row: pd.Series) -> str:
                      if len(flows) else "<p class='note'>None.</p>")
     parts += ['<h2 id="park">The park</h2>',
               f"<p class='note'>The park's optimum with all its firms: {len(t.firms)} firms, "
-              f"<span data-kpi='links_built'>{_fmt(k.get('links_built'))}</span> links built, "
-              f"savings <span data-kpi='savings' data-value='{_value(k.get('savings'))}'>"
+              f'<span data-kpi="links_built" data-value="{_value(k.get("links_built"))}">'
+              f"{_fmt(k.get('links_built'))}</span> links built, savings "
+              f'<span data-kpi="savings" data-value="{_value(k.get("savings"))}">'
               f"{_fmt(k.get('savings'))}</span> {cur}/yr of a baseline "
               f"{_fmt(k.get('baseline_cost'))} {cur}/yr, CO2 avoided "
-              f"<span data-kpi='co2_avoided_t' data-value='{_value(k.get('co2_avoided_t'))}'>"
+              f'<span data-kpi="co2_avoided_t" data-value="{_value(k.get("co2_avoided_t"))}">'
               f"{_fmt(k.get('co2_avoided_t'), 1)}</span> t/yr of "
               f"{_fmt(k.get('baseline_co2_t'), 1)} t/yr.</p>"]
     return _document(f"{name or firm}: before and after", "\n".join(parts))
