@@ -262,9 +262,9 @@ def merge_frames(paths: list[Path], model: Path | None = None) -> dict[str, pd.D
         columns=PROVENANCE_COLUMNS)
     if not firms.licences.astype(bool).any():
         firms = firms.drop(columns="licences")  # FORMAT §9: only where a firm has some
-    return {"firms": _tidy(firms), "streams": _tidy(streams[[c for c in STREAM_ORDER
-                                                              if c in streams]]),
-            "qualities": _tidy(qualities), "resources": resources,
+    return {"firms": _tidy(firms, FIRMS), "streams": _tidy(streams[[
+                c for c in STREAM_ORDER if c in streams]], STREAMS),
+            "qualities": _tidy(qualities, QUALITIES), "resources": resources,
             "provenance": provenance, "currency": pd.DataFrame({"currency": [currency]})}
 
 
@@ -272,10 +272,11 @@ STREAM_ORDER = ["stream_id", "firm_id", "direction", "resource", "quantity", "pr
                 "t_in", "t_out", "note"]
 
 
-def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns that no row fills are left out (an absent optional column is blank)."""
-    return frame.loc[:, [c for c in frame.columns if frame[c].astype(str).ne("").any()
-                         or c in ("stream_id", "firm_id", "property", "value")]]
+def _tidy(frame: pd.DataFrame, spec) -> pd.DataFrame:
+    """Optional columns that no row fills are left out (an absent one is blank)."""
+    required = {c.name for c in spec.columns if c.required}
+    return frame.loc[:, [c for c in frame.columns if c in required
+                         or frame[c].astype(str).ne("").any()]]
 
 
 def check_merge_folder(out: str | Path, option: str = "-o") -> Path:
@@ -305,6 +306,9 @@ def merge_forms(paths: list[str | Path], out: str | Path, model: str | Path | No
         f"name: {_yaml_text(name)}\ncurrency: {_yaml_text(currency)}\n")
     config = parse_yaml_mapping(config_text, str(model_file or "model.yaml"))
     firms = tables["firms"].drop(columns=["licences"], errors="ignore")
+    if model_file is None:
+        tables["resources"] = tables["resources"][tables["resources"].resource.isin(
+            tables["streams"].resource)]
     park_from_frames(config, firms, tables["resources"], tables["streams"],
                      qualities=tables["qualities"] if len(tables["qualities"]) else None,
                      **_carried_frames(model_file))  # a model that would not load: refused
@@ -315,7 +319,7 @@ def merge_forms(paths: list[str | Path], out: str | Path, model: str | Path | No
             if table == "qualities" and not len(tables[table]):
                 continue
             tables[table].to_csv(tmp / f"{table}.csv", index=False, lineterminator="\n")
-        if model_file is None:
+        if model_file is None:  # the resources the forms use (a catalogue has many more)
             tables["resources"].to_csv(tmp / "resources.csv", index=False,
                                        lineterminator="\n")
         else:
