@@ -190,17 +190,46 @@ def is_geojson(path: Path) -> bool:
 
 
 WORKBOOK_SHEETS = {"kpis", "links", "firms", "resources", "objective", "why_not", "streams",
-                   "rejected_pairs", "heat_transfers", "heat_pumps", "summary"}
+                   "rejected_pairs", "heat_transfers", "heat_pumps", "summary", "firms_esg"}
+XLSX_TIME = (2000, 1, 1, 0, 0, 0)  # the time inside every workbook symbiosis writes
 
 
-def is_workbook(path: Path) -> bool:
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names of an .xlsx file, in order ([] when it is not one)."""
     try:
         with zipfile.ZipFile(path) as z:
             book = z.read("xl/workbook.xml").decode("utf-8")
     except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
-        return False
-    sheets = re.findall(r'<(?:\w+:)?sheet [^>]*name="([^"]+)"', book)
+        return []
+    return re.findall(r'<(?:\w+:)?sheet [^>]*name="([^"]+)"', book)
+
+
+def is_workbook(path: Path) -> bool:
+    sheets = sheet_names(path)
     return bool(sheets) and sheets[0] in ("kpis", "summary") and set(sheets) <= WORKBOOK_SHEETS
+
+
+def xlsx_bytes(book) -> bytes:
+    """An openpyxl workbook as bytes, the same for the same content: fixed times inside and
+    on every zip entry, fixed order (openpyxl's save stamps the time of day)."""
+    import datetime
+    import io
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    book.properties.created = book.properties.modified = datetime.datetime(*XLSX_TIME)
+    book.properties.creator = "symbiosis"
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=XLSX_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, source.read(entry.filename))
+    return out.getvalue()
 
 
 PNG_SOFTWARE = "symbiosis"  # the Software text of a chart PNG symbiosis draws

@@ -112,3 +112,15 @@ def test_firm_page_text_is_escaped(tmp_path):
     page = out.read_text()
     assert "<img src=x" not in page and "<script>document" not in page
     assert html.escape(PAYLOAD) in page  # A's name, B's partner, shown as text
+
+
+def test_the_workbook_with_the_sheet_can_be_written_again(folder, tmp_path):
+    """The report's --xlsx holds firms_esg as a sheet and is still recognised as its own."""
+    import openpyxl
+
+    out = tmp_path / "r.xlsx"
+    make_report(folder, tmp_path / "r.html", xlsx=out)
+    assert "firms_esg" in openpyxl.load_workbook(out).sheetnames
+    first = out.read_bytes()
+    make_report(folder, tmp_path / "r.html", xlsx=out)
+    assert out.read_bytes() == first

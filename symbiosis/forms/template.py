@@ -2,19 +2,14 @@
 validation) of the park's resources, units and directions."""
 from __future__ import annotations
 
-import io
-import zipfile
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from ..outputs import sheet_names, xlsx_bytes
 from .cells import put
 from .layout import (CATALOGUE, COLUMNS, CURRENCY_CELL, DIRECTIONS, FIRM, FORM_ROWS,
                      INSTRUCTIONS, INSTRUCTIONS_TEXT, LISTS, QUALITIES, STREAMS)
-
-FIXED_TIME = datetime(2000, 1, 1)  # the same catalogue gives the same bytes
-
 
 def catalogue(model: str | Path | None) -> tuple[pd.DataFrame, str]:
     """The resources (resources.csv columns) and currency of MODEL, checked as a run checks
@@ -33,7 +28,6 @@ def template_bytes(model: str | Path | None = None) -> bytes:
     """The form as .xlsx bytes (deterministic: fixed times, fixed zip order)."""
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
-    from openpyxl.writer.excel import ExcelWriter
 
     resources, currency = catalogue(model)
     book = Workbook()
@@ -74,31 +68,12 @@ def template_bytes(model: str | Path | None = None) -> bytes:
                               showErrorMessage=True)
         rule.add(f"{column}2:{column}{last}")
         streams.add_data_validation(rule)
-    book.properties.created = book.properties.modified = FIXED_TIME
-    book.properties.creator = "symbiosis"
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).save()
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for entry in source.infolist():  # zip entries carry the time they were written
-            info = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, source.read(entry.filename))
-    return out.getvalue()
+    return xlsx_bytes(book)
 
 
 def is_form(path: Path) -> bool:
     """A workbook whose sheets are the form's (so `template -o` may replace it)."""
-    import re
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            book = z.read("xl/workbook.xml").decode("utf-8")
-    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
-        return False
-    sheets = re.findall(r'<(?:\w+:)?sheet [^>]*name="([^"]+)"', book)
+    sheets = sheet_names(path)
     return bool(sheets) and sheets[0] == INSTRUCTIONS and FIRM in sheets
 
 

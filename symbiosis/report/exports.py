@@ -1,24 +1,18 @@
 """Exports for other tools: GeoJSON of firms and links (QGIS), one Excel workbook of every table."""
 from __future__ import annotations
 
-import datetime
-import io
 import json
 import math
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..outputs import write_file
+from ..outputs import write_file, xlsx_bytes
 from .folder import ResultTables, SweepTables, resource_kpis
 
 MAX_SHEET_NAME = 31  # Excel's limit
-# the workbook's created/modified time and every zip entry's time: a constant, so that the
-# same folder gives the same bytes (the result files hold no time of their own)
-FIXED_TIME = datetime.datetime(2000, 1, 1)
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -110,7 +104,6 @@ def _put(sheet, row: int, column: int, value: Any) -> None:
 def workbook_bytes(tables: ResultTables | SweepTables) -> bytes:
     """The workbook as bytes, the same for the same tables (fixed times, fixed zip order)."""
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
 
     book = Workbook()
     book.remove(book.active)
@@ -121,19 +114,7 @@ def workbook_bytes(tables: ResultTables | SweepTables) -> bytes:
         for i, row in enumerate(table.itertuples(index=False, name=None), start=2):
             for j, value in enumerate(row, start=1):
                 _put(sheet, i, j, value)
-    book.properties.created = book.properties.modified = FIXED_TIME
-    book.properties.creator = "symbiosis"
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).save()  # not save_workbook: it stamps the time of day
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for entry in source.infolist():  # zip entries carry the time they were written
-            info = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, source.read(entry.filename))
-    return out.getvalue()
+    return xlsx_bytes(book)
 
 
 def write_workbook(tables: ResultTables | SweepTables, out: str | Path) -> Path:
