@@ -313,7 +313,7 @@ class LinearProgram:
         for kind, name, _, r, c, d, constant in self._account_entries(firms):
             frames[kind][name] = np.bincount(r, d * x[c], len(firms)) + constant
         return tuple(pd.DataFrame(frames[k], index=firms, columns=list(
-            self.cost_terms if k == "cost" else self.co2_terms)).fillna(0.0)
+            self.cost_terms if k == "cost" else self.co2_terms), dtype=float).fillna(0.0)
             for k in ("cost", "co2"))
 
     def _account_entries(self, firms: pd.Index):

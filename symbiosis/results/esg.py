@@ -34,60 +34,75 @@ def co2_source(term: str) -> str:
     return "other"
 
 
-def _accounts(lp: LinearProgram, x: np.ndarray, firms: pd.Index) -> pd.DataFrame:
+def _accounts(lp: LinearProgram, x: np.ndarray, firms: pd.Index) -> dict[str, np.ndarray]:
     """Per firm: CO2 by source and cost (carbon included) at x, by the firm-account rule
     (LinearProgram.accounts_by_term)."""
     cost, co2 = lp.accounts_by_term(firms, x)
-    out = co2.T.groupby([co2_source(t) for t in co2.columns]).sum().T.reindex(
-        columns=list(ESG_CO2_SOURCES), fill_value=0.0)
-    out["cost"] = cost.sum(axis=1) + lp.carbon_price * co2.sum(axis=1)
+    out = {source: np.zeros(len(firms)) for source in ESG_CO2_SOURCES}
+    for term in co2.columns:
+        out[co2_source(term)] += co2[term].to_numpy()
+    out["cost"] = cost.to_numpy().sum(axis=1) + lp.carbon_price * co2.to_numpy().sum(axis=1)
     return out
 
 
-def _by_firm(park: Park, lp: LinearProgram, x: np.ndarray, category: str,
-             unit: str) -> pd.DataFrame:
-    """Per firm, for streams of one category and unit: supplied, disposed, demanded, bought
-    at x."""
-    s = park.streams
-    firms = park.firms.index
-    units = park.resources.unit.astype(str).str.strip().str.lower()
-    of = (s.category == category).to_numpy() & (units.reindex(s.resource).to_numpy() == unit)
-    disposed = lp.variables["dispose"].values(x)
-    bought = lp.variables["purchase"].values(x)
-    sup = s[of & (s.direction == "supply")]
-    dem = s[of & (s.direction == "demand")]
+class _Streams:
+    """What the sheet sums, fixed for the program: each stream's firm, which streams count
+    (materials in t, water in m3, by direction), and where its dispose or purchase column is."""
 
-    def total(values: pd.Series, streams: pd.DataFrame) -> pd.Series:
-        return values.reindex(streams.index).fillna(0.0).groupby(streams.firm_id).sum() \
-            .reindex(firms, fill_value=0.0)
+    def __init__(self, park: Park, lp: LinearProgram):
+        s = park.streams
+        self.n = len(park.firms)
+        self.firm = park.firms.index.get_indexer(s.firm_id)
+        units = park.resources.unit.astype(str).str.strip().str.lower()
+        unit = units.reindex(s.resource).to_numpy()
+        supply = (s.direction == "supply").to_numpy()
+        category = s.category.to_numpy()
+        material = (category == "material") & (unit == MASS_UNIT)
+        water = (category == "water") & (unit == WATER_UNIT)
+        self.masks = {"waste": material & supply, "material_input": material & ~supply,
+                      "water_input": water & ~supply}
+        self.quantity = s.quantity.to_numpy(float)
+        self.columns = []  # (stream positions, program columns) of dispose, then purchase
+        for block in ("dispose", "purchase"):
+            v = lp.variables[block]
+            self.columns.append((s.index.get_indexer(v.index), v.columns))
 
-    return pd.DataFrame({"supplied": total(sup.quantity, sup), "disposed": total(disposed, sup),
-                         "demanded": total(dem.quantity, dem), "bought": total(bought, dem)})
+    def total(self, values: np.ndarray, mask: str) -> np.ndarray:
+        keep = self.masks[mask] & (self.firm >= 0)
+        return np.bincount(self.firm[keep], values[keep], self.n)
+
+    def left(self, x: np.ndarray) -> np.ndarray:
+        """Per stream at x: disposed (supplies) or bought (demands)."""
+        out = np.zeros(len(self.firm))
+        for positions, cols in self.columns:
+            out[positions] = x[cols]
+        return out
 
 
-def _pct(part: pd.Series, whole: pd.Series) -> pd.Series:
+def _pct(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     """100 · part / whole; blank where the firm has none of it."""
-    return (100.0 * part / whole.where(whole > 0)).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, 100.0 * part / np.where(whole > 0, whole, 1.0), np.nan)
 
 
-def _point(park: Park, lp: LinearProgram, x: np.ndarray, heat: pd.Series) -> pd.DataFrame:
-    firms = park.firms.index
-    material = _by_firm(park, lp, x, "material", MASS_UNIT)
-    water = _by_firm(park, lp, x, "water", WATER_UNIT)
-    table = pd.DataFrame(index=firms)
-    table["waste_disposed_t"] = material.disposed
-    table["waste_diverted_t"] = material.supplied - material.disposed
-    table["waste_diverted_pct"] = _pct(table.waste_diverted_t, material.supplied)
-    table["recycled_input_t"] = material.demanded - material.bought
-    table["recycled_input_pct"] = _pct(table.recycled_input_t, material.demanded)
-    table["water_reused_m3"] = water.demanded - water.bought
-    table["water_reused_pct"] = _pct(table.water_reused_m3, water.demanded)
+def _point(streams: _Streams, lp: LinearProgram, x: np.ndarray, firms: pd.Index,
+           heat: np.ndarray) -> dict[str, np.ndarray]:
+    left = streams.left(x)
+    waste, material, water = (streams.total(streams.quantity, m) for m in
+                              ("waste", "material_input", "water_input"))
+    table = {"waste_disposed_t": streams.total(left, "waste")}
+    table["waste_diverted_t"] = waste - table["waste_disposed_t"]
+    table["waste_diverted_pct"] = _pct(table["waste_diverted_t"], waste)
+    table["recycled_input_t"] = material - streams.total(left, "material_input")
+    table["recycled_input_pct"] = _pct(table["recycled_input_t"], material)
+    table["water_reused_m3"] = water - streams.total(left, "water_input")
+    table["water_reused_pct"] = _pct(table["water_reused_m3"], water)
     table["heat_recovered"] = heat
     accounts = _accounts(lp, x, firms)
     for source in ESG_CO2_SOURCES:
         table[f"co2_{source}_t"] = accounts[source]
-    table["co2_t"] = accounts[list(ESG_CO2_SOURCES)].sum(axis=1)
-    table["cost"] = accounts.cost
+    table["co2_t"] = np.sum([accounts[source] for source in ESG_CO2_SOURCES], axis=0)
+    table["cost"] = accounts["cost"]
     return table
 
 
@@ -98,18 +113,18 @@ def esg_table(park: Park, lp: LinearProgram, x: np.ndarray | None, baseline_x: n
     `firms`: the result's firm table (its heat columns, where the park has heat). The
     no-links point recovers no heat; without a solution the `after` columns are blank."""
     ids = park.firms.index
-    heat = firms[HEAT_RECOVERY].sum(axis=1).reindex(ids) if set(HEAT_RECOVERY) <= set(
-        firms.columns) else pd.Series(0.0, index=ids)
-    material = _by_firm(park, lp, baseline_x, "material", MASS_UNIT)
-    water = _by_firm(park, lp, baseline_x, "water", WATER_UNIT)
-    before = _point(park, lp, baseline_x, pd.Series(0.0, index=ids))
-    after = _point(park, lp, x, heat) if x is not None else before * np.nan
-    table = pd.DataFrame({"firm_id": ids, "waste_t": material.supplied.to_numpy(),
-                          "material_input_t": material.demanded.to_numpy(),
-                          "water_input_m3": water.demanded.to_numpy()})
-    for column in before.columns:
-        table[f"baseline_{column}"] = before[column].to_numpy()
-        table[column] = after[column].to_numpy()
+    streams = _Streams(park, lp)
+    heat = firms[HEAT_RECOVERY].sum(axis=1).reindex(ids).to_numpy(float) \
+        if set(HEAT_RECOVERY) <= set(firms.columns) else np.zeros(len(ids))
+    before = _point(streams, lp, baseline_x, ids, np.zeros(len(ids)))
+    after = _point(streams, lp, x, ids, heat) if x is not None else \
+        {k: np.full(len(ids), np.nan) for k in before}
+    table = pd.DataFrame({"firm_id": ids,
+                          **{f"{m}_{u}": streams.total(streams.quantity, m) for m, u in
+                             (("waste", "t"), ("material_input", "t"), ("water_input", "m3"))}})
+    for column in before:
+        table[f"baseline_{column}"] = before[column]
+        table[column] = after[column]
     table["name"] = park.firms["name"].reindex(ids).to_numpy()
     numbers = table.select_dtypes("number").columns
     table[numbers] = table[numbers] + 0.0  # no -0 in the file
