@@ -54,9 +54,10 @@ def make_report(folder: str | Path, out: str | Path | None = None,
     folder = Path(folder)
     if is_pareto_folder(folder):  # a front: its own page, no exports (they are per point)
         front = read_pareto_folder(folder)
-        if png_dir or geojson or xlsx:
-            raise InputError(Problem(str(folder), "is a pareto folder: --png, --geojson and "
-                                     "--xlsx are written for one of its points (DIR/<point>)"))
+        if png_dir or geojson or xlsx or firm is not None or anonymise:
+            raise InputError(Problem(str(folder), "is a pareto folder: --png, --geojson, "
+                                     "--xlsx, --firm and --anonymise are for one of its points "
+                                     "(DIR/<point>)"))
         out = Path(out) if out is not None else default_page_path(folder)
         _check_outside(folder, out, "the page")
         out = check_file(out, is_report_page, "-o", "report page")
