@@ -189,8 +189,12 @@ def is_geojson(path: Path) -> bool:
         for f in data.get("features", []))
 
 
-WORKBOOK_SHEETS = {"kpis", "links", "firms", "resources", "objective", "why_not", "streams",
-                   "rejected_pairs", "heat_transfers", "heat_pumps", "summary", "firms_esg"}
+# A report workbook's sheets: a result's tables by their file names, the KPIs, the resource
+# table, or a sweep's summary (report/exports.workbook_sheets); derived from the file lists so
+# a new result table cannot make its own workbook unrecognisable.
+WORKBOOK_SHEETS = ({"kpis", "resources", "summary"}
+                   | {Path(name).stem for name in RESULT_FILES + EXTRA_RESULT_FILES
+                      if name.endswith(".csv")})
 XLSX_TIME = (2000, 1, 1, 0, 0, 0)  # the time inside every workbook symbiosis writes
 
 

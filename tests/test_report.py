@@ -580,3 +580,22 @@ def test_heat_page_and_pngs_are_byte_stable(heat_folder, tmp_path):
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     for png in (tmp_path / "a").iterdir():
         assert png.read_bytes() == (tmp_path / "b" / png.name).read_bytes(), png.name
+
+
+def test_a_workbook_with_any_result_table_can_be_written_again(tmp_path):
+    """A report workbook of a folder with facilities.csv or shares.csv is recognised as ours,
+    so `report --xlsx` may replace it (it was refused: its sheet names were a hand list)."""
+    from openpyxl import Workbook
+
+    from symbiosis.outputs import is_workbook
+
+    book = Workbook()
+    book.active.title = "kpis"
+    for name in ("links", "facilities", "shares", "firms_esg"):
+        book.create_sheet(name)
+    path = tmp_path / "w.xlsx"
+    book.save(path)
+    assert is_workbook(path)
+    book.create_sheet("a user's own sheet")
+    book.save(path)
+    assert not is_workbook(path)
