@@ -1,0 +1,85 @@
+"""The placement map (placement.svg): plots coloured by their tenant's sector, fixed firms,
+and the built links between firms. Plain SVG, every text from the input escaped."""
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+from ..plots import Site
+from ..results import Result
+
+PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
+           "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6", "#ff7f00"]
+EMPTY = "#e5e5e5"
+WIDTH, MARGIN, LEGEND = 640, 40, 200
+
+
+def placement_svg(site: Site, plot_of: np.ndarray, result: Result) -> str:
+    """The map as SVG text (north up; lat, lon drawn as an equirectangular plane)."""
+    from .placement import assignment_table
+    table = assignment_table(site, plot_of)
+    cols = site.coordinate_columns
+    xy = table[[cols[1], cols[0]]] if site.geographic else table[cols]
+    pts = np.vstack([site.plot_points()[:, ::-1] if site.geographic else site.plot_points(),
+                     xy.to_numpy(dtype=float)])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = max(float((hi - lo).max()), 1e-9)
+    scale = (WIDTH - 2 * MARGIN) / span
+    height = int((hi[1] - lo[1]) * scale + 2 * MARGIN)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return MARGIN + (x - lo[0]) * scale, height - MARGIN - (y - lo[1]) * scale
+
+    sectors = sorted(table.sector.astype(str).unique())
+    colour = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(sectors)}
+    by_plot = table[table["plot"] != ""].set_index("plot")
+    size = max(min(scale * _spacing(site.plot_points()) * 0.8, 40.0), 6.0)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + LEGEND}" '
+           f'height="{height}" viewBox="0 0 {WIDTH + LEGEND} {height}" '
+           'font-family="sans-serif" font-size="10">',
+           f"<title>{escape(site.name)}: placement</title>"]
+    plot_pts = site.plot_points()
+    for k, pid in enumerate(site.plots.index):
+        x, y = at(*(plot_pts[k, ::-1] if site.geographic else plot_pts[k]))
+        tenant = by_plot.loc[pid] if pid in by_plot.index else None
+        fill = colour[str(tenant.sector)] if tenant is not None else EMPTY
+        label = f"{pid}: {tenant.tenant} ({tenant.sector})" if tenant is not None else \
+            f"{pid}: free"
+        out.append(f'<rect x="{x - size / 2:.1f}" y="{y - size / 2:.1f}" width="{size:.1f}" '
+                   f'height="{size:.1f}" fill="{fill}" stroke="#555"><title>'
+                   f"{escape(str(label))}</title></rect>")
+    pos = pd.DataFrame(xy.to_numpy(dtype=float), index=table.tenant, columns=["u", "v"])
+    links = result.links[result.links.from_firm != result.links.to_firm]
+    if len(links):
+        pair = links.groupby(["from_firm", "to_firm"]).size().reset_index()
+        for a, b in zip(pair.from_firm, pair.to_firm):
+            if a in pos.index and b in pos.index:
+                x1, y1 = at(*pos.loc[a]); x2, y2 = at(*pos.loc[b])
+                out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                           f'stroke="#333" stroke-opacity="0.6" stroke-width="1.5"><title>'
+                           f"{escape(str(a))} → {escape(str(b))}</title></line>")
+    for r in table[~table.movable & (table["plot"] == "")].itertuples():
+        x, y = at(*pos.loc[r.tenant])
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour[str(r.sector)]}" '
+                   f'stroke="#000"><title>{escape(str(r.tenant))} (fixed)</title></circle>')
+    for r in table.itertuples():
+        x, y = at(*pos.loc[r.tenant])
+        out.append(f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle">'
+                   f"{escape(str(r.tenant))}</text>")
+    for i, s in enumerate(sectors):
+        y = MARGIN + 16 * i
+        out.append(f'<rect x="{WIDTH + 10}" y="{y - 9}" width="10" height="10" '
+                   f'fill="{colour[s]}"/><text x="{WIDTH + 26}" y="{y}">{escape(s)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _spacing(points: np.ndarray) -> float:
+    """The least distance between two plots (1 for a single plot)."""
+    if len(points) < 2:
+        return 1.0
+    d = np.hypot(points[:, None, 0] - points[None, :, 0], points[:, None, 1] - points[None, :, 1])
+    np.fill_diagonal(d, np.inf)
+    return float(d.min())
