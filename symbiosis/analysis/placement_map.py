@@ -20,11 +20,13 @@ def placement_svg(site: Site, plot_of: np.ndarray, result: Result) -> str:
     """The map as SVG text (north up; lat, lon drawn as an equirectangular plane)."""
     from .placement import assignment_table
     table = assignment_table(site, plot_of)
-    cols = site.coordinate_columns
-    xy = table[[cols[1], cols[0]]] if site.geographic else table[cols]
-    pts = np.vstack([site.plot_points()[:, ::-1] if site.geographic else site.plot_points(),
-                     xy.to_numpy(dtype=float)])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    plot_xy = _plane(site, site.plot_points())
+    firm_xy = _plane(site, table[site.coordinate_columns].to_numpy(dtype=float))
+    lo, hi = plot_xy.min(axis=0), plot_xy.max(axis=0)
+    pad = max(float((hi - lo).max()) * 0.15, _spacing(plot_xy))
+    lo, hi = lo - pad, hi + pad  # the plots' area: firms beyond it drawn on its edge
+    off_map = ((firm_xy < lo) | (firm_xy > hi)).any(axis=1)
+    firm_xy = np.clip(firm_xy, lo, hi)
     span = max(float((hi - lo).max()), 1e-9)
     scale = (WIDTH - 2 * MARGIN) / span
     height = int((hi[1] - lo[1]) * scale + 2 * MARGIN)
@@ -35,14 +37,13 @@ def placement_svg(site: Site, plot_of: np.ndarray, result: Result) -> str:
     sectors = sorted(table.sector.astype(str).unique())
     colour = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(sectors)}
     by_plot = table[table["plot"] != ""].set_index("plot")
-    size = max(min(scale * _spacing(site.plot_points()) * 0.8, 40.0), 6.0)
+    size = max(min(scale * _spacing(plot_xy) * 0.8, 40.0), 6.0)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + LEGEND}" '
            f'height="{height}" viewBox="0 0 {WIDTH + LEGEND} {height}" '
            'font-family="sans-serif" font-size="10">',
            f"<title>{escape(site.name)}: placement</title>"]
-    plot_pts = site.plot_points()
     for k, pid in enumerate(site.plots.index):
-        x, y = at(*(plot_pts[k, ::-1] if site.geographic else plot_pts[k]))
+        x, y = at(*plot_xy[k])
         tenant = by_plot.loc[pid] if pid in by_plot.index else None
         fill = colour[str(tenant.sector)] if tenant is not None else EMPTY
         label = f"{pid}: {tenant.tenant} ({tenant.sector})" if tenant is not None else \
@@ -50,7 +51,8 @@ def placement_svg(site: Site, plot_of: np.ndarray, result: Result) -> str:
         out.append(f'<rect x="{x - size / 2:.1f}" y="{y - size / 2:.1f}" width="{size:.1f}" '
                    f'height="{size:.1f}" fill="{fill}" stroke="#555"><title>'
                    f"{escape(str(label))}</title></rect>")
-    pos = pd.DataFrame(xy.to_numpy(dtype=float), index=table.tenant, columns=["u", "v"])
+    pos = pd.DataFrame(firm_xy, index=table.tenant, columns=["u", "v"])
+    far = pd.Series(off_map, index=table.tenant)
     links = result.links[result.links.from_firm != result.links.to_firm]
     if len(links):
         pair = links.groupby(["from_firm", "to_firm"]).size().reset_index()
@@ -63,8 +65,9 @@ def placement_svg(site: Site, plot_of: np.ndarray, result: Result) -> str:
     for r in table[~table.movable & (table["plot"] == "")].itertuples():
         x, y = at(*pos.loc[r.tenant])
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour[str(r.sector)]}" '
-                   f'stroke="#000"><title>{escape(str(r.tenant))} (fixed)</title></circle>')
-    for r in table.itertuples():
+                   f'stroke="#000"><title>{escape(str(r.tenant))} (fixed'
+                   f'{", off the map" if far[r.tenant] else ""})</title></circle>')
+    for r in table[~off_map].itertuples():
         x, y = at(*pos.loc[r.tenant])
         out.append(f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle">'
                    f"{escape(str(r.tenant))}</text>")
@@ -74,6 +77,15 @@ def placement_svg(site: Site, plot_of: np.ndarray, result: Result) -> str:
                    f'fill="{colour[s]}"/><text x="{WIDTH + 26}" y="{y}">{escape(s)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _plane(site: Site, points: np.ndarray) -> np.ndarray:
+    """x, y to draw: km on the plane, or lon, lat with lon shrunk by cos(latitude)."""
+    if not site.geographic:
+        return points
+    lat, lon = points[:, 0], points[:, 1]
+    return np.column_stack([lon * np.cos(np.radians(np.nanmean(site.plot_points()[:, 0]))),
+                            lat])
 
 
 def _spacing(points: np.ndarray) -> float:
