@@ -12,7 +12,7 @@ from ..results import Result
 
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
            "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6", "#ff7f00"]
-EMPTY = "#e5e5e5"
+EMPTY, FAR = "#e5e5e5", "#999999"  # a free plot; a firm beyond the plots' area
 WIDTH, MARGIN, LEGEND = 640, 40, 200
 
 
@@ -34,8 +34,9 @@ def placement_svg(site: Site, plot_of: np.ndarray, result: Result) -> str:
     def at(x: float, y: float) -> tuple[float, float]:
         return MARGIN + (x - lo[0]) * scale, height - MARGIN - (y - lo[1]) * scale
 
-    sectors = sorted(table.sector.astype(str).unique())
+    sectors = sorted(table.sector[~off_map].astype(str).unique())  # those on the map
     colour = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(sectors)}
+    colour.update({s: FAR for s in table.sector[off_map].astype(str) if s not in colour})
     by_plot = table[table["plot"] != ""].set_index("plot")
     size = max(min(scale * _spacing(plot_xy) * 0.8, 40.0), 6.0)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + LEGEND}" '
@@ -71,10 +72,12 @@ def placement_svg(site: Site, plot_of: np.ndarray, result: Result) -> str:
         x, y = at(*pos.loc[r.tenant])
         out.append(f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle">'
                    f"{escape(str(r.tenant))}</text>")
-    for i, s in enumerate(sectors):
+    keys = [(s, colour[s]) for s in sectors] + [("free plot", EMPTY)] + (
+        [("beyond the map (on its edge)", FAR)] if off_map.any() else [])
+    for i, (s, fill) in enumerate(keys):
         y = MARGIN + 16 * i
         out.append(f'<rect x="{WIDTH + 10}" y="{y - 9}" width="10" height="10" '
-                   f'fill="{colour[s]}"/><text x="{WIDTH + 26}" y="{y}">{escape(s)}</text>')
+                   f'fill="{fill}"/><text x="{WIDTH + 26}" y="{y}">{escape(s)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
