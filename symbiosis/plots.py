@@ -262,3 +262,21 @@ def _located(problems: list[Problem], table: pd.DataFrame, mask, source: str, co
     for _, r in table[mask].iterrows():
         problems.append(Problem(source, message(r) if callable(message) else message,
                                 row=r[ROW], column=column))
+
+
+def assignment_table(site: Site, plot_of: np.ndarray) -> pd.DataFrame:
+    """placement.csv: one row per firm: tenant, name, sector, movable, plot, coordinates,
+    area needed, the plot's area and zone."""
+    firms = site.tables_at(plot_of).firms
+    cols = site.coordinate_columns
+    movable = firms.firm_id.isin(site.tenants).to_numpy()
+    plot = firms["plot"].astype(str)
+    plots = site.plots.reindex(plot.where(plot != "", None))
+    given = site.tables.firms
+    area = (given["area_ha"] if "area_ha" in given else pd.Series(np.nan, index=given.index))
+    return pd.DataFrame({"tenant": firms.firm_id.to_numpy(), "name": firms.name.to_numpy(),
+                         "sector": firms.sector.to_numpy(), "movable": movable,
+                         "plot": plot.to_numpy(), cols[0]: firms[cols[0]].to_numpy(),
+                         cols[1]: firms[cols[1]].to_numpy(), "area_ha": area.to_numpy(),
+                         "plot_area_ha": plots.area_ha.to_numpy(),
+                         "zone": plots.zone.fillna("").to_numpy()})

@@ -34,7 +34,7 @@ from ..errors import InputError, Problem, UnsupportedError
 from ..network import build_network
 from ..park import Park
 from ..pipeline import Timer, optimise, optimise_network
-from ..plots import Site, load_site
+from ..plots import Site, assignment_table, load_site
 from ..results import Result
 from ..solve import SolverOptions
 from . import qap
@@ -322,21 +322,3 @@ def all_assignments(allowed: np.ndarray):
     for p in itertools.permutations(range(P), n):
         if allowed[np.arange(n), list(p)].all():
             yield p
-
-
-def assignment_table(site: Site, plot_of: np.ndarray) -> pd.DataFrame:
-    """placement.csv: one row per firm: tenant, name, sector, movable, plot, coordinates,
-    area needed, the plot's area and zone."""
-    firms = site.tables_at(plot_of).firms
-    cols = site.coordinate_columns
-    movable = firms.firm_id.isin(site.tenants).to_numpy()
-    plot = firms["plot"].astype(str)
-    plots = site.plots.reindex(plot.where(plot != "", None))
-    given = site.tables.firms
-    area = (given["area_ha"] if "area_ha" in given else pd.Series(np.nan, index=given.index))
-    return pd.DataFrame({"tenant": firms.firm_id.to_numpy(), "name": firms.name.to_numpy(),
-                         "sector": firms.sector.to_numpy(), "movable": movable,
-                         "plot": plot.to_numpy(), cols[0]: firms[cols[0]].to_numpy(),
-                         cols[1]: firms[cols[1]].to_numpy(), "area_ha": area.to_numpy(),
-                         "plot_area_ha": plots.area_ha.to_numpy(),
-                         "zone": plots.zone.fillna("").to_numpy()})

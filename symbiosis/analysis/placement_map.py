@@ -7,7 +7,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from ..plots import Site
+from ..plots import Site, assignment_table
 from ..results import Result
 
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
@@ -18,7 +18,6 @@ WIDTH, MARGIN, LEGEND = 640, 40, 200
 
 def placement_svg(site: Site, plot_of: np.ndarray, result: Result) -> str:
     """The map as SVG text (north up; lat, lon drawn as an equirectangular plane)."""
-    from .placement import assignment_table
     table = assignment_table(site, plot_of)
     plot_xy = _plane(site, site.plot_points())
     firm_xy = _plane(site, table[site.coordinate_columns].to_numpy(dtype=float))
