@@ -303,3 +303,23 @@ def test_run_refuses_a_tenant_without_a_plot(tmp_path):
     folder = four_plot_model(tmp_path / "m")
     r = CliRunner().invoke(main, ["run", str(folder), "-o", str(tmp_path / "out")])
     assert r.exit_code == 2 and "symbiosis place" in r.output
+
+
+def test_plots_in_lat_lon(tmp_path):
+    """The four-plot park in lat, lon around 21.15 N (1 km ≈ 0.009° of latitude): the same
+    placement, and the bound park's least distances in great-circle-grid km."""
+    folder = four_plot_model(tmp_path / "m")
+    per_km = 1 / (np.pi / 180 * 6371.0088)
+    plots = pd.read_csv(folder / "plots.csv", keep_default_na=False)
+    plots = plots.assign(lat=21.15 + plots.y_km * per_km,
+                         lon=106.2 + plots.x_km * per_km / np.cos(np.radians(21.15)))
+    plots.drop(columns=["x_km", "y_km"]).to_csv(folder / "plots.csv", index=False)
+    firms = pd.read_csv(folder / "firms.csv", keep_default_na=False)
+    firms = firms.assign(lat=np.where(firms.firm_id == "F", "21.15", ""),
+                         lon=np.where(firms.firm_id == "F", "106.2", ""))
+    firms.drop(columns=["x_km", "y_km"]).to_csv(folder / "firms.csv", index=False)
+    p = place(folder)
+    assert p.site.geographic
+    assert p.table.set_index("tenant")["plot"].to_dict() == {"F": "", "A": "P3", "B": "P2",
+                                                             "C": "P1"}
+    assert p.total_cost == pytest.approx(280.0, rel=2e-3)  # east-west legs at mean latitude

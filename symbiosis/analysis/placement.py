@@ -123,9 +123,9 @@ def place(subject: str | Path | Site, solver: SolverOptions | None = None, seed:
     rng = np.random.default_rng(seed)
     clustered = clustered_assignment(site)
     random = qap.random_assignment(site.allowed, rng)
+    _refuse_facilities(site.park(clustered))  # before any solve
     for p, source in ((clustered, CLUSTERED), (random, RANDOM)):
         evaluator.cost(p, source)
-    _refuse_facilities(evaluator.first_park)
     notes: list[str] = []
     if count_assignments(site.allowed, exact_limit) <= exact_limit:
         method = "exhaustive"
@@ -211,8 +211,8 @@ def _solve(park: Park, solver: SolverOptions) -> Result:
     return optimise_network(park, network, "cost", solver, None, Timer())
 
 
-def _refuse_facilities(park: Park | None) -> None:
-    if park is not None and len(park.candidate_facilities):
+def _refuse_facilities(park: Park) -> None:
+    if len(park.candidate_facilities):
         raise UnsupportedError(Problem(park.name, "placement with shared facilities "
                                        "(facilities.csv) is not supported yet: set "
                                        "facilities.enabled: false"))
