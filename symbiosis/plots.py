@@ -1,9 +1,9 @@
 """The plots of a planned park and the tenants to place on them (`symbiosis place`).
 
-A model folder for placement is a park model plus `plots.csv` (docs/format.md, "Plots").
-A firm with coordinates stays where it is; a firm naming a `plot` sits on that plot; a firm
-with neither is a *movable tenant*: it goes on exactly one free plot of at least its
-`area_ha` whose `zone` (if any) lists its sector. `Site` holds what the placement program
+A model folder for placement is a park model plus `plots.csv` (docs/format.md, "Plots and
+tenants to place"). A firm with coordinates stays where it is; a firm naming a `plot` sits on
+that plot; a firm with neither is a *movable tenant*: it goes on exactly one free plot of at
+least its `area_ha` whose `zone` (if any) lists its sector. `Site` holds what the placement program
 needs (plots, tenants, which plot each tenant may take, distances) and builds the park of
 any assignment (`Site.park`), through the usual loader, so a placed park is validated like
 any other.
@@ -125,8 +125,8 @@ def load_site(path: str | Path) -> Site:
     plots_path = model_file.parent / PLOTS_FILE
     if not plots_path.exists():
         raise InputError(Problem(str(plots_path), "required file is missing: `symbiosis place` "
-                                                  "places tenants on the plots it lists "
-                                                  "(docs/format.md, \"Plots\")"))
+                                 "places tenants on the plots it lists (docs/format.md, "
+                                 "\"Plots and tenants to place\")"))
     plots = read_table_file(plots_path, PLOTS, inputs.config, inputs.config_source)
     return site_from_tables(inputs.config, inputs.config_source, inputs.tables, plots,
                             str(plots_path))
