@@ -323,3 +323,37 @@ def test_plots_in_lat_lon(tmp_path):
     assert p.table.set_index("tenant")["plot"].to_dict() == {"F": "", "A": "P3", "B": "P2",
                                                              "C": "P1"}
     assert p.total_cost == pytest.approx(280.0, rel=2e-3)  # east-west legs at mean latitude
+
+
+def test_two_level_against_every_placement(tmp_path):
+    """Pipes with a fixed cost and capex per km, so a link pays only when its firms are close
+    (water 0.82/m3 saved, pipe 4,000/yr + 150,000/km): the two-level answer is checked
+    against every one of the 36 feasible placements solved (exhaustive), and its bound against the
+    exact optimum."""
+    folder = tmp_path / "m"
+    firms = [dict(firm_id="F", name="F", park="P", sector="utility", x_km=0, y_km=0,
+                  area_ha=""),
+             tenant("A", "plating", 2), tenant("B", "machining", 1), tenant("C", "food", 1)]
+    plots = [dict(plot_id=f"P{i}", x_km=x, y_km=y, area_ha=a, zone="")
+             for i, (x, y, a) in enumerate([(0.2, 0, 1), (0.4, 0, 2), (0, 0.6, 2), (0.6, 0.6, 1),
+                                            (1.2, 0, 3)], 1)]
+    write_model(folder, firms, plots, {}, pipe={"fixed_cost": 4000, "capex_per_km": 150000})
+    water = dict(category="water", unit="m3", mode="pipe", transport_cost=0.0,
+                 transport_co2=0.0, purchase_price=0.5, purchase_co2=0.0, disposal_cost=0.32,
+                 disposal_co2=0.0)
+    pd.DataFrame([dict(resource="water", **water)]).to_csv(folder / "resources.csv",
+                                                          index=False)
+    rows = [("S_A", "A", "supply", 60_000), ("D_B", "B", "demand", 40_000),
+            ("S_B", "B", "supply", 30_000), ("D_C", "C", "demand", 50_000),
+            ("S_F", "F", "supply", 80_000), ("D_A", "A", "demand", 70_000)]
+    pd.DataFrame([dict(stream_id=s, firm_id=f, direction=d, resource="water", quantity=q)
+                  for s, f, d, q in rows]).to_csv(folder / "streams.csv", index=False)
+    exact = place(folder)
+    assert exact.method == "exhaustive" and len(exact.rounds) == 36  # A on P2, P3 or P5
+    best = min(c for _, src, c in exact.rounds.itertuples(index=False))
+    assert exact.total_cost == pytest.approx(best)
+    heuristic = place(folder, exact_limit=0)
+    assert heuristic.method == "two_level"
+    assert heuristic.lower_bound <= best + 1e-6 * abs(best)
+    assert heuristic.total_cost >= best - 1e-6 * abs(best)
+    assert heuristic.total_cost == pytest.approx(best, rel=1e-9)
