@@ -8,6 +8,7 @@
     shares = sb.share(result)             # who gains, who pays: shares.shares, shares.links
     front = sb.pareto(park, points=10)    # cost against CO2: front.front, front.results
     exits = sb.resilience(result)         # a partner leaves: exits.table
+    placed = sb.place("models/bac-ninh-quevo")  # tenants on plots: placed.table, .gap
     table = sb.sweep("scenarios/sweep-carbon-x-fee.yaml", out="results/cxf", workers=2)
     sb.load_results("results/cxf").kpis   # tables with a `scenario` level
 
@@ -35,6 +36,7 @@ _LAZY = {
     "Shares": "analysis.sharing", "share": "analysis.sharing",
     "Front": "analysis.pareto", "pareto": "analysis.pareto",
     "Resilience": "analysis.resilience", "resilience": "analysis.resilience",
+    "Placement": "analysis.placement", "place": "analysis.placement",
     "LoadedScenario": "scenario", "load_model_or_scenario": "scenario",
     "load_scenario": "scenario",
     "Solution": "solve", "SolverOptions": "solve", "Status": "solve", "Termination": "solve",
@@ -52,6 +54,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from .analysis.sharing import Shares, share  # noqa: F401
     from .analysis.pareto import Front, pareto  # noqa: F401
     from .analysis.resilience import Resilience, resilience  # noqa: F401
+    from .analysis.placement import Placement, place  # noqa: F401
     from .scenario import LoadedScenario, load_model_or_scenario, load_scenario  # noqa: F401
     from .solve import Solution, SolverOptions, Status, Termination, solve  # noqa: F401
 
@@ -90,4 +93,5 @@ __all__ = [
     "Solution", "SolverOptions", "SolverUnavailableError", "Status", "SymbiosisError",
     "Termination", "UnsupportedError", "build_network", "formulate", "load_model_or_scenario",
     "load_park", "load_scenario", "optimise", "park_from_frames", "run", "share", "Shares", "pareto", "Front", "resilience", "Resilience", "solve", "to_pyomo",
+    "place", "Placement",
 ]

@@ -167,7 +167,8 @@ def check_coordinates(t: Tables) -> list[Problem]:
     has_xy = _pair_present(f, "x_km", "y_km")
     has_ll = _pair_present(f, "lat", "lon")
     out = _problems(f, ~has_xy & ~has_ll, source, "x_km",
-                    lambda r: f"firm {r.firm_id!r} has no coordinates (give x_km, y_km or lat, lon)")
+                    lambda r: f"firm {r.firm_id!r} has no coordinates (give x_km, y_km or lat, lon; "
+                              "a tenant to place on a plot: `symbiosis place`, docs/placement.md)")
     if has_xy.any() and has_ll.any() and not (has_xy & has_ll).all():
         out.append(Problem(source, "mixes plane (x_km, y_km) and lat, lon coordinates: "
                                    "use one system for every firm"))

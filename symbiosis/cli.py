@@ -656,5 +656,39 @@ def compare(dirs: tuple[Path, ...], base: str | None, kpis: tuple[str, ...],
         echo(f"  chart in {drawn}")
 
 
+# --- place (issue 18) --------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="Result folder of the placed park, with placement.csv, "
+                   "placement_compare.csv and placement.svg.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random placement compared against and of the search.")
+@click.option("--rounds", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Place-then-solve rounds of the two-level method.")
+@click.option("--time-limit", type=FiniteFloat(0, open_minimum=True),
+              help="Seconds per park solve [default: none].")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def place(path: Path, out: Path, seed: int, rounds: int, time_limit: float | None,
+          quiet: bool) -> None:
+    """Place a planned park's movable tenants on its plots (plots.csv) jointly with the links,
+    with a lower bound of the joint problem (docs/placement.md)."""
+    from .analysis.placement import place as place_tenants
+    from .results import check_output_folder
+    from .solve import SolverOptions
+
+    check_output_folder(out)  # before solving: refuse to overwrite what is not ours
+    placement = place_tenants(path, SolverOptions(time_limit=time_limit), seed=seed,
+                              rounds=rounds)
+    folder = placement.to_folder(out)
+    if not quiet:
+        echo(placement.summary())
+        echo(f"  results in {folder}")
+    sys.exit(EXIT_SOLVED)
+
+
 if __name__ == "__main__":  # `python -m symbiosis.cli ...`
     main()

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .schema import GridChange, ModelConfig, Scenario, Sweep
-from .tables import ALWAYS_ALLOWED, TABLES
+from .tables import ALWAYS_ALLOWED, PLOTS, TABLES
 
 BEGIN, END = "<!-- generated:begin -->", "<!-- generated:end -->"
 FORMAT_DOC = Path(__file__).resolve().parent.parent / "docs" / "format.md"
@@ -50,7 +50,7 @@ def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
 
 def reference() -> str:
     parts = ["### Tables", ""]
-    for spec in TABLES:
+    for spec in (*TABLES, PLOTS):
         need = "required" if spec.required else "optional"
         parts += [f"#### {spec.name}.csv ({need}): {spec.description}", "",
                   "| column | type | column required | blank allowed | meaning |",

@@ -150,6 +150,25 @@ def park_from_frames(config: Mapping[str, Any], firms: pd.DataFrame, resources: 
     return build_park(dict(config), "config (dict)", tables)
 
 
+def read_table_file(path: Path, spec: TableSpec, config: Mapping[str, Any],
+                    config_source: str) -> pd.DataFrame:
+    """One CSV table beside a model that the park loader does not read (plots.csv, for
+    `symbiosis place`), in the model's CSV dialect, typed per `spec`, each row's line in ROW.
+    Every bad cell is an InputError naming the file, line and column."""
+    dialect = _dialect(dict(config), config_source)
+    source = str(path)
+    frame, lines = _read_csv(path, files.read_bytes(path, files.MAX_TABLE_BYTES, "table"),
+                             dialect)
+    labeller = lambda pos: [f"line {lines[p]}" for p in pos]  # noqa: E731
+    problems: list[Problem] = []
+    frame = _drop_empty_unnamed(frame, source, problems)
+    typed, found = parse_table(spec, frame, source, labeller, decimal=dialect.decimal)
+    if problems + found:
+        raise InputError(problems + found)
+    typed[ROW] = labeller(np.arange(len(typed))) if len(typed) else pd.Series(dtype=str)
+    return typed
+
+
 def _dialect(config: dict[str, Any], source: str) -> CsvDialect:
     """The `csv:` section of model.yaml, needed before the tables can be read."""
     section = config.get("csv", {})

@@ -16,7 +16,8 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from .errors import InputError, Problem
-from .geo import EARTH_RADIUS_KM, great_circle_km, planar_km
+from .geo import (EARTH_RADIUS_KM, great_circle_km, manhattan_geographic_km, manhattan_km,
+                  planar_km)
 from .park import Park
 from .decisions import existing_links
 from .routes import SHARED, route_ids, route_table
@@ -368,13 +369,18 @@ def least_distance_factor(park: Park) -> float:
 
 
 def _straight_km(park: Park, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The computed distance of site pairs (before circuity): the straight line or great
+    circle, or with `links.distance: manhattan` the street-grid distance (never shorter, so
+    the spatial search's straight-line radius still finds every pair within reach)."""
     f = site_table(park)
+    manhattan = park.config.links.distance == "manhattan"
     if park.coordinates == "geographic":
         lat, lon = f.lat.to_numpy(), f.lon.to_numpy()
-        d = great_circle_km(lat[i], lon[i], lat[j], lon[j])
+        d = (manhattan_geographic_km if manhattan else great_circle_km)(
+            lat[i], lon[i], lat[j], lon[j])
     else:
         x, y = f.x_km.to_numpy(), f.y_km.to_numpy()
-        d = planar_km(x[i], y[i], x[j], y[j])
+        d = (manhattan_km if manhattan else planar_km)(x[i], y[i], x[j], y[j])
     return np.where(i == j, 0.0, d)
 
 

@@ -138,9 +138,10 @@ def check_folder(out: str | Path, kind: str, option: str = "-o",
 RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
                 "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",
                 "heat_pumps.csv", "why_not.csv", "firms_esg.csv")
-# written by some commands only: a sweep's variants, `symbiosis share`, `resilience`
+# written by some commands only: a sweep's variants, `symbiosis share`, `resilience`, `place`
 EXTRA_RESULT_FILES = ("scenario.yaml", "shares.csv", "resilience.csv", "robust_links.csv",
-                      "robust_resilience.csv", "facilities.csv")
+                      "robust_resilience.csv", "facilities.csv", "placement.csv",
+                      "placement_compare.csv", "placement.svg")
 
 
 def legacy_result(folder: Path) -> bool:

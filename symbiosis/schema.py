@@ -70,6 +70,10 @@ class Links(Strict):
     circuity: float = Field(1, ge=1, le=10, description="multiplies computed straight-line "
                             "and great-circle distances (road over crow-fly); distances.csv "
                             "pairs are taken as given")
+    distance: Literal["straight_line", "manhattan"] = Field(
+        "straight_line", description="straight_line: the plane's straight line or the great "
+        "circle; manhattan: |dx| + |dy| (north-south plus east-west km with lat, lon), a "
+        "planned park's street grid")
 
 
 class Heat(Strict):

@@ -59,7 +59,12 @@ FIRMS = TableSpec("firms", True, (
     Column("y_km", "number", required=False, description="plane coordinate, km"),
     Column("lat", "number", required=False, minimum=-90, description="latitude, degrees"),
     Column("lon", "number", required=False, minimum=-180, description="longitude, degrees"),
-), "one row per firm; either x_km, y_km or lat, lon")
+    Column("plot", "id", required=False, description="plots.csv plot the firm occupies "
+           "(`symbiosis place`): its coordinates are the plot's"),
+    Column("area_ha", "number", required=False, minimum=0, description="land a tenant to place "
+           "needs, ha (`symbiosis place`; blank: any plot)"),
+), "one row per firm; either x_km, y_km or lat, lon (for `symbiosis place`: or a plot, or "
+   "neither, a movable tenant)")
 
 RESOURCES = TableSpec("resources", True, (
     Column("resource", "id", needs_value=True, description="resource id"),
@@ -76,6 +81,18 @@ RESOURCES = TableSpec("resources", True, (
     _money("disposal_cost", "currency per unit disposed of (negative: sold outside)"),
     _money("disposal_co2", "t CO2e per unit disposed of"),
 ), "one row per resource")
+
+# Read by `symbiosis place` only (symbiosis/plots.py), not by the park loader: not in TABLES.
+PLOTS = TableSpec("plots", False, (
+    Column("plot_id", "id", needs_value=True, description="plot id"),
+    Column("x_km", "number", required=False, description="plot centre, plane coordinate, km"),
+    Column("y_km", "number", required=False, description="plot centre, plane coordinate, km"),
+    Column("lat", "number", required=False, minimum=-90, description="plot centre, latitude"),
+    Column("lon", "number", required=False, minimum=-180, description="plot centre, longitude"),
+    Column("area_ha", "number", needs_value=True, minimum=0, description="plot area, ha"),
+    Column("zone", "text", required=False, description="sectors allowed on the plot, "
+           "separated by ';' (blank: any)"),
+), "the plots of a planned park (`symbiosis place`); x_km, y_km or lat, lon as firms.csv")
 
 STREAMS = TableSpec("streams", True, (
     Column("stream_id", "id", needs_value=True),

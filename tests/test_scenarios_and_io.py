@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -129,5 +130,11 @@ SHIPPED_SCENARIOS = sorted(p for p in (DATA.parent.parent / "scenarios").glob("*
 def test_shipped_models_and_scenarios_are_valid(path):
     from symbiosis.scenario import load_model_or_scenario
 
+    if (path / "plots.csv").exists():  # a planned park: tenants to place (symbiosis place)
+        from symbiosis.plots import load_site
+        site = load_site(path)
+        assert len(site.tables.firms) >= 40
+        site.park(site.assign(np.zeros(site.allowed.shape)))  # any placement is a valid park
+        return
     loaded = load_model_or_scenario(path)
     assert len(loaded.park.firms) >= 40
