@@ -166,6 +166,8 @@ def _is_schema_key(schema: type[BaseModel], parts: list[str]) -> bool:
     if len(parts) == 1:
         return True
     candidates = (field.annotation, *typing.get_args(field.annotation))  # `Model | None` too
+    if typing.get_origin(field.annotation) is dict:  # a mapping by id: any one key below it
+        return len(parts) == 2
     nested = next((a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)),
                   None)
     return nested is not None and _is_schema_key(nested, parts[1:])

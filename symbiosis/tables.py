@@ -59,6 +59,9 @@ FIRMS = TableSpec("firms", True, (
     Column("y_km", "number", required=False, description="plane coordinate, km"),
     Column("lat", "number", required=False, minimum=-90, description="latitude, degrees"),
     Column("lon", "number", required=False, minimum=-180, description="longitude, degrees"),
+    Column("licences", "text", required=False,
+           description="';'-separated hazardous waste codes (hazard_code) the firm is "
+                       "licensed to receive and treat (docs/regulation.md)"),
 ), "one row per firm; either x_km, y_km or lat, lon")
 
 RESOURCES = TableSpec("resources", True, (
@@ -75,6 +78,11 @@ RESOURCES = TableSpec("resources", True, (
     _money("purchase_co2", "t CO2e per unit bought from outside"),
     _money("disposal_cost", "currency per unit disposed of (negative: sold outside)"),
     _money("disposal_co2", "t CO2e per unit disposed of"),
+    Column("hazard_code", "text", required=False,
+           description="Vietnam's hazardous waste code (Circular 02/2022/TT-BTNMT, "
+                       "NN NN NN): blank = not hazardous (docs/regulation.md)"),
+    Column("eu_code", "text", required=False,
+           description="EU List of Waste code (2000/532/EC, NN NN NN, '*' = hazardous)"),
 ), "one row per resource")
 
 STREAMS = TableSpec("streams", True, (
