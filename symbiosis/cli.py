@@ -616,8 +616,6 @@ def compare(dirs: tuple[Path, ...], base: str | None, kpis: tuple[str, ...],
         echo(f"  chart in {drawn}")
 
 
-if __name__ == "__main__":  # `python -m symbiosis.cli ...`
-    main()
 
 
 @main.command("eip-check")
@@ -629,3 +627,7 @@ def eip_check(out: Path) -> None:
     from .analysis.eip import eip_check as check, format_check
 
     echo(format_check(check(out)))
+
+
+if __name__ == "__main__":  # `python -m symbiosis.cli ...`
+    main()

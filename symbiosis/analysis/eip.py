@@ -100,7 +100,7 @@ def format_check(table: pd.DataFrame) -> str:
         lines.append(f"{park}:")
         for r in rows.itertuples():
             value = "" if r.value is None or pd.isna(r.value) else f" = {r.value:g}"
-            threshold = f" (needs {r.threshold})" if r.threshold else ""
+            threshold = f" (needs {r.threshold})" if isinstance(r.threshold, str) else ""
             lines.append(f"  [{r.status}] {r.criterion}{value}{threshold}; {r.source}")
             lines.append(f"      {r.note}")
     return "\n".join(lines)
