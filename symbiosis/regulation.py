@@ -73,7 +73,10 @@ def unlicensed(park: Park, from_resource: np.ndarray, from_firm: np.ndarray,
     if codes.empty:
         return None
     code = codes.reindex(from_resource).to_numpy()
-    hazardous = pd.notna(code) & (np.asarray(from_firm) != np.asarray(to_firm))
+    to_firm = np.asarray(to_firm, dtype=object)
+    hazardous = pd.notna(code) & (np.asarray(from_firm, dtype=object) != to_firm)
+    # a shared facility (facilities.csv) is taken to hold the licences for what it takes
+    hazardous &= pd.Index(to_firm).isin(park.firms.index)
     if not hazardous.any():
         return None
     held = licences(park)

@@ -218,3 +218,57 @@ def test_policy_levers_sweep_as_set_keys(tmp_path):
     from symbiosis.scenario import apply_set
     config = apply_set({"name": "t"}, {"policy.disposal_fee.slag": 40}, "s.yaml")
     assert config["policy"] == {"disposal_fee": {"slag": 40}}
+
+
+# --- shared facilities -----------------------------------------------------------------------
+
+
+def yard_park(scrap_code: str = "", **config) -> sb.Park:
+    """test_facilities' yard: 300 t of scrap (disposal 1/t) through plant P1 (capacity 150,
+    capex 150 at capacity, exponent 1) to a demand of metal (2/t): 150 t · 3 − 150 = 300."""
+    from .test_facilities import SITES, THREE, park_with, yard
+    scrap = [dict(resource="scrap", disposal_cost=1.0, hazard_code=scrap_code),
+             dict(resource="metal", purchase_price=2.0)]
+    return park_with(SITES, scrap, THREE, [yard("P1", capacity=150.0, capex=150.0)], **config)
+
+
+def test_a_shared_facility_needs_no_licence_in_firms_csv():
+    """A facility is taken to hold the licences for what it takes (docs/regulation.md)."""
+    r = sb.optimise(yard_park(scrap_code="07 03 11"))
+    assert r.kpis["savings"] == pytest.approx(300.0)
+
+
+def test_a_facility_capex_subsidy_lowers_its_capex():
+    """Half the capex: 150 t · 3 − 75 = 375."""
+    r = sb.optimise(yard_park(policy={"capex_subsidy": {"facilities": {"share": 0.5}}}))
+    assert r.kpis["savings"] == pytest.approx(375.0)
+    assert r.kpis["annualised_capex"] == pytest.approx(75.0)
+
+
+def test_a_sweep_varies_a_capex_subsidy(tmp_path):
+    """A grid axis over `policy.capex_subsidy.pipe.share`: at 0 the pipe is not built (cost
+    200), at 0.5 it is (125), as in water_park."""
+    from symbiosis.batch.spec import load_sweep
+    from symbiosis.io import read_model
+    from symbiosis.scenario import apply_scenario
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "model.yaml").write_text(
+        "name: w\neconomics: {discount_rate: 0, lifetime_years: 4}\n"
+        "links: {pipe: {fixed_cost: 0, capex_per_km: 1000}}\n")
+    (model / "firms.csv").write_text("firm_id,name,park,sector,x_km,y_km\nA,A,P,s,0,0\n"
+                                     "B,B,P,s,1,0\n")
+    (model / "resources.csv").write_text(
+        "resource,category,unit,mode,disposal_cost,purchase_price\nwater,water,m3,pipe,1,1\n")
+    (model / "streams.csv").write_text(
+        "stream_id,firm_id,direction,resource,quantity\nS1,A,supply,water,100\n"
+        "D1,B,demand,water,100\n")
+    (tmp_path / "base.yaml").write_text("name: base\nmodel: m\n")
+    plan = load_sweep({"name": "subsidy", "base": str(tmp_path / "base.yaml"),
+                       "include_base": False,
+                       "grid": {"policy.capex_subsidy.pipe.share": [0.0, 0.5]}})
+    costs = {}
+    for v in plan.variants:
+        park = apply_scenario(read_model(model), v.scenario, "sweep")
+        costs[v.params["policy.capex_subsidy.pipe.share"]] = sb.optimise(park).kpis["total_cost"]
+    assert costs == pytest.approx({0.0: 200.0, 0.5: 125.0})
