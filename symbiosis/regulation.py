@@ -74,23 +74,22 @@ def unlicensed(park: Park, from_resource: np.ndarray, from_firm: np.ndarray,
         return None
     code = codes.reindex(from_resource).to_numpy()
     to_firm = np.asarray(to_firm, dtype=object)
-    hazardous = pd.notna(code) & (np.asarray(from_firm, dtype=object) != to_firm)
+    at = np.flatnonzero(pd.notna(code))
+    at = at[np.asarray(from_firm, dtype=object)[at] != to_firm[at]]
     # a shared facility (facilities.csv) is taken to hold the licences for what it takes
-    hazardous &= pd.Index(to_firm).isin(park.firms.index)
-    if not hazardous.any():
+    at = at[pd.Index(to_firm[at]).isin(park.firms.index)]
+    if not len(at):
         return None
     held = licences(park)
     held_keys = pd.Index(held.firm_id.astype(str) + "\x00" + held.code.astype(str))
-    at = np.flatnonzero(hazardous)
-    keys = pd.Index(np.asarray(to_firm, dtype=object)[at].astype(str) + "\x00"
-                    + code[at].astype(str))
+    keys = pd.Index(to_firm[at].astype(str) + "\x00" + code[at].astype(str))
     refused = np.zeros(len(code), dtype=bool)
     refused[at[~keys.isin(held_keys)]] = True
     detail = np.full(len(code), "", dtype=object)
     rows = np.flatnonzero(refused)
     detail[rows] = [f"{firm} is not licensed for hazardous waste code {c} ({r}); a licence "
                     f"for {c} in its firms.csv licences would allow it"
-                    for firm, c, r in zip(np.asarray(to_firm, dtype=object)[rows], code[rows],
+                    for firm, c, r in zip(to_firm[rows], code[rows],
                                           np.asarray(from_resource, dtype=object)[rows])]
     return refused, detail
 
