@@ -163,7 +163,7 @@ def build_network(park: Park, spatial: bool | None = None, screen_value: bool | 
     `links.max_candidates_per_demand` is not applied (`capped_out` gives the links it would
     drop): the optimiser prices the dropped links to bound what the cap costs.
     """
-    if screen_value is None:  # a landfill ban (policy.landfill_ban) may force a link that never pays
+    if screen_value is None:  # a landfill ban may force a link that never pays (policy.py)
         screen_value = (objective == "cost" and not park.has_limited_utilities
                         and not park.config.policy.landfill_ban)
     sides = _Sides.of(park)

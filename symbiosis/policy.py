@@ -21,7 +21,7 @@ import numpy as np
 from .checks import Tables
 from .errors import Problem
 from .regulation import CODE_FORMAT, canonical_code
-from .schema import ModelConfig, Subsidy
+from .schema import LARGEST_MONEY, ModelConfig, Subsidy
 
 
 def _subsidised(capex, subsidy: Subsidy):
@@ -35,14 +35,22 @@ def policy_problems(config: ModelConfig, t: Tables, source: str,
     known = set(t.resources.resource)
     problems = []
     pol, reg = config.policy, config.regulation
-    for resource in pol.disposal_fee:
+    for resource, fee in pol.disposal_fee.items():
+        key = f"{prefix}policy.disposal_fee.{resource}"
         if resource not in known:
-            problems.append(Problem(source, f"unknown resource {resource!r}",
-                                    key=f"{prefix}policy.disposal_fee.{resource}"))
+            problems.append(Problem(source, f"unknown resource {resource!r}", key=key))
+        elif abs(fee) > LARGEST_MONEY:
+            problems.append(Problem(source, f"{fee:g} is beyond {LARGEST_MONEY:g} (see "
+                                            "docs/format.md, 'Magnitudes and verification')",
+                                    key=key))
+    category = dict(zip(t.resources.resource, t.resources.category))
     for i, resource in enumerate(pol.landfill_ban):
+        key = f"{prefix}policy.landfill_ban[{i}]"
         if resource not in known:
-            problems.append(Problem(source, f"unknown resource {resource!r}",
-                                    key=f"{prefix}policy.landfill_ban[{i}]"))
+            problems.append(Problem(source, f"unknown resource {resource!r}", key=key))
+        elif category[resource] == "heat":
+            problems.append(Problem(source, f"{resource!r} is heat: a landfill ban is for "
+                                            "material or water", key=key))
     codes = set()
     if "hazard_code" in t.resources:
         codes = {canonical_code(c) for c in t.resources.hazard_code.fillna("")} - {None}

@@ -272,3 +272,12 @@ def test_a_sweep_varies_a_capex_subsidy(tmp_path):
         park = apply_scenario(read_model(model), v.scenario, "sweep")
         costs[v.params["policy.capex_subsidy.pipe.share"]] = sb.optimise(park).kpis["total_cost"]
     assert costs == pytest.approx({0.0: 200.0, 0.5: 125.0})
+
+
+def test_a_landfill_ban_on_heat_is_an_error():
+    from .conftest import HEAT
+    with pytest.raises(InputError, match="'heat' is heat: a landfill ban is for material"):
+        make_park({"A": (0, 0)}, [HEAT], [{"stream_id": "h", "firm_id": "A",
+                                           "direction": "supply", "resource": "heat",
+                                           "quantity": 10, "t_in": 90, "t_out": 40}],
+                  policy={"landfill_ban": ["heat"]})
