@@ -281,3 +281,14 @@ def test_a_landfill_ban_on_heat_is_an_error():
                                            "direction": "supply", "resource": "heat",
                                            "quantity": 10, "t_in": 90, "t_out": 40}],
                   policy={"landfill_ban": ["heat"]})
+
+
+def test_a_scenario_lever_naming_an_unknown_resource_points_at_the_scenario(tmp_path):
+    from symbiosis.scenario import load_scenario
+    model = write_park(tmp_path / "m" if (tmp_path / "m").mkdir() is None else tmp_path)
+    (tmp_path / "s.yaml").write_text(f"name: s\nmodel: {model}\n"
+                                     "set: {policy.landfill_ban: [slug]}\n")
+    with pytest.raises(InputError) as e:
+        load_scenario(tmp_path / "s.yaml")
+    assert "s.yaml" in str(e.value) and "set.policy.landfill_ban[0]" in str(e.value)
+    assert "unknown resource 'slug'" in str(e.value)
