@@ -13,7 +13,9 @@ What was found, and how it is used:
   among enterprises within the industrial park. Hence a *linkage* here is a built link
   between two different firms of the same park (firms.csv `park`), not one within a firm or
   to a shared facility.
-- Decree 82/2018/ND-CP, Art. 43 (the criteria Decree 35/2022 replaced), as found: at least
+- Decree 82/2018/ND-CP, Art. 43 (the criteria Decree 35/2022 replaced), as found in a
+  Vietnamese paraphrase (ktkt2.edu.vn, "tiêu chí xác định khu công nghiệp sinh thái", whose five
+  clauses match that article; its last clause is cut off after "10 %"): at least
   one industrial symbiosis linkage, with at least 10 % of the park's enterprises taking part
   (clause 5); at least 20 % of enterprises applying resource-efficient and cleaner
   production, 90 % aware of it (clause 3); 25 % of the land for green areas, traffic and
