@@ -626,7 +626,7 @@ def _screen_licences(park: Park, t: pd.DataFrame, why: _Reasons) -> None:
     gate = unlicensed(park, t.from_resource.to_numpy(), t.from_firm.to_numpy(),
                       t.to_firm.to_numpy())
     if gate is not None:
-        why.reject(gate[0], NOT_LICENSED, lambda m, detail=gate[1]: detail[m])
+        why.reject(gate[0], NOT_LICENSED, gate[1])
 
 
 def _quality_table(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,

@@ -14,7 +14,7 @@ checks.py, the optional rules (no mixing, carrier surcharge) in formulation/regu
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -66,31 +66,35 @@ def licences(park: Park) -> pd.DataFrame:
 
 
 def unlicensed(park: Park, from_resource: np.ndarray, from_firm: np.ndarray,
-               to_firm: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Which pairs carry a hazardous resource to another firm not licensed for its code,
-    and a sentence for each; None when the park has no hazardous resource."""
+               to_firm: np.ndarray) -> tuple[np.ndarray, Callable] | None:
+    """Which pairs carry a hazardous resource to another firm not licensed for its code, and
+    a function giving the sentence of each pair of a mask (built only for the pairs a screen
+    rejects); None when the park has no hazardous resource."""
     codes = hazard_codes(park)
     if codes.empty:
         return None
-    code = codes.reindex(from_resource).to_numpy()
+    where = pd.Index(codes.index).get_indexer(np.asarray(from_resource, dtype=object))
+    code = np.where(where >= 0, codes.to_numpy(dtype=object)[np.maximum(where, 0)], None)
     to_firm = np.asarray(to_firm, dtype=object)
-    at = np.flatnonzero(pd.notna(code))
+    at = np.flatnonzero(where >= 0)
     at = at[np.asarray(from_firm, dtype=object)[at] != to_firm[at]]
     # a shared facility (facilities.csv) is taken to hold the licences for what it takes
     at = at[pd.Index(to_firm[at]).isin(park.firms.index)]
     if not len(at):
         return None
     held = licences(park)
-    held_keys = pd.Index(held.firm_id.astype(str) + "\x00" + held.code.astype(str))
-    keys = pd.Index(to_firm[at].astype(str) + "\x00" + code[at].astype(str))
+    held_keys = pd.Index(held.firm_id.astype(str) + "\x00" + held.code)
+    keys = pd.Index(to_firm[at] + "\x00" + code[at])  # ids are strings (tables.py)
     refused = np.zeros(len(code), dtype=bool)
     refused[at[~keys.isin(held_keys)]] = True
-    detail = np.full(len(code), "", dtype=object)
-    rows = np.flatnonzero(refused)
-    detail[rows] = [f"{firm} is not licensed for hazardous waste code {c} ({r}); a licence "
-                    f"for {c} in its firms.csv licences would allow it"
-                    for firm, c, r in zip(to_firm[rows], code[rows],
-                                          np.asarray(from_resource, dtype=object)[rows])]
+    resource = np.asarray(from_resource, dtype=object)
+
+    def detail(mask: np.ndarray) -> np.ndarray:
+        c = code[mask]
+        return (to_firm[mask] + " is not licensed for hazardous waste code " + c + " ("
+                + resource[mask] + "); a licence for " + c
+                + " in its firms.csv licences would allow it")
+
     return refused, detail
 
 
