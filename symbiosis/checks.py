@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem
+from .regulation import (CODE_FORMAT, EU_CODE_FORMAT, canonical_code, canonical_eu_code,
+                         licence_codes)
 
 ROW = "_row"  # column holding how a user finds the row ("line 4")
 
@@ -428,6 +430,56 @@ def warn_unmeasured_supplies(t: Tables) -> list[Problem]:
             for g, row in zip(grouped.itertuples(), rows)]
 
 
+def check_hazard_codes(t: Tables) -> list[Problem]:
+    """hazard_code, eu_code and every licence must be codes (docs/regulation.md)."""
+    out = []
+    r = t.resources
+    for column, parse, expected in (("hazard_code", canonical_code, CODE_FORMAT),
+                                    ("eu_code", canonical_eu_code, EU_CODE_FORMAT)):
+        if column in r:
+            cells = r[column].fillna("").astype(str).str.strip()
+            bad = (cells != "") & cells.map(parse).isna()
+            out += _problems(r, bad, t.sources["resources"], column,
+                             lambda row, c=column, e=expected: f"{row[c]!r} is not {e}")
+    f = t.firms
+    if "licences" in f:
+        cells = f.licences.fillna("").astype(str)
+        bad = cells.map(lambda c: [x for x in licence_codes(c) if canonical_code(x) is None])
+        out += _problems(f, bad.map(bool), t.sources["firms"], "licences",
+                         lambda row: f"{', '.join(map(repr, bad[row.name]))} is not "
+                                     f"{CODE_FORMAT} (codes are separated by ';')")
+    return out
+
+
+def warn_hazard_codes(t: Tables) -> list[Problem]:
+    """A licence for a code no resource of the park has (a typo, or a permit wider than the
+    park: it grants nothing here), and an EU code marked hazardous with no Vietnamese code
+    (not gated)."""
+    out = []
+    r = t.resources
+    codes = set()
+    if "hazard_code" in r:
+        codes = set(r.hazard_code.fillna("").astype(str).map(canonical_code)) - {None}
+    f = t.firms
+    if "licences" in f:
+        unused = f.licences.fillna("").astype(str).map(
+            lambda c: [x for x in licence_codes(c)
+                       if canonical_code(x) is not None and canonical_code(x) not in codes])
+        out += _problems(f, unused.map(bool), t.sources["firms"], "licences",
+                         lambda row: f"licence for {', '.join(unused[row.name])}, which no "
+                                     "resource of this park has as hazard_code: it allows "
+                                     "nothing here")
+    if "eu_code" in r:
+        eu = r.eu_code.fillna("").astype(str).str.strip()
+        vn = (r.hazard_code.fillna("").astype(str).str.strip() if "hazard_code" in r
+              else eu.map(lambda _: ""))
+        starred = eu.str.endswith("*") & (vn == "")
+        out += _problems(r, starred, t.sources["resources"], "hazard_code",
+                         lambda row: f"eu_code {row.eu_code} is hazardous but hazard_code is "
+                                     "blank: links of this resource are not gated")
+    return out
+
+
 Severity = Literal["raise", "warn"]
 
 
@@ -456,8 +508,10 @@ CHECKS: tuple[Check, ...] = (
     Check(check_utilities, "raise", ("resources", "utilities")),
     Check(check_facilities, "raise", ("firms", "resources", "facilities")),
     Check(check_distances, "raise", ("firms", "facilities", "distances")),
+    Check(check_hazard_codes, "raise", ("firms", "resources")),
     Check(warn_unused_resources, "warn", ("resources", "streams")),
     Check(warn_zero_quantities, "warn", ("streams",)),
+    Check(warn_hazard_codes, "warn", ("firms", "resources")),
     Check(warn_unreachable_demands, "warn", ("resources", "streams", "exchanges")),
     Check(warn_unmeasured_supplies, "warn", ("streams", "qualities", "exchanges",
                                              "exchange_qualities")),

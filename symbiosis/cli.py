@@ -690,5 +690,16 @@ def place(path: Path, out: Path, seed: int, rounds: int, time_limit: float | Non
     sys.exit(EXIT_SOLVED)
 
 
+@main.command("eip-check")
+@click.argument("out", type=click.Path(path_type=Path))
+@_handle_errors
+def eip_check(out: Path) -> None:
+    """Check a result folder against the eco-industrial park criteria of Decree
+    35/2022/ND-CP (docs/regulation.md): what is measured, what is not quantified."""
+    from .analysis.eip import eip_check as check, format_check
+
+    echo(format_check(check(out)))
+
+
 if __name__ == "__main__":  # `python -m symbiosis.cli ...`
     main()

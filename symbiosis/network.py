@@ -21,6 +21,7 @@ from .geo import (EARTH_RADIUS_KM, great_circle_km, manhattan_geographic_km, man
 from .park import Park
 from .decisions import existing_links
 from .routes import SHARED, route_ids, route_table
+from .regulation import NOT_LICENSED, unlicensed
 
 # Why a compatible pair is not a candidate link (the `reason` column of `Network.rejected`).
 TOO_FAR = "too_far"
@@ -163,8 +164,9 @@ def build_network(park: Park, spatial: bool | None = None, screen_value: bool | 
     `links.max_candidates_per_demand` is not applied (`capped_out` gives the links it would
     drop): the optimiser prices the dropped links to bound what the cap costs.
     """
-    if screen_value is None:
-        screen_value = objective == "cost" and not park.has_limited_utilities
+    if screen_value is None:  # a landfill ban may force a link that never pays (policy.py)
+        screen_value = (objective == "cost" and not park.has_limited_utilities
+                        and not park.config.policy.landfill_ban)
     sides = _Sides.of(park)
     compat = compatibility(park)
     pairs = _compatible_pairs(park, sides, compat, spatial, screen_value)
@@ -536,6 +538,7 @@ def _screen(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame
     _screen_heat(t, why)
     quality = _quality_table(park, sides, compat, pairs, why.open)
     _screen_quality(t, quality, why)
+    _screen_licences(park, t, why)
     ok = np.flatnonzero(why.open)
     closed = np.flatnonzero(~why.open)
     rejected = [_take_rows(t, closed, REJECTED_COLUMNS[:-2]).set_axis(closed)]
@@ -622,6 +625,14 @@ def _screen_heat(t: pd.DataFrame, why: _Reasons) -> None:
                           + " °C cannot heat a demand from " + pd.Series(d_in[m]).astype(str)
                           + " °C with an approach of " + pd.Series(approach[m]).astype(str)
                           + " K"))
+
+
+def _screen_licences(park: Park, t: pd.DataFrame, why: _Reasons) -> None:
+    """Hazardous resources need a licensed receiver (symbiosis.regulation)."""
+    gate = unlicensed(park, t.from_resource.to_numpy(), t.from_firm.to_numpy(),
+                      t.to_firm.to_numpy())
+    if gate is not None:
+        why.reject(gate[0], NOT_LICENSED, gate[1])
 
 
 def _quality_table(park: Park, sides: _Sides, compat: pd.DataFrame, pairs: pd.DataFrame,

@@ -11,6 +11,7 @@ from .checks import ROW, Tables, check_utilities_reach, run_checks
 from .decisions import decision_problems
 from .errors import InputError, Problem, raise_if
 from .magnitudes import check_magnitudes
+from .policy import apply_policy, policy_problems
 from .schema import ModelConfig, annuity_factor
 from .units import kw_per_annual_unit
 from .yamlio import validate_mapping
@@ -134,8 +135,11 @@ def build_park(config: dict[str, Any], config_source: str, tables: Tables,
         memo[key] = (run_checks(tables) + check_magnitudes(tables),
                      tuple(run_checks(tables, "warn")))
     problems += memo[key][0]
+    if model_config is not None:
+        problems += policy_problems(model_config, tables, config_source, config_key_prefix)
     raise_if(problems)
     raise_if(check_utilities_reach(tables, model_config.heat.min_approach_c))
+    model_config, tables = apply_policy(model_config, tables)  # docs/regulation.md
     park = _finalise(model_config, tables, memo[key][1])
     raise_if(decision_problems(park, config_source, f"{config_key_prefix}links"))
     if park.config.heat_pumps is not None and park.has_heat:  # heat pumps are sized in kW

@@ -21,6 +21,7 @@ from .greedy import greedy_point
 from .network import CAPPED, Network, build_network, cap_detail, capped_out
 from .park import Park
 from .results import Result, baseline_point, extract
+from .results.repair import clean_solution
 from .scenario import LoadedScenario, load_model_or_scenario
 from .schema import Objective, SolverSettings
 from .selection import Selection, carry, select, start_point
@@ -104,7 +105,7 @@ def optimise_network(park: Park, network: Network, objective: Objective,
     lp, solution, baseline_x, greedy_x, selection, program_bound = _solve_selected(
         park, selection, objective, solver, timer, extra_blocks)
     if objective == "co2":  # the CO2 optimum is used as a cap: it must hold first
-        solution = checked(lp, solution)
+        solution = _cleaned_and_checked(lp, selection.network, solution)
         if solution.status.has_solution:
             solution = _cheapest_at_lowest_co2(park, selection.network, lp, solution, solver,
                                                timer, extra_blocks)
@@ -231,6 +232,15 @@ def _handoff(lp, solver: SolverOptions):
     return MatrixProgram.of(lp) if solver.name == DIRECT_HIGHS else emit(lp, solver.name)
 
 
+def _cleaned_and_checked(lp: LinearProgram, network: Network, solution: Solution) -> Solution:
+    """The solution with its solver noise rounded off (results.repair.clean_solution: tiny
+    values to 0, an integer build within the solver's tolerance of 0 but carrying flow set
+    to 1), then verified; as extract does for the point it reports."""
+    if solution.status.has_solution:
+        solution = replace(solution, values=clean_solution(lp, network, solution.values))
+    return checked(lp, solution)
+
+
 def _cheapest_at_lowest_co2(park, network, lp, first: Solution, solver, timer,
                             extra_blocks: tuple[ExtraBlock, ...] = ()) -> Solution:
     best_co2 = lp.co2(first.values)
@@ -242,7 +252,8 @@ def _cheapest_at_lowest_co2(park, network, lp, first: Solution, solver, timer,
     if solver.time_limit is not None:  # the two stages share the time limit
         solver = replace(solver, time_limit=max(1.0, solver.time_limit - first.seconds))
     with timer.phase("solve"):
-        refined = checked(second, solve(model, solver, fallback=first.values))
+        refined = _cleaned_and_checked(second, network,
+                                       solve(model, solver, fallback=first.values))
     if refined.status == Status.NUMERICAL_ERROR:
         return replace(first, status=refined.status, verification=refined.verification)
     if not refined.status.has_solution:

@@ -23,6 +23,7 @@ from .decisions import FORCED_FROM, conflict_problems, link_id_problems
 from .errors import InputError, Problem, raise_if
 from .io import MODEL_FILE, ModelInputs, read_model
 from .park import Park, build_park
+from .policy import policy_problems
 from .schema import LARGEST_MONEY, ModelConfig, Scenario
 from .yamlio import read_yaml_mapping, validate_mapping
 
@@ -103,7 +104,9 @@ def apply_scenario(inputs: ModelInputs, scenario: Scenario, source: str,
         tables = scale_streams(tables, scenario, source)
         tables = adjust_prices(tables, scenario, source)
         if scenario.set:
-            validate_mapping(ModelConfig, config, source, key_prefix="set.")
+            checked = validate_mapping(ModelConfig, config, source, key_prefix="set.")
+            if any(k.split(".")[0] in ("policy", "regulation") for k in scenario.set):
+                raise_if(policy_problems(checked, tables, source, "set."))  # the set's lines
     except InputError as exc:
         raise InputError(model_problems + exc.problems) from None
     if table_memo is None:
@@ -166,6 +169,8 @@ def _is_schema_key(schema: type[BaseModel], parts: list[str]) -> bool:
     if len(parts) == 1:
         return True
     candidates = (field.annotation, *typing.get_args(field.annotation))  # `Model | None` too
+    if typing.get_origin(field.annotation) is dict:  # a mapping by id: any one key below it
+        return len(parts) == 2
     nested = next((a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)),
                   None)
     return nested is not None and _is_schema_key(nested, parts[1:])

@@ -130,6 +130,47 @@ class CsvDialect(Strict):
         return self
 
 
+class Regulation(Strict):
+    """Optional hazardous-waste rules (docs/regulation.md); the licence gate itself needs no
+    key: it holds wherever resources.csv gives a hazard_code."""
+
+    no_mixing: list[list[str]] = Field(
+        default_factory=list, description="groups of hazard codes (resources.csv hazard_code): "
+        "no receiver may take more than one code of a group over built links")
+    carrier_surcharge: float = Field(
+        0, ge=0, le=LARGEST_MONEY, description="licensed hazardous-waste carrier surcharge, "
+        "currency per unit (t) per km carried over a link of a hazardous resource")
+
+
+class Subsidy(Strict):
+    """A capital subsidy: capex becomes max(capex x (1 - share) - amount, 0)."""
+
+    share: float = Field(0, ge=0, le=1, description="fraction of the capex paid by the state")
+    amount: float = Field(0, ge=0, le=LARGEST_MONEY,
+                          description="one-off grant: per km of link (truck, pipe), per "
+                                      "facility at capacity (facilities)")
+
+
+class CapexSubsidies(Strict):
+    truck: Subsidy = Subsidy()
+    pipe: Subsidy = Subsidy()
+    facilities: Subsidy = Subsidy()
+
+
+class Policy(Strict):
+    """Policy levers (docs/regulation.md, "Policy levers"): applied to the park's prices and
+    options before the network and the model are built; sweepable as `set` keys."""
+
+    capex_subsidy: CapexSubsidies = Field(CapexSubsidies(),
+                                          description="capital subsidies by link mode and "
+                                                      "for facilities")
+    disposal_fee: dict[str, float] = Field(
+        default_factory=dict, description="resource -> fee per unit disposed of, added to its "
+        "disposal cost (and to supply streams' own price)")
+    landfill_ban: list[str] = Field(default_factory=list,
+                                    description="resources no supply may dispose of")
+
+
 class ModelConfig(Strict):
     """model.yaml: metadata, economics, link costs and heat settings of a park."""
 
@@ -144,6 +185,8 @@ class ModelConfig(Strict):
     heat_pumps: HeatPumps | None = None
     facilities: Facilities = Facilities()
     resilience: Dependence | None = None
+    regulation: Regulation = Regulation()
+    policy: Policy = Policy()
 
 
 def annuity_factor(discount_rate: float, lifetime_years: float) -> float:

@@ -63,6 +63,9 @@ FIRMS = TableSpec("firms", True, (
            "(`symbiosis place`): its coordinates are the plot's"),
     Column("area_ha", "number", required=False, minimum=0, description="land a tenant to place "
            "needs, ha (`symbiosis place`; blank: any plot)"),
+    Column("licences", "text", required=False,
+           description="';'-separated hazardous waste codes (hazard_code) the firm is "
+                       "licensed to receive and treat (docs/regulation.md)"),
 ), "one row per firm; either x_km, y_km or lat, lon (for `symbiosis place`: or a plot, or "
    "neither, a movable tenant)")
 
@@ -80,6 +83,11 @@ RESOURCES = TableSpec("resources", True, (
     _money("purchase_co2", "t CO2e per unit bought from outside"),
     _money("disposal_cost", "currency per unit disposed of (negative: sold outside)"),
     _money("disposal_co2", "t CO2e per unit disposed of"),
+    Column("hazard_code", "text", required=False,
+           description="Vietnam's hazardous waste code (Circular 02/2022/TT-BTNMT, "
+                       "NN NN NN): blank = not hazardous (docs/regulation.md)"),
+    Column("eu_code", "text", required=False,
+           description="EU List of Waste code (2000/532/EC, NN NN NN, '*' = hazardous)"),
 ), "one row per resource")
 
 # Read by `symbiosis place` only (symbiosis/plots.py), not by the park loader: not in TABLES.

@@ -5,7 +5,8 @@ It reads only a solved Result's tables (built links, stream balances) and its Ne
 needs no solver. Reasons, checked in this order (the first that holds is given):
 
 - a pair that is not a candidate keeps the Network's reason: `too_far`, `quality`,
-  `temperature`, `no_quantity`, `candidate_cap`;
+  `temperature`, `no_quantity`, `candidate_cap`, `not_licensed` (a hazardous resource to a
+  receiver without its licence, symbiosis.regulation);
 - `no_unit_saving`: a unit sent over the link saves nothing (transport and processing cost at
   least the avoided purchase and disposal);
 - `fixed_cost_not_recovered`: the pair alone, at its full capacity, earns no more than its

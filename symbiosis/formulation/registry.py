@@ -48,6 +48,7 @@ from .heat_pumps import add_heat_pumps, clean_pumps, pump_table
 from .links import add_links
 from .program import LinearProgram
 from .quality import add_quality
+from .regulation import add_landfill_ban, add_regulation, ban_kpis, has_ban, has_rules
 from .routes import (add_routes, clean_routes, losing_routes, route_kpis, route_link_columns,
                      shares_routes)
 from .transfers import add_transfers
@@ -108,6 +109,11 @@ BLOCKS: list[Block] = [
     Block("dependence", lambda lp, park, network: add_max_dependence(lp, park, network,
                                                                      max_dependence(park)),
           applies=lambda park, network: max_dependence(park) is not None),
+    # hazardous waste: no mixing of codes at a receiver, the licensed-carrier surcharge
+    Block("regulation", add_regulation, applies=has_rules),
+    # policy.landfill_ban: no disposal of a banned resource (the no-links baseline ignores it:
+    # it is the counterfactual the savings are measured from)
+    Block("landfill_ban", add_landfill_ban, applies=has_ban, in_baseline=False, kpis=ban_kpis),
     Block("transfers", lambda lp, park, network, transfers: add_transfers(lp, network, transfers),
           needs=("transfers",), in_baseline=False),
 ]

@@ -62,10 +62,22 @@ def prune_unprofitable_links(lp: LinearProgram, network: Network,
     losing = (f > 0) & (gain < -1e-9 * np.maximum(1.0, np.abs(gain)))
     losing |= losing_together(lp, network, x)  # e.g. a shared route that does not pay
     losing &= build.lower < 0.5  # a link decided built stays
+    losing &= _disposal_room(lp, network, x, f)  # a banned disposal (landfill_ban) stays shut
     if not losing.any():
         return x, 0
     x = clean_blocks(lp, network, drop_links(lp, network, x, losing))
     return x, int(losing.sum())
+
+
+def _disposal_room(lp: LinearProgram, network: Network, x: np.ndarray,
+                   f: np.ndarray) -> np.ndarray:
+    """Which links' flow their supply could dispose of instead, within its disposal bound."""
+    dispose = lp.variables["dispose"]
+    s = dispose.index.get_indexer(network.links.from_stream)
+    room = np.full(len(s), np.inf)
+    ok = s >= 0
+    room[ok] = dispose.upper[s[ok]] - x[dispose.start + s[ok]]
+    return f <= room + 1e-9 * np.maximum(1.0, f)
 
 
 def link_build_cost(lp: LinearProgram) -> np.ndarray:

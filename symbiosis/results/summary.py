@@ -19,6 +19,8 @@ def format_summary(result: Result) -> str:
              + (f" (gap {k['mip_gap']:.2%})" if k.get("mip_gap") else "")]
     if not result.status.has_solution:
         lines.append(f"  no solution: solver stopped with {k['termination']}")
+        for unmet in (k.get("landfill_ban") or {}).get("unmet", []):  # docs/regulation.md
+            lines.append(f"  landfill ban: {unmet}")
         if result.status == Status.NUMERICAL_ERROR:
             lines.append(f"  {k['verification']['message']}")
         return "\n".join(lines)
