@@ -99,7 +99,6 @@ def test_round_trip_runs_to_the_hand_optimum(forms, tmp_path):
                                     ["qualities", "B_d:fe_pct", "beta.xlsx", "Qualities", "2"]]
     firms = pd.read_csv(out / "firms.csv", dtype=str, keep_default_na=False)
     assert firms.licences.tolist() == ["07 01 01;19 02 05", ""]  # FORMAT §9, carried
-    firms.drop(columns="licences").to_csv(out / "firms.csv", index=False)  # until §9 loads
     r = sb.run(out)
     assert r.kpis["savings"] == pytest.approx(660.0)
     assert r.kpis["links_built"] == 1 and r.links.flow.iloc[0] == pytest.approx(60.0)

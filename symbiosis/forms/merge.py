@@ -305,7 +305,7 @@ def merge_forms(paths: list[str | Path], out: str | Path, model: str | Path | No
     config_text = model_file.read_text(encoding="utf-8") if model_file else (
         f"name: {_yaml_text(name)}\ncurrency: {_yaml_text(currency)}\n")
     config = parse_yaml_mapping(config_text, str(model_file or "model.yaml"))
-    firms = tables["firms"].drop(columns=["licences"], errors="ignore")
+    firms = tables["firms"]
     if model_file is None:
         tables["resources"] = tables["resources"][tables["resources"].resource.isin(
             tables["streams"].resource)]
