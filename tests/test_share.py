@@ -285,28 +285,6 @@ def test_sampled_orders_valued_from_the_top_are_within_the_stated_gap():
         assert fresh <= game.values[mask] + game.widths[mask] + tol, mask
 
 
-def test_a_solve_that_returns_its_start_with_a_better_objective_is_solved_again(monkeypatch):
-    """HiGHS 1.16 can return the MIP start's values with the objective of a better point
-    (presolve improved the start and the search ended on it): the values are checked
-    against the objective and, where they disagree, the coalition is solved again without
-    the start, so v(S) is the optimum, not the start's savings."""
-    game, group, _ = _line_game(dict(mip_gap=cooperative.EXACT_GAP))
-    real = cooperative.solve_part
-
-    def stale(problem, options, start=None):
-        solution = real(problem, options, start)
-        if start is None or solution.values is None:
-            return solution
-        return replace(solution, values=np.asarray(start, float))  # the bug, every time
-
-    grand = 2 ** game.n - 1
-    optimum = _fresh(group, grand)
-    monkeypatch.setattr(cooperative, "solve_part", stale)
-    game = cooperative.GroupGame(group, game.options)  # nothing known: started from the baseline
-    assert game.value(grand) == pytest.approx(optimum, rel=1e-9) and optimum > 0
-    assert game.restarts == 1 and game.solves == 2
-
-
 def test_the_re_solve_api_fixes_columns_in_a_copy_and_in_place():
     park = hub_park()
     lp = formulate(park, sb.optimise(park).network)

@@ -156,7 +156,6 @@ class GroupGame:
         self.solves = 0  # MILP solves of coalitions
         self.inherited = 0  # coalitions valued from a larger one's point, without a solve
         self.bounded = 0  # coalitions valued at a start within the gap of a larger one's bound
-        self.restarts = 0  # solves repeated without their start (see _solved)
         self._coupling = [games.mask_of(s) for s in group.coupled]
         self._owner0, self._owner1 = group.owners[:, 0], group.owners[:, 1]
         self._csc = group.program.a.tocsc()
@@ -278,19 +277,11 @@ class GroupGame:
         self._keep(mask, x, upper)
 
     def _solved(self, program: MatrixProgram, start: np.ndarray | None) -> Solution:
-        """A solve of a coalition's program from a start. HiGHS 1.16 can return the start's
-        values with the objective of a better point (when presolve improves the start and
-        the search ends on it): then the values are not taken at their word, and the
-        program is solved again without the start."""
-        solution = solve_part(program, self.options, start)
+        """A solve of a coalition's program from a start (backends/highs.solve_direct solves
+        again without the start where HiGHS hands back the start's values with a better
+        objective)."""
         self.solves += 1
-        if start is not None and solution.values is not None and not np.isclose(
-                float(program.cost @ solution.values), solution.objective, rtol=1e-9,
-                atol=1e-6):
-            solution = solve_part(program, self.options)
-            self.solves += 1
-            self.restarts += 1
-        return solution
+        return solve_part(program, self.options, start)
 
     def _keep(self, mask: int, x: np.ndarray, upper: float) -> None:
         """Record a coalition's point, value (its savings, ≥ 0: the baseline is always
@@ -554,7 +545,6 @@ def sampled_shapley(game: GroupGame, samples: int,
         values.update(c[3])
     game.inherited += sum(c[5] for c in chunks)
     game.bounded += sum(c[6] for c in chunks)
-    game.restarts += sum(c[7] for c in chunks)
     return phi, err, values, int(sum(c[4] for c in chunks))
 
 
@@ -576,4 +566,4 @@ def _sample_chunk(job):
             game.value(chain[k], above=chain[k + 1])
     phi, err = games.shapley_of_orders(orders, prefixes, game.values)
     return (len(orders), np.asarray(phi, float), np.asarray(err, float), game.values,
-            game.solves, game.inherited, game.bounded, game.restarts)
+            game.solves, game.inherited, game.bounded)
