@@ -13,6 +13,7 @@ import pytest
 
 import symbiosis as sb
 from symbiosis.analysis import cooperative
+from symbiosis.analysis import games as g
 from symbiosis.analysis.sharing import (LINK_TRANSFER_COLUMNS, SHARE_COLUMNS, design_point,
                                         format_shares, share)
 from symbiosis.formulation import formulate
@@ -57,7 +58,8 @@ def test_a_link_that_saves_200_while_one_firm_loses_500_under_the_equal_split():
     assert list(s.shares.columns[:len(SHARE_COLUMNS)]) == SHARE_COLUMNS
 
 
-@pytest.mark.parametrize("rule", ["individually_rational", "equal_surplus", "proportional"])
+@pytest.mark.parametrize("rule", ["individually_rational", "equal_surplus", "proportional",
+                                  "core"])
 def test_every_rule_splits_a_symmetric_two_firm_link_equally(rule):
     # disposal 6/t for A, purchase 6/t for B: standalone 600 each, savings 1200 - 1000 = 200
     s = share(sb.optimise(two_firms(6.0, 6.0)), rule=rule)
@@ -429,3 +431,43 @@ def test_the_report_has_a_who_gains_section_with_text_escaped(tmp_path):
     assert plain.returncode == 0
     make_report(tmp_path / "plain", tmp_path / "plain.html")
     assert 'id="who-gains"' not in (tmp_path / "plain.html").read_text()
+
+
+def test_the_core_rule_pays_the_nucleolus_over_the_built_link():
+    """The three-firm park (docs/sharing.md): the core is {x_B ≥ 600, x_A1 ≥ 0, x_A2 = 0}
+    (A2 has no built link) and holds the nucleolus (150, 0, 750): A1 pays B 850 (a price of
+    −8.5 per t), A1's cost after transfers 850 = 1000 − 150, B's −350 = 400 − 750."""
+    s = share(sb.optimise(hub_park()), rule="core")
+    assert gains(s) == pytest.approx({"A1": 150, "A2": 0, "B": 750}, abs=1e-6)
+    link = s.links[s.links.transfer_payment != 0]
+    assert link.transfer_payment.tolist() == pytest.approx([-850], abs=1e-6)
+    assert link.transfer_price.tolist() == pytest.approx([-8.5], abs=1e-8)
+    assert s.kpis["core_rule"]["in_core"] and s.kpis["core"]["in_core"]
+    assert s.kpis["core_rule"]["epsilon"] == pytest.approx(0.0, abs=1e-6)
+    assert s.shares.gain.sum() == pytest.approx(s.kpis["savings"]) == pytest.approx(900)
+
+
+def test_the_separation_milp_finds_the_largest_excess_of_the_table(monkeypatch):
+    """The separation of a core allocation as one MILP over coalition membership against the
+    full table of the same game: the same largest excess at any allocation; and the rule
+    `core` through the sampled path (separation rows) reaches the core as the exact one."""
+    park = hub_park()
+    result = sb.optimise(park)
+    lp = formulate(park, result.network)
+    x0 = baseline_point(lp, park)
+    (group,) = cooperative.groups_of(lp, park.firms.index, x0)
+    v = cooperative.GroupGame(group, SolverOptions(name="highspy", mip_gap=1e-9)).table()
+    separate = cooperative.separation(group, SolverOptions(name="highspy", mip_gap=1e-9))
+    rng = np.random.default_rng(3)
+    for x in [np.zeros(3), np.array([150.0, 0, 750]), *rng.uniform(-200, 900, (6, 3))]:
+        mask, value, bound = separate(x)
+        excess = g.core_excesses(v, x)[1:-1]
+        assert bound == pytest.approx(excess.max(), abs=1e-4), x
+        assert value - x[g.members(mask)].sum() == pytest.approx(excess.max(), abs=1e-4)
+        assert value == pytest.approx(v[mask], abs=1e-4)
+    monkeypatch.setattr(cooperative, "EXACT_MAX", 2)  # the 3-firm group is sampled
+    s = share(result, rule="core", samples=4)
+    x = gains(s)
+    assert x["A2"] == pytest.approx(0, abs=1e-6) and x["B"] >= 600 - 1e-6 and x["A1"] >= -1e-6
+    assert sum(x.values()) == pytest.approx(900)
+    assert s.kpis["core_rule"]["in_core"] and s.groups.shapley.iloc[0].startswith("sampled")

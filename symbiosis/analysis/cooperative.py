@@ -426,15 +426,24 @@ class Allocations:
 def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
              design_x: np.ndarray, gains: pd.Series, options: SolverOptions,
              samples: int = DEFAULT_SAMPLES, seed: int = 0,
-             program: MatrixProgram | None = None) -> Allocations:
+             program: MatrixProgram | None = None,
+             core: pd.Series | None = None) -> Allocations:
     """The cooperative allocations of the savings game, and the core check of `gains` (the
     chosen allocation, per firm). v(N) of each group is the savings of `design_x` there (the
     park's optimum, as solved by the pipeline); every other coalition is an optimum of its
     own. Where the gains add up to less than v(N) (a cost of fairness), the allocation is not
-    in the core: the whole group would rather build the optimum."""
+    in the core: the whole group would rather build the optimum.
+
+    `core`: per firm, the set of firms joined to it by built links (a label), for the rule
+    `core`: then `gains` are the gains before transfers, and the allocation checked is, per
+    group, the least-core allocation that payments over built links can reach (each set's
+    gains add up to its gains before transfers) nearest the nucleolus (groups up to
+    NUCLEOLUS_MAX firms) or the Shapley value (`games.core_allocation`; a separation MILP
+    per round above EXACT_MAX), in the column `core_gain`."""
     table = pd.DataFrame(index=firms, data={"shapley_gain": 0.0, "shapley_stderr": 0.0,
                                              "nucleolus_gain": np.nan,
-                                             "least_core_gain": np.nan, "group": ""})
+                                             "least_core_gain": np.nan, "core_gain": np.nan,
+                                             "group": ""})
     rows, blocking, solves = [], [], 0
     for k, group in enumerate(groups_of(lp, firms, baseline_x, program)):
         exact = len(group.firms) <= EXACT_MAX
@@ -448,6 +457,7 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         name = f"G{k + 1:02d}"
         table.loc[group.firms, "group"] = name
         x = gains.reindex(group.firms).to_numpy(float)
+        core_row: dict = {}
         if not exact and group.program.a.shape[1] > SAMPLED_MAX_COLUMNS:
             phi = err = np.full(game.n, np.nan)
             method = (f"not computed: {game.n} firms, {group.program.a.shape[1]} columns "
@@ -458,19 +468,41 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         elif game.n <= EXACT_MAX:
             v = game.table()
             phi, err, method = games.shapley(v), np.zeros(game.n), "exact"
+            nucleolus = None
+            if game.n <= NUCLEOLUS_MAX:
+                nucleolus = games.nucleolus(v)
+                table.loc[group.firms, "nucleolus_gain"] = nucleolus
+                lc = games.least_core(v)
+                table.loc[group.firms, "least_core_gain"] = lc.allocation
+            if core is not None:
+                found = games.core_allocation(
+                    game.n, v[-1], {}, phi if nucleolus is None else nucleolus,
+                    games.table_separation(v), _reachable(group, core, x))
+                x, core_row = found.allocation, _core_row(found, game.values[grand])
             stable = games.in_core(v, x, CORE_TOLERANCE)
             block = games.blocking_coalitions(v, x, 5, tol=CORE_TOLERANCE)
             checked = 2 ** game.n - 2
             epsilon = games.least_core_epsilon(v) if game.n > 1 else None
-            if game.n <= NUCLEOLUS_MAX:
-                table.loc[group.firms, "nucleolus_gain"] = games.nucleolus(v)
-                lc = games.least_core(v)
-                table.loc[group.firms, "least_core_gain"] = lc.allocation
         else:
             phi, err, values, solved = sampled_shapley(game, samples, seed)
             game.values.update({m: v for m, v in values.items() if m != grand})
             game.solves += solved
             method = f"sampled ({2 * -(-samples // 2)} permutations)"
+            if core is not None:
+                found = games.core_allocation(
+                    game.n, game.values[grand], game.values, phi,
+                    separation(group, replace(game.options, mip_gap=EXACT_GAP,
+                                              options=dict(COALITION_HIGHS))),
+                    _reachable(group, core, x))
+                x, core_row = found.allocation, _core_row(found, game.values[grand])
+                game.solves += found.rounds
+                if not core_row["core_rule_in_core"]:  # is the core itself empty?
+                    free = games.core_allocation(game.n, game.values[grand], game.values, phi,
+                                                 separation(group, replace(
+                                                     game.options, mip_gap=EXACT_GAP,
+                                                     options=dict(COALITION_HIGHS))))
+                    game.solves += free.rounds
+                    core_row["least_core_epsilon"] = free.epsilon
             masks = np.array(sorted(m for m in game.values if 0 < m < grand),
                              dtype=np.int64 if game.n < 63 else object)
             member = np.array([game.member(int(m)) for m in masks], float).reshape(-1, game.n)
@@ -484,11 +516,17 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
                 columns=["coalition", "members", "value", "allocated", "excess"])
             stable, checked = block.empty, len(masks)
             epsilon = None  # not known from a sample of coalitions
+            if core is not None:  # checked against every coalition by the separation
+                stable = bool(stable and core_row["core_rule_in_core"])
+        if core is not None and np.isfinite(phi).all():
+            table.loc[group.firms, "core_gain"] = x
         table.loc[group.firms, "shapley_gain"] = phi
         table.loc[group.firms, "shapley_stderr"] = err
         for _, b in block.iterrows():
             blocking.append({"group": name, "firms": " ".join(group.firms[i] for i in b.members),
                              "value": b.value, "allocated": b.allocated, "excess": b.excess})
+        if "least_core_epsilon" in core_row:
+            epsilon = core_row.pop("least_core_epsilon")
         rows.append({"group": name, "firms": game.n, "savings": game.values[grand],
                      "shapley": method, "coalition_mip_gap": game.options.mip_gap,
                      "coalition_abs_gap": abs_gap,
@@ -499,10 +537,29 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
                          epsilon > CORE_TOLERANCE * max(1.0, abs(game.values[grand]))),
                      "max_excess": float(block.excess.max()) if len(block) else 0.0,
                      "solves": game.solves, "inherited": game.inherited,
-                     "bounded": game.bounded})
+                     "bounded": game.bounded, **core_row})
         solves += game.solves
     return Allocations(table, pd.DataFrame(rows), pd.DataFrame(
         blocking, columns=["group", "firms", "value", "allocated", "excess"]), solves)
+
+
+def _reachable(group: Group, core: pd.Series, before: np.ndarray) -> list[tuple[int, float]]:
+    """What payments over built links can reach: each set of the group's firms joined by
+    built links keeps the sum of its gains before transfers (a firm with none: its own)."""
+    label = core.reindex(group.firms).to_numpy()
+    out = []
+    for g in pd.unique(label):
+        inside = label == g
+        if not inside.all():
+            out.append((games.mask_of(np.flatnonzero(inside)), float(before[inside].sum())))
+    return out
+
+
+def _core_row(found: games.CoreAllocation, savings: float) -> dict:
+    """The group's columns of the rule `core` (kpis.json `sharing.core.groups`)."""
+    return {"core_rule_epsilon": found.epsilon,
+            "core_rule_in_core": bool(found.epsilon <= CORE_TOLERANCE * max(1.0, abs(savings))),
+            "core_rule_rows": found.rows, "core_rule_rounds": found.rounds}
 
 
 SAMPLE_CHUNKS = 2  # sampled permutations run as this many independent chunks, side by side
@@ -567,3 +624,52 @@ def _sample_chunk(job):
     phi, err = games.shapley_of_orders(orders, prefixes, game.values)
     return (len(orders), np.asarray(phi, float), np.asarray(err, float), game.values,
             game.solves, game.inherited, game.bounded)
+
+
+def separation(group: Group, options: SolverOptions) -> games.Separation:
+    """The most violated coalition of a group at an allocation x, as one MILP (the separation
+    of `games.core_allocation`): the group's program with a binary z_f per firm (in the
+    coalition or not), every column owned by two firms at most its upper bound times each
+    owner's z (a link needs both its firms), 1 ≤ Σ z ≤ n − 1, and the cost plus Σ x_f z_f
+    minimised: the savings of the design less x(S) is then the largest excess. Returns the
+    coalition, the savings of its design (a lower bound of v(S)) and an upper bound of the
+    largest excess (from the MILP's bound). Firms outside S keep their baseline because
+    their links are closed (docs/sharing.md, "A core-stable payment")."""
+    p, n = group.program, len(group.firms)
+    m, k = p.a.shape
+    owners = group.owners
+    tied = np.flatnonzero(((owners[:, 0] != owners[:, 1]) | p.integer)
+                          & np.isfinite(p.col_upper))
+    # rows: x_c − u_c z_f ≤ 0 for each of the two owners f of a tied column c
+    r = np.arange(2 * len(tied))
+    cols = np.r_[tied, tied]
+    firm = np.r_[owners[tied, 0], owners[tied, 1]]
+    upper = p.col_upper[cols]
+    link_rows = sp.csc_matrix((np.r_[np.ones(len(r)), -upper],
+                               (np.r_[r, r], np.r_[cols, k + firm])), shape=(len(r), k + n))
+    size_row = sp.csc_matrix((np.ones(n), (np.zeros(n, np.int64), k + np.arange(n))),
+                             shape=(1, k + n))
+    a = sp.vstack([sp.hstack([p.a, sp.csc_matrix((m, n))]), link_rows, size_row]).tocsc()
+    base = MatrixProgram(a, np.r_[p.row_lower, np.full(len(r), -np.inf), 1.0],
+                         np.r_[p.row_upper, np.zeros(len(r)), n - 1.0],
+                         np.r_[p.col_lower, np.zeros(n)], np.r_[p.col_upper, np.ones(n)],
+                         np.r_[p.cost, np.zeros(n)], 0.0, np.r_[p.integer, np.ones(n, bool)])
+    baseline_cost = float(p.cost @ group.baseline)
+    start = np.r_[group.baseline, np.eye(1, n).ravel()]  # {first firm}, no links: feasible
+
+    def separate(x: np.ndarray) -> tuple[int, float, float]:
+        program = replace(base, cost=np.r_[p.cost, np.asarray(x, float)])
+        solution = solve_part(program, options, start)
+        if not solution.status.has_solution:
+            raise RuntimeError("the separation MILP of a core allocation found no solution")
+        values = solution.values
+        z = values[k:] > 0.5
+        saving = baseline_cost - float(p.cost @ values[:k])
+        found = float(program.cost @ values)
+        bound = solution.bound if solution.bound is not None and np.isfinite(solution.bound) \
+            else -np.inf
+        # the objective as solved may carry a constant: the bound is read relative to it
+        offset = (solution.objective - found) if solution.objective is not None else 0.0
+        return (games.mask_of(np.flatnonzero(z)), saving,
+                baseline_cost - (bound - offset))
+    return separate

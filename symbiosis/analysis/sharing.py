@@ -15,6 +15,10 @@ rules:
 - `equal_surplus`: each built link's surplus split equally between its two firms.
 - `proportional`: within each set of firms joined by built links, the savings split in
   proportion to standalone cost.
+- `core`: payments that reach, per connected group, the least-core allocation nearest the
+  nucleolus (or the Shapley value) among those payments over built links can reach: in the
+  core when one is reachable; else the least-core ε says by how much some coalition would
+  gain by leaving (cooperative.allocate, games.core_allocation).
 """
 from __future__ import annotations
 
@@ -96,7 +100,15 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     standalone = pd.Series(m @ x0 + k, index=firms)
     x = optimum_x = design_point(lp, result)
     unconstrained = float(lp.cost(x0) - lp.cost(x))
-    payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees)
+    coop = None
+    if rule == "core":  # the game first: its core allocation sets the payments
+        before_gain = standalone - (m @ x + k)
+        coop = cooperative.allocate(lp, firms, x0, optimum_x, before_gain, options, samples,
+                                    seed, core=built_sets(lp, network, x, firms))
+        payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees,
+                                       coop.firms.core_gain)
+    else:
+        payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees)
     design = "optimum"
     if rule == "individually_rational" and not feasible:
         result = _fair_optimum(park, network, lp, x0, standalone, gate_fees, result)
@@ -118,7 +130,8 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     table["gain"] = table.standalone_cost - table.cost_after_transfers
     gains = pd.Series(table.gain.to_numpy(), index=firms)
     # the game's v(N) is the optimum's savings (FORMAT §6.1), even where fairness costs some
-    coop = cooperative.allocate(lp, firms, x0, optimum_x, gains, options, samples, seed)
+    if coop is None:
+        coop = cooperative.allocate(lp, firms, x0, optimum_x, gains, options, samples, seed)
     table["shapley_gain"] = coop.firms.shapley_gain.reindex(firms).to_numpy()
     table["rule"] = rule
     for column in ("shapley_stderr", "nucleolus_gain", "least_core_gain", "group"):
@@ -158,12 +171,26 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
                  "max_excess": float(coop.groups.max_excess.max()) if len(coop.groups) else 0.0,
                  "groups": coop.groups.to_dict("records"),
                  "blocking": coop.blocking.head(10).to_dict("records")},
+        "core_rule": _core_rule(coop.groups) if rule == "core" else None,
         "solves": coop.solves,
         "seconds": time.perf_counter() - began,
     }
     result.kpis = dict(result.kpis, sharing=kpis)
     result.timings = dict(result.timings, share=time.perf_counter() - began)
     return Shares(table, links, coop.groups, coop.blocking, kpis, result)
+
+
+def _core_rule(groups: pd.DataFrame) -> dict:
+    """The rule `core` over the groups: whether its payments reach the core in every group
+    computed, the largest excess they leave (ε), and whether some group's core is empty."""
+    done = groups[groups.core_rule_in_core.notna()] if "core_rule_in_core" in groups else \
+        groups.iloc[:0]
+    return {"in_core": bool(done.core_rule_in_core.all()) if len(done) else None,
+            "epsilon": float(done.core_rule_epsilon.max()) if len(done) else None,
+            "core_empty": bool(done.core_empty.fillna(False).any()) if len(done) else None,
+            "least_core_epsilon": float(done.least_core_epsilon.max())
+            if len(done) and done.least_core_epsilon.notna().any() else None,
+            "groups_not_computed": int(len(groups) - len(done))}
 
 
 def _in_core(groups: pd.DataFrame) -> bool | None:
@@ -232,9 +259,22 @@ def link_sides(lp: LinearProgram, network, x: np.ndarray) -> pd.DataFrame:
                          "equal": (receiver - supplier) / 2}, index=links.index)
 
 
-def _payments(lp, network, x, standalone, m, k, rule, gate_fees) -> tuple[pd.Series, bool]:
+def built_sets(lp: LinearProgram, network, x: np.ndarray, firms: pd.Index) -> pd.Series:
+    """Per firm, a label of the set of firms joined to it by built links between firms
+    (payments over those links move gains within a set, never between two)."""
+    sides = link_sides(lp, network, x)
+    links = network.links.loc[sides.index]
+    s, r = firms.get_indexer(links.from_firm), firms.get_indexer(links.to_firm)
+    joined = sp.csr_matrix((np.ones(len(s)), (s, r)), shape=(len(firms), len(firms)))
+    return pd.Series(connected_components(joined, directed=False)[1], index=firms)
+
+
+def _payments(lp, network, x, standalone, m, k, rule, gate_fees,
+              core_gain: pd.Series | None = None) -> tuple[pd.Series, bool]:
     """The payment over each built link between firms (receiver to supplier) and whether
-    the rule's conditions hold (for individual rationality: whether payments exist)."""
+    the rule's conditions hold (for individual rationality: whether payments exist; for
+    `core`, whether payments reach the core allocation `core_gain`: where a group's was not
+    computed, its links get the individually rational payments)."""
     sides = link_sides(lp, network, x)
     if sides.empty:
         return pd.Series(dtype=float), True
@@ -250,6 +290,19 @@ def _payments(lp, network, x, standalone, m, k, rule, gate_fees) -> tuple[pd.Ser
                       shape=(len(firms), n))
     if rule == "equal_surplus":
         return _clean(pd.Series(sides.equal.to_numpy(), index=sides.index)), True
+    if rule == "core":
+        target = core_gain.reindex(firms).to_numpy(float)
+        ours = np.isfinite(target[s])  # a link's two firms are in one group
+        fair, feasible = (_payments(lp, network, x, standalone, m, k, "individually_rational",
+                                    gate_fees) if not ours.all() else (pd.Series(dtype=float),
+                                                                       True))
+        if not ours.any():
+            return fair, feasible
+        touched = np.unique(np.r_[s[ours], r[ours]])
+        reached, exact = _closest(sides[ours], e[touched][:, np.flatnonzero(ours)],
+                                  target[touched] - gain[touched], None, None, "eq")
+        return pd.concat([reached, fair.reindex(sides.index[~ours])]).reindex(sides.index), \
+            bool(exact and feasible)
     if rule == "proportional":
         target = _proportional_targets(firms, s, r, gain, standalone.to_numpy())
         touched = np.unique(np.r_[s, r])
@@ -360,6 +413,17 @@ def format_shares(shares: Shares) -> str:
                  " (exact)")
               + (f"; not computed for {k['shapley']['not_computed_firms']} firms of a group "
                  "too large to sample" if k["shapley"]["not_computed_firms"] else "")]
+    rule_core = k.get("core_rule")
+    if rule_core and rule_core["in_core"] is not None:
+        lines.append("  core rule       " + (
+            f"payments reach the core (largest excess {rule_core['epsilon']:,.0f} "
+            f"{cur}/yr)" if rule_core["in_core"] else
+            f"the core is empty: some coalition gains at least "
+            f"{rule_core['least_core_epsilon']:,.0f} {cur}/yr by leaving any split "
+            "(least-core ε)" if rule_core["core_empty"] else
+            f"no payment over the built links reaches the core: some coalition gains "
+            f"{rule_core['epsilon']:,.0f} {cur}/yr by leaving (least-core ε over those "
+            "payments)"))
     core = k["core"]
     if core["in_core"] is None:
         lines.append("  core check      not done: a group too large to sample (kpis.json)")
