@@ -490,3 +490,30 @@ def test_core_allocation_by_rows_found_matches_the_full_least_core_lp(seed):
     assert g.core_excesses(v, found.allocation)[1:-1].max() <= found.epsilon + 1e-6 * v[-1]
     assert found.allocation.sum() == pytest.approx(v[-1])
     assert found.rows < 2 ** 6 - 2
+
+
+def test_core_allocation_of_one_player():
+    found = g.core_allocation(1, 7.0, {}, [0.0], g.table_separation(np.array([0.0, 7.0])))
+    assert found.allocation.tolist() == [7.0] and found.epsilon == -np.inf
+
+
+def test_shapley_bounds_hold_the_true_values_of_perturbed_tables():
+    """Values each within [v(S) − width(S), v(S)] (a lower value, as a feasible design's):
+    the Shapley value of the truth lies within the bound of that of the values, exact and
+    over sampled orders alike; and the bound is 0 where every width is."""
+    rng = np.random.default_rng(5)
+    v = random_superadditive(5, 2)
+    width = rng.random(32) * 3
+    width[0] = 0.0
+    low = v - width * rng.random(32)  # the values known: below the truth by < width
+    exact = g.shapley_bound(width)
+    assert np.all(np.abs(g.shapley(v) - g.shapley(low)) <= exact + 1e-9)
+    orders, prefixes = g.sample_orders(5, 8, seed=1)
+    known = {m: low[m] for m in range(32)}
+    true = {m: v[m] for m in range(32)}
+    est, _ = g.shapley_of_orders(orders, prefixes, known)
+    truth, _ = g.shapley_of_orders(orders, prefixes, true)
+    sampled = g.orders_bound(orders, prefixes, {m: width[m] for m in range(32)})
+    assert np.all(np.abs(truth - est) <= sampled + 1e-9)
+    assert g.shapley_bound(np.zeros(32)).tolist() == [0.0] * 5
+    assert g.orders_bound(orders, prefixes, {}).tolist() == [0.0] * 5

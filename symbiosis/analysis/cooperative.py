@@ -41,9 +41,10 @@ from scipy.sparse.csgraph import connected_components
 from ..formulation.highs_model import MatrixProgram
 from ..formulation.program import LinearProgram
 from ..decompose import WorkerPool, solve_part
+from ..pricing import LinkColumns
 from ..solve import Solution, SolverOptions
 
-from . import games
+from . import bounded, games
 
 EXACT_MAX = 12  # groups up to this many firms: every coalition enumerated
 NUCLEOLUS_MAX = 8  # groups up to this many firms: least core and nucleolus
@@ -427,7 +428,7 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
              design_x: np.ndarray, gains: pd.Series, options: SolverOptions,
              samples: int = DEFAULT_SAMPLES, seed: int = 0,
              program: MatrixProgram | None = None,
-             core: pd.Series | None = None) -> Allocations:
+             core: pd.Series | None = None, network=None) -> Allocations:
     """The cooperative allocations of the savings game, and the core check of `gains` (the
     chosen allocation, per firm). v(N) of each group is the savings of `design_x` there (the
     park's optimum, as solved by the pipeline); every other coalition is an optimum of its
@@ -439,10 +440,15 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
     group, the least-core allocation that payments over built links can reach (each set's
     gains add up to its gains before transfers) nearest the nucleolus (groups up to
     NUCLEOLUS_MAX firms) or the Shapley value (`games.core_allocation`; a separation MILP
-    per round above EXACT_MAX), in the column `core_gain`."""
+    per round above EXACT_MAX), in the column `core_gain`.
+
+    `network` (the program's candidates): groups whose program has more than
+    SAMPLED_MAX_COLUMNS columns are then sampled with every coalition bounded by LP
+    re-solves (bounded.py) rather than reported not computed."""
     table = pd.DataFrame(index=firms, data={"shapley_gain": 0.0, "shapley_stderr": 0.0,
                                              "nucleolus_gain": np.nan,
                                              "least_core_gain": np.nan, "core_gain": np.nan,
+                                             "shapley_bound": 0.0,
                                              "group": ""})
     rows, blocking, solves = [], [], 0
     for k, group in enumerate(groups_of(lp, firms, baseline_x, program)):
@@ -458,7 +464,30 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         table.loc[group.firms, "group"] = name
         x = gains.reindex(group.firms).to_numpy(float)
         core_row: dict = {}
-        if not exact and group.program.a.shape[1] > SAMPLED_MAX_COLUMNS:
+        bounded_row: dict = {}
+        bound = np.zeros(len(group.firms))
+        if not exact and group.program.a.shape[1] > SAMPLED_MAX_COLUMNS and \
+                network is not None:
+            found = _bounded(lp, network, group, savings, design_x[group.columns], samples,
+                             seed)
+            phi, err, bound = found.values, found.stderr, found.bound
+            method = (f"bounded ({2 * -(-samples // 2)} permutations; coalitions by LP "
+                      "bounds, docs/sharing.md)")
+            masks = sorted(m for m in found.lower if 0 < m < grand)
+            excess = [(found.lower[m] - x[game.member(m)].sum(), m) for m in masks]
+            sure = sorted(((e, m) for e, m in excess
+                           if e > 1e-6 * max(1.0, abs(savings))), key=lambda t: -t[0])[:5]
+            block = pd.DataFrame([(m, games.members(m), found.lower[m],
+                                   found.lower[m] - e, e) for e, m in sure],
+                                 columns=["coalition", "members", "value", "allocated",
+                                          "excess"])
+            # a coalition whose feasible design beats its allocation blocks for sure; none
+            # found does not prove the allocation stable
+            stable, checked, epsilon = (False if sure else None), len(masks), None
+            bounded_row = {"lp_solves": found.lp_solves, "max_width": found.max_width,
+                           "selected_links": found.selected, "links": found.links,
+                           "seconds": found.seconds}
+        elif not exact and group.program.a.shape[1] > SAMPLED_MAX_COLUMNS:
             phi = err = np.full(game.n, np.nan)
             method = (f"not computed: {game.n} firms, {group.program.a.shape[1]} columns "
                       f"(each coalition a province-scale MILP)")
@@ -468,6 +497,8 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         elif game.n <= EXACT_MAX:
             v = game.table()
             phi, err, method = games.shapley(v), np.zeros(game.n), "exact"
+            bound = games.shapley_bound(np.array([0.0 if m in (0, grand) else game.widths[m]
+                                                  for m in range(grand + 1)]))
             nucleolus = None
             if game.n <= NUCLEOLUS_MAX:
                 nucleolus = games.nucleolus(v)
@@ -484,7 +515,7 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
             checked = 2 ** game.n - 2
             epsilon = games.least_core_epsilon(v) if game.n > 1 else None
         else:
-            phi, err, values, solved = sampled_shapley(game, samples, seed)
+            phi, err, values, solved, bound = sampled_shapley(game, samples, seed)
             game.values.update({m: v for m, v in values.items() if m != grand})
             game.solves += solved
             method = f"sampled ({2 * -(-samples // 2)} permutations)"
@@ -521,6 +552,7 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         if core is not None and np.isfinite(phi).all():
             table.loc[group.firms, "core_gain"] = x
         table.loc[group.firms, "shapley_gain"] = phi
+        table.loc[group.firms, "shapley_bound"] = bound
         table.loc[group.firms, "shapley_stderr"] = err
         for _, b in block.iterrows():
             blocking.append({"group": name, "firms": " ".join(group.firms[i] for i in b.members),
@@ -537,7 +569,8 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
                          epsilon > CORE_TOLERANCE * max(1.0, abs(game.values[grand]))),
                      "max_excess": float(block.excess.max()) if len(block) else 0.0,
                      "solves": game.solves, "inherited": game.inherited,
-                     "bounded": game.bounded, **core_row})
+                     "bounded": game.bounded, **core_row,
+                     **({"lp_bounds": bounded_row} if bounded_row else {})})
         solves += game.solves
     return Allocations(table, pd.DataFrame(rows), pd.DataFrame(
         blocking, columns=["group", "firms", "value", "allocated", "excess"]), solves)
@@ -557,24 +590,71 @@ def _reachable(group: Group, core: pd.Series, before: np.ndarray) -> list[tuple[
 
 def _core_row(found: games.CoreAllocation, savings: float) -> dict:
     """The group's columns of the rule `core` (kpis.json `sharing.core.groups`)."""
-    return {"core_rule_epsilon": found.epsilon,
+    return {"core_rule_epsilon": found.epsilon if np.isfinite(found.epsilon) else None,
             "core_rule_in_core": bool(found.epsilon <= CORE_TOLERANCE * max(1.0, abs(savings))),
             "core_rule_rows": found.rows, "core_rule_rounds": found.rounds}
+
+
+def _bounded(lp: LinearProgram, network, group: Group, savings: float, point: np.ndarray,
+             samples: int, seed: int) -> bounded.BoundedShapley:
+    """The bounded sampled Shapley value of a large group (bounded.py): the links selected
+    once, then SAMPLE_CHUNKS chunks of orders side by side (seed·SAMPLE_CHUNKS + chunk, as
+    `sampled_shapley`), pooled: means and standard errors as there, the bounds as the
+    chunks' mean (a mean of maxima: at least the maximum of the means)."""
+    links = bounded.group_links(LinkColumns.of(lp), group.columns, lp.n_columns)
+    flow = lp.variables["flow"]
+    ids = flow.index[np.isin(flow.columns, group.columns)]
+    demand = pd.factorize(network.links.to_stream.reindex(ids))[0]
+    allowed = bounded.select_links(group.program, links, demand, point)
+    chunks_of = SAMPLE_CHUNKS if samples >= MIN_SAMPLES * SAMPLE_CHUNKS else 1
+    pairs = -(-samples // 2)
+    sizes = [2 * (pairs // chunks_of + (k < pairs % chunks_of)) for k in range(chunks_of)]
+    jobs = [(group.program, links, group.owners, demand, group.baseline, point, savings, size,
+             seed * SAMPLE_CHUNKS + k, allowed) for k, size in enumerate(sizes)]
+    workers = min(len(jobs), _cores())
+    if workers > 1:
+        with WorkerPool(workers) as pool:
+            chunks = [f.result() for f in [pool.submit_call(_bounded_chunk, job)
+                                           for job in jobs]]
+    else:
+        chunks = [_bounded_chunk(job) for job in jobs]
+    counts = np.array(sizes, float)
+    total = counts.sum()
+    phi = sum(c * r.values for c, r in zip(counts, chunks)) / total
+    err = np.sqrt(sum(c ** 2 * r.stderr ** 2 for c, r in zip(counts, chunks))) / total
+    bound = sum(c * r.bound for c, r in zip(counts, chunks)) / total
+    lower: dict = {}
+    for r in chunks:
+        for m, v in r.lower.items():
+            lower[m] = max(lower.get(m, -np.inf), v)
+    return bounded.BoundedShapley(phi, err, bound, lower, len(lower) - 2,
+                                  sum(r.lp_solves for r in chunks),
+                                  max(r.max_width for r in chunks), int(allowed.sum()),
+                                  len(allowed), max(r.seconds for r in chunks))
+
+
+def _bounded_chunk(job) -> bounded.BoundedShapley:
+    """One chunk of orders of `_bounded` (module-level: worker processes run it)."""
+    program, links, owners, demand, baseline, point, savings, size, seed, allowed = job
+    return bounded.bounded_shapley(program, links, owners, demand, baseline, point, savings,
+                                   size, seed, allowed)
 
 
 SAMPLE_CHUNKS = 2  # sampled permutations run as this many independent chunks, side by side
 MIN_SAMPLES = 4  # orders: two antithetic pairs (an order and its reverse), for a stderr
 
 
-def sampled_shapley(game: GroupGame, samples: int,
-                    seed: int) -> tuple[np.ndarray, np.ndarray, dict[int, float], int]:
+def sampled_shapley(game: GroupGame, samples: int, seed: int
+                    ) -> tuple[np.ndarray, np.ndarray, dict[int, float], int, np.ndarray]:
     """The sampled Shapley value of a group's game: SAMPLE_CHUNKS chunks of the permutations
     (one below MIN_SAMPLES·SAMPLE_CHUNKS samples), each with its own seed
     (seed·SAMPLE_CHUNKS + chunk) and game, run in worker processes when the machine has the
     cores (the same numbers either way); their means pooled, with the standard error of the
     pooled mean. v(N) is the game's (the optimum's savings: every order's marginals add up
     to it, so the values do); its width is found here, once for all chunks. Also every
-    coalition value solved, and the number of solves in the chunks."""
+    coalition value solved, the number of solves in the chunks, and per firm the bound on
+    what the coalitions' widths (their solves' gaps) may move the estimate by
+    (`games.orders_bound`; pooled as the chunks' mean, at least the bound of the pool)."""
     # a chunk needs MIN_SAMPLES: two antithetic pairs, for a standard error
     chunks_of = SAMPLE_CHUNKS if samples >= MIN_SAMPLES * SAMPLE_CHUNKS else 1
     pairs = -(-samples // 2)  # antithetic: whole pairs (an odd count is rounded up)
@@ -602,7 +682,8 @@ def sampled_shapley(game: GroupGame, samples: int,
         values.update(c[3])
     game.inherited += sum(c[5] for c in chunks)
     game.bounded += sum(c[6] for c in chunks)
-    return phi, err, values, int(sum(c[4] for c in chunks))
+    bound = (counts[:, None] * np.array([c[7] for c in chunks])).sum(axis=0) / total
+    return phi, err, values, int(sum(c[4] for c in chunks)), bound
 
 
 def _cores() -> int:
@@ -622,8 +703,10 @@ def _sample_chunk(job):
         for k in range(game.n - 2, -1, -1):
             game.value(chain[k], above=chain[k + 1])
     phi, err = games.shapley_of_orders(orders, prefixes, game.values)
+    widths = {m: w for m, w in game.widths.items() if m != (1 << game.n) - 1}
     return (len(orders), np.asarray(phi, float), np.asarray(err, float), game.values,
-            game.solves, game.inherited, game.bounded)
+            game.solves, game.inherited, game.bounded,
+            games.orders_bound(orders, prefixes, widths))
 
 
 def separation(group: Group, options: SolverOptions) -> games.Separation:

@@ -230,6 +230,39 @@ def shapley_sampled(n: int, value: Callable[[int], float], samples: int, seed: i
     return SampledShapley(estimate, stderr, len(orders), len(cache) - before)
 
 
+def shapley_bound(width: np.ndarray) -> np.ndarray:
+    """How far the exact Shapley value of the true game may lie from that of a table of
+    values each within [v(S), v(S) + width(S)] of the truth: φ_i moves by at most
+    max(Σ_{S∌i} p_S width(S), Σ_{S∌i} p_S width(S ∪ i)), p_S the Shapley weight."""
+    w, n = _table(width)
+    sizes = _sizes(n)
+    weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
+                       for k in range(n)])
+    masks = np.arange(1 << n, dtype=np.int64)
+    out = np.empty(n)
+    for i in range(n):
+        without = masks[(masks >> i & 1) == 0]
+        p = weight[sizes[without]]
+        out[i] = max(p @ w[without], p @ w[without | 1 << i])
+    return out
+
+
+def orders_bound(orders: np.ndarray, prefixes: np.ndarray, width: dict) -> np.ndarray:
+    """The same for a sampled Shapley value (`shapley_of_orders`): each marginal
+    v(P ∪ i) − v(P) lies within [−width(P), +width(P ∪ i)] of the values', so the estimate
+    of the true values over the same orders lies within max(mean width(P), mean
+    width(P ∪ i)) of it (width(∅) = 0 need not be given)."""
+    distinct = np.unique(prefixes)
+    table = np.array([width.get(m, 0.0) for m in distinct.tolist()])
+    after = table[np.searchsorted(distinct, prefixes)]
+    before = np.concatenate([np.zeros((len(orders), 1)), after[:, :-1]], axis=1)
+    at = np.empty_like(after)
+    ahead = np.empty_like(before)
+    np.put_along_axis(at, orders, after, axis=1)
+    np.put_along_axis(ahead, orders, before, axis=1)
+    return np.maximum(at.mean(axis=0), ahead.mean(axis=0))
+
+
 # --------------------------------------------------------------------------- excesses
 
 def core_excesses(v: np.ndarray, allocation: Sequence[float]) -> np.ndarray:
@@ -425,6 +458,8 @@ def core_allocation(n: int, grand: float, known: dict[int, float], reference: Se
     else add its row and repeat. Each round adds a row the LP did not hold, so it ends on a
     finite game; at the end ε is a lower bound of the least core of the rows and the
     separation's bound an upper one of the allocation's largest excess."""
+    if n == 1:  # no proper coalition: the one player has it all
+        return CoreAllocation(np.array([float(grand)]), -np.inf, 0, 0)
     grand_mask = (1 << n) - 1
     scale = max(abs(float(grand)), 1.0)
     rows = {m: float(val) for m, val in known.items() if 0 < m < grand_mask}

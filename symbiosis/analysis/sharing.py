@@ -48,7 +48,8 @@ RULES: tuple[str, ...] = get_args(ShareRule)
 SHARE_COLUMNS = ["firm_id", "baseline_cost", "standalone_cost", "cost_before_transfers",
                  "transfers_in", "transfers_out", "cost_after_transfers", "gain",
                  "shapley_gain", "rule"]  # FORMAT §6.1, in this order
-SHARE_EXTRA_COLUMNS = ["shapley_stderr", "nucleolus_gain", "least_core_gain", "group", "name"]
+SHARE_EXTRA_COLUMNS = ["shapley_stderr", "shapley_bound", "nucleolus_gain", "least_core_gain",
+                       "group", "name"]
 LINK_TRANSFER_COLUMNS = ["transfer_price", "transfer_payment"]
 COALITION_GAP = 1e-7  # relative MIP gap of each coalition's solve: v(S) is an optimum
 
@@ -134,7 +135,8 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
         coop = cooperative.allocate(lp, firms, x0, optimum_x, gains, options, samples, seed)
     table["shapley_gain"] = coop.firms.shapley_gain.reindex(firms).to_numpy()
     table["rule"] = rule
-    for column in ("shapley_stderr", "nucleolus_gain", "least_core_gain", "group"):
+    for column in ("shapley_stderr", "shapley_bound", "nucleolus_gain", "least_core_gain",
+                   "group"):
         table[column] = coop.firms[column].reindex(firms).to_numpy()
     table["name"] = park.firms["name"].reindex(firms).to_numpy()
     table = table[SHARE_COLUMNS + SHARE_EXTRA_COLUMNS]
@@ -144,8 +146,8 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     links = _with_transfers(result.links, payments)
     result = replace(result, links=links)
     tol = 1e-6 * max(1.0, abs(savings))
-    sampled = coop.groups[coop.groups.shapley.str.startswith("sampled")] if len(coop.groups) \
-        else coop.groups
+    sampled = coop.groups[coop.groups.shapley.str.startswith(("sampled", "bounded"))] \
+        if len(coop.groups) else coop.groups
     skipped = coop.groups[coop.groups.shapley.str.startswith("not computed")] \
         if len(coop.groups) else coop.groups
     kpis = {
@@ -165,6 +167,7 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
                     "seed": int(seed) if len(sampled) else None,
                     "not_computed_firms": int(skipped.firms.sum()) if len(skipped) else 0,
                     "max_stderr": float(table.shapley_stderr.max()),
+                    "max_bound": float(table.shapley_bound.max()),
                     "min_gain": float(table.shapley_gain.min()),
                     "max_gain": float(table.shapley_gain.max())},
         "core": {"in_core": _in_core(coop.groups),
@@ -186,7 +189,8 @@ def _core_rule(groups: pd.DataFrame) -> dict:
     done = groups[groups.core_rule_in_core.notna()] if "core_rule_in_core" in groups else \
         groups.iloc[:0]
     return {"in_core": bool(done.core_rule_in_core.all()) if len(done) else None,
-            "epsilon": float(done.core_rule_epsilon.max()) if len(done) else None,
+            "epsilon": float(done.core_rule_epsilon.max())
+            if done.core_rule_epsilon.notna().any() else None,
             "core_empty": bool(done.core_empty.fillna(False).any()) if len(done) else None,
             "least_core_epsilon": float(done.least_core_epsilon.max())
             if len(done) and done.least_core_epsilon.notna().any() else None,
@@ -409,7 +413,8 @@ def format_shares(shares: Shares) -> str:
               f"  Shapley gains   {k['shapley']['min_gain']:>14,.0f} to "
               f"{k['shapley']['max_gain']:,.0f} {cur}/yr"
               + (f" (sampled, {k['shapley']['samples']} permutations, largest standard error "
-                 f"{k['shapley']['max_stderr']:,.0f})" if k["shapley"]["samples"] else
+                 f"{k['shapley']['max_stderr']:,.0f}, largest bound from the coalitions' gaps "
+                 f"{k['shapley']['max_bound']:,.0f})" if k["shapley"]["samples"] else
                  " (exact)")
               + (f"; not computed for {k['shapley']['not_computed_firms']} firms of a group "
                  "too large to sample" if k["shapley"]["not_computed_firms"] else "")]
