@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 
 import symbiosis as sb
-from symbiosis.analysis import cooperative
+from symbiosis.analysis import bounded, cooperative
 from symbiosis.analysis import games as g
 from symbiosis.analysis.sharing import (LINK_TRANSFER_COLUMNS, SHARE_COLUMNS, design_point,
                                         format_shares, share)
 from symbiosis.formulation import formulate
 from symbiosis.formulation.highs_model import InPlace, MatrixProgram
+from symbiosis.pricing import LinkColumns
 from symbiosis.results import baseline_point
 from symbiosis.solve import SolverOptions, solve
 
@@ -216,20 +217,54 @@ def test_sampled_shapley_adds_up_to_the_optimum_at_the_default_coalition_gap(mon
     assert sampled.shares.shapley_gain.sum() == pytest.approx(result.kpis["savings"], rel=1e-12)
 
 
-def test_a_group_too_large_to_sample_is_reported_not_computed(monkeypatch):
-    # the payments are still made; the group's Shapley values and core check are not
-    # guessed: NaN, "not computed", in_core null
+def test_a_group_too_large_for_coalition_milps_is_sampled_with_lp_bounds(monkeypatch):
+    # above SAMPLED_MAX_COLUMNS no coalition MILP is solved: every coalition of the sampled
+    # orders is held between LP bounds (analysis/bounded.py), and the Shapley values come
+    # with the bound those intervals put on them, beside their standard error
     result = sb.optimise(line_park())
     monkeypatch.setattr(cooperative, "EXACT_MAX", 4)
     monkeypatch.setattr(cooperative, "SAMPLED_MAX_COLUMNS", 10)
     s = share(result, samples=4)
     (group,) = s.kpis["core"]["groups"]
-    assert group["shapley"].startswith("not computed: 10 firms") and group["solves"] == 0
-    assert s.shares.shapley_gain.isna().all() and s.kpis["core"]["in_core"] is None
+    assert group["shapley"].startswith("bounded (4 permutations") and group["solves"] == 0
+    assert group["lp_bounds"]["lp_solves"] > 0
+    assert s.shares.shapley_gain.sum() == pytest.approx(result.kpis["savings"], rel=1e-9)
+    assert (s.shares.shapley_bound >= 0).all() and s.kpis["shapley"]["samples"] == 4
     assert s.shares.gain.sum() == pytest.approx(result.kpis["savings"])
-    assert s.kpis["shapley"]["not_computed_firms"] == 10 and s.kpis["shapley"]["samples"] is None
-    assert "core check      not done" in format_shares(s)
-    assert "not computed for 10 firms" in format_shares(s)
+    assert "largest bound from the coalitions' gaps" in format_shares(s)
+
+
+@pytest.mark.parametrize("selected", ["kept", "few"])
+def test_bounded_coalitions_hold_their_optima_and_the_bound_holds_the_shapley_value(selected):
+    """Every coalition of the sampled orders against a MILP solve of its own: the optimum
+    lies within [lo, hi]; with the relaxation given only the links of the LP and the design
+    ("few"), the left-out links priced by the duals keep hi valid. The estimate adds up to
+    v(N), and lies within its bound plus four standard errors of the exact Shapley value."""
+    park = line_park()
+    result = sb.optimise(park)
+    lp = formulate(park, result.network)
+    x0 = baseline_point(lp, park)
+    (group,) = cooperative.groups_of(lp, park.firms.index, x0)
+    design = design_point(lp, result)[group.columns]
+    savings = float(group.program.cost @ (group.baseline - design))
+    links = bounded.group_links(LinkColumns.of(lp), group.columns, lp.n_columns)
+    demand = pd.factorize(result.network.links.to_stream.reindex(
+        lp.variables["flow"].index))[0]
+    allowed = None if selected == "kept" else design[links.build] > 0.5
+    found = bounded.bounded_shapley(group.program, links, group.owners, demand,
+                                    group.baseline, design, savings, 8, 0, allowed)
+    tol = 1e-6 * savings
+    for mask in found.lower:
+        if 0 < mask < 2 ** 10 - 1:
+            fresh = _fresh(group, mask)
+            assert found.lower[mask] - tol <= fresh <= found.upper[mask] + tol, mask
+    assert found.values.sum() == pytest.approx(savings, rel=1e-9)
+    assert found.lp_solves > 0 and found.coalitions > 0
+    exact = g.shapley(cooperative.GroupGame(group, SolverOptions(
+        name="highspy", mip_gap=1e-9)).table())
+    many = bounded.bounded_shapley(group.program, links, group.owners, demand,
+                                   group.baseline, design, savings, 400, 1, allowed)
+    assert np.all(np.abs(many.values - exact) <= many.bound + 4 * many.stderr + tol)
 
 
 def _line_game(gap: dict) -> tuple[cooperative.GroupGame, cooperative.Group, SolverOptions]:
@@ -471,3 +506,38 @@ def test_the_separation_milp_finds_the_largest_excess_of_the_table(monkeypatch):
     assert x["A2"] == pytest.approx(0, abs=1e-6) and x["B"] >= 600 - 1e-6 and x["A1"] >= -1e-6
     assert sum(x.values()) == pytest.approx(900)
     assert s.kpis["core_rule"]["in_core"] and s.groups.shapley.iloc[0].startswith("sampled")
+
+
+def truck_both_ways() -> sb.Park:
+    """A and B 10 km apart, one truck route between them for 1000 a year (links.routes:
+    shared). 80 t of scrap A→B saves B 10/t (800); 100 t of paper B→A saves A 5/t (500).
+    Alone neither link pays its truck; one route serves both ways: v(AB) = 1300 − 1000 = 300.
+
+    The route is A's and B's equally (500 each): before transfers A gains 500 − 500 = 0, B
+    800 − 500 = 300. Each link bears half the route (500), 250 at each end: scrap: A's side
+    −250, B's 550, equal split 400 from B to A; paper: B's side −250, A's 250, 250 from A to
+    B. Net 150 to A: both gain 150, as the Shapley value and the nucleolus say."""
+    return make_park({"A": (0, 0), "B": (10, 0)},
+                     [dict(resource="scrap", purchase_price=10.0),
+                      dict(resource="paper", purchase_price=5.0)],
+                     [("Ss", "A", "supply", "scrap", 80.0), ("Ds", "B", "demand", "scrap", 80.0),
+                      ("Sp", "B", "supply", "paper", 100.0), ("Dp", "A", "demand", "paper", 100.0)],
+                     links={"routes": "shared", "truck": {"fixed_cost": 1000.0,
+                                                          "capex_per_km": 0}})
+
+
+@pytest.mark.parametrize("rule", ["individually_rational", "equal_surplus", "proportional",
+                                  "core"])
+def test_a_shared_route_is_owned_by_its_two_sites_equally(rule):
+    s = share(sb.optimise(truck_both_ways()), rule=rule)
+    assert s.kpis["savings"] == pytest.approx(300)
+    row = s.shares.set_index("firm_id")
+    assert row.cost_before_transfers.to_dict() == pytest.approx({"A": 500 - 500 + 500,
+                                                                 "B": 800 - 300})
+    # proportional: to standalone cost, A 500 and B 800 (every other rule: 150 each)
+    assert gains(s) == pytest.approx({"A": 300 * 5 / 13, "B": 300 * 8 / 13} if rule ==
+                                     "proportional" else {"A": 150, "B": 150})
+    assert row.shapley_gain.tolist() == pytest.approx([150, 150])
+    if rule in ("individually_rational", "equal_surplus"):
+        pay = s.links.set_index("from_stream").transfer_payment
+        assert pay.to_dict() == pytest.approx({"Ss": 400, "Sp": 250})

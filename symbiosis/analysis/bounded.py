@@ -52,6 +52,7 @@ class BoundedShapley:
     stderr: np.ndarray
     bound: np.ndarray
     lower: dict  # mask -> lo(S), every coalition valued
+    upper: dict  # mask -> hi(S)
     coalitions: int  # coalitions valued (every prefix of every order but N)
     lp_solves: int  # LP re-solves in place
     max_width: float  # the widest coalition interval hi − lo
@@ -213,7 +214,7 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
     phi, err = games.shapley_of_orders(orders, prefixes, lo)
     width = {m: max(hi[m] - lo[m], 0.0) for m in lo}
     bound_i = games.orders_bound(orders, prefixes, width)
-    return BoundedShapley(np.asarray(phi, float), np.asarray(err, float), bound_i, lo,
+    return BoundedShapley(np.asarray(phi, float), np.asarray(err, float), bound_i, lo, hi,
                           len(lo) - 2, solves, max(width.values()), int(allowed.sum()),
                           len(allowed), time.perf_counter() - began)
 

@@ -624,10 +624,12 @@ def _bounded(lp: LinearProgram, network, group: Group, savings: float, point: np
     err = np.sqrt(sum(c ** 2 * r.stderr ** 2 for c, r in zip(counts, chunks))) / total
     bound = sum(c * r.bound for c, r in zip(counts, chunks)) / total
     lower: dict = {}
+    upper: dict = {}
     for r in chunks:
         for m, v in r.lower.items():
             lower[m] = max(lower.get(m, -np.inf), v)
-    return bounded.BoundedShapley(phi, err, bound, lower, len(lower) - 2,
+            upper[m] = min(upper.get(m, np.inf), r.upper[m])
+    return bounded.BoundedShapley(phi, err, bound, lower, upper, len(lower) - 2,
                                   sum(r.lp_solves for r in chunks),
                                   max(r.max_width for r in chunks), int(allowed.sum()),
                                   len(allowed), max(r.seconds for r in chunks))

@@ -105,7 +105,8 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     if rule == "core":  # the game first: its core allocation sets the payments
         before_gain = standalone - (m @ x + k)
         coop = cooperative.allocate(lp, firms, x0, optimum_x, before_gain, options, samples,
-                                    seed, core=built_sets(lp, network, x, firms))
+                                    seed, core=built_sets(lp, network, x, firms),
+                                    network=network)
         payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees,
                                        coop.firms.core_gain)
     else:
@@ -132,7 +133,8 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     gains = pd.Series(table.gain.to_numpy(), index=firms)
     # the game's v(N) is the optimum's savings (FORMAT §6.1), even where fairness costs some
     if coop is None:
-        coop = cooperative.allocate(lp, firms, x0, optimum_x, gains, options, samples, seed)
+        coop = cooperative.allocate(lp, firms, x0, optimum_x, gains, options, samples, seed,
+                                    network=network)
     table["shapley_gain"] = coop.firms.shapley_gain.reindex(firms).to_numpy()
     table["rule"] = rule
     for column in ("shapley_stderr", "shapley_bound", "nucleolus_gain", "least_core_gain",
@@ -246,7 +248,10 @@ def design_point(lp: LinearProgram, result: Result) -> np.ndarray:
 
 def link_sides(lp: LinearProgram, network, x: np.ndarray) -> pd.DataFrame:
     """Per built link between firms: flow, the supplier's and the receiver's side of its
-    surplus before any payment (docs/model.md), and the equal-surplus payment."""
+    surplus before any payment (docs/model.md), and the equal-surplus payment. With shared
+    routes a route's fixed cost and capex are split equally among the links between firms
+    built on it, and each link's part half to each end: as the firm accounts own a route,
+    equally by its two sites."""
     links = between_firms(network)
     flow = lp.variables["flow"].values(x).reindex(links.index).to_numpy()
     on = flow > 0
@@ -257,8 +262,17 @@ def link_sides(lp: LinearProgram, network, x: np.ndarray) -> pd.DataFrame:
                                          + lam * links.demand_unit_co2.to_numpy())
     unit_cost = links.unit_cost.to_numpy() + lam * links.unit_co2.to_numpy()
     supplier = avoided * flow
-    receiver = (saved - unit_cost) * flow - links.fixed_cost.to_numpy() \
-        - links.annualised_capex.to_numpy()
+    receiver = (saved - unit_cost) * flow
+    routes = lp.annotations.get("link_routes")
+    if routes is None:  # each link pays its own fixed cost and capex: the receiver's
+        receiver = receiver - links.fixed_cost.to_numpy() - links.annualised_capex.to_numpy()
+    else:  # links.routes: shared: a route's cost is its two sites' equally (the firm
+        # accounts), and on each link built on it, an equal part, half at each end
+        table = lp.annotations["routes"]
+        route = routes.route.reindex(links.index).to_numpy()
+        cost = (table.fixed_cost + table.annualised_capex).to_numpy()[route]
+        part = cost / np.bincount(route, minlength=len(table))[route]
+        supplier, receiver = supplier - part / 2, receiver - part / 2
     return pd.DataFrame({"flow": flow, "supplier": supplier, "receiver": receiver,
                          "equal": (receiver - supplier) / 2}, index=links.index)
 
