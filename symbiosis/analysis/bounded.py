@@ -138,11 +138,15 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
     relax = _Model(relax_program)
     relax_link = links.owner[relax_cols]  # per relaxation column: its link or −1
     design_cols = links.columns_of(allowed)
-    design = _Model(program.part(design_cols, np.arange(program.a.shape[0])))
+    touched = np.unique(program.a[:, design_cols].indices)  # rows of no column left: gone
+    design = _Model(program.part(design_cols, touched))
     design_link = links.owner[design_cols]
     design_build = np.flatnonzero(program.integer[design_cols] & (design_link >= 0))
     build_link = design_link[design_build]
-    design_int = np.flatnonzero(program.integer[design_cols] & (design_link < 0))
+    # other integer columns of one firm (heat pumps) stay at the design's; those of two
+    # (shared routes) follow the builds: a route is 1 where a link on it is built, 0 else
+    one_firm = owners[design_cols, 0] == owners[design_cols, 1]
+    design_int = np.flatnonzero(program.integer[design_cols] & (design_link < 0) & one_firm)
     # per firm: the columns it owns (fixed at its baseline when it leaves)
     firm_relax = _columns_of_firms(owners[relax_cols], n)
     firm_design = _columns_of_firms(owners[design_cols], n)
