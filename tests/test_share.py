@@ -22,7 +22,8 @@ from symbiosis.pricing import LinkColumns
 from symbiosis.results import baseline_point
 from symbiosis.solve import SolverOptions, solve
 
-from .conftest import ROOT, make_park
+from .conftest import ROOT, heat_park, make_park
+from .test_heat import KEMP
 
 W = dict(resource="w")
 TRUCK_1000 = {"links": {"truck": {"fixed_cost": 1000, "capex_per_km": 0}}}
@@ -232,6 +233,31 @@ def test_a_group_too_large_for_coalition_milps_is_sampled_with_lp_bounds(monkeyp
     assert (s.shares.shapley_bound >= 0).all() and s.kpis["shapley"]["samples"] == 4
     assert s.shares.gain.sum() == pytest.approx(result.kpis["savings"])
     assert "largest bound from the coalitions' gaps" in format_shares(s)
+
+
+def test_bounded_coalitions_of_a_heat_park_hold_their_optima():
+    """The same intervals on Kemp's four heat streams, each its own firm: heat links have a
+    cascade of their own (per-interval columns), which a leaving firm's links close too."""
+    park = heat_park(KEMP, {s[0]: s[0] for s in KEMP},
+                     positions={s[0]: (0.0, 0.1 * k) for k, s in enumerate(KEMP)})
+    result = sb.optimise(park)
+    lp = formulate(park, result.network)
+    x0 = baseline_point(lp, park)
+    (group,) = cooperative.groups_of(lp, park.firms.index, x0)
+    design = design_point(lp, result)[group.columns]
+    savings = float(group.program.cost @ (group.baseline - design))
+    assert savings > 0
+    links = bounded.group_links(LinkColumns.of(lp), group.columns, lp.n_columns)
+    demand = pd.factorize(result.network.links.to_stream.reindex(
+        lp.variables["flow"].index))[0]
+    found = bounded.bounded_shapley(group.program, links, group.owners, demand,
+                                    group.baseline, design, savings, 8, 0)
+    tol = 1e-6 * savings
+    for mask in found.lower:
+        if 0 < mask < 2 ** len(group.firms) - 1:
+            fresh = _fresh(group, mask)
+            assert found.lower[mask] - tol <= fresh <= found.upper[mask] + tol, mask
+    assert found.values.sum() == pytest.approx(savings, rel=1e-9)
 
 
 @pytest.mark.parametrize("selected", ["kept", "few"])

@@ -143,16 +143,22 @@ def shapley(v: np.ndarray) -> np.ndarray:
     over all orders of arrival. O(n · 2^n), vectorised over masks (n = 16 in well under a
     second)."""
     v, n = _table(v)
+    phi = np.empty(n)
+    for i, without, p in _joined(n):
+        phi[i] = p @ (v[without | 1 << i] - v[without])
+    return phi
+
+
+def _joined(n: int):
+    """Per player i: the coalitions without i and the Shapley weight of each,
+    |S|!(n−|S|−1)!/n!, the chance that i joins exactly S."""
     sizes = _sizes(n)
-    # weight of a coalition S a player joins: |S|!(n−|S|−1)!/n!, by |S| = 0..n−1
     weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
                        for k in range(n)])
     masks = np.arange(1 << n, dtype=np.int64)
-    phi = np.empty(n)
     for i in range(n):
         without = masks[(masks >> i & 1) == 0]
-        phi[i] = weight[sizes[without]] @ (v[without | 1 << i] - v[without])
-    return phi
+        yield i, without, weight[sizes[without]]
 
 
 @dataclass(frozen=True)
@@ -235,14 +241,8 @@ def shapley_bound(width: np.ndarray) -> np.ndarray:
     values each within [v(S), v(S) + width(S)] of the truth: φ_i moves by at most
     max(Σ_{S∌i} p_S width(S), Σ_{S∌i} p_S width(S ∪ i)), p_S the Shapley weight."""
     w, n = _table(width)
-    sizes = _sizes(n)
-    weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
-                       for k in range(n)])
-    masks = np.arange(1 << n, dtype=np.int64)
     out = np.empty(n)
-    for i in range(n):
-        without = masks[(masks >> i & 1) == 0]
-        p = weight[sizes[without]]
+    for i, without, p in _joined(n):
         out[i] = max(p @ w[without], p @ w[without | 1 << i])
     return out
 
