@@ -86,14 +86,17 @@ class _Model:
         k = self.scaling.columns[cols]
         self.highs.changeColsBounds(len(cols), cols, self.lower[cols] / k, self.upper[cols] / k)
 
-    def solve(self) -> tuple[float, np.ndarray, np.ndarray]:
-        """Optimum, values and row duals in the program's units."""
+    def solve(self, required: bool = True) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """Optimum, values and row duals in the program's units; None if not optimal and
+        not `required` (a trial design that cannot be run), else an error."""
         self.solves += 1
         self.highs.run()
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             self.highs.clearSolver()  # a basis gone bad: once more from scratch
             self.highs.run()
             if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                if not required:
+                    return None
                 raise RuntimeError("an LP of a coalition's bounds was not solved")
         solution = self.highs.getSolution()
         k = self.scaling
@@ -151,6 +154,7 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
     firm_relax = _columns_of_firms(owners[relax_cols], n)
     firm_design = _columns_of_firms(owners[design_cols], n)
     unselected = np.flatnonzero(~allowed)
+    build_cost = cost[design_cols][design_build]
 
     orders, prefixes = games.sample_orders(n, samples, seed)
     lo: dict = {}
@@ -189,27 +193,26 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
             if mask in lo and mask in hi and not moved_r and not moved_d:
                 continue
             bound = baseline_cost - _lower_cost(z, rho, unselected, link_firms, member)
-            if moved_d or moved_r:
+            if moved_d:
                 _fix_design(design, design_build, build_link, built, None, None)
                 cost_d, xd, _ = design.solve()
-                if moved_r:  # the relaxation's links among S's firms, added
-                    uses = np.zeros(len(built), dtype=bool)
-                    used = relax_link[(relax_link >= 0) & (np.abs(xr) > ZERO)]
-                    uses[used] = True
-                    uses &= member[link_firms].all(axis=1) & ~built
-                    if uses.any():
-                        trial = built | uses
-                        _fix_design(design, design_build, build_link, trial, None, None)
-                        cost_t, xt, _ = design.solve()
-                        flowing = _flowing(xt, design_link, len(built))
-                        keep = trial & flowing  # links left without flow dropped
-                        saved = float(cost[design_cols][design_build] @ (
-                            (trial & ~keep)[build_link].astype(float)))
+            if moved_r:  # the relaxation's links among S's firms, added
+                uses = np.zeros(len(built), dtype=bool)
+                uses[relax_link[(relax_link >= 0) & (np.abs(xr) > ZERO)]] = True
+                uses &= member[link_firms].all(axis=1) & ~built
+                if uses.any():
+                    trial = built | uses
+                    _fix_design(design, design_build, build_link, trial, None, None)
+                    tried = design.solve(required=False)
+                    if tried is not None:
+                        cost_t, xt, _ = tried
+                        keep = trial & _flowing(xt, design_link, len(built))  # no flow: out
+                        saved = float(build_cost @ (trial & ~keep)[build_link])
                         if cost_t - saved < cost_d - 1e-9 * max(1.0, abs(cost_d)):
                             built, cost_d = keep, cost_t - saved
                             xd = xt.copy()
                             xd[design_build[(trial & ~keep)[build_link]]] = 0.0
-                        _fix_design(design, design_build, build_link, built, None, None)
+                    _fix_design(design, design_build, build_link, built, None, None)
             value = max(baseline_cost - cost_d, 0.0)
             lo[mask] = max(lo.get(mask, -np.inf), value)
             hi[mask] = min(hi.get(mask, np.inf), max(bound, value), hi[chain[k + 1]])
