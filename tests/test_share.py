@@ -233,6 +233,10 @@ def test_a_group_too_large_for_coalition_milps_is_sampled_with_lp_bounds(monkeyp
     assert (s.shares.shapley_bound >= 0).all() and s.kpis["shapley"]["samples"] == 4
     assert s.shares.gain.sum() == pytest.approx(result.kpis["savings"])
     assert "largest bound from the coalitions' gaps" in format_shares(s)
+    # a coalition blocks only where its feasible design beats its gains: then for sure
+    blocking = s.kpis["core"]["blocking"]
+    assert s.kpis["core"]["in_core"] is False and blocking and blocking[0]["excess"] > 0
+    assert "core check      not stable" in format_shares(s)
 
 
 def test_bounded_coalitions_of_a_heat_park_hold_their_optima():

@@ -445,7 +445,10 @@ def format_shares(shares: Shares) -> str:
             "payments)"))
     core = k["core"]
     if core["in_core"] is None:
-        lines.append("  core check      not done: a group too large to sample (kpis.json)")
+        lines.append("  core check      not proven: in a group sampled with LP bounds no "
+                     "coalition's design beats its gains, which does not prove it stable "
+                     "(kpis.json)" if k["shapley"]["not_computed_firms"] == 0 else
+                     "  core check      not done: a group too large to sample (kpis.json)")
     elif core["in_core"]:
         lines.append("  core check      stable: no coalition gains by leaving")
     else:
