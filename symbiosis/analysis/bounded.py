@@ -122,19 +122,22 @@ def group_links(lp_links: LinkColumns, columns: np.ndarray, n_columns: int) -> L
 def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarray,
                     demand: np.ndarray, baseline: np.ndarray, grand_point: np.ndarray,
                     grand_value: float, samples: int, seed: int,
-                    allowed: np.ndarray | None = None) -> BoundedShapley:
+                    allowed: np.ndarray | None = None,
+                    grand_bound: float = -np.inf) -> BoundedShapley:
     """The sampled Shapley value of a group's game, each coalition bounded (see the
     module's docstring). `program`: the group's MILP (its columns numbered as `links`,
     `owners` (columns × 2 firm positions), `baseline` and `grand_point`); `demand`: per
     link, a label of its demand stream (for the selection); v(N) = `grand_value`;
-    `allowed`: the selected links, if known (`select_links`)."""
+    `allowed`, `grand_bound`: the selected links and the LP bound of N's cost over every
+    candidate, if known (`select_links`)."""
     began = time.perf_counter()
     n = int(owners.max()) + 1
     cost = program.cost
     baseline_cost = float(cost @ baseline)
     built_n = grand_point[links.build] > 0.5
     if allowed is None:
-        allowed = select_links(program, links, demand, grand_point)
+        allowed, grand_bound = select_links(program, links, demand, grand_point)
+    top = baseline_cost - grand_bound  # v(S) ≤ v(N) ≤ this, for every S
     link_firms = _link_firms(links, owners)
 
     relax_program, relax_cols, relax_rows = relaxation_part(program, links, allowed)
@@ -172,7 +175,7 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
         cost_d, xd, _ = design.solve()
         rho = _reduced(y, program, links, relax_rows)
         hi_n = baseline_cost - _lower_cost(z, rho, unselected, link_firms, member)
-        hi[grand] = min(hi.get(grand, np.inf), max(hi_n, grand_value))
+        hi[grand] = min(hi.get(grand, np.inf), top, max(hi_n, grand_value))
         lo[grand] = grand_value
         for k in range(n - 2, -1, -1):
             leaving = order[k + 1]
@@ -218,6 +221,10 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
             hi[mask] = min(hi.get(mask, np.inf), max(bound, value), hi[chain[k + 1]])
         solves = relax.solves + design.solves
     lo[0] = hi[0] = 0.0
+    for chain in prefixes.tolist():  # v is monotone: a prefix is worth at least the one
+        for k in range(1, n - 1):    # before it (N keeps the value given)
+            lo[chain[k]] = max(lo[chain[k]], lo[chain[k - 1]])
+            hi[chain[k]] = max(hi[chain[k]], lo[chain[k]])
     phi, err = games.shapley_of_orders(orders, prefixes, lo)
     width = {m: max(hi[m] - lo[m], 0.0) for m in lo}
     bound_i = games.orders_bound(orders, prefixes, width)
@@ -227,14 +234,15 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
 
 
 def select_links(program: MatrixProgram, links: LinkColumns, demand: np.ndarray,
-                 grand_point: np.ndarray) -> np.ndarray:
+                 grand_point: np.ndarray) -> tuple[np.ndarray, float]:
     """The links of the relaxation (see the module's docstring), from the LP over every
-    candidate of the group priced with its duals."""
+    candidate of the group priced with its duals; and that LP's optimum, a lower bound of
+    N's cost and so (v is monotone) of every coalition's."""
     pricing = price(program, links, np.ones(len(links.build), dtype=bool))
     if pricing is None:
         raise RuntimeError("the LP over every candidate of the group was not solved")
     return _kept(pricing.reduced, (grand_point[links.build] > 0.5) | (pricing.flow > ZERO),
-                 demand)
+                 demand), pricing.bound
 
 
 def _link_firms(links: LinkColumns, owners: np.ndarray) -> np.ndarray:

@@ -605,12 +605,12 @@ def _bounded(lp: LinearProgram, network, group: Group, savings: float, point: np
     flow = lp.variables["flow"]
     ids = flow.index[np.isin(flow.columns, group.columns)]
     demand = pd.factorize(network.links.to_stream.reindex(ids))[0]
-    allowed = bounded.select_links(group.program, links, demand, point)
+    allowed, grand_bound = bounded.select_links(group.program, links, demand, point)
     chunks_of = SAMPLE_CHUNKS if samples >= MIN_SAMPLES * SAMPLE_CHUNKS else 1
     pairs = -(-samples // 2)
     sizes = [2 * (pairs // chunks_of + (k < pairs % chunks_of)) for k in range(chunks_of)]
     jobs = [(group.program, links, group.owners, demand, group.baseline, point, savings, size,
-             seed * SAMPLE_CHUNKS + k, allowed) for k, size in enumerate(sizes)]
+             seed * SAMPLE_CHUNKS + k, allowed, grand_bound) for k, size in enumerate(sizes)]
     workers = min(len(jobs), _cores())
     if workers > 1:
         with WorkerPool(workers) as pool:
@@ -637,9 +637,9 @@ def _bounded(lp: LinearProgram, network, group: Group, savings: float, point: np
 
 def _bounded_chunk(job) -> bounded.BoundedShapley:
     """One chunk of orders of `_bounded` (module-level: worker processes run it)."""
-    program, links, owners, demand, baseline, point, savings, size, seed, allowed = job
+    program, links, owners, demand, baseline, point, savings, size, seed, allowed, top = job
     return bounded.bounded_shapley(program, links, owners, demand, baseline, point, savings,
-                                   size, seed, allowed)
+                                   size, seed, allowed, top)
 
 
 SAMPLE_CHUNKS = 2  # sampled permutations run as this many independent chunks, side by side
