@@ -239,21 +239,28 @@ def test_a_group_too_large_for_coalition_milps_is_sampled_with_lp_bounds(monkeyp
     assert "core check      not stable" in format_shares(s)
 
 
-def test_bounded_coalitions_of_a_heat_park_hold_their_optima():
-    """The same intervals on Kemp's four heat streams, each its own firm: heat links have a
-    cascade of their own (per-interval columns), which a leaving firm's links close too."""
-    park = heat_park(KEMP, {s[0]: s[0] for s in KEMP},
-                     positions={s[0]: (0.0, 0.1 * k) for k, s in enumerate(KEMP)})
+def _bounded_game(park: sb.Park):
+    """A one-group park's game as bounded.py takes it: the group, its links, their demand
+    labels, the optimum's point on the group and its savings v(N)."""
     result = sb.optimise(park)
     lp = formulate(park, result.network)
     x0 = baseline_point(lp, park)
     (group,) = cooperative.groups_of(lp, park.firms.index, x0)
     design = design_point(lp, result)[group.columns]
     savings = float(group.program.cost @ (group.baseline - design))
-    assert savings > 0
     links = bounded.group_links(LinkColumns.of(lp), group.columns, lp.n_columns)
     demand = pd.factorize(result.network.links.to_stream.reindex(
         lp.variables["flow"].index))[0]
+    return group, links, demand, design, savings
+
+
+def test_bounded_coalitions_of_a_heat_park_hold_their_optima():
+    """The same intervals on Kemp's four heat streams, each its own firm: heat links have a
+    cascade of their own (per-interval columns), which a leaving firm's links close too."""
+    group, links, demand, design, savings = _bounded_game(heat_park(
+        KEMP, {s[0]: s[0] for s in KEMP},
+        positions={s[0]: (0.0, 0.1 * k) for k, s in enumerate(KEMP)}))
+    assert savings > 0
     found = bounded.bounded_shapley(group.program, links, group.owners, demand,
                                     group.baseline, design, savings, 8, 0)
     tol = 1e-6 * savings
@@ -270,16 +277,7 @@ def test_bounded_coalitions_hold_their_optima_and_the_bound_holds_the_shapley_va
     lies within [lo, hi]; with the relaxation given only the links of the LP and the design
     ("few"), the left-out links priced by the duals keep hi valid. The estimate adds up to
     v(N), and lies within its bound plus four standard errors of the exact Shapley value."""
-    park = line_park()
-    result = sb.optimise(park)
-    lp = formulate(park, result.network)
-    x0 = baseline_point(lp, park)
-    (group,) = cooperative.groups_of(lp, park.firms.index, x0)
-    design = design_point(lp, result)[group.columns]
-    savings = float(group.program.cost @ (group.baseline - design))
-    links = bounded.group_links(LinkColumns.of(lp), group.columns, lp.n_columns)
-    demand = pd.factorize(result.network.links.to_stream.reindex(
-        lp.variables["flow"].index))[0]
+    group, links, demand, design, savings = _bounded_game(line_park())
     allowed = None if selected == "kept" else design[links.build] > 0.5
     found = bounded.bounded_shapley(group.program, links, group.owners, demand,
                                     group.baseline, design, savings, 8, 0, allowed)
