@@ -304,7 +304,7 @@ def _cost_optimum(path: Path, out: Path, quiet: bool, nothing: str):
 
 # = get_args(schema.ShareRule): schema imports pydantic, which --help need not load (a test
 # checks the two agree)
-SHARE_RULES = ("individually_rational", "equal_surplus", "proportional")
+SHARE_RULES = ("individually_rational", "equal_surplus", "proportional", "core")
 
 
 @main.command()

@@ -138,6 +138,25 @@ def _solve_relaxation(program: MatrixProgram, links: LinkColumns, allowed: np.nd
     solved in scaled units: its optimum, the values of every program column (0 outside) and
     the duals of every program row (0 outside), in the program's units."""
     n_rows, n_cols = program.a.shape
+    sub, columns, rows = relaxation_part(program, links, allowed)
+    solved = _solve_by_parts(sub, dask)
+    if solved is None:
+        return None
+    z, x_sub, y_sub = solved
+    x = np.zeros(n_cols)
+    x[columns] = x_sub
+    y = np.zeros(n_rows)
+    y[rows] = y_sub
+    return z, x, y
+
+
+def relaxation_part(program: MatrixProgram, links: LinkColumns, allowed: np.ndarray
+                    ) -> tuple[MatrixProgram, np.ndarray, np.ndarray]:
+    """The LP relaxation over the allowed links as a program of its own: no build columns,
+    no activation rows, each flow costing c_x + c_b / cap_l; with the program columns and
+    rows it keeps (its column j is program column columns[j], its row i program row
+    rows[i])."""
+    n_rows, n_cols = program.a.shape
     keep = np.zeros(n_cols, dtype=bool)
     keep[links.columns_of(allowed)] = True
     keep[links.build] = False
@@ -155,16 +174,7 @@ def _solve_relaxation(program: MatrixProgram, links: LinkColumns, allowed: np.nd
     sub = MatrixProgram(a[rows, :].tocsc(), program.row_lower[rows], program.row_upper[rows],
                         program.col_lower[columns], program.col_upper[columns], cost[columns],
                         program.offset, np.zeros(len(columns), dtype=bool))
-    del a
-    solved = _solve_by_parts(sub, dask)
-    if solved is None:
-        return None
-    z, x_sub, y_sub = solved
-    x = np.zeros(n_cols)
-    x[columns] = x_sub
-    y = np.zeros(n_rows)
-    y[rows] = y_sub
-    return z, x, y
+    return sub, columns, rows
 
 
 def _solve_by_parts(lp: MatrixProgram, dask: str | None = None

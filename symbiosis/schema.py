@@ -247,7 +247,7 @@ class AdjustRule(Strict):
         return self
 
 
-ShareRule = Literal["individually_rational", "equal_surplus", "proportional"]
+ShareRule = Literal["individually_rational", "equal_surplus", "proportional", "core"]
 
 
 class SharingSettings(Strict):
@@ -256,7 +256,7 @@ class SharingSettings(Strict):
 
     rule: ShareRule = Field("individually_rational",
                             description="payments over built links that leave no firm worse "
-                                        "off (default); or equal_surplus, proportional")
+                                        "off (default); or equal_surplus, proportional, core")
     samples: int = Field(50, ge=4, description="orders of the sampled Shapley value of groups "
                                                "above 12 firms (antithetic pairs: at least "
                                                "two)")

@@ -438,3 +438,82 @@ def test_sampled_shapley_past_sixty_three_players():
     pairs = g.shapley_sampled(n, value, samples=4, seed=4)
     np.testing.assert_allclose(pairs.values, exact, rtol=1e-12)
     np.testing.assert_allclose(pairs.stderr, 0.0, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- a core allocation
+
+def test_core_allocation_of_the_textbook_cost_game():
+    """Standalone 300, 270, 280; any pair 410; all three 550 (savings 160, 170, 140; 300).
+    The least core is one point, the nucleolus: each firm's cost 183.33, every pair's excess
+    −43.33 (e.g. 160 − (116.67 + 86.67)). Constraint generation reaches it from no rows,
+    whatever the reference."""
+    standalone = [300.0, 270.0, 280.0]
+    cost = {1: None, 2: 410.0, 3: 550.0}  # by coalition size; a firm alone: its standalone
+    v = game(3, lambda s: 0.0 if len(s) < 2 else sum(standalone[i] for i in s) - cost[len(s)])
+    for reference in (g.nucleolus(v), g.shapley(v), np.zeros(3)):
+        found = g.core_allocation(3, v[-1], {}, reference, g.table_separation(v))
+        assert np.array(standalone) - found.allocation == pytest.approx([550 / 3] * 3, abs=1e-6)
+        assert found.epsilon == pytest.approx(-130 / 3, abs=1e-6)
+
+
+def test_core_allocation_of_a_game_with_an_empty_core():
+    """Any two players save 1 and all three only 1: every split leaves some pair ≥ 1/3
+    better off alone; the least core is (1/3, 1/3, 1/3)."""
+    v = game(3, lambda s: 1.0 if len(s) >= 2 else 0.0)
+    found = g.core_allocation(3, 1.0, {}, [1.0, 0.0, 0.0], g.table_separation(v))
+    assert found.allocation == pytest.approx([1 / 3] * 3, abs=1e-7)
+    assert found.epsilon == pytest.approx(1 / 3, abs=1e-7) and found.epsilon > 0
+
+
+def test_core_allocation_with_fixed_sums_is_the_nearest_reachable_point():
+    """The three-firm park (docs/sharing.md): v(A1 B) = 900, v(A2 B) = 600, v(N) = 900; A2
+    has no built link, so its gain stays 0. The core is {x_B ≥ 600, x_A1 ≥ 0, x_A2 = 0}: the
+    nucleolus (150, 0, 750) is in it and reached; from (450, 0, 450) the nearest point of
+    it in L1 is (300, 0, 600)."""
+    v = np.zeros(8)
+    v[0b101], v[0b110], v[0b111] = 900.0, 600.0, 900.0
+    fixed = [(0b010, 0.0)]
+    found = g.core_allocation(3, 900.0, {}, g.nucleolus(v), g.table_separation(v), fixed)
+    assert found.allocation == pytest.approx([150, 0, 750], abs=1e-6)
+    assert found.epsilon == pytest.approx(0.0, abs=1e-6)
+    near = g.core_allocation(3, 900.0, {}, [450, 0, 450], g.table_separation(v), fixed)
+    assert near.allocation == pytest.approx([300, 0, 600], abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_core_allocation_by_rows_found_matches_the_full_least_core_lp(seed):
+    """On random superadditive 6-player games: the ε of constraint generation is the full
+    LP's, the allocation leaves no excess above it, and fewer rows than 2^n − 2 were used."""
+    v = random_superadditive(6, seed)
+    found = g.core_allocation(6, v[-1], {}, g.shapley(v), g.table_separation(v))
+    assert found.epsilon == pytest.approx(g.least_core_epsilon(v), abs=1e-6 * v[-1])
+    assert g.core_excesses(v, found.allocation)[1:-1].max() <= found.epsilon + 1e-6 * v[-1]
+    assert found.allocation.sum() == pytest.approx(v[-1])
+    assert found.rows < 2 ** 6 - 2
+
+
+def test_core_allocation_of_one_player():
+    found = g.core_allocation(1, 7.0, {}, [0.0], g.table_separation(np.array([0.0, 7.0])))
+    assert found.allocation.tolist() == [7.0] and found.epsilon == -np.inf
+
+
+def test_shapley_bounds_hold_the_true_values_of_perturbed_tables():
+    """Values each within [v(S) − width(S), v(S)] (a lower value, as a feasible design's):
+    the Shapley value of the truth lies within the bound of that of the values, exact and
+    over sampled orders alike; and the bound is 0 where every width is."""
+    rng = np.random.default_rng(5)
+    v = random_superadditive(5, 2)
+    width = rng.random(32) * 3
+    width[0] = 0.0
+    low = v - width * rng.random(32)  # the values known: below the truth by < width
+    exact = g.shapley_bound(width)
+    assert np.all(np.abs(g.shapley(v) - g.shapley(low)) <= exact + 1e-9)
+    orders, prefixes = g.sample_orders(5, 8, seed=1)
+    known = {m: low[m] for m in range(32)}
+    true = {m: v[m] for m in range(32)}
+    est, _ = g.shapley_of_orders(orders, prefixes, known)
+    truth, _ = g.shapley_of_orders(orders, prefixes, true)
+    sampled = g.orders_bound(orders, prefixes, {m: width[m] for m in range(32)})
+    assert np.all(np.abs(truth - est) <= sampled + 1e-9)
+    assert g.shapley_bound(np.zeros(32)).tolist() == [0.0] * 5
+    assert g.orders_bound(orders, prefixes, {}).tolist() == [0.0] * 5

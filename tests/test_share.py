@@ -12,15 +12,18 @@ import pandas as pd
 import pytest
 
 import symbiosis as sb
-from symbiosis.analysis import cooperative
+from symbiosis.analysis import bounded, cooperative
+from symbiosis.analysis import games as g
 from symbiosis.analysis.sharing import (LINK_TRANSFER_COLUMNS, SHARE_COLUMNS, design_point,
                                         format_shares, share)
 from symbiosis.formulation import formulate
 from symbiosis.formulation.highs_model import InPlace, MatrixProgram
+from symbiosis.pricing import LinkColumns
 from symbiosis.results import baseline_point
 from symbiosis.solve import SolverOptions, solve
 
-from .conftest import ROOT, make_park
+from .conftest import ROOT, heat_park, make_park
+from .test_heat import KEMP
 
 W = dict(resource="w")
 TRUCK_1000 = {"links": {"truck": {"fixed_cost": 1000, "capex_per_km": 0}}}
@@ -57,7 +60,8 @@ def test_a_link_that_saves_200_while_one_firm_loses_500_under_the_equal_split():
     assert list(s.shares.columns[:len(SHARE_COLUMNS)]) == SHARE_COLUMNS
 
 
-@pytest.mark.parametrize("rule", ["individually_rational", "equal_surplus", "proportional"])
+@pytest.mark.parametrize("rule", ["individually_rational", "equal_surplus", "proportional",
+                                  "core"])
 def test_every_rule_splits_a_symmetric_two_firm_link_equally(rule):
     # disposal 6/t for A, purchase 6/t for B: standalone 600 each, savings 1200 - 1000 = 200
     s = share(sb.optimise(two_firms(6.0, 6.0)), rule=rule)
@@ -214,20 +218,81 @@ def test_sampled_shapley_adds_up_to_the_optimum_at_the_default_coalition_gap(mon
     assert sampled.shares.shapley_gain.sum() == pytest.approx(result.kpis["savings"], rel=1e-12)
 
 
-def test_a_group_too_large_to_sample_is_reported_not_computed(monkeypatch):
-    # the payments are still made; the group's Shapley values and core check are not
-    # guessed: NaN, "not computed", in_core null
+def test_a_group_too_large_for_coalition_milps_is_sampled_with_lp_bounds(monkeypatch):
+    # above SAMPLED_MAX_COLUMNS no coalition MILP is solved: every coalition of the sampled
+    # orders is held between LP bounds (analysis/bounded.py), and the Shapley values come
+    # with the bound those intervals put on them, beside their standard error
     result = sb.optimise(line_park())
     monkeypatch.setattr(cooperative, "EXACT_MAX", 4)
     monkeypatch.setattr(cooperative, "SAMPLED_MAX_COLUMNS", 10)
     s = share(result, samples=4)
     (group,) = s.kpis["core"]["groups"]
-    assert group["shapley"].startswith("not computed: 10 firms") and group["solves"] == 0
-    assert s.shares.shapley_gain.isna().all() and s.kpis["core"]["in_core"] is None
+    assert group["shapley"].startswith("bounded (4 permutations") and group["solves"] == 0
+    assert group["lp_bounds"]["lp_solves"] > 0
+    assert s.shares.shapley_gain.sum() == pytest.approx(result.kpis["savings"], rel=1e-9)
+    assert (s.shares.shapley_bound >= 0).all() and s.kpis["shapley"]["samples"] == 4
     assert s.shares.gain.sum() == pytest.approx(result.kpis["savings"])
-    assert s.kpis["shapley"]["not_computed_firms"] == 10 and s.kpis["shapley"]["samples"] is None
-    assert "core check      not done" in format_shares(s)
-    assert "not computed for 10 firms" in format_shares(s)
+    assert "largest bound from the coalitions' gaps" in format_shares(s)
+    # a coalition blocks only where its feasible design beats its gains: then for sure
+    blocking = s.kpis["core"]["blocking"]
+    assert s.kpis["core"]["in_core"] is False and blocking and blocking[0]["excess"] > 0
+    assert "core check      not stable" in format_shares(s)
+
+
+def _bounded_game(park: sb.Park):
+    """A one-group park's game as bounded.py takes it: the group, its links, their demand
+    labels, the optimum's point on the group and its savings v(N)."""
+    result = sb.optimise(park)
+    lp = formulate(park, result.network)
+    x0 = baseline_point(lp, park)
+    (group,) = cooperative.groups_of(lp, park.firms.index, x0)
+    design = design_point(lp, result)[group.columns]
+    savings = float(group.program.cost @ (group.baseline - design))
+    links = bounded.group_links(LinkColumns.of(lp), group.columns, lp.n_columns)
+    demand = pd.factorize(result.network.links.to_stream.reindex(
+        lp.variables["flow"].index))[0]
+    return group, links, demand, design, savings
+
+
+def test_bounded_coalitions_of_a_heat_park_hold_their_optima():
+    """The same intervals on Kemp's four heat streams, each its own firm: heat links have a
+    cascade of their own (per-interval columns), which a leaving firm's links close too."""
+    group, links, demand, design, savings = _bounded_game(heat_park(
+        KEMP, {s[0]: s[0] for s in KEMP},
+        positions={s[0]: (0.0, 0.1 * k) for k, s in enumerate(KEMP)}))
+    assert savings > 0
+    found = bounded.bounded_shapley(group.program, links, group.owners, demand,
+                                    group.baseline, design, savings, 8, 0)
+    tol = 1e-6 * savings
+    for mask in found.lower:
+        if 0 < mask < 2 ** len(group.firms) - 1:
+            fresh = _fresh(group, mask)
+            assert found.lower[mask] - tol <= fresh <= found.upper[mask] + tol, mask
+    assert found.values.sum() == pytest.approx(savings, rel=1e-9)
+
+
+@pytest.mark.parametrize("selected", ["kept", "few"])
+def test_bounded_coalitions_hold_their_optima_and_the_bound_holds_the_shapley_value(selected):
+    """Every coalition of the sampled orders against a MILP solve of its own: the optimum
+    lies within [lo, hi]; with the relaxation given only the links of the LP and the design
+    ("few"), the left-out links priced by the duals keep hi valid. The estimate adds up to
+    v(N), and lies within its bound plus four standard errors of the exact Shapley value."""
+    group, links, demand, design, savings = _bounded_game(line_park())
+    allowed = None if selected == "kept" else design[links.build] > 0.5
+    found = bounded.bounded_shapley(group.program, links, group.owners, demand,
+                                    group.baseline, design, savings, 8, 0, allowed)
+    tol = 1e-6 * savings
+    for mask in found.lower:
+        if 0 < mask < 2 ** 10 - 1:
+            fresh = _fresh(group, mask)
+            assert found.lower[mask] - tol <= fresh <= found.upper[mask] + tol, mask
+    assert found.values.sum() == pytest.approx(savings, rel=1e-9)
+    assert found.lp_solves > 0 and found.coalitions > 0
+    exact = g.shapley(cooperative.GroupGame(group, SolverOptions(
+        name="highspy", mip_gap=1e-9)).table())
+    many = bounded.bounded_shapley(group.program, links, group.owners, demand,
+                                   group.baseline, design, savings, 400, 1, allowed)
+    assert np.all(np.abs(many.values - exact) <= many.bound + 4 * many.stderr + tol)
 
 
 def _line_game(gap: dict) -> tuple[cooperative.GroupGame, cooperative.Group, SolverOptions]:
@@ -283,28 +348,6 @@ def test_sampled_orders_valued_from_the_top_are_within_the_stated_gap():
         fresh = _fresh(group, mask)
         assert fresh - gap - tol <= game.values[mask] <= fresh + tol, mask
         assert fresh <= game.values[mask] + game.widths[mask] + tol, mask
-
-
-def test_a_solve_that_returns_its_start_with_a_better_objective_is_solved_again(monkeypatch):
-    """HiGHS 1.16 can return the MIP start's values with the objective of a better point
-    (presolve improved the start and the search ended on it): the values are checked
-    against the objective and, where they disagree, the coalition is solved again without
-    the start, so v(S) is the optimum, not the start's savings."""
-    game, group, _ = _line_game(dict(mip_gap=cooperative.EXACT_GAP))
-    real = cooperative.solve_part
-
-    def stale(problem, options, start=None):
-        solution = real(problem, options, start)
-        if start is None or solution.values is None:
-            return solution
-        return replace(solution, values=np.asarray(start, float))  # the bug, every time
-
-    grand = 2 ** game.n - 1
-    optimum = _fresh(group, grand)
-    monkeypatch.setattr(cooperative, "solve_part", stale)
-    game = cooperative.GroupGame(group, game.options)  # nothing known: started from the baseline
-    assert game.value(grand) == pytest.approx(optimum, rel=1e-9) and optimum > 0
-    assert game.restarts == 1 and game.solves == 2
 
 
 def test_the_re_solve_api_fixes_columns_in_a_copy_and_in_place():
@@ -451,3 +494,78 @@ def test_the_report_has_a_who_gains_section_with_text_escaped(tmp_path):
     assert plain.returncode == 0
     make_report(tmp_path / "plain", tmp_path / "plain.html")
     assert 'id="who-gains"' not in (tmp_path / "plain.html").read_text()
+
+
+def test_the_core_rule_pays_the_nucleolus_over_the_built_link():
+    """The three-firm park (docs/sharing.md): the core is {x_B ≥ 600, x_A1 ≥ 0, x_A2 = 0}
+    (A2 has no built link) and holds the nucleolus (150, 0, 750): A1 pays B 850 (a price of
+    −8.5 per t), A1's cost after transfers 850 = 1000 − 150, B's −350 = 400 − 750."""
+    s = share(sb.optimise(hub_park()), rule="core")
+    assert gains(s) == pytest.approx({"A1": 150, "A2": 0, "B": 750}, abs=1e-6)
+    link = s.links[s.links.transfer_payment != 0]
+    assert link.transfer_payment.tolist() == pytest.approx([-850], abs=1e-6)
+    assert link.transfer_price.tolist() == pytest.approx([-8.5], abs=1e-8)
+    assert s.kpis["core_rule"]["in_core"] and s.kpis["core"]["in_core"]
+    assert s.kpis["core_rule"]["epsilon"] == pytest.approx(0.0, abs=1e-6)
+    assert s.shares.gain.sum() == pytest.approx(s.kpis["savings"]) == pytest.approx(900)
+
+
+def test_the_separation_milp_finds_the_largest_excess_of_the_table(monkeypatch):
+    """The separation of a core allocation as one MILP over coalition membership against the
+    full table of the same game: the same largest excess at any allocation; and the rule
+    `core` through the sampled path (separation rows) reaches the core as the exact one."""
+    park = hub_park()
+    result = sb.optimise(park)
+    lp = formulate(park, result.network)
+    x0 = baseline_point(lp, park)
+    (group,) = cooperative.groups_of(lp, park.firms.index, x0)
+    v = cooperative.GroupGame(group, SolverOptions(name="highspy", mip_gap=1e-9)).table()
+    separate = cooperative.separation(group, SolverOptions(name="highspy", mip_gap=1e-9))
+    rng = np.random.default_rng(3)
+    for x in [np.zeros(3), np.array([150.0, 0, 750]), *rng.uniform(-200, 900, (6, 3))]:
+        mask, value, bound = separate(x)
+        excess = g.core_excesses(v, x)[1:-1]
+        assert bound == pytest.approx(excess.max(), abs=1e-4), x
+        assert value - x[g.members(mask)].sum() == pytest.approx(excess.max(), abs=1e-4)
+        assert value == pytest.approx(v[mask], abs=1e-4)
+    monkeypatch.setattr(cooperative, "EXACT_MAX", 2)  # the 3-firm group is sampled
+    s = share(result, rule="core", samples=4)
+    x = gains(s)
+    assert x["A2"] == pytest.approx(0, abs=1e-6) and x["B"] >= 600 - 1e-6 and x["A1"] >= -1e-6
+    assert sum(x.values()) == pytest.approx(900)
+    assert s.kpis["core_rule"]["in_core"] and s.groups.shapley.iloc[0].startswith("sampled")
+
+
+def truck_both_ways() -> sb.Park:
+    """A and B 10 km apart, one truck route between them for 1000 a year (links.routes:
+    shared). 80 t of scrap A→B saves B 10/t (800); 100 t of paper B→A saves A 5/t (500).
+    Alone neither link pays its truck; one route serves both ways: v(AB) = 1300 − 1000 = 300.
+
+    The route is A's and B's equally (500 each): before transfers A gains 500 − 500 = 0, B
+    800 − 500 = 300. Each link bears half the route (500), 250 at each end: scrap: A's side
+    −250, B's 550, equal split 400 from B to A; paper: B's side −250, A's 250, 250 from A to
+    B. Net 150 to A: both gain 150, as the Shapley value and the nucleolus say."""
+    return make_park({"A": (0, 0), "B": (10, 0)},
+                     [dict(resource="scrap", purchase_price=10.0),
+                      dict(resource="paper", purchase_price=5.0)],
+                     [("Ss", "A", "supply", "scrap", 80.0), ("Ds", "B", "demand", "scrap", 80.0),
+                      ("Sp", "B", "supply", "paper", 100.0), ("Dp", "A", "demand", "paper", 100.0)],
+                     links={"routes": "shared", "truck": {"fixed_cost": 1000.0,
+                                                          "capex_per_km": 0}})
+
+
+@pytest.mark.parametrize("rule", ["individually_rational", "equal_surplus", "proportional",
+                                  "core"])
+def test_a_shared_route_is_owned_by_its_two_sites_equally(rule):
+    s = share(sb.optimise(truck_both_ways()), rule=rule)
+    assert s.kpis["savings"] == pytest.approx(300)
+    row = s.shares.set_index("firm_id")
+    assert row.cost_before_transfers.to_dict() == pytest.approx({"A": 500 - 500 + 500,
+                                                                 "B": 800 - 300})
+    # proportional: to standalone cost, A 500 and B 800 (every other rule: 150 each)
+    assert gains(s) == pytest.approx({"A": 300 * 5 / 13, "B": 300 * 8 / 13} if rule ==
+                                     "proportional" else {"A": 150, "B": 150})
+    assert row.shapley_gain.tolist() == pytest.approx([150, 150])
+    if rule in ("individually_rational", "equal_surplus"):
+        pay = s.links.set_index("from_stream").transfer_payment
+        assert pay.to_dict() == pytest.approx({"Ss": 400, "Sp": 250})

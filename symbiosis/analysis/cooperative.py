@@ -41,9 +41,10 @@ from scipy.sparse.csgraph import connected_components
 from ..formulation.highs_model import MatrixProgram
 from ..formulation.program import LinearProgram
 from ..decompose import WorkerPool, solve_part
+from ..pricing import LinkColumns
 from ..solve import Solution, SolverOptions
 
-from . import games
+from . import bounded, games
 
 EXACT_MAX = 12  # groups up to this many firms: every coalition enumerated
 NUCLEOLUS_MAX = 8  # groups up to this many firms: least core and nucleolus
@@ -156,7 +157,6 @@ class GroupGame:
         self.solves = 0  # MILP solves of coalitions
         self.inherited = 0  # coalitions valued from a larger one's point, without a solve
         self.bounded = 0  # coalitions valued at a start within the gap of a larger one's bound
-        self.restarts = 0  # solves repeated without their start (see _solved)
         self._coupling = [games.mask_of(s) for s in group.coupled]
         self._owner0, self._owner1 = group.owners[:, 0], group.owners[:, 1]
         self._csc = group.program.a.tocsc()
@@ -278,19 +278,11 @@ class GroupGame:
         self._keep(mask, x, upper)
 
     def _solved(self, program: MatrixProgram, start: np.ndarray | None) -> Solution:
-        """A solve of a coalition's program from a start. HiGHS 1.16 can return the start's
-        values with the objective of a better point (when presolve improves the start and
-        the search ends on it): then the values are not taken at their word, and the
-        program is solved again without the start."""
-        solution = solve_part(program, self.options, start)
+        """A solve of a coalition's program from a start (backends/highs.solve_direct solves
+        again without the start where HiGHS hands back the start's values with a better
+        objective)."""
         self.solves += 1
-        if start is not None and solution.values is not None and not np.isclose(
-                float(program.cost @ solution.values), solution.objective, rtol=1e-9,
-                atol=1e-6):
-            solution = solve_part(program, self.options)
-            self.solves += 1
-            self.restarts += 1
-        return solution
+        return solve_part(program, self.options, start)
 
     def _keep(self, mask: int, x: np.ndarray, upper: float) -> None:
         """Record a coalition's point, value (its savings, ≥ 0: the baseline is always
@@ -435,15 +427,29 @@ class Allocations:
 def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
              design_x: np.ndarray, gains: pd.Series, options: SolverOptions,
              samples: int = DEFAULT_SAMPLES, seed: int = 0,
-             program: MatrixProgram | None = None) -> Allocations:
+             program: MatrixProgram | None = None,
+             core: pd.Series | None = None, network=None) -> Allocations:
     """The cooperative allocations of the savings game, and the core check of `gains` (the
     chosen allocation, per firm). v(N) of each group is the savings of `design_x` there (the
     park's optimum, as solved by the pipeline); every other coalition is an optimum of its
     own. Where the gains add up to less than v(N) (a cost of fairness), the allocation is not
-    in the core: the whole group would rather build the optimum."""
+    in the core: the whole group would rather build the optimum.
+
+    `core`: per firm, the set of firms joined to it by built links (a label), for the rule
+    `core`: then `gains` are the gains before transfers, and the allocation checked is, per
+    group, the least-core allocation that payments over built links can reach (each set's
+    gains add up to its gains before transfers) nearest the nucleolus (groups up to
+    NUCLEOLUS_MAX firms) or the Shapley value (`games.core_allocation`; a separation MILP
+    per round above EXACT_MAX), in the column `core_gain`.
+
+    `network` (the program's candidates): groups whose program has more than
+    SAMPLED_MAX_COLUMNS columns are then sampled with every coalition bounded by LP
+    re-solves (bounded.py) rather than reported not computed."""
     table = pd.DataFrame(index=firms, data={"shapley_gain": 0.0, "shapley_stderr": 0.0,
                                              "nucleolus_gain": np.nan,
-                                             "least_core_gain": np.nan, "group": ""})
+                                             "least_core_gain": np.nan, "core_gain": np.nan,
+                                             "shapley_bound": 0.0,
+                                             "group": ""})
     rows, blocking, solves = [], [], 0
     for k, group in enumerate(groups_of(lp, firms, baseline_x, program)):
         exact = len(group.firms) <= EXACT_MAX
@@ -457,7 +463,31 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         name = f"G{k + 1:02d}"
         table.loc[group.firms, "group"] = name
         x = gains.reindex(group.firms).to_numpy(float)
-        if not exact and group.program.a.shape[1] > SAMPLED_MAX_COLUMNS:
+        core_row: dict = {}
+        bounded_row: dict = {}
+        bound = np.zeros(len(group.firms))
+        if not exact and group.program.a.shape[1] > SAMPLED_MAX_COLUMNS and \
+                network is not None:
+            found = _bounded(lp, network, group, savings, design_x[group.columns], samples,
+                             seed)
+            phi, err, bound = found.values, found.stderr, found.bound
+            method = (f"bounded ({2 * -(-samples // 2)} permutations; coalitions by LP "
+                      "bounds, docs/sharing.md)")
+            masks = sorted(m for m in found.lower if 0 < m < grand)
+            excess = [(found.lower[m] - x[game.member(m)].sum(), m) for m in masks]
+            sure = sorted(((e, m) for e, m in excess
+                           if e > 1e-6 * max(1.0, abs(savings))), key=lambda t: -t[0])[:5]
+            block = pd.DataFrame([(m, games.members(m), found.lower[m],
+                                   found.lower[m] - e, e) for e, m in sure],
+                                 columns=["coalition", "members", "value", "allocated",
+                                          "excess"])
+            # a coalition whose feasible design beats its allocation blocks for sure; none
+            # found does not prove the allocation stable
+            stable, checked, epsilon = (False if sure else None), len(masks), None
+            bounded_row = {"lp_solves": found.lp_solves, "max_width": found.max_width,
+                           "selected_links": found.selected, "links": found.links,
+                           "seconds": found.seconds}
+        elif not exact and group.program.a.shape[1] > SAMPLED_MAX_COLUMNS:
             phi = err = np.full(game.n, np.nan)
             method = (f"not computed: {game.n} firms, {group.program.a.shape[1]} columns "
                       f"(each coalition a province-scale MILP)")
@@ -467,19 +497,43 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         elif game.n <= EXACT_MAX:
             v = game.table()
             phi, err, method = games.shapley(v), np.zeros(game.n), "exact"
+            bound = games.shapley_bound(np.array([0.0 if m in (0, grand) else game.widths[m]
+                                                  for m in range(grand + 1)]))
+            nucleolus = None
+            if game.n <= NUCLEOLUS_MAX:
+                nucleolus = games.nucleolus(v)
+                table.loc[group.firms, "nucleolus_gain"] = nucleolus
+                lc = games.least_core(v)
+                table.loc[group.firms, "least_core_gain"] = lc.allocation
+            if core is not None:
+                found = games.core_allocation(
+                    game.n, v[-1], {}, phi if nucleolus is None else nucleolus,
+                    games.table_separation(v), _reachable(group, core, x))
+                x, core_row = found.allocation, _core_row(found, game.values[grand])
             stable = games.in_core(v, x, CORE_TOLERANCE)
             block = games.blocking_coalitions(v, x, 5, tol=CORE_TOLERANCE)
             checked = 2 ** game.n - 2
             epsilon = games.least_core_epsilon(v) if game.n > 1 else None
-            if game.n <= NUCLEOLUS_MAX:
-                table.loc[group.firms, "nucleolus_gain"] = games.nucleolus(v)
-                lc = games.least_core(v)
-                table.loc[group.firms, "least_core_gain"] = lc.allocation
         else:
-            phi, err, values, solved = sampled_shapley(game, samples, seed)
+            phi, err, values, solved, bound = sampled_shapley(game, samples, seed)
             game.values.update({m: v for m, v in values.items() if m != grand})
             game.solves += solved
             method = f"sampled ({2 * -(-samples // 2)} permutations)"
+            if core is not None:
+                found = games.core_allocation(
+                    game.n, game.values[grand], game.values, phi,
+                    separation(group, replace(game.options, mip_gap=EXACT_GAP,
+                                              options=dict(COALITION_HIGHS))),
+                    _reachable(group, core, x))
+                x, core_row = found.allocation, _core_row(found, game.values[grand])
+                game.solves += found.rounds
+                if not core_row["core_rule_in_core"]:  # is the core itself empty?
+                    free = games.core_allocation(game.n, game.values[grand], game.values, phi,
+                                                 separation(group, replace(
+                                                     game.options, mip_gap=EXACT_GAP,
+                                                     options=dict(COALITION_HIGHS))))
+                    game.solves += free.rounds
+                    core_row["least_core_epsilon"] = free.epsilon
             masks = np.array(sorted(m for m in game.values if 0 < m < grand),
                              dtype=np.int64 if game.n < 63 else object)
             member = np.array([game.member(int(m)) for m in masks], float).reshape(-1, game.n)
@@ -493,11 +547,18 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
                 columns=["coalition", "members", "value", "allocated", "excess"])
             stable, checked = block.empty, len(masks)
             epsilon = None  # not known from a sample of coalitions
+            if core is not None:  # checked against every coalition by the separation
+                stable = bool(stable and core_row["core_rule_in_core"])
+        if core is not None and np.isfinite(phi).all():
+            table.loc[group.firms, "core_gain"] = x
         table.loc[group.firms, "shapley_gain"] = phi
+        table.loc[group.firms, "shapley_bound"] = bound
         table.loc[group.firms, "shapley_stderr"] = err
         for _, b in block.iterrows():
             blocking.append({"group": name, "firms": " ".join(group.firms[i] for i in b.members),
                              "value": b.value, "allocated": b.allocated, "excess": b.excess})
+        if "least_core_epsilon" in core_row:
+            epsilon = core_row.pop("least_core_epsilon")
         rows.append({"group": name, "firms": game.n, "savings": game.values[grand],
                      "shapley": method, "coalition_mip_gap": game.options.mip_gap,
                      "coalition_abs_gap": abs_gap,
@@ -508,25 +569,94 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
                          epsilon > CORE_TOLERANCE * max(1.0, abs(game.values[grand]))),
                      "max_excess": float(block.excess.max()) if len(block) else 0.0,
                      "solves": game.solves, "inherited": game.inherited,
-                     "bounded": game.bounded})
+                     "bounded": game.bounded, **core_row,
+                     **({"lp_bounds": bounded_row} if bounded_row else {})})
         solves += game.solves
     return Allocations(table, pd.DataFrame(rows), pd.DataFrame(
         blocking, columns=["group", "firms", "value", "allocated", "excess"]), solves)
+
+
+def _reachable(group: Group, core: pd.Series, before: np.ndarray) -> list[tuple[int, float]]:
+    """What payments over built links can reach: each set of the group's firms joined by
+    built links keeps the sum of its gains before transfers (a firm with none: its own)."""
+    label = core.reindex(group.firms).to_numpy()
+    out = []
+    for g in pd.unique(label):
+        inside = label == g
+        if not inside.all():
+            out.append((games.mask_of(np.flatnonzero(inside)), float(before[inside].sum())))
+    return out
+
+
+def _core_row(found: games.CoreAllocation, savings: float) -> dict:
+    """The group's columns of the rule `core` (kpis.json `sharing.core.groups`)."""
+    return {"core_rule_epsilon": found.epsilon if np.isfinite(found.epsilon) else None,
+            "core_rule_in_core": bool(found.epsilon <= CORE_TOLERANCE * max(1.0, abs(savings))),
+            "core_rule_rows": found.rows, "core_rule_rounds": found.rounds}
+
+
+def _bounded(lp: LinearProgram, network, group: Group, savings: float, point: np.ndarray,
+             samples: int, seed: int) -> bounded.BoundedShapley:
+    """The bounded sampled Shapley value of a large group (bounded.py): the links selected
+    once, then SAMPLE_CHUNKS chunks of orders side by side (seed·SAMPLE_CHUNKS + chunk, as
+    `sampled_shapley`), pooled: means and standard errors as there, the bounds as the
+    chunks' mean (a mean of maxima: at least the maximum of the means)."""
+    links = bounded.group_links(LinkColumns.of(lp), group.columns, lp.n_columns)
+    flow = lp.variables["flow"]
+    ids = flow.index[np.isin(flow.columns, group.columns)]
+    demand = pd.factorize(network.links.to_stream.reindex(ids))[0]
+    allowed, grand_bound = bounded.select_links(group.program, links, demand, point)
+    chunks_of = SAMPLE_CHUNKS if samples >= MIN_SAMPLES * SAMPLE_CHUNKS else 1
+    pairs = -(-samples // 2)
+    sizes = [2 * (pairs // chunks_of + (k < pairs % chunks_of)) for k in range(chunks_of)]
+    jobs = [(group.program, links, group.owners, demand, group.baseline, point, savings, size,
+             seed * SAMPLE_CHUNKS + k, allowed, grand_bound) for k, size in enumerate(sizes)]
+    workers = min(len(jobs), _cores())
+    if workers > 1:
+        with WorkerPool(workers) as pool:
+            chunks = [f.result() for f in [pool.submit_call(_bounded_chunk, job)
+                                           for job in jobs]]
+    else:
+        chunks = [_bounded_chunk(job) for job in jobs]
+    counts = np.array(sizes, float)
+    total = counts.sum()
+    phi = sum(c * r.values for c, r in zip(counts, chunks)) / total
+    err = np.sqrt(sum(c ** 2 * r.stderr ** 2 for c, r in zip(counts, chunks))) / total
+    bound = sum(c * r.bound for c, r in zip(counts, chunks)) / total
+    lower: dict = {}
+    upper: dict = {}
+    for r in chunks:
+        for m, v in r.lower.items():
+            lower[m] = max(lower.get(m, -np.inf), v)
+            upper[m] = min(upper.get(m, np.inf), r.upper[m])
+    return bounded.BoundedShapley(phi, err, bound, lower, upper, len(lower) - 2,
+                                  sum(r.lp_solves for r in chunks),
+                                  max(r.max_width for r in chunks), int(allowed.sum()),
+                                  len(allowed), max(r.seconds for r in chunks))
+
+
+def _bounded_chunk(job) -> bounded.BoundedShapley:
+    """One chunk of orders of `_bounded` (module-level: worker processes run it)."""
+    program, links, owners, demand, baseline, point, savings, size, seed, allowed, top = job
+    return bounded.bounded_shapley(program, links, owners, demand, baseline, point, savings,
+                                   size, seed, allowed, top)
 
 
 SAMPLE_CHUNKS = 2  # sampled permutations run as this many independent chunks, side by side
 MIN_SAMPLES = 4  # orders: two antithetic pairs (an order and its reverse), for a stderr
 
 
-def sampled_shapley(game: GroupGame, samples: int,
-                    seed: int) -> tuple[np.ndarray, np.ndarray, dict[int, float], int]:
+def sampled_shapley(game: GroupGame, samples: int, seed: int
+                    ) -> tuple[np.ndarray, np.ndarray, dict[int, float], int, np.ndarray]:
     """The sampled Shapley value of a group's game: SAMPLE_CHUNKS chunks of the permutations
     (one below MIN_SAMPLES·SAMPLE_CHUNKS samples), each with its own seed
     (seed·SAMPLE_CHUNKS + chunk) and game, run in worker processes when the machine has the
     cores (the same numbers either way); their means pooled, with the standard error of the
     pooled mean. v(N) is the game's (the optimum's savings: every order's marginals add up
     to it, so the values do); its width is found here, once for all chunks. Also every
-    coalition value solved, and the number of solves in the chunks."""
+    coalition value solved, the number of solves in the chunks, and per firm the bound on
+    what the coalitions' widths (their solves' gaps) may move the estimate by
+    (`games.orders_bound`; pooled as the chunks' mean, at least the bound of the pool)."""
     # a chunk needs MIN_SAMPLES: two antithetic pairs, for a standard error
     chunks_of = SAMPLE_CHUNKS if samples >= MIN_SAMPLES * SAMPLE_CHUNKS else 1
     pairs = -(-samples // 2)  # antithetic: whole pairs (an odd count is rounded up)
@@ -554,8 +684,8 @@ def sampled_shapley(game: GroupGame, samples: int,
         values.update(c[3])
     game.inherited += sum(c[5] for c in chunks)
     game.bounded += sum(c[6] for c in chunks)
-    game.restarts += sum(c[7] for c in chunks)
-    return phi, err, values, int(sum(c[4] for c in chunks))
+    bound = (counts[:, None] * np.array([c[7] for c in chunks])).sum(axis=0) / total
+    return phi, err, values, int(sum(c[4] for c in chunks)), bound
 
 
 def _cores() -> int:
@@ -575,5 +705,56 @@ def _sample_chunk(job):
         for k in range(game.n - 2, -1, -1):
             game.value(chain[k], above=chain[k + 1])
     phi, err = games.shapley_of_orders(orders, prefixes, game.values)
+    widths = {m: w for m, w in game.widths.items() if m != (1 << game.n) - 1}
     return (len(orders), np.asarray(phi, float), np.asarray(err, float), game.values,
-            game.solves, game.inherited, game.bounded, game.restarts)
+            game.solves, game.inherited, game.bounded,
+            games.orders_bound(orders, prefixes, widths))
+
+
+def separation(group: Group, options: SolverOptions) -> games.Separation:
+    """The most violated coalition of a group at an allocation x, as one MILP (the separation
+    of `games.core_allocation`): the group's program with a binary z_f per firm (in the
+    coalition or not), every column owned by two firms at most its upper bound times each
+    owner's z (a link needs both its firms), 1 ≤ Σ z ≤ n − 1, and the cost plus Σ x_f z_f
+    minimised: the savings of the design less x(S) is then the largest excess. Returns the
+    coalition, the savings of its design (a lower bound of v(S)) and an upper bound of the
+    largest excess (from the MILP's bound). Firms outside S keep their baseline because
+    their links are closed (docs/sharing.md, "A core-stable payment")."""
+    p, n = group.program, len(group.firms)
+    m, k = p.a.shape
+    owners = group.owners
+    tied = np.flatnonzero(((owners[:, 0] != owners[:, 1]) | p.integer)
+                          & np.isfinite(p.col_upper))
+    # rows: x_c − u_c z_f ≤ 0 for each of the two owners f of a tied column c
+    r = np.arange(2 * len(tied))
+    cols = np.r_[tied, tied]
+    firm = np.r_[owners[tied, 0], owners[tied, 1]]
+    upper = p.col_upper[cols]
+    link_rows = sp.csc_matrix((np.r_[np.ones(len(r)), -upper],
+                               (np.r_[r, r], np.r_[cols, k + firm])), shape=(len(r), k + n))
+    size_row = sp.csc_matrix((np.ones(n), (np.zeros(n, np.int64), k + np.arange(n))),
+                             shape=(1, k + n))
+    a = sp.vstack([sp.hstack([p.a, sp.csc_matrix((m, n))]), link_rows, size_row]).tocsc()
+    base = MatrixProgram(a, np.r_[p.row_lower, np.full(len(r), -np.inf), 1.0],
+                         np.r_[p.row_upper, np.zeros(len(r)), n - 1.0],
+                         np.r_[p.col_lower, np.zeros(n)], np.r_[p.col_upper, np.ones(n)],
+                         np.r_[p.cost, np.zeros(n)], 0.0, np.r_[p.integer, np.ones(n, bool)])
+    baseline_cost = float(p.cost @ group.baseline)
+    start = np.r_[group.baseline, np.eye(1, n).ravel()]  # {first firm}, no links: feasible
+
+    def separate(x: np.ndarray) -> tuple[int, float, float]:
+        program = replace(base, cost=np.r_[p.cost, np.asarray(x, float)])
+        solution = solve_part(program, options, start)
+        if not solution.status.has_solution:
+            raise RuntimeError("the separation MILP of a core allocation found no solution")
+        values = solution.values
+        z = values[k:] > 0.5
+        saving = baseline_cost - float(p.cost @ values[:k])
+        found = float(program.cost @ values)
+        bound = solution.bound if solution.bound is not None and np.isfinite(solution.bound) \
+            else -np.inf
+        # the objective as solved may carry a constant: the bound is read relative to it
+        offset = (solution.objective - found) if solution.objective is not None else 0.0
+        return (games.mask_of(np.flatnonzero(z)), saving,
+                baseline_cost - (bound - offset))
+    return separate

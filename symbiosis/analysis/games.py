@@ -143,16 +143,22 @@ def shapley(v: np.ndarray) -> np.ndarray:
     over all orders of arrival. O(n · 2^n), vectorised over masks (n = 16 in well under a
     second)."""
     v, n = _table(v)
+    phi = np.empty(n)
+    for i, without, p in _joined(n):
+        phi[i] = p @ (v[without | 1 << i] - v[without])
+    return phi
+
+
+def _joined(n: int):
+    """Per player i: the coalitions without i and the Shapley weight of each,
+    |S|!(n−|S|−1)!/n!, the chance that i joins exactly S."""
     sizes = _sizes(n)
-    # weight of a coalition S a player joins: |S|!(n−|S|−1)!/n!, by |S| = 0..n−1
     weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
                        for k in range(n)])
     masks = np.arange(1 << n, dtype=np.int64)
-    phi = np.empty(n)
     for i in range(n):
         without = masks[(masks >> i & 1) == 0]
-        phi[i] = weight[sizes[without]] @ (v[without | 1 << i] - v[without])
-    return phi
+        yield i, without, weight[sizes[without]]
 
 
 @dataclass(frozen=True)
@@ -228,6 +234,33 @@ def shapley_sampled(n: int, value: Callable[[int], float], samples: int, seed: i
             cache[mask] = float(value(mask))
     estimate, stderr = shapley_of_orders(orders, prefixes, cache, antithetic)
     return SampledShapley(estimate, stderr, len(orders), len(cache) - before)
+
+
+def shapley_bound(width: np.ndarray) -> np.ndarray:
+    """How far the exact Shapley value of the true game may lie from that of a table of
+    values each within [v(S), v(S) + width(S)] of the truth: φ_i moves by at most
+    max(Σ_{S∌i} p_S width(S), Σ_{S∌i} p_S width(S ∪ i)), p_S the Shapley weight."""
+    w, n = _table(width)
+    out = np.empty(n)
+    for i, without, p in _joined(n):
+        out[i] = max(p @ w[without], p @ w[without | 1 << i])
+    return out
+
+
+def orders_bound(orders: np.ndarray, prefixes: np.ndarray, width: dict) -> np.ndarray:
+    """The same for a sampled Shapley value (`shapley_of_orders`): each marginal
+    v(P ∪ i) − v(P) lies within [−width(P), +width(P ∪ i)] of the values', so the estimate
+    of the true values over the same orders lies within max(mean width(P), mean
+    width(P ∪ i)) of it (width(∅) = 0 need not be given)."""
+    distinct = np.unique(prefixes)
+    table = np.array([width.get(m, 0.0) for m in distinct.tolist()])
+    after = table[np.searchsorted(distinct, prefixes)]
+    before = np.concatenate([np.zeros((len(orders), 1)), after[:, :-1]], axis=1)
+    at = np.empty_like(after)
+    ahead = np.empty_like(before)
+    np.put_along_axis(at, orders, after, axis=1)
+    np.put_along_axis(ahead, orders, before, axis=1)
+    return np.maximum(at.mean(axis=0), ahead.mean(axis=0))
 
 
 # --------------------------------------------------------------------------- excesses
@@ -378,3 +411,107 @@ def least_core(v: np.ndarray) -> LeastCore:
     x, rounds = _least_core_rounds(v)
     excess = core_excesses(v, x)[1:-1]
     return LeastCore(x, float(excess.max()) if len(excess) else rounds[0])
+
+
+# --------------------------------------------------------------------------- a core allocation
+
+@dataclass(frozen=True)
+class CoreAllocation:
+    """A least-core allocation nearest a reference point, found by constraint generation.
+    `epsilon`: the largest excess it leaves over every coalition (≤ 0: it is in the core;
+    the smallest any allocation meeting `fixed` can leave, to the separation's accuracy);
+    `rows`: coalitions in the last LP; `rounds`: separations."""
+
+    allocation: np.ndarray
+    epsilon: float
+    rows: int
+    rounds: int
+
+
+Separation = Callable[[np.ndarray], tuple[int, float, float]]
+
+
+def table_separation(v: np.ndarray) -> Separation:
+    """The most violated coalition of a full table: (mask, v(S), an upper bound on its
+    excess) for the proper coalition with the largest excess at x."""
+    v, n = _table(v)
+    proper = np.arange(1, (1 << n) - 1, dtype=np.int64)
+
+    def separate(x: np.ndarray) -> tuple[int, float, float]:
+        e = (v - coalition_sums(x))[proper]
+        k = int(np.lexsort((proper, -e))[0])
+        return int(proper[k]), float(v[proper[k]]), float(e[k])
+    return separate
+
+
+def core_allocation(n: int, grand: float, known: dict[int, float], reference: Sequence[float],
+                    separate: Separation, fixed: Sequence[tuple[int, float]] = (),
+                    tol: float = 1e-6, max_rounds: int = 500) -> CoreAllocation:
+    """The allocation x of `grand` among n players, with x(C) = g for each (C, g) of
+    `fixed` (what payments over built links can reach), that leaves the smallest largest
+    excess ε over every proper coalition and, among those, is nearest `reference` (L1).
+
+    Constraint generation (the least-core LP on a few rows): solve min ε over the rows known
+    (`known`, mask → v(S)), then min |x − reference|₁ with every known excess ≤ ε; ask
+    `separate(x)` for the proper coalition of largest excess (mask, v(S), an upper bound on
+    its excess); stop when that bound is within `tol` (relative to max(|grand|, 1)) of ε,
+    else add its row and repeat. Each round adds a row the LP did not hold, so it ends on a
+    finite game; at the end ε is a lower bound of the least core of the rows and the
+    separation's bound an upper one of the allocation's largest excess."""
+    if n == 1:  # no proper coalition: the one player has it all
+        return CoreAllocation(np.array([float(grand)]), -np.inf, 0, 0)
+    grand_mask = (1 << n) - 1
+    scale = max(abs(float(grand)), 1.0)
+    rows = {m: float(val) for m, val in known.items() if 0 < m < grand_mask}
+    ref = np.asarray(reference, float) / scale
+    eq_masks = [grand_mask] + [int(m) for m, _ in fixed]
+    eq_rhs = np.array([grand] + [float(g) for _, g in fixed]) / scale
+    bits = np.array([1 << i for i in range(n)], dtype=object)
+    incidence = lambda masks: np.array([[(int(m) & int(b)) != 0 for b in bits]  # noqa: E731
+                                        for m in masks], float).reshape(-1, n)
+    a_eq = incidence(eq_masks)
+    for rounds in range(1, max_rounds + 1):
+        masks = sorted(rows)
+        a = incidence(masks)
+        v = np.array([rows[m] for m in masks]) / scale
+        # ε is at least −(|v(N)| + 2 max |v|)/2 (e(S) + e(N∖S) ≥ −|v(N)| − 2 max |v|): a
+        # bound that keeps the LP bounded while its rows are few
+        floor = -(1.0 + abs(grand) + 2 * max((abs(r) for r in rows.values()), default=0.0))
+        eps = max(_epsilon_lp(a, v, a_eq, eq_rhs, n, floor / scale), floor / scale)
+        x = _nearest_lp(a, v, eps + 1e-9, a_eq, eq_rhs, ref, n)
+        mask, value, bound = separate(x * scale)
+        if bound / scale <= eps + tol or mask in rows:
+            worst = float(np.max(v - a @ x)) * scale if len(masks) else -np.inf
+            return CoreAllocation(x * scale, max(bound, worst), len(rows), rounds)
+        rows[mask] = value
+    raise RuntimeError(f"core allocation: no convergence in {max_rounds} rounds")
+
+
+def _epsilon_lp(a, v, a_eq, b_eq, n, floor: float) -> float:
+    """min ε ≥ floor s.t. x(S) + ε ≥ v(S) on the rows of a, x(C) = b on a_eq."""
+    if not len(a):
+        a, v = np.zeros((1, n)), np.array([floor])
+    c = np.r_[np.zeros(n), 1.0]
+    res = linprog(c, A_ub=-np.hstack([a, np.ones((len(a), 1))]), b_ub=-v,
+                  A_eq=np.hstack([a_eq, np.zeros((len(a_eq), 1))]), b_eq=b_eq,
+                  bounds=[(None, None)] * n + [(floor, None)], method="highs",
+                  options=_LP_OPTIONS)
+    if res.status != 0:
+        raise ValueError(f"no allocation meets the fixed sums: {res.message}")
+    return float(res.x[-1])
+
+
+def _nearest_lp(a, v, eps, a_eq, b_eq, ref, n) -> np.ndarray:
+    """min |x − ref|₁ s.t. x(S) ≥ v(S) − ε on the rows of a, x(C) = b on a_eq: x = ref + u − w."""
+    c = np.r_[np.zeros(n), np.ones(2 * n)]
+    eye = np.eye(n)
+    a_x = np.hstack([eye, -eye, eye])  # x − u + w = ref
+    a_ub = -np.hstack([a, np.zeros((len(a), 2 * n))]) if len(a) else None
+    b_ub = -(v - eps) if len(a) else None
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub,
+                  A_eq=np.vstack([np.hstack([a_eq, np.zeros((len(a_eq), 2 * n))]), a_x]),
+                  b_eq=np.r_[b_eq, ref], bounds=[(None, None)] * n + [(0, None)] * (2 * n),
+                  method="highs", options=_LP_OPTIONS)
+    if res.status != 0:
+        raise ValueError(f"no allocation meets the fixed sums: {res.message}")
+    return res.x[:n]

@@ -15,6 +15,10 @@ rules:
 - `equal_surplus`: each built link's surplus split equally between its two firms.
 - `proportional`: within each set of firms joined by built links, the savings split in
   proportion to standalone cost.
+- `core`: payments that reach, per connected group, the least-core allocation nearest the
+  nucleolus (or the Shapley value) among those payments over built links can reach: in the
+  core when one is reachable; else the least-core ε says by how much some coalition would
+  gain by leaving (cooperative.allocate, games.core_allocation).
 """
 from __future__ import annotations
 
@@ -44,7 +48,8 @@ RULES: tuple[str, ...] = get_args(ShareRule)
 SHARE_COLUMNS = ["firm_id", "baseline_cost", "standalone_cost", "cost_before_transfers",
                  "transfers_in", "transfers_out", "cost_after_transfers", "gain",
                  "shapley_gain", "rule"]  # FORMAT §6.1, in this order
-SHARE_EXTRA_COLUMNS = ["shapley_stderr", "nucleolus_gain", "least_core_gain", "group", "name"]
+SHARE_EXTRA_COLUMNS = ["shapley_stderr", "shapley_bound", "nucleolus_gain", "least_core_gain",
+                       "group", "name"]
 LINK_TRANSFER_COLUMNS = ["transfer_price", "transfer_payment"]
 COALITION_GAP = 1e-7  # relative MIP gap of each coalition's solve: v(S) is an optimum
 
@@ -96,7 +101,16 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     standalone = pd.Series(m @ x0 + k, index=firms)
     x = optimum_x = design_point(lp, result)
     unconstrained = float(lp.cost(x0) - lp.cost(x))
-    payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees)
+    coop = None
+    if rule == "core":  # the game first: its core allocation sets the payments
+        before_gain = standalone - (m @ x + k)
+        coop = cooperative.allocate(lp, firms, x0, optimum_x, before_gain, options, samples,
+                                    seed, core=built_sets(lp, network, x, firms),
+                                    network=network)
+        payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees,
+                                       coop.firms.core_gain)
+    else:
+        payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees)
     design = "optimum"
     if rule == "individually_rational" and not feasible:
         result = _fair_optimum(park, network, lp, x0, standalone, gate_fees, result)
@@ -118,10 +132,13 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     table["gain"] = table.standalone_cost - table.cost_after_transfers
     gains = pd.Series(table.gain.to_numpy(), index=firms)
     # the game's v(N) is the optimum's savings (FORMAT §6.1), even where fairness costs some
-    coop = cooperative.allocate(lp, firms, x0, optimum_x, gains, options, samples, seed)
+    if coop is None:
+        coop = cooperative.allocate(lp, firms, x0, optimum_x, gains, options, samples, seed,
+                                    network=network)
     table["shapley_gain"] = coop.firms.shapley_gain.reindex(firms).to_numpy()
     table["rule"] = rule
-    for column in ("shapley_stderr", "nucleolus_gain", "least_core_gain", "group"):
+    for column in ("shapley_stderr", "shapley_bound", "nucleolus_gain", "least_core_gain",
+                   "group"):
         table[column] = coop.firms[column].reindex(firms).to_numpy()
     table["name"] = park.firms["name"].reindex(firms).to_numpy()
     table = table[SHARE_COLUMNS + SHARE_EXTRA_COLUMNS]
@@ -131,8 +148,8 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     links = _with_transfers(result.links, payments)
     result = replace(result, links=links)
     tol = 1e-6 * max(1.0, abs(savings))
-    sampled = coop.groups[coop.groups.shapley.str.startswith("sampled")] if len(coop.groups) \
-        else coop.groups
+    sampled = coop.groups[coop.groups.shapley.str.startswith(("sampled", "bounded"))] \
+        if len(coop.groups) else coop.groups
     skipped = coop.groups[coop.groups.shapley.str.startswith("not computed")] \
         if len(coop.groups) else coop.groups
     kpis = {
@@ -152,18 +169,34 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
                     "seed": int(seed) if len(sampled) else None,
                     "not_computed_firms": int(skipped.firms.sum()) if len(skipped) else 0,
                     "max_stderr": float(table.shapley_stderr.max()),
+                    "max_bound": float(table.shapley_bound.max()),
                     "min_gain": float(table.shapley_gain.min()),
                     "max_gain": float(table.shapley_gain.max())},
         "core": {"in_core": _in_core(coop.groups),
                  "max_excess": float(coop.groups.max_excess.max()) if len(coop.groups) else 0.0,
                  "groups": coop.groups.to_dict("records"),
                  "blocking": coop.blocking.head(10).to_dict("records")},
+        "core_rule": _core_rule(coop.groups) if rule == "core" else None,
         "solves": coop.solves,
         "seconds": time.perf_counter() - began,
     }
     result.kpis = dict(result.kpis, sharing=kpis)
     result.timings = dict(result.timings, share=time.perf_counter() - began)
     return Shares(table, links, coop.groups, coop.blocking, kpis, result)
+
+
+def _core_rule(groups: pd.DataFrame) -> dict:
+    """The rule `core` over the groups: whether its payments reach the core in every group
+    computed, the largest excess they leave (ε), and whether some group's core is empty."""
+    done = groups[groups.core_rule_in_core.notna()] if "core_rule_in_core" in groups else \
+        groups.iloc[:0]
+    return {"in_core": bool(done.core_rule_in_core.all()) if len(done) else None,
+            "epsilon": float(done.core_rule_epsilon.max())
+            if done.core_rule_epsilon.notna().any() else None,
+            "core_empty": bool(done.core_empty.fillna(False).any()) if len(done) else None,
+            "least_core_epsilon": float(done.least_core_epsilon.max())
+            if len(done) and done.least_core_epsilon.notna().any() else None,
+            "groups_not_computed": int(len(groups) - len(done))}
 
 
 def _in_core(groups: pd.DataFrame) -> bool | None:
@@ -215,7 +248,10 @@ def design_point(lp: LinearProgram, result: Result) -> np.ndarray:
 
 def link_sides(lp: LinearProgram, network, x: np.ndarray) -> pd.DataFrame:
     """Per built link between firms: flow, the supplier's and the receiver's side of its
-    surplus before any payment (docs/model.md), and the equal-surplus payment."""
+    surplus before any payment (docs/model.md), and the equal-surplus payment. With shared
+    routes a route's fixed cost and capex are split equally among the links between firms
+    built on it, and each link's part half to each end: as the firm accounts own a route,
+    equally by its two sites."""
     links = between_firms(network)
     flow = lp.variables["flow"].values(x).reindex(links.index).to_numpy()
     on = flow > 0
@@ -226,15 +262,37 @@ def link_sides(lp: LinearProgram, network, x: np.ndarray) -> pd.DataFrame:
                                          + lam * links.demand_unit_co2.to_numpy())
     unit_cost = links.unit_cost.to_numpy() + lam * links.unit_co2.to_numpy()
     supplier = avoided * flow
-    receiver = (saved - unit_cost) * flow - links.fixed_cost.to_numpy() \
-        - links.annualised_capex.to_numpy()
+    receiver = (saved - unit_cost) * flow
+    routes = lp.annotations.get("link_routes")
+    if routes is None:  # each link pays its own fixed cost and capex: the receiver's
+        receiver = receiver - links.fixed_cost.to_numpy() - links.annualised_capex.to_numpy()
+    else:  # links.routes: shared: a route's cost is its two sites' equally (the firm
+        # accounts), and on each link built on it, an equal part, half at each end
+        table = lp.annotations["routes"]
+        route = routes.route.reindex(links.index).to_numpy()
+        cost = (table.fixed_cost + table.annualised_capex).to_numpy()[route]
+        part = cost / np.bincount(route, minlength=len(table))[route]
+        supplier, receiver = supplier - part / 2, receiver - part / 2
     return pd.DataFrame({"flow": flow, "supplier": supplier, "receiver": receiver,
                          "equal": (receiver - supplier) / 2}, index=links.index)
 
 
-def _payments(lp, network, x, standalone, m, k, rule, gate_fees) -> tuple[pd.Series, bool]:
+def built_sets(lp: LinearProgram, network, x: np.ndarray, firms: pd.Index) -> pd.Series:
+    """Per firm, a label of the set of firms joined to it by built links between firms
+    (payments over those links move gains within a set, never between two)."""
+    sides = link_sides(lp, network, x)
+    links = network.links.loc[sides.index]
+    s, r = firms.get_indexer(links.from_firm), firms.get_indexer(links.to_firm)
+    joined = sp.csr_matrix((np.ones(len(s)), (s, r)), shape=(len(firms), len(firms)))
+    return pd.Series(connected_components(joined, directed=False)[1], index=firms)
+
+
+def _payments(lp, network, x, standalone, m, k, rule, gate_fees,
+              core_gain: pd.Series | None = None) -> tuple[pd.Series, bool]:
     """The payment over each built link between firms (receiver to supplier) and whether
-    the rule's conditions hold (for individual rationality: whether payments exist)."""
+    the rule's conditions hold (for individual rationality: whether payments exist; for
+    `core`, whether payments reach the core allocation `core_gain`: where a group's was not
+    computed, its links get the individually rational payments)."""
     sides = link_sides(lp, network, x)
     if sides.empty:
         return pd.Series(dtype=float), True
@@ -250,6 +308,19 @@ def _payments(lp, network, x, standalone, m, k, rule, gate_fees) -> tuple[pd.Ser
                       shape=(len(firms), n))
     if rule == "equal_surplus":
         return _clean(pd.Series(sides.equal.to_numpy(), index=sides.index)), True
+    if rule == "core":
+        target = core_gain.reindex(firms).to_numpy(float)
+        ours = np.isfinite(target[s])  # a link's two firms are in one group
+        fair, feasible = (_payments(lp, network, x, standalone, m, k, "individually_rational",
+                                    gate_fees) if not ours.all() else (pd.Series(dtype=float),
+                                                                       True))
+        if not ours.any():
+            return fair, feasible
+        touched = np.unique(np.r_[s[ours], r[ours]])
+        reached, exact = _closest(sides[ours], e[touched][:, np.flatnonzero(ours)],
+                                  target[touched] - gain[touched], None, None, "eq")
+        return pd.concat([reached, fair.reindex(sides.index[~ours])]).reindex(sides.index), \
+            bool(exact and feasible)
     if rule == "proportional":
         target = _proportional_targets(firms, s, r, gain, standalone.to_numpy())
         touched = np.unique(np.r_[s, r])
@@ -356,13 +427,28 @@ def format_shares(shares: Shares) -> str:
               f"  Shapley gains   {k['shapley']['min_gain']:>14,.0f} to "
               f"{k['shapley']['max_gain']:,.0f} {cur}/yr"
               + (f" (sampled, {k['shapley']['samples']} permutations, largest standard error "
-                 f"{k['shapley']['max_stderr']:,.0f})" if k["shapley"]["samples"] else
+                 f"{k['shapley']['max_stderr']:,.0f}, largest bound from the coalitions' gaps "
+                 f"{k['shapley']['max_bound']:,.0f})" if k["shapley"]["samples"] else
                  " (exact)")
               + (f"; not computed for {k['shapley']['not_computed_firms']} firms of a group "
                  "too large to sample" if k["shapley"]["not_computed_firms"] else "")]
+    rule_core = k.get("core_rule")
+    if rule_core and rule_core["in_core"] is not None:
+        lines.append("  core rule       " + (
+            f"payments reach the core (largest excess {rule_core['epsilon']:,.0f} "
+            f"{cur}/yr)" if rule_core["in_core"] else
+            f"the core is empty: some coalition gains at least "
+            f"{rule_core['least_core_epsilon']:,.0f} {cur}/yr by leaving any split "
+            "(least-core ε)" if rule_core["core_empty"] else
+            f"no payment over the built links reaches the core: some coalition gains "
+            f"{rule_core['epsilon']:,.0f} {cur}/yr by leaving (least-core ε over those "
+            "payments)"))
     core = k["core"]
     if core["in_core"] is None:
-        lines.append("  core check      not done: a group too large to sample (kpis.json)")
+        lines.append("  core check      not proven: in a group sampled with LP bounds no "
+                     "coalition's design beats its gains, which does not prove it stable "
+                     "(kpis.json)" if k["shapley"]["not_computed_firms"] == 0 else
+                     "  core check      not done: a group too large to sample (kpis.json)")
     elif core["in_core"]:
         lines.append("  core check      stable: no coalition gains by leaving")
     else:
