@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 
 from .errors import InputError, Problem
 from .geo import EARTH_RADIUS_KM, great_circle_km, planar_km
+from .heat_hubs import node_temperatures
 from .park import Park
 from .decisions import existing_links
 from .routes import SHARED, route_ids, route_table
@@ -842,19 +843,21 @@ def _apply_existing(park: Park, out: pd.DataFrame) -> None:
 
 # --- facilities: nodes and arcs ---------------------------------------------------------------
 
-FACILITY_NODE_COLUMNS = ["facility_id", "side", "resource", "quantity"]
+FACILITY_NODE_COLUMNS = ["facility_id", "side", "resource", "quantity", "t_in", "t_out"]
 
 
 def empty_facility_nodes() -> pd.DataFrame:
     return pd.DataFrame({"facility_id": pd.Series(dtype=str), "side": pd.Series(dtype=str),
-                         "resource": pd.Series(dtype=str),
-                         "quantity": pd.Series(dtype=float)}).rename_axis("node")
+                         "resource": pd.Series(dtype=str), "quantity": pd.Series(dtype=float),
+                         "t_in": pd.Series(dtype=float),
+                         "t_out": pd.Series(dtype=float)}).rename_axis("node")
 
 
 def facility_nodes(park: Park) -> pd.DataFrame:
     """One node per (facility, side, resource): `<id>:in` (`<id>:out`) where the facility
     takes (delivers) one resource, `<id>:in:<resource>` where it has several. `quantity`: most
-    a node can pass in a year (the capacity in, the most yield × capacity out)."""
+    a node can pass in a year (the capacity in, the most yield × capacity out); `t_in`,
+    `t_out`: a heat node's temperatures as a stream's (heat_hubs.node_temperatures), else NaN."""
     f = park.candidate_facilities
     if f.empty:
         return empty_facility_nodes()
@@ -867,7 +870,13 @@ def facility_nodes(park: Park) -> pd.DataFrame:
         ids = nodes.facility_id + f":{side}"
         nodes.index = pd.Index(np.where(several, ids + ":" + nodes.resource, ids), name="node")
         parts.append(nodes.assign(side=side))
-    return pd.concat(parts)[FACILITY_NODE_COLUMNS]
+    nodes = pd.concat(parts)
+    temps = node_temperatures(f)  # heat facilities have one conversion: one row per side
+    key = pd.MultiIndex.from_frame(nodes[["facility_id", "side"]])
+    at = pd.MultiIndex.from_frame(temps[["facility_id", "side"]]).get_indexer(key)
+    for c in ("t_in", "t_out"):
+        nodes[c] = np.r_[temps[c].to_numpy(float), np.nan][at]  # -1: NaN
+    return nodes[FACILITY_NODE_COLUMNS]
 
 
 def _with_facilities(network: Network, sides: _Sides, compat: pd.DataFrame,
@@ -889,13 +898,14 @@ def _with_facilities(network: Network, sides: _Sides, compat: pd.DataFrame,
                                 "to_resource": ins.resource.to_numpy(),
                                 **{c: v for c, v in zip(DEMAND_COLUMNS[2:], (
                                     ins.quantity.to_numpy(), nan[:len(ins)], nan[:len(ins)],
-                                    nan[:len(ins)], nan[:len(ins)]))}},
+                                    ins.t_in.to_numpy(), ins.t_out.to_numpy()))}},
                                index=ins.index.rename("to_stream"))
     supply_like = pd.DataFrame({"from_firm": outs.facility_id.to_numpy(),
                                 "from_resource": outs.resource.to_numpy(),
                                 **{c: v for c, v in zip(SUPPLY_COLUMNS[3:], (
                                     outs.quantity.to_numpy(), nan[:len(outs)],
-                                    nan[:len(outs)], nan[:len(outs)], nan[:len(outs)]))}},
+                                    nan[:len(outs)], outs.t_in.to_numpy(),
+                                    outs.t_out.to_numpy()))}},
                                index=outs.index.rename("from_stream"))
     into = replace(sides, demands=demand_like, demand_firm=sites.get_indexer(ins.facility_id),
                    demand_rank=_rank(ins.index))
