@@ -19,7 +19,7 @@ from .errors import InputError, Problem
 from .geo import EARTH_RADIUS_KM, great_circle_km, planar_km
 from .heat_hubs import node_temperatures
 from .park import Park
-from .decisions import existing_links
+from .decisions import decided_kept, existing_links
 from .routes import SHARED, route_ids, route_table
 
 # Why a compatible pair is not a candidate link (the `reason` column of `Network.rejected`).
@@ -173,7 +173,8 @@ def build_network(park: Park, spatial: bool | None = None, screen_value: bool | 
         network = _with_facilities(network, sides, compat, spatial)
     limit = park.config.links.max_candidates_per_demand
     if cap and limit is not None:
-        network = network.restrict(~capped_out(network.links, limit), CAPPED, cap_detail(limit))
+        out = capped_out(network.links, limit, decided_kept(park, network.links))
+        network = network.restrict(~out, CAPPED, cap_detail(limit))
     return network
 
 
@@ -719,14 +720,17 @@ def route_worth(links: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             (table.fixed_cost + table.annualised_capex).to_numpy()[at])
 
 
-def capped_out(links: pd.DataFrame, cap: int) -> np.ndarray:
+def capped_out(links: pd.DataFrame, cap: int, keep: np.ndarray | None = None) -> np.ndarray:
     """Links beyond each demand's `cap` most valuable candidates: by what the link alone
     earns at capacity (unit value × capacity − fixed cost − annualised capex, the supplier's
-    avoided disposal included), then shorter, then by supply id."""
+    avoided disposal included), then shorter, then by supply id. Links in `keep` (forced or
+    existing: decisions.decided_kept) are never out, and count against no cap."""
     worth = (links.unit_value * links.capacity - links.fixed_cost
              - links.annualised_capex).to_numpy()
     order = np.lexsort((links.from_stream.to_numpy(), links.distance_km.to_numpy(), -worth,
                         links.to_stream.to_numpy()))
+    if keep is not None:
+        order = order[~keep[order]]
     out = np.zeros(len(links), dtype=bool)
     out[order[rank_in_groups(links.to_stream.to_numpy()[order]) >= cap]] = True
     out[np.isnan(worth)] = False  # facility arcs (no value of their own): never capped
