@@ -100,6 +100,11 @@ class Park:
             first = conv.iloc[0]
             ways = ", ".join(f"{a} -> {b} (yield {y:g})" for a, b, y in
                              zip(conv.input_resource, conv.output_resource, conv["yield"]))
+            if first.get("heat_kind", "") == "hub":
+                ways += (f", a heat-pump hub: takes heat at {first.source_t:g} °C, delivers "
+                         f"{first.supply_t:g} -> {first.return_t:g} °C, COP {first.cop:.3g}")
+            elif first.get("heat_kind", "") == "loop":
+                ways += f", a hot-water loop {first.supply_t:g} -> {first.return_t:g} °C"
             scale = (f", capex {first.capex:,.0f} at capacity, exponent {first.capex_exponent:g}"
                      if first.capex else "")
             size = first.capacity

@@ -59,6 +59,8 @@ def test_a_heat_pump_hub_lifts_low_grade_heat_with_its_cop_by_hand():
     hub = park.facilities.iloc[0]
     assert hub.cop == pytest.approx(cop) and hub["yield"] == pytest.approx(y)
     assert hub.processing_cost == pytest.approx(50.0 / (cop - 1))
+    assert "a heat-pump hub: takes heat at 20 °C, delivers 80 -> 60 °C, COP 2.94" in \
+        " ".join(park.facility_lines())
     network = sb.build_network(park)
     assert not ((network.links.from_firm != "H") & (network.links.to_firm != "H")).any()
     result = sb.optimise(park, solver=OPTIONS)
