@@ -273,7 +273,8 @@ def facility_quality_ids(facilities: pd.DataFrame) -> set[str]:
 def check_facilities(t: Tables) -> list[Problem]:
     """Facilities: ids apart from firm ids, one site, capacity and costs per facility (given on
     its first row, blank or equal on later ones), capacity given, 0 < capex_exponent ≤ 1, the
-    coordinate system of the firms, distinct conversions, and no heat (not supported yet)."""
+    coordinate system of the firms, distinct conversions, and heat conversions as
+    `_check_heat_facilities` wants them."""
     f, source = t.facilities, t.sources["facilities"]
     if f.empty:
         return []
@@ -315,12 +316,56 @@ def check_facilities(t: Tables) -> list[Problem]:
         out += _problems(f, missing, source, column,
                          lambda r, c=column: f"facility {r.facility_id!r} needs {c} (its site, "
                                              "in the firms' coordinate system)")
+    return out + _check_heat_facilities(f, t, source)
+
+
+def _check_heat_facilities(f: pd.DataFrame, t: Tables, source: str) -> list[Problem]:
+    """Heat through a facility (a heat-pump hub, a hot-water loop; heat_hubs.py): heat in and
+    heat out, one conversion, supply_t given, return_t ≤ supply_t, a hub's source_t below its
+    supply_t and no yield of its own (it follows from the COP), a loop's yield ≤ 1; elsewhere a
+    yield and no temperatures."""
     category = t.resources.drop_duplicates("resource").set_index("resource").category
-    for column in ("input_resource", "output_resource"):
-        heat = f[column].map(category) == "heat"
-        out += _problems(f, heat, source, column,
-                         "heat through a facility (a heat-pump hub, a hot-water loop) is not "
-                         "supported yet: heat resources use heat_pumps in model.yaml")
+    col = lambda c: f[c] if c in f else pd.Series(np.nan, index=f.index)  # noqa: E731
+    heat_in = (f.input_resource.map(category) == "heat").to_numpy()
+    heat_out = (f.output_resource.map(category) == "heat").to_numpy()
+    heat = heat_in & heat_out
+    out = _problems(f, heat_in != heat_out, source,
+                    "output_resource" if "output_resource" in f else "input_resource",
+                    "a heat facility takes and delivers heat (a heat-pump hub or a hot-water "
+                    "loop): both resources of the conversion must be heat resources")
+    several = f.groupby("facility_id").facility_id.transform("size").to_numpy() > 1
+    out += _problems(f, heat & several, source, "input_resource",
+                     lambda r: f"heat facility {r.facility_id!r} has several conversions: a "
+                               "heat-pump hub or loop has one (heat in, heat out)")
+    supply_t, return_t, source_t, cop = (col(c) for c in ("supply_t", "return_t", "source_t",
+                                                          "cop"))
+    out += _problems(f, heat & supply_t.isna(), source, "supply_t",
+                     lambda r: f"heat facility {r.facility_id!r} needs supply_t (°C it delivers "
+                               "heat from)")
+    out += _problems(f, heat & (return_t > supply_t), source, "return_t",
+                     lambda r: f"return_t {r.return_t:g} °C is above supply_t {r.supply_t:g} "
+                               "°C: the loop's water cools from supply_t to return_t")
+    hub = heat & source_t.notna().to_numpy()
+    out += _problems(f, hub & ~(source_t < supply_t).to_numpy(), source, "source_t",
+                     lambda r: f"a heat-pump hub lifts heat: source_t {r.source_t:g} °C must "
+                               f"be below supply_t {r.supply_t:g} °C")
+    given_yield = col("yield").notna().to_numpy()
+    out += _problems(f, hub & given_yield, source, "yield",
+                     lambda r: f"heat-pump hub {r.facility_id!r}: leave yield blank, it follows "
+                               "from the COP (COP/(COP − 1) heat delivered per unit taken)")
+    out += _problems(f, heat & ~hub & cop.notna().to_numpy(), source, "cop",
+                     lambda r: f"facility {r.facility_id!r} has a cop but no source_t: a COP "
+                               "is a heat-pump hub's, which takes heat at source_t")
+    out += _problems(f, heat & ~hub & (col("yield") > 1).to_numpy(), source, "yield",
+                     lambda r: f"a hot-water loop keeps at most the heat it takes (yield ≤ 1, "
+                               f"got {r['yield']:g})")
+    out += _problems(f, ~heat & ~given_yield, source, "yield",
+                     lambda r: f"facility {r.facility_id!r} needs a yield (units of "
+                               f"{r.output_resource} per unit of {r.input_resource})")
+    for c in ("supply_t", "return_t", "source_t", "cop"):
+        out += _problems(f, ~heat & col(c).notna().to_numpy(), source, c,
+                         lambda r, c=c: f"{c} is for heat facilities only (facility "
+                                        f"{r.facility_id!r} converts {r.input_resource})")
     return out
 
 

@@ -90,3 +90,10 @@ def decided_bounds(park: Park, links: pd.DataFrame) -> tuple[np.ndarray, np.ndar
     """Per link of `links`: whether it is forced, whether it is forbidden."""
     cfg = park.config.links
     return links.index.isin(cfg.force), links.index.isin(cfg.forbid)
+
+
+def decided_kept(park: Park, links: pd.DataFrame) -> np.ndarray:
+    """Per link of `links`: forced or existing, so no cap or selection may leave it out (a
+    forced link is built whatever it earns; an existing one is there)."""
+    cfg = park.config.links
+    return links.index.isin(cfg.force) | links.index.isin([e.link for e in cfg.existing])

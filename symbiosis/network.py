@@ -18,8 +18,9 @@ from scipy.spatial import cKDTree
 from .errors import InputError, Problem
 from .geo import (EARTH_RADIUS_KM, great_circle_km, manhattan_geographic_km, manhattan_km,
                   planar_km)
+from .heat_hubs import node_temperatures
 from .park import Park
-from .decisions import existing_links
+from .decisions import decided_kept, existing_links
 from .routes import SHARED, route_ids, route_table
 from .regulation import NOT_LICENSED, unlicensed
 
@@ -175,7 +176,8 @@ def build_network(park: Park, spatial: bool | None = None, screen_value: bool | 
         network = _with_facilities(network, sides, compat, spatial)
     limit = park.config.links.max_candidates_per_demand
     if cap and limit is not None:
-        network = network.restrict(~capped_out(network.links, limit), CAPPED, cap_detail(limit))
+        out = capped_out(network.links, limit, decided_kept(park, network.links))
+        network = network.restrict(~out, CAPPED, cap_detail(limit))
     return network
 
 
@@ -735,14 +737,17 @@ def route_worth(links: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             (table.fixed_cost + table.annualised_capex).to_numpy()[at])
 
 
-def capped_out(links: pd.DataFrame, cap: int) -> np.ndarray:
+def capped_out(links: pd.DataFrame, cap: int, keep: np.ndarray | None = None) -> np.ndarray:
     """Links beyond each demand's `cap` most valuable candidates: by what the link alone
     earns at capacity (unit value × capacity − fixed cost − annualised capex, the supplier's
-    avoided disposal included), then shorter, then by supply id."""
+    avoided disposal included), then shorter, then by supply id. Links in `keep` (forced or
+    existing: decisions.decided_kept) are never out, and count against no cap."""
     worth = (links.unit_value * links.capacity - links.fixed_cost
              - links.annualised_capex).to_numpy()
     order = np.lexsort((links.from_stream.to_numpy(), links.distance_km.to_numpy(), -worth,
                         links.to_stream.to_numpy()))
+    if keep is not None:
+        order = order[~keep[order]]
     out = np.zeros(len(links), dtype=bool)
     out[order[rank_in_groups(links.to_stream.to_numpy()[order]) >= cap]] = True
     out[np.isnan(worth)] = False  # facility arcs (no value of their own): never capped
@@ -859,19 +864,21 @@ def _apply_existing(park: Park, out: pd.DataFrame) -> None:
 
 # --- facilities: nodes and arcs ---------------------------------------------------------------
 
-FACILITY_NODE_COLUMNS = ["facility_id", "side", "resource", "quantity"]
+FACILITY_NODE_COLUMNS = ["facility_id", "side", "resource", "quantity", "t_in", "t_out"]
 
 
 def empty_facility_nodes() -> pd.DataFrame:
     return pd.DataFrame({"facility_id": pd.Series(dtype=str), "side": pd.Series(dtype=str),
-                         "resource": pd.Series(dtype=str),
-                         "quantity": pd.Series(dtype=float)}).rename_axis("node")
+                         "resource": pd.Series(dtype=str), "quantity": pd.Series(dtype=float),
+                         "t_in": pd.Series(dtype=float),
+                         "t_out": pd.Series(dtype=float)}).rename_axis("node")
 
 
 def facility_nodes(park: Park) -> pd.DataFrame:
     """One node per (facility, side, resource): `<id>:in` (`<id>:out`) where the facility
     takes (delivers) one resource, `<id>:in:<resource>` where it has several. `quantity`: most
-    a node can pass in a year (the capacity in, the most yield × capacity out)."""
+    a node can pass in a year (the capacity in, the most yield × capacity out); `t_in`,
+    `t_out`: a heat node's temperatures as a stream's (heat_hubs.node_temperatures), else NaN."""
     f = park.candidate_facilities
     if f.empty:
         return empty_facility_nodes()
@@ -884,7 +891,13 @@ def facility_nodes(park: Park) -> pd.DataFrame:
         ids = nodes.facility_id + f":{side}"
         nodes.index = pd.Index(np.where(several, ids + ":" + nodes.resource, ids), name="node")
         parts.append(nodes.assign(side=side))
-    return pd.concat(parts)[FACILITY_NODE_COLUMNS]
+    nodes = pd.concat(parts)
+    temps = node_temperatures(f)  # heat facilities have one conversion: one row per side
+    key = pd.MultiIndex.from_frame(nodes[["facility_id", "side"]])
+    at = pd.MultiIndex.from_frame(temps[["facility_id", "side"]]).get_indexer(key)
+    for c in ("t_in", "t_out"):
+        nodes[c] = np.r_[temps[c].to_numpy(float), np.nan][at]  # -1: NaN
+    return nodes[FACILITY_NODE_COLUMNS]
 
 
 def _with_facilities(network: Network, sides: _Sides, compat: pd.DataFrame,
@@ -906,13 +919,14 @@ def _with_facilities(network: Network, sides: _Sides, compat: pd.DataFrame,
                                 "to_resource": ins.resource.to_numpy(),
                                 **{c: v for c, v in zip(DEMAND_COLUMNS[2:], (
                                     ins.quantity.to_numpy(), nan[:len(ins)], nan[:len(ins)],
-                                    nan[:len(ins)], nan[:len(ins)]))}},
+                                    ins.t_in.to_numpy(), ins.t_out.to_numpy()))}},
                                index=ins.index.rename("to_stream"))
     supply_like = pd.DataFrame({"from_firm": outs.facility_id.to_numpy(),
                                 "from_resource": outs.resource.to_numpy(),
                                 **{c: v for c, v in zip(SUPPLY_COLUMNS[3:], (
                                     outs.quantity.to_numpy(), nan[:len(outs)],
-                                    nan[:len(outs)], nan[:len(outs)], nan[:len(outs)]))}},
+                                    nan[:len(outs)], outs.t_in.to_numpy(),
+                                    outs.t_out.to_numpy()))}},
                                index=outs.index.rename("from_stream"))
     into = replace(sides, demands=demand_like, demand_firm=sites.get_indexer(ins.facility_id),
                    demand_rank=_rank(ins.index))

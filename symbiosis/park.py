@@ -10,6 +10,7 @@ import pandas as pd
 from .checks import ROW, Tables, check_utilities_reach, run_checks
 from .decisions import decision_problems
 from .errors import InputError, Problem, raise_if
+from .heat_hubs import HEAT_COLUMNS, heat_hub_problems, with_heat_hubs
 from .magnitudes import check_magnitudes
 from .policy import apply_policy, policy_problems
 from .schema import ModelConfig, annuity_factor
@@ -100,6 +101,11 @@ class Park:
             first = conv.iloc[0]
             ways = ", ".join(f"{a} -> {b} (yield {y:g})" for a, b, y in
                              zip(conv.input_resource, conv.output_resource, conv["yield"]))
+            if first.get("heat_kind", "") == "hub":
+                ways += (f", a heat-pump hub: takes heat at {first.source_t:g} °C, delivers "
+                         f"{first.supply_t:g} -> {first.return_t:g} °C, COP {first.cop:.3g}")
+            elif first.get("heat_kind", "") == "loop":
+                ways += f", a hot-water loop {first.supply_t:g} -> {first.return_t:g} °C"
             scale = (f", capex {first.capex:,.0f} at capacity, exponent {first.capex_exponent:g}"
                      if first.capex else "")
             size = first.capacity
@@ -142,6 +148,8 @@ def build_park(config: dict[str, Any], config_source: str, tables: Tables,
     model_config, tables = apply_policy(model_config, tables)  # docs/regulation.md
     park = _finalise(model_config, tables, memo[key][1])
     raise_if(decision_problems(park, config_source, f"{config_key_prefix}links"))
+    raise_if(heat_hub_problems(park.facilities, park.config,
+                               park.sources.get("facilities", "facilities.csv")))
     if park.config.heat_pumps is not None and park.has_heat:  # heat pumps are sized in kW
         kw_per_annual_unit(park.resources.unit[park.resources.category == "heat"].tolist(),
                            park.config.heat_pumps.operating_hours, park.sources["resources"])
@@ -194,12 +202,13 @@ def _finalise(config: ModelConfig, t: Tables, warnings: tuple[Problem, ...] = ()
                 exchanges=exchanges, qualities=qualities, exchange_qualities=exchange_qualities,
                 coordinates="geographic" if geographic else "plane", sources=dict(t.sources),
                 utilities=utilities, warnings=warnings,
-                facilities=_facilities(t.facilities), distances=_distances(t.distances))
+                facilities=with_heat_hubs(_facilities(t.facilities), config, resources),
+                distances=_distances(t.distances))
 
 
 FACILITY_COLUMNS = ["facility_id", "name", "x_km", "y_km", "lat", "lon", "input_resource",
                     "output_resource", "yield", "processing_cost", "processing_co2", "capacity",
-                    "fixed_cost", "capex", "capex_exponent"]
+                    "fixed_cost", "capex", "capex_exponent", *HEAT_COLUMNS]
 
 
 def _empty_facilities() -> pd.DataFrame:

@@ -18,6 +18,7 @@ from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
 from .formulation.registry import clean_blocks
 from .greedy import greedy_point
+from .decisions import decided_kept
 from .network import CAPPED, Network, build_network, cap_detail, capped_out
 from .park import Park
 from .results import Result, baseline_point, extract
@@ -138,7 +139,8 @@ def _every_candidate(park: Park, network: Network) -> Selection:
     user's blocks add rows and terms that pricing does not know."""
     links = network.links
     cap = park.config.links.max_candidates_per_demand
-    out = capped_out(links, cap) if cap is not None else np.zeros(len(links), dtype=bool)
+    out = capped_out(links, cap, decided_kept(park, links)) if cap is not None \
+        else np.zeros(len(links), dtype=bool)
     posed = network.restrict(~out, CAPPED, cap_detail(cap)) if out.any() else network
     return Selection(network=posed, posed=posed, candidates=network, capped=int(out.sum()),
                      lp_bound=None, reduced=None, kept=~out, builds=np.zeros(len(links)))

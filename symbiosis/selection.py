@@ -28,7 +28,9 @@ from .decompose import solve_part
 from .formulation import formulate
 from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
+from .formulation.routes import ROUTES, routes_used
 from .greedy import greedy_point
+from .decisions import decided_kept
 from .network import CAPPED, Network, cap_detail, capped_out, rank_in_groups
 from .park import Park
 from .pricing import LinkColumns, price, relaxation_program
@@ -120,7 +122,8 @@ def select(park: Park, candidates: Network, objective: str = "cost",
     its parts on the Dask cluster at `dask` if given)."""
     links = candidates.links
     cap = park.config.links.max_candidates_per_demand
-    out = capped_out(links, cap) if cap is not None else np.zeros(len(links), dtype=bool)
+    out = capped_out(links, cap, decided_kept(park, links)) if cap is not None \
+        else np.zeros(len(links), dtype=bool)
     everything = np.ones(len(links), dtype=bool)
     posed = candidates.restrict(~out, CAPPED, cap_detail(cap)) if out.any() else candidates
     whole = Selection(network=posed, posed=posed, candidates=candidates, capped=int(out.sum()),
@@ -142,7 +145,8 @@ def select(park: Park, candidates: Network, objective: str = "cost",
     with np.errstate(divide="ignore", invalid="ignore"):
         builds = np.where(columns.capacity > 0, pricing.flow / columns.capacity, 0.0)
     design = builds > 1e-9
-    always = design | greedy | candidates.facility_arcs  # a facility is judged whole
+    # a facility is judged whole; a forced or existing link is in the program whatever it earns
+    always = design | greedy | candidates.facility_arcs | decided_kept(park, links)
     kept = ~out if out.any() else _kept(pricing.reduced, always, demand)
     return Selection(network=posed if out.any() else candidates.restrict(kept), posed=posed,
                      candidates=candidates, capped=int(out.sum()), lp_bound=pricing.bound,
@@ -202,13 +206,17 @@ def _rounded(lp: LinearProgram, network: Network, program: MatrixProgram,
 
 
 def _round(lp: LinearProgram, program: MatrixProgram, design: pd.Index) -> np.ndarray | None:
-    """The LP with the builds fixed: the `design` links built, the others not (heat pumps
-    off), flows re-optimised; links left with no flow are then not built."""
+    """The LP with the builds fixed: the `design` links built with their routes (shared
+    routes), the others not (heat pumps and facilities off), flows re-optimised; links left
+    with no flow are then not built, nor routes left with no built link."""
     if len(design) == 0:
         return None
     build = lp.variables["build"]
     on = np.zeros(program.a.shape[1], dtype=bool)
-    on[build.columns[build.index.isin(design)]] = True
+    chosen = build.index.isin(design)
+    on[build.columns[chosen]] = True
+    if ROUTES in lp.variables:
+        on[lp.variables[ROUTES].columns[routes_used(lp, chosen)]] = True
     integer = program.integer
     lower = np.where(integer, np.where(on, 1.0, 0.0), program.col_lower)
     upper = np.where(integer, np.where(on, 1.0, 0.0), program.col_upper)
@@ -223,6 +231,8 @@ def _round(lp: LinearProgram, program: MatrixProgram, design: pd.Index) -> np.nd
     idle = x[flow.columns] <= 1e-9 * np.maximum(1.0, flow.upper)
     x[build.columns[idle]] = 0.0
     x[np.flatnonzero(integer)] = np.round(x[np.flatnonzero(integer)])
+    if ROUTES in lp.variables:
+        x[lp.variables[ROUTES].columns] = routes_used(lp, x[build.columns] > 0.5)
     return x
 
 

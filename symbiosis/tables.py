@@ -170,8 +170,9 @@ FACILITIES = TableSpec("facilities", False, (
     Column("lon", "number", required=False, minimum=-180, description="site longitude, degrees"),
     Column("input_resource", "id", needs_value=True, description="what this conversion takes"),
     Column("output_resource", "id", needs_value=True, description="what it delivers"),
-    Column("yield", "number", needs_value=True, above=0,
-           description="units of output_resource per unit of input_resource"),
+    Column("yield", "number", above=0,
+           description="units of output_resource per unit of input_resource (needed but on "
+                       "a heat-pump hub, where it follows from the COP: leave it blank)"),
     _money("processing_cost", "per unit of input"),
     _money("processing_co2", "t CO2e per unit of input"),
     Column("capacity", "number", required=False, above=0,
@@ -183,6 +184,17 @@ FACILITIES = TableSpec("facilities", False, (
     Column("capex_exponent", "number", required=False, above=0,
            description="economies of scale: capex at size q is capex·(q/capacity)^exponent, "
                        "in (0, 1]; blank: 1"),
+    Column("supply_t", "number", required=False, minimum=-273.15,
+           description="heat only: °C the facility delivers heat from (a loop's supply)"),
+    Column("return_t", "number", required=False, minimum=-273.15,
+           description="heat only: °C it delivers heat down to (a loop's return); blank: "
+                       "supply_t (constant temperature)"),
+    Column("source_t", "number", required=False, minimum=-273.15,
+           description="heat-pump hub: °C it takes heat at (its evaporator); blank: a "
+                       "hot-water loop, taking heat over return_t to supply_t"),
+    Column("cop", "number", required=False, above=1,
+           description="heat-pump hub: heat delivered per unit of electricity; blank: "
+                       "heat_pumps.carnot_efficiency·T_supply/(T_supply − T_source), kelvin"),
 ), "shared plants the park may build (docs/format.md, \"Facilities\"); several rows with one "
    "facility_id are conversions of one plant")
 

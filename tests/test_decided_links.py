@@ -145,3 +145,17 @@ def test_the_greedy_design_respects_decided_links():
     flow, build = lp.variables["flow"].values(x), lp.variables["build"].values(x)
     assert flow["S1->D1"] == 0 and build["S2->D2"] == 1 and flow["S1->D2"] <= 2.0
     assert verify_point(lp, x).ok
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_a_forced_link_survives_the_candidate_cap(solver):
+    """links.max_candidates_per_demand: 1 keeps D1's most valuable candidate, S1→D1 (10 t:
+    1100), and would drop S2→D1 (5 t: 500). Forced, S2→D1 stays and counts against no cap:
+    D1 keeps S1→D1 too, D2 keeps S1→D2 (a tie with S2→D2, broken by supply id), and the
+    optimum is the uncapped forced one: all 15 t over three links, 300."""
+    park = with_links(two_pairs(), force=["S2->D1"], max_candidates_per_demand=1)
+    network = sb.build_network(park)
+    assert sorted(network.links.index) == ["S1->D1", "S1->D2", "S2->D1"]
+    r = sb.optimise(park, solver=sb.SolverOptions(name=solver))
+    assert "S2->D1" in r.links.index
+    assert r.kpis["total_cost"] == pytest.approx(300.0)

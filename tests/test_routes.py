@@ -129,3 +129,22 @@ def test_the_value_screen_keeps_links_whose_route_pays():
     per_pair = sb.build_network(two_water_streams("per_pair"))
     assert len(shared.links) == 2 and len(per_pair.links) == 0
     assert (per_pair.rejected.reason == "fixed_cost_not_recovered").all()
+
+
+def test_the_rounded_lp_start_builds_the_routes_of_its_links():
+    """The rounded LP start fixes every binary: with shared routes it builds the routes of the
+    links it builds (fixing them at 0 made it infeasible, so the start was dropped). On the
+    two-stream pipe, rounding the design of both links gives the optimum itself."""
+    from symbiosis.formulation import formulate
+    from symbiosis.formulation.highs_model import MatrixProgram
+    from symbiosis.selection import _round
+    from symbiosis.verify import verify_point
+
+    park = two_water_streams("shared")
+    network = sb.build_network(park)
+    lp = formulate(park, network)
+    x = _round(lp, MatrixProgram.of(lp), network.links.index)
+    assert x is not None and verify_point(lp, x).ok
+    assert x[lp.variables["route_build"].columns].tolist() == [1.0]
+    assert lp.objective_value(x) == pytest.approx(
+        sb.optimise(park).kpis["total_cost"], rel=1e-9)

@@ -21,7 +21,7 @@ FACILITY_COLUMNS = ["facility_id", "name", "built", "size", "capacity", "utilisa
                     "inputs", "outputs", "input", "output_delivered", "output_disposed",
                     "processing_cost", "surplus_cost", "fixed_cost", "annualised_capex",
                     "annualised_capex_exact", "annual_cost", "co2_t", "capex_exponent",
-                    "capex_segments", "chord_error"]
+                    "capex_segments", "chord_error", "cop"]
 SITE_COLUMNS = {"plane": ["x_km", "y_km"], "geographic": ["lat", "lon"]}
 
 
@@ -81,6 +81,7 @@ def facility_table(park: Park, network: Network, lp: LinearProgram,
     table["capex_segments"] = np.where(scaled, k, 1)
     table["chord_error"] = [chord_error(e, k)[0] if s else 0.0
                             for e, s in zip(table.capex_exponent, scaled)]
+    table["cop"] = plants.cop.to_numpy(float)  # a heat-pump hub's (heat_hubs.py), else NaN
     table["inputs"] = conv.groupby("facility_id").input_resource.agg(
         lambda r: " ".join(sorted(set(r)))).reindex(plants.index).to_numpy()
     table["outputs"] = conv.groupby("facility_id").output_resource.agg(

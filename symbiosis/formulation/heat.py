@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..network import Network
+from ..network import Network, facility_nodes
 from ..park import Park
 from .program import LinearProgram
 
@@ -71,8 +71,9 @@ class HeatGrid:
 def hot_scale(park: Park) -> pd.DataFrame:
     """Each heat stream's ends on the hot scale (`top`, `bottom`), its load and side; then
     each utility level (direction `hot_utility` or `cold_utility`) with a load of 1, so that
-    its intervals hold the shares of its heat."""
-    s = park.streams[park.streams.category == "heat"]
+    its intervals hold the shares of its heat. A heat facility's nodes come with the streams
+    (an in-node as a demand, an out-node as a supply, at their temperatures; heat_hubs.py)."""
+    s = _with_heat_nodes(park.streams[park.streams.category == "heat"], park)
     u = park.utilities
     dt = park.config.heat.min_approach_c
     shift = np.r_[np.where(s.direction == "demand", dt, 0.0),
@@ -88,6 +89,23 @@ def hot_scale(park: Park) -> pd.DataFrame:
         "load": np.r_[s.quantity.to_numpy(float), np.ones(len(u))],
         "top": np.round(np.maximum(t_in, t_out), HOT_SCALE_DECIMALS),
         "bottom": np.round(np.minimum(t_in, t_out), HOT_SCALE_DECIMALS)})
+
+
+def _with_heat_nodes(streams: pd.DataFrame, park: Park) -> pd.DataFrame:
+    """The heat streams and, after them, the heat nodes of candidate facilities as streams
+    (firm_id the facility's id, quantity the most the node passes)."""
+    if park.candidate_facilities.empty:
+        return streams
+    nodes = facility_nodes(park)
+    nodes = nodes[nodes.t_in.notna()]
+    if nodes.empty:
+        return streams
+    as_streams = pd.DataFrame({
+        "firm_id": nodes.facility_id.to_numpy(),
+        "direction": np.where(nodes.side == "in", "demand", "supply"),
+        "quantity": nodes.quantity.to_numpy(float), "t_in": nodes.t_in.to_numpy(float),
+        "t_out": nodes.t_out.to_numpy(float)}, index=nodes.index)
+    return pd.concat([streams[as_streams.columns], as_streams])
 
 
 def heat_grid(park: Park) -> HeatGrid:

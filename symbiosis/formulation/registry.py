@@ -44,6 +44,7 @@ from .facility_results import (close_idle_facilities, facility_extract, facility
 from .decided import add_decided, has_decisions
 from .dependence import add_max_dependence, max_dependence
 from .heat import add_heat, heat_transfer_table
+from .heat_facilities import add_heat_facility_shares, has_ranged_heat_nodes
 from .heat_pumps import add_heat_pumps, clean_pumps, pump_table
 from .links import add_links
 from .program import LinearProgram
@@ -102,9 +103,11 @@ BLOCKS: list[Block] = [
           clean=clean_pumps),
     Block("utilities", lambda lp, park, network: add_utilities(lp, park),
           applies=lambda park, network: park.has_heat and not park.utilities.empty),
-    # after the balances and quality rows it joins (its arcs are links); no heat resources
+    # after the balances, quality and heat rows it joins (its arcs are links)
     Block("facilities", add_facilities, applies=has_facilities, extract=facility_extract,
           clean=close_idle_facilities, kpis=facility_kpis),
+    # a heat facility's loop heated and cooled evenly over its range (its arcs are heat links)
+    Block("heat_facilities", add_heat_facility_shares, applies=has_ranged_heat_nodes),
     # resilience.max_dependence: a cap on what one partner firm delivers to a demand
     Block("dependence", lambda lp, park, network: add_max_dependence(lp, park, network,
                                                                      max_dependence(park)),

@@ -56,15 +56,20 @@ def add_routes(lp: LinearProgram, park: Park, network: Network) -> None:
     lp.annotations["routes"] = table
 
 
+def routes_used(lp: LinearProgram, built: np.ndarray) -> np.ndarray:
+    """Which routes carry a built link (`built`: a bool per link; empty without routes)."""
+    if ROUTES not in lp.variables:
+        return np.zeros(0, dtype=bool)
+    used = np.zeros(len(lp.variables[ROUTES].index), dtype=bool)
+    used[lp.annotations["link_routes"].route.to_numpy()[built]] = True
+    return used
+
+
 def clean_routes(lp: LinearProgram, network: Network, x: np.ndarray) -> np.ndarray:
     """A route is built exactly where a link on it is."""
     if ROUTES not in lp.variables:
         return x
-    route = lp.variables[ROUTES]
-    used = np.zeros(len(route.index))
-    on = lp.annotations["link_routes"].route.to_numpy()
-    np.maximum.at(used, on, x[lp.variables["build"].columns] > 0.5)
-    x[route.columns] = used
+    x[lp.variables[ROUTES].columns] = routes_used(lp, x[lp.variables["build"].columns] > 0.5)
     return x
 
 
