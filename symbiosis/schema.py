@@ -126,6 +126,20 @@ class CsvDialect(Strict):
         return self
 
 
+class Horizon(Strict):
+    """The planning years of a phased build-out (docs/format.md, "Time")."""
+
+    start: int = Field(..., ge=1900, le=2200, description="first year planned")
+    end: int = Field(..., ge=1900, le=2200, description="last year planned (inclusive)")
+    permit_years: int = Field(0, ge=0, le=50, description="years from the horizon's start "
+                              "before a new link may be built (permitting lead time)")
+
+
+class TimeSwitch(Strict):
+    enabled: bool = Field(True, description="read periods.csv, stream_periods.csv, "
+                          "volume_scenarios.csv and the horizon (false: the one-year model)")
+
+
 class ModelConfig(Strict):
     """model.yaml: metadata, economics, link costs and heat settings of a park."""
 
@@ -140,6 +154,8 @@ class ModelConfig(Strict):
     heat_pumps: HeatPumps | None = None
     facilities: Facilities = Facilities()
     resilience: Dependence | None = None
+    horizon: Horizon | None = None
+    time: TimeSwitch = TimeSwitch()
 
 
 def annuity_factor(discount_rate: float, lifetime_years: float) -> float:

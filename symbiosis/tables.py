@@ -59,6 +59,8 @@ FIRMS = TableSpec("firms", True, (
     Column("y_km", "number", required=False, description="plane coordinate, km"),
     Column("lat", "number", required=False, minimum=-90, description="latitude, degrees"),
     Column("lon", "number", required=False, minimum=-180, description="longitude, degrees"),
+    Column("arrives", "number", required=False, description="first year present (phases)"),
+    Column("leaves", "number", required=False, description="first year no longer present"),
 ), "one row per firm; either x_km, y_km or lat, lon")
 
 RESOURCES = TableSpec("resources", True, (
