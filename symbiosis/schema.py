@@ -126,6 +126,15 @@ class CsvDialect(Strict):
         return self
 
 
+class GreenChannel(Strict):
+    """A permitting fast track (docs/format.md, "Green channel"): links of these modes wait
+    `permit_years` instead of the horizon's."""
+
+    modes: list[Literal["truck", "pipe"]] = Field(default_factory=list,
+                                                  description="link modes on the fast track")
+    permit_years: int = Field(0, ge=0, le=50, description="their permitting lead time")
+
+
 class Horizon(Strict):
     """The planning years of a phased build-out (docs/format.md, "Time")."""
 
@@ -133,6 +142,8 @@ class Horizon(Strict):
     end: int = Field(..., ge=1900, le=2200, description="last year planned (inclusive)")
     permit_years: int = Field(0, ge=0, le=50, description="years from the horizon's start "
                               "before a new link may be built (permitting lead time)")
+    green_channel: GreenChannel = Field(GreenChannel(), description="a fast track: link "
+                                        "modes permitted sooner")
 
 
 class TimeSwitch(Strict):

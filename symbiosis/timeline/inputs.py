@@ -166,13 +166,7 @@ def check_time_tables(park: Park, t: TimeTables) -> None:
             problems.append(Problem(src("volume_scenarios", "volume_scenarios"),
                                     f"probabilities sum to {total:g}, expected 1",
                                     column="probability"))
-    firms = park.firms
-    if "arrives" in firms or "leaves" in firms:
-        h = park.config.horizon
-        if h is None:
-            problems.append(Problem(park.sources.get("firms", "firms"), "firms have arrives or "
-                                    "leaves but model.yaml has no horizon: {start, end}",
-                                    column="arrives"))
+    # arrives / leaves take effect with a horizon only (docs/format.md, "Time")
     h = park.config.horizon
     if h is not None and h.end < h.start:
         problems.append(Problem("model.yaml", f"horizon ends ({h.end}) before it starts "
