@@ -151,3 +151,36 @@ def test_state_parks_carry_rates():
     park, tables = two_scenarios()
     plan = plan_of(park, tables)
     assert state_park(park, plan, "high").streams.quantity["S"] == pytest.approx(180.0)
+
+
+def test_permitting_delays_a_link_and_the_green_channel_brings_it_forward():
+    """Permitting takes 2 years: the truck (200 a year saved) is built in 2027; on the green
+    channel (trucks, 0 years) in 2025."""
+    from symbiosis.timeline.command import green_channel
+    slow = make_park({"A": (0, 0), "B": (10, 0)}, [SCRAP],
+                     [("S", "A", "supply", "scrap", 100.0), ("D", "B", "demand", "scrap", 100.0)],
+                     links={"truck": {"fixed_cost": 500.0}}, economics={"discount_rate": 0.0},
+                     horizon={"start": 2025, "end": 2029, "permit_years": 2})
+    r = optimise_time(slow, green_channel=green_channel(slow))
+    assert r.links.build_year["S->D"] == 2027
+    assert r.kpis["savings"] == pytest.approx(3 * 200.0)
+    fast = make_park({"A": (0, 0), "B": (10, 0)}, [SCRAP],
+                     [("S", "A", "supply", "scrap", 100.0), ("D", "B", "demand", "scrap", 100.0)],
+                     links={"truck": {"fixed_cost": 500.0}}, economics={"discount_rate": 0.0},
+                     horizon={"start": 2025, "end": 2029, "permit_years": 2,
+                              "green_channel": {"modes": ["truck"], "permit_years": 0}})
+    r = optimise_time(fast, green_channel=green_channel(fast))
+    assert r.links.build_year["S->D"] == 2025
+    assert r.kpis["savings"] == pytest.approx(5 * 200.0)
+
+
+def test_a_tenant_that_leaves_stops_the_link_and_its_cost():
+    """B is there 2025–2026 only (leaves 2027): the link is in use two years."""
+    park = scrap_park()
+    from dataclasses import replace
+    f = park.firms.copy()
+    f["leaves"] = pd.Series({"B": 2027.0}).reindex(f.index)
+    r = optimise_time(replace(park, firms=f))
+    assert r.links.build_year["S->D"] == 2025 and r.links.years_in_use["S->D"] == 2
+    assert list(r.years.links_in_use) == [1, 1, 0, 0, 0]
+    assert r.kpis["savings"] == pytest.approx(2 * 200.0)
