@@ -58,6 +58,15 @@ def make_report(folder: str | Path, out: str | Path | None = None,
         _check_outside(folder, out, "the page")
         out = check_file(out, is_report_page, "-o", "report page")
         return [f"wrote {write_pareto_page(front, out)}"]
+    from .time_page import is_time_folder, read_time_folder, write_time_page
+    if is_time_folder(folder):  # a time study: its own page (docs/format.md, "Time")
+        if png_dir or geojson or xlsx:
+            raise InputError(Problem(str(folder), "is a time folder: --png, --geojson and "
+                                     "--xlsx are not written for it"))
+        out = Path(out) if out is not None else default_page_path(folder)
+        _check_outside(folder, out, "the page")
+        out = check_file(out, is_report_page, "-o", "report page")
+        return [f"wrote {write_time_page(read_time_folder(folder), out)}"]
     tables = read_folder(folder)
     out = Path(out) if out is not None else default_page_path(folder)
     targets = [(out, "the page")] + [(p, w) for p, w in ((png_dir, "PNGs"), (geojson, "GeoJSON"),
