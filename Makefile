@@ -9,7 +9,7 @@ DASK_STAMP := $(VENV)/.dask-stamp
 SCENARIO ?= scenarios/electronics-baseline.yaml
 OUT    ?= results/electronics-baseline
 
-.PHONY: run test install install-test clean bench bench-sweep bench-province bench-share bench-risk
+.PHONY: run test install install-test clean bench bench-sweep bench-province bench-share bench-risk bench-time
 
 install: $(RUN_STAMP)
 
@@ -54,3 +54,6 @@ bench-share: $(RUN_STAMP)
 
 bench-risk: $(RUN_STAMP)
 	$(PY) benchmarks/risk.py
+
+bench-time: $(RUN_STAMP)
+	$(PY) benchmarks/time.py
