@@ -149,6 +149,8 @@ class Horizon(Strict):
 class TimeSwitch(Strict):
     enabled: bool = Field(True, description="read periods.csv, stream_periods.csv, "
                           "volume_scenarios.csv and the horizon (false: the one-year model)")
+    volume_scenarios: bool = Field(True, description="read volume_scenarios.csv (false: "
+                                   "streams at their own quantities)")
 
 
 class ModelConfig(Strict):

@@ -97,7 +97,8 @@ def load_time_tables(park: Park) -> TimeTables:
     for spec in TIME_SPECS:
         path = folder / f"{spec.name}.csv"
         sources[spec.name] = str(path)
-        if not path.exists():
+        off = spec is VOLUME_SCENARIOS and not park.config.time.volume_scenarios
+        if off or not path.exists():
             frames[spec.name] = _empty(spec)
             continue
         raw, lines = _read_csv(path, files.read_bytes(path, files.MAX_TABLE_BYTES, "table"),

@@ -113,9 +113,11 @@ def stack(park: Park, network: Network, plan: TimePlan) -> Stacked:
             v = reference.variables[name]
             upper = v.upper.copy()
             upper[~_present_columns(park, plan, v, year)] = 0.0
+            # with phases a year's copy of a binary is a sum of build-year binaries: continuous
             with out.building(v.block):
                 groups[year][name] = out.add_variables(f"{name}@{group_of(year)}", v.index,
-                                                       v.lower, upper, v.firms, v.integer)
+                                                       v.lower, upper, v.firms,
+                                                       v.integer and not plan.phased)
     maps = {}
     for state, lp in programs.items():
         year = states.year[state] if plan.phased else None
@@ -155,7 +157,8 @@ def stack(park: Park, network: Network, plan: TimePlan) -> Stacked:
                     out.add_cost(f"{name}@{group_of(year)}", maps[first][t.cols],
                                  delta * t.coefs, delta * t.constant, t.owner, t.kind)
     if plan.phased:
-        _link_years(out, park, network, plan, groups, design)
+        _link_years(out, park, network, plan, groups,
+                    {n: reference.variables[n].integer for n in design})
     baselines = {s: baseline_point(programs[s], parks[s]) for s in states.index}
     return Stacked(out, plan, parks, programs, maps, design, baselines)
 
@@ -171,16 +174,17 @@ def _first_years(network: Network, plan: TimePlan, name: str, index: pd.Index) -
 
 
 def _link_years(out: LinearProgram, park: Park, network: Network, plan: TimePlan,
-                groups: dict, design: list[str]) -> None:
-    """Build-year columns and the rows tying each year's copy of the design to them."""
+                groups: dict, design: dict[str, bool]) -> None:
+    """Build-year columns and the rows tying each year's copy of the design to them
+    (`design`: each design block's name and whether it is binary)."""
     years = plan.years
     T = len(years)
-    for name in design:
+    for name, binary in design.items():
         copies = [groups[y][name] for y in years]
         v = copies[0]
         n = len(v.index)
         present = np.column_stack([_present_columns(park, plan, v, y) for y in years])
-        if not v.integer:  # a size grows while present: y_{t-1} - y_t <= 0
+        if not binary:  # a size grows while present: y_{t-1} - y_t <= 0
             both = present[:, 1:] & present[:, :-1]
             j, t = np.nonzero(both)
             if len(j):
