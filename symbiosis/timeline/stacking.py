@@ -72,13 +72,6 @@ class Stacked:
             x[m] = self.baselines[state]
         return x
 
-    def design_columns(self) -> np.ndarray:
-        """Every design and build-year column of the stacked program."""
-        names = [n for n in self.lp.variables if n.split("@")[0] in self.design
-                 or n.endswith(BUILD_YEAR)]
-        return np.concatenate([self.lp.variables[n].columns for n in names]) if names \
-            else np.empty(0, np.int64)
-
 
 def _present_columns(park: Park, plan: TimePlan, lp_block, year) -> np.ndarray:
     """Whether each column's firms (both) are present in a year (a non-firm owner, such as a

@@ -21,7 +21,7 @@ from ..formulation.highs_model import MatrixProgram
 from ..formulation.program import VARIABLE
 from ..network import Network, build_network
 from ..park import Park
-from ..solve import Solution, SolverOptions, relative_gap, solve
+from ..solve import Solution, SolverOptions, solve
 from .inputs import TimeTables
 from .plan import TimePlan, envelope_park, plan_of
 from .stacking import BUILD_YEAR, Stacked, group_of, stack
@@ -190,5 +190,3 @@ def _discount(plan: TimePlan, year) -> float:
     s = plan.states
     return float(s.discount[s.year == year].iloc[0]) if plan.phased else 1.0
 
-
-__all__ = ["TimeResult", "optimise_time", "relative_gap"]

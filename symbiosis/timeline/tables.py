@@ -8,7 +8,6 @@ import pandas as pd
 
 from ..network import Network
 from ..park import Park
-from ..solve import relative_gap
 from .plan import TimePlan
 from .stacking import BUILD_YEAR, group_of
 
@@ -165,5 +164,3 @@ def _scenarios(states: pd.DataFrame, plan: TimePlan) -> pd.DataFrame:
                      "co2_t": float((w * here.co2_t).sum())})
     return pd.DataFrame(rows).set_index("scenario")
 
-
-__all__ = ["LINK_COLUMNS", "relative_gap", "time_tables"]
