@@ -14,7 +14,7 @@ def is_one_year(park: Park, tables: TimeTables) -> bool:
     """No horizon and one state of weight 1 at the park's own quantities (one period, no
     scenario factor but 1): the one-year model exactly (docs/model.md, "Time")."""
     if park.config.horizon is None and tables.periods.empty and \
-            tables.volume_scenarios.empty:
+            tables.stream_periods.empty and tables.volume_scenarios.empty:
         return True
     plan = plan_of(park, tables)
     return plan.trivial and bool(np.array_equal(plan.rates.iloc[:, 0].to_numpy(),
