@@ -10,21 +10,20 @@ Parts that share nothing (no firm, no heat cascade) are still solved apart (deco
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 
 from ..decisions import check_forced_candidates
 from ..errors import Problem, UnsupportedError
 from ..formulation.highs_model import MatrixProgram
-from ..formulation.program import VARIABLE
 from ..network import Network, build_network
 from ..park import Park
 from ..solve import Solution, SolverOptions, solve
 from .inputs import TimeTables
 from .plan import TimePlan, envelope_park, plan_of
-from .stacking import BUILD_YEAR, Stacked, group_of, stack
+from .stacking import BUILD_YEAR, Stacked, stack
+from .tables import TimeResult, time_tables
 
 
 @dataclass
@@ -47,23 +46,6 @@ class Solved:
         cols = {n: v for n, v in lp.variables.items()
                 if n.split("@")[0] in self.stacked.design or n.endswith(BUILD_YEAR)}
         return {n: self.x[v.columns] for n, v in cols.items()}
-
-
-@dataclass
-class TimeResult:
-    """The stacked optimum and its tables (docs/format.md, "Time results")."""
-
-    name: str
-    plan: TimePlan
-    network: Network
-    solved: Solved
-    kpis: dict
-    states: pd.DataFrame  # one row per state
-    links: pd.DataFrame  # one row per link built in some year
-    years: pd.DataFrame  # one row per year (phases), else empty
-    scenarios: pd.DataFrame  # one row per volume scenario (more than one), else empty
-    link_flows: pd.DataFrame  # link_id, state, flow
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _solve(stacked: Stacked, options: SolverOptions, fixed: dict[str, np.ndarray] | None = None
@@ -125,7 +107,6 @@ def optimise_time(park: Park, tables: TimeTables = TimeTables(),
         t = time.perf_counter()
         stochastic = stochastic_kpis(park, network, plan, solved, solver)
         timings["stochastic"] = time.perf_counter() - t
-    from .tables import time_tables
     return time_tables(name or park.name, park, plan, network, solved, stochastic, timings)
 
 
@@ -161,32 +142,3 @@ def stochastic_kpis(park: Park, network: Network, plan: TimePlan, solved: Solved
         "mip_gaps": gaps,
         "largest_gap": max((g for g in gaps.values() if g is not None), default=None),
     }
-
-
-def state_costs(stacked: Stacked, state: str, x: np.ndarray) -> tuple[float, float]:
-    """A state's operating cost (variable terms + carbon) and CO2 at annual rates."""
-    lp = stacked.programs[state]
-    xs = stacked.state_point(x, state)
-    co2 = lp.co2(xs)
-    return lp.cost_of_kind(VARIABLE, xs) + lp.carbon_price * co2, co2
-
-
-def design_cost(stacked: Stacked, x: np.ndarray, year) -> tuple[float, float]:
-    """Fixed and capital cost (per year, undiscounted) of a year's design copy."""
-    g = f"@{group_of(year)}"
-    fixed = capex = 0.0
-    delta = _discount(stacked.plan, year)
-    for name, term in stacked.lp.cost_terms.items():
-        if name.endswith(g) and term.kind != VARIABLE:
-            value = term.value(x) / delta
-            if term.kind == "capex":
-                capex += value
-            else:
-                fixed += value
-    return fixed, capex
-
-
-def _discount(plan: TimePlan, year) -> float:
-    s = plan.states
-    return float(s.discount[s.year == year].iloc[0]) if plan.phased else 1.0
-

@@ -3,13 +3,21 @@ year (or the horizon), links with their build year, a year-by-year table and per
 costs."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+from ..formulation.program import VARIABLE
 
 from ..network import Network
 from ..park import Park
 from .plan import TimePlan
-from .stacking import BUILD_YEAR, group_of
+from .stacking import BUILD_YEAR, Stacked, group_of
+
+if TYPE_CHECKING:
+    from .study import Solved
 
 LINK_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                 "to_resource", "flow", "delivered", "distance_km", "mode", "fixed_cost",
@@ -34,9 +42,53 @@ def _build_years(stacked, x, plan: TimePlan) -> pd.Series:
                      dtype=float)
 
 
+@dataclass
+class TimeResult:
+    """The stacked optimum and its tables (docs/format.md, "Time results")."""
+
+    name: str
+    plan: TimePlan
+    network: Network
+    solved: "Solved"  # timeline.study.Solved
+    kpis: dict
+    states: pd.DataFrame  # one row per state
+    links: pd.DataFrame  # one row per link built in some year
+    years: pd.DataFrame  # one row per year (phases), else empty
+    scenarios: pd.DataFrame  # one row per volume scenario (more than one), else empty
+    link_flows: pd.DataFrame  # link_id, state, flow
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def state_costs(stacked: Stacked, state: str, x: np.ndarray) -> tuple[float, float]:
+    """A state's operating cost (variable terms + carbon) and CO2 at annual rates."""
+    lp = stacked.programs[state]
+    xs = stacked.state_point(x, state)
+    co2 = lp.co2(xs)
+    return lp.cost_of_kind(VARIABLE, xs) + lp.carbon_price * co2, co2
+
+
+def design_cost(stacked: Stacked, x: np.ndarray, year) -> tuple[float, float]:
+    """Fixed and capital cost (per year, undiscounted) of a year's design copy."""
+    g = f"@{group_of(year)}"
+    fixed = capex = 0.0
+    delta = _discount(stacked.plan, year)
+    for name, term in stacked.lp.cost_terms.items():
+        if name.endswith(g) and term.kind != VARIABLE:
+            value = term.value(x) / delta
+            if term.kind == "capex":
+                capex += value
+            else:
+                fixed += value
+    return fixed, capex
+
+
+def _discount(plan: TimePlan, year) -> float:
+    s = plan.states
+    return float(s.discount[s.year == year].iloc[0]) if plan.phased else 1.0
+
+
 def time_tables(name: str, park: Park, plan: TimePlan, network: Network, solved,
                 stochastic: dict | None, timings: dict):
-    from .study import TimeResult, design_cost, state_costs
     stacked, x, solution = solved.stacked, solved.x, solved.solution
     s = plan.states
     empty = pd.DataFrame()
