@@ -12,7 +12,7 @@ from .conftest import make_park
 HEAT = dict(resource="heat", category="heat", unit="kW", mode="pipe", purchase_price=30.0,
             disposal_cost=0.0)
 SCRAP = dict(resource="scrap", category="material", unit="t", mode="truck",
-             purchase_price=10.0, transport_cost=0.3)
+             purchase_price=10.0, transport_cost=0.3, purchase_co2=1.0)
 
 
 def heat_pair() -> object:
@@ -117,6 +117,9 @@ def test_discounting_shifts_the_build_year():
     delta = 1 / 1.8
     assert impatient.kpis["total_cost"] == pytest.approx(800.0 * (1 + delta))
     assert impatient.kpis["baseline_cost"] == pytest.approx(1000.0 * (1 + delta))
+    # CO2 is summed over the years, not discounted: 100 t bought a year, none with the link
+    assert impatient.kpis["baseline_co2_t"] == pytest.approx(200.0)
+    assert impatient.kpis["co2_t"] == pytest.approx(0.0)
 
 
 def two_scenarios():

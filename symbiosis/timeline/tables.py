@@ -125,8 +125,9 @@ def time_tables(name: str, park: Park, plan: TimePlan, network: Network, solved,
     omega = s.omega.reindex(states.index)
     total = stacked.lp.cost(x)
     baseline = float((omega * states.baseline_cost).sum())
-    co2 = stacked.lp.co2(x)
-    baseline_co2 = float((omega * states.baseline_co2_t).sum())
+    weight = s.weight.reindex(states.index)  # CO2 is summed over the years, not discounted
+    co2 = float((weight * states.co2_t).sum())
+    baseline_co2 = float((weight * states.baseline_co2_t).sum())
     flows = _link_flows(stacked, x, s)
     links = _links(stacked, x, plan, network, flows)
     capex_total = sum(t.value(x) for t in stacked.lp.cost_terms.values() if t.kind == "capex")
@@ -136,8 +137,9 @@ def time_tables(name: str, park: Park, plan: TimePlan, network: Network, solved,
                  "annualised_capex": capex_total,
                  "gap_bound_is": "the stacked MILP's own bound over every candidate"})
     if plan.phased:
-        kpis["time"]["present_value"] = "total_cost, baseline_cost, savings and co2_t are "\
-            "discounted sums over the horizon's years; years.csv has each year"
+        kpis["time"]["present_value"] = "total_cost, baseline_cost and savings are "\
+            "discounted sums over the horizon's years, co2_t the plain sum; years.csv has "\
+            "each year"
     years = _years(states, plan, links) if plan.phased else empty
     scenarios = _scenarios(states, plan) if s.scenario.nunique() > 1 else empty
     if stochastic is not None:
