@@ -13,8 +13,9 @@ On the Bac Ninh precision park and on a generated 1,000-firm province (`symbiosi
 Printed per run: operating states, stacked columns and rows, candidate links, wall seconds
 (network, build, solve), status, the stacked MILP's own gap, and savings. VSS and EVPI are
 not computed here (each needs 2 + scenarios more solves; `symbiosis time` does them). Gap
-asked: 1 %; time limit 300 s per solve. Figures are for one run on one machine; no test
-asserts a time.
+asked: 1 %; time limit 300 s per solve. Figures of one run are in docs/time.md, "Scale"
+(the province goes through every candidate, not yet the one-year candidate selection: its
+4-period run stops at the time limit far from 1 %). No test asserts a time.
 """
 from __future__ import annotations
 
