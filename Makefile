@@ -9,7 +9,7 @@ DASK_STAMP := $(VENV)/.dask-stamp
 SCENARIO ?= scenarios/electronics-baseline.yaml
 OUT    ?= results/electronics-baseline
 
-.PHONY: run test install install-test clean bench bench-sweep bench-province bench-share bench-risk bench-place
+.PHONY: run test install install-test clean bench bench-sweep bench-province bench-share bench-risk bench-place bench-time
 
 install: $(RUN_STAMP)
 
@@ -57,3 +57,6 @@ bench-risk: $(RUN_STAMP)
 
 bench-place: $(RUN_STAMP)
 	$(PY) benchmarks/placement.py
+
+bench-time: $(RUN_STAMP)
+	$(PY) benchmarks/time.py

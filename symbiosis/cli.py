@@ -437,6 +437,27 @@ def resilience(path: Path, out: Path, top: int, design: str | None, k: int | Non
     sys.exit(EXIT_SOLVED)
 
 
+@main.command("time")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="Result folder: kpis.json, states.csv, links.csv, years.csv, scenarios.csv.")
+@click.option("--time-limit", type=FiniteFloat(0, open_minimum=True), help="Seconds per solve.")
+@click.option("--gap", type=FiniteFloat(0), help="Relative MIP gap to stop at.")
+@click.option("--no-vss", is_flag=True, help="Skip the re-solves for VSS and EVPI.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def time_study(path: Path, out: Path, time_limit: float | None, gap: float | None,
+               no_vss: bool, quiet: bool) -> None:
+    """Periods, phased build-out and volume scenarios: one design over the park's operating
+    states, with build years, KPIs per state and year, VSS and EVPI (docs/format.md, "Time")."""
+    from .timeline.command import time_command
+    folder, text, solved = time_command(path, out, time_limit, gap, not no_vss)
+    if not quiet:
+        echo(text)
+        echo(f"  results in {folder}")
+    sys.exit(EXIT_SOLVED if solved else EXIT_NO_SOLUTION)
+
+
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path),

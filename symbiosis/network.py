@@ -962,7 +962,8 @@ def _node_qualities(park: Park, nodes: pd.DataFrame) -> pd.DataFrame:
 def firm_graph(park: Park, links: pd.DataFrame, flows: pd.Series | None = None) -> nx.MultiDiGraph:
     """A networkx view: firms as nodes (with their attributes), links as keyed edges."""
     g = nx.MultiDiGraph(name=park.name)
-    firms = park.firms.fillna("")
+    # arrives / leaves are the time study's (symbiosis/timeline), not the one-year graph's
+    firms = park.firms.drop(columns=["arrives", "leaves"], errors="ignore").fillna("")
     g.add_nodes_from((fid, {k: v for k, v in row.items() if v != ""})
                      for fid, row in firms.to_dict("index").items())
     sites = park.candidate_facilities.drop_duplicates("facility_id")

@@ -30,7 +30,7 @@ from .errors import InputError, Problem
 
 MARKER = ".symbiosis-output"
 KINDS = ("result", "sweep", "figures", "generated-model", "pareto", "resilience",
-         "merged-model")
+         "merged-model", "time")
 NAME_MAX = 255  # bytes in one path component, on every file system we know
 TEMP_SUFFIX_MAX = len(".tmp-4194304-") + 8 + 1  # what a temporary name adds to a name
 # `.old-<pid>` without the random part: what versions before this module left aside

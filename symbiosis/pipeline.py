@@ -278,6 +278,8 @@ def run(path: str | Path, objective: Objective | None = None, solver: str | None
 def run_loaded(loaded: LoadedScenario, timer: Timer | None = None,
                objective: Objective | None = None, baseline: Baseline | None = None,
                **solver_overrides) -> Result:
+    from .timeline.guard import refuse_time
+    refuse_time(loaded.park)  # periods, phases or scenarios: `symbiosis time`, not this
     overrides = {"name" if k == "solver" else k: v for k, v in solver_overrides.items()}
     options = solver_options(loaded.scenario.solver, **overrides)
     return optimise(loaded.park, objective or loaded.scenario.objective, options,

@@ -171,6 +171,33 @@ class Policy(Strict):
                                     description="resources no supply may dispose of")
 
 
+class GreenChannel(Strict):
+    """A permitting fast track (docs/format.md, "Green channel"): links of these modes wait
+    `permit_years` instead of the horizon's."""
+
+    modes: list[Literal["truck", "pipe"]] = Field(default_factory=list,
+                                                  description="link modes on the fast track")
+    permit_years: int = Field(0, ge=0, le=50, description="their permitting lead time")
+
+
+class Horizon(Strict):
+    """The planning years of a phased build-out (docs/format.md, "Time")."""
+
+    start: int = Field(..., ge=1900, le=2200, description="first year planned")
+    end: int = Field(..., ge=1900, le=2200, description="last year planned (inclusive)")
+    permit_years: int = Field(0, ge=0, le=50, description="years from the horizon's start "
+                              "before a new link may be built (permitting lead time)")
+    green_channel: GreenChannel = Field(GreenChannel(), description="a fast track: link "
+                                        "modes permitted sooner")
+
+
+class TimeSwitch(Strict):
+    enabled: bool = Field(True, description="read periods.csv, stream_periods.csv, "
+                          "volume_scenarios.csv and the horizon (false: the one-year model)")
+    volume_scenarios: bool = Field(True, description="read volume_scenarios.csv (false: "
+                                   "streams at their own quantities)")
+
+
 class ModelConfig(Strict):
     """model.yaml: metadata, economics, link costs and heat settings of a park."""
 
@@ -187,6 +214,8 @@ class ModelConfig(Strict):
     resilience: Dependence | None = None
     regulation: Regulation = Regulation()
     policy: Policy = Policy()
+    horizon: Horizon | None = None
+    time: TimeSwitch = TimeSwitch()
 
 
 def annuity_factor(discount_rate: float, lifetime_years: float) -> float:

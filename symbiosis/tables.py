@@ -66,6 +66,8 @@ FIRMS = TableSpec("firms", True, (
     Column("licences", "text", required=False,
            description="';'-separated hazardous waste codes (hazard_code) the firm is "
                        "licensed to receive and treat (docs/regulation.md)"),
+    Column("arrives", "number", required=False, description="first year present (phases)"),
+    Column("leaves", "number", required=False, description="first year no longer present"),
 ), "one row per firm; either x_km, y_km or lat, lon (for `symbiosis place`: or a plot, or "
    "neither, a movable tenant)")
 

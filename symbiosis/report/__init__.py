@@ -32,6 +32,14 @@ def _is_png(path: Path) -> bool:
     return path.is_file() and path.suffix == ".png"
 
 
+def _own_page(folder: Path, out: str | Path | None) -> Path:
+    """The page path of a folder with a page of its own (pareto, time), checked."""
+    from ..outputs import check_file, is_report_page
+    out = Path(out) if out is not None else default_page_path(folder)
+    _check_outside(folder, out, "the page")
+    return check_file(out, is_report_page, "-o", "report page")
+
+
 def make_report(folder: str | Path, out: str | Path | None = None,
                 png_dir: str | Path | None = None, geojson: str | Path | None = None,
                 xlsx: str | Path | None = None, firm: str | None = None,
@@ -51,17 +59,22 @@ def make_report(folder: str | Path, out: str | Path | None = None,
     from .analyses import (is_pareto_folder, read_pareto_folder, resilience_section,
                            write_pareto_page)
 
+    from .time_page import is_time_folder, read_time_folder, write_time_page
+
     folder = Path(folder)
+    exports = png_dir or geojson or xlsx
     if is_pareto_folder(folder):  # a front: its own page, no exports (they are per point)
         front = read_pareto_folder(folder)
-        if png_dir or geojson or xlsx or firm is not None or anonymise:
+        if exports or firm is not None or anonymise:
             raise InputError(Problem(str(folder), "is a pareto folder: --png, --geojson, "
                                      "--xlsx, --firm and --anonymise are for one of its points "
                                      "(DIR/<point>)"))
-        out = Path(out) if out is not None else default_page_path(folder)
-        _check_outside(folder, out, "the page")
-        out = check_file(out, is_report_page, "-o", "report page")
-        return [f"wrote {write_pareto_page(front, out)}"]
+        return [f"wrote {write_pareto_page(front, _own_page(folder, out))}"]
+    if is_time_folder(folder):  # a time study: its own page (docs/format.md, "Time")
+        if exports or firm is not None or anonymise:
+            raise InputError(Problem(str(folder), "is a time folder: --png, --geojson, --xlsx, "
+                                     "--firm and --anonymise are not written for it"))
+        return [f"wrote {write_time_page(read_time_folder(folder), _own_page(folder, out))}"]
     tables = read_folder(folder)
     if (firm is not None or anonymise) and isinstance(tables, SweepTables):
         raise InputError(Problem(str(folder), "is a sweep folder: --firm and --anonymise "

@@ -1,0 +1,115 @@
+"""Time studies at size: model size and wall time against periods and volume scenarios.
+
+    make bench-time        # or: .venv/bin/python benchmarks/time.py [--province-only] [--park-only]
+
+On the Bac Ninh precision park and on a generated 1,000-firm province (`symbiosis generate
+--firms 1000 --seed 7`), `symbiosis.timeline.optimise_time` is run with
+
+- 1, 4 and 12 periods of equal weight (one scenario): heat supplies follow a seasonal profile
+  1 + 0.4·cos(2πp/P), heat demands the opposite one, other streams are spread by weight;
+- 1, 5 and 20 volume scenarios of equal probability (one period): each resource's streams
+  scaled by a factor drawn from a lognormal (σ 0.25, seed 7, mean 1).
+
+Printed per run: operating states, stacked columns and rows, candidate links, wall seconds
+(network, build, solve), status, the stacked MILP's own gap, and savings. VSS and EVPI are
+not computed here (each needs 2 + scenarios more solves; `symbiosis time` does them). Gap
+asked: 1 %; time limit 300 s per solve. Figures of one run are in docs/time.md, "Scale"
+(the province goes through every candidate, not yet the one-year candidate selection: its
+4-period run stops at the time limit far from 1 %). No test asserts a time.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from symbiosis import load_park  # noqa: E402
+from symbiosis.solve import SolverOptions  # noqa: E402
+from symbiosis.timeline import TimeTables, optimise_time  # noqa: E402
+
+PERIODS = (1, 4, 12)
+SCENARIOS = (1, 5, 20)
+SEED = 7
+OPTIONS = SolverOptions(name="highspy", mip_gap=0.01, time_limit=300.0)
+
+
+def periods_tables(park, n: int) -> TimeTables:
+    if n == 1:
+        return TimeTables.of(periods=pd.DataFrame({"period": ["year"], "weight": [1.0]}))
+    names = [f"p{i + 1:02d}" for i in range(n)]
+    w = np.full(n, 1.0 / n)
+    shape = 1 + 0.4 * np.cos(2 * np.pi * np.arange(n) / n)
+    shape = shape / shape.sum()
+    heat = park.streams[park.streams.category == "heat"]
+    rows = []
+    for sid, s in heat.iterrows():
+        profile = shape if s.direction == "supply" else (2.0 / n - shape)
+        rows += [{"stream_id": sid, "period": p, "quantity": s.quantity * f}
+                 for p, f in zip(names, profile)]
+    sp = pd.DataFrame(rows) if rows else None
+    return TimeTables.of(periods=pd.DataFrame({"period": names, "weight": w}),
+                         stream_periods=sp)
+
+
+def scenario_tables(park, n: int) -> TimeTables:
+    if n == 1:
+        return TimeTables()
+    rng = np.random.default_rng(SEED)
+    resources = sorted(park.streams.resource.unique())
+    rows = []
+    for i in range(n):
+        for r in resources:
+            rows.append({"scenario": f"s{i + 1:02d}", "probability": 1.0 / n, "resource": r,
+                         "factor": float(rng.lognormal(-0.25 ** 2 / 2, 0.25))})
+    return TimeTables.of(volume_scenarios=pd.DataFrame(rows))
+
+
+def measure(label: str, park, tables: TimeTables) -> dict:
+    began = time.perf_counter()
+    r = optimise_time(park, tables, OPTIONS, stochastic_values=False)
+    wall = time.perf_counter() - began
+    k = r.kpis
+    return {"park": label, "periods": k["time"]["periods"], "scenarios": k["time"]["scenarios"],
+            "states": k["time"]["states"], "columns": k["time"]["columns"],
+            "rows": k["time"]["rows"], "candidates": k["time"]["candidate_links"],
+            "wall_s": round(wall, 1), **{f"{p}_s": round(v, 1) for p, v in r.timings.items()},
+            "status": k["status"], "gap": None if k["mip_gap"] is None else round(k["mip_gap"], 4),
+            "savings": None if k.get("savings") is None else round(k["savings"])}
+
+
+def province() -> Path:
+    out = Path(tempfile.mkdtemp(prefix="bench-time-")) / "province-1000"
+    subprocess.run([sys.executable, "-m", "symbiosis.cli", "generate", "--firms", "1000",
+                    "--seed", str(SEED), "-o", str(out)], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+    return out
+
+
+def main(argv: list[str]) -> None:
+    parks = []
+    if "--province-only" not in argv:
+        parks.append(("precision", load_park(ROOT / "models" / "bac-ninh-precision")))
+    if "--park-only" not in argv:
+        parks.append(("province-1000", load_park(province())))
+    rows = []
+    for label, park in parks:
+        for n in PERIODS:
+            rows.append(measure(label, park, periods_tables(park, n)))
+            print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
+        for n in SCENARIOS[1:]:
+            rows.append(measure(label, park, scenario_tables(park, n)))
+            print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
+    print()
+    print(pd.DataFrame(rows).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
