@@ -157,6 +157,15 @@ class CapexSubsidies(Strict):
     facilities: Subsidy = Subsidy()
 
 
+class GreenChannel(Strict):
+    """A permitting fast track (docs/format.md, "Time"): in a phased build-out, links of these
+    modes wait `permit_years` instead of the horizon's."""
+
+    modes: list[Literal["truck", "pipe"]] = Field(default_factory=list,
+                                                  description="link modes on the fast track")
+    permit_years: int = Field(0, ge=0, le=50, description="their permitting lead time")
+
+
 class Policy(Strict):
     """Policy levers (docs/regulation.md, "Policy levers"): applied to the park's prices and
     options before the network and the model are built; sweepable as `set` keys."""
@@ -169,15 +178,9 @@ class Policy(Strict):
         "disposal cost (and to supply streams' own price)")
     landfill_ban: list[str] = Field(default_factory=list,
                                     description="resources no supply may dispose of")
-
-
-class GreenChannel(Strict):
-    """A permitting fast track (docs/format.md, "Green channel"): links of these modes wait
-    `permit_years` instead of the horizon's."""
-
-    modes: list[Literal["truck", "pipe"]] = Field(default_factory=list,
-                                                  description="link modes on the fast track")
-    permit_years: int = Field(0, ge=0, le=50, description="their permitting lead time")
+    green_channel: GreenChannel = Field(GreenChannel(), description="a permitting fast track "
+                                        "in a phased build-out (horizon): link modes permitted "
+                                        "sooner")
 
 
 class Horizon(Strict):
@@ -187,8 +190,6 @@ class Horizon(Strict):
     end: int = Field(..., ge=1900, le=2200, description="last year planned (inclusive)")
     permit_years: int = Field(0, ge=0, le=50, description="years from the horizon's start "
                               "before a new link may be built (permitting lead time)")
-    green_channel: GreenChannel = Field(GreenChannel(), description="a fast track: link "
-                                        "modes permitted sooner")
 
 
 class TimeSwitch(Strict):

@@ -170,8 +170,8 @@ def test_permitting_delays_a_link_and_the_green_channel_brings_it_forward():
     fast = make_park({"A": (0, 0), "B": (10, 0)}, [SCRAP],
                      [("S", "A", "supply", "scrap", 100.0), ("D", "B", "demand", "scrap", 100.0)],
                      links={"truck": {"fixed_cost": 500.0}}, economics={"discount_rate": 0.0},
-                     horizon={"start": 2025, "end": 2029, "permit_years": 2,
-                              "green_channel": {"modes": ["truck"], "permit_years": 0}})
+                     horizon={"start": 2025, "end": 2029, "permit_years": 2},
+                     policy={"green_channel": {"modes": ["truck"], "permit_years": 0}})
     r = optimise_time(fast, green_channel=green_channel(fast))
     assert r.links.build_year["S->D"] == 2025
     assert r.kpis["savings"] == pytest.approx(5 * 200.0)

@@ -9,11 +9,12 @@ from .study import optimise_time
 
 
 def green_channel(park) -> dict[str, int]:
-    """Per link mode on the fast track, its permitting years (horizon.green_channel)."""
-    h = park.config.horizon
-    if h is None:
+    """Per link mode on the fast track, its permitting years (policy.green_channel); it
+    matters only in a phased build-out (a horizon)."""
+    if park.config.horizon is None:
         return {}
-    return {mode: h.green_channel.permit_years for mode in h.green_channel.modes}
+    channel = park.config.policy.green_channel
+    return {mode: channel.permit_years for mode in channel.modes}
 
 
 def time_command(path: Path, out: Path, time_limit: float | None, gap: float | None,
