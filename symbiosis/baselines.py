@@ -1,6 +1,6 @@
 """Honest savings: what each firm reaches alone, apart from what links between firms add.
 
-The no-links baseline (FORMAT §2) has no heat integration and no reuse even inside a firm, so
+The no-links baseline (docs/model.md) has no heat integration and no reuse even inside a firm, so
 part of `savings` is each firm's own process integration, not symbiosis. "Firms alone" is the
 optimum of the same model in which only links with from_firm == to_firm (and a firm's own heat
 pumps, always within one firm) may be built: the same network with its links between firms

@@ -429,7 +429,7 @@ def warn_unreachable_demands(t: Tables) -> list[Problem]:
 
 def warn_unmeasured_supplies(t: Tables) -> list[Problem]:
     """A supply with no value for a property that a demand it could serve limits is never
-    linked to that demand (FORMAT §1): silently, unless we say so.
+    linked to that demand (docs/format.md, "A park model"): silently, unless we say so.
 
     Worked out per (supply resource, property), then looked up for each supply: never a
     table of supplies × demands (a province has tens of thousands of each)."""

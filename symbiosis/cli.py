@@ -1,6 +1,6 @@
 """Command line: parse, call the library, print, map errors to exit codes.
 
-Exit codes (FORMAT §4): 0 solved (optimal or feasible), 1 no solution, 2 bad input.
+Exit codes (docs/format.md): 0 solved (optimal or feasible), 1 no solution, 2 bad input.
 `--debug` shows the traceback of an error instead of the short message.
 """
 from __future__ import annotations

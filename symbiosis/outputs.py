@@ -133,7 +133,7 @@ def check_folder(out: str | Path, kind: str, option: str = "-o",
     return out
 
 
-# The files of a result folder (FORMAT §4, docs/format.md): one list for the writer
+# The files of a result folder (docs/format.md, "A result folder"): one list for the writer
 # (results.write_folder) and for recognising a folder written before markers existed.
 RESULT_FILES = ("kpis.json", "links.csv", "firms.csv", "network.graphml", "resources.csv",
                 "streams.csv", "objective.csv", "rejected_pairs.csv", "heat_transfers.csv",

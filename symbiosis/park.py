@@ -22,7 +22,7 @@ Coordinates = Literal["plane", "geographic"]
 
 @dataclass(frozen=True)
 class Park:
-    """A validated park model (FORMAT §1).
+    """A validated park model (docs/format.md, "A park model").
 
     Tables are indexed by their ids. `streams` carries, besides its own columns, the stream's
     `category` and its effective `unit_cost` and `unit_co2`: the purchase price and CO2 of a

@@ -1,4 +1,4 @@
-"""Scenarios (FORMAT §3): a park model plus overrides, applied before validation ends.
+"""Scenarios (docs/format.md): a park model plus overrides, applied before validation ends.
 
 Priority, lowest first: model.yaml < the scenario's `set` < command-line options. Within a
 scenario the overrides apply in this order: `set`, `exclude_firms`, `scale`, `adjust`.

@@ -1,4 +1,4 @@
-"""Schemas of the YAML files: `model.yaml` and scenario files (FORMAT §1, §3).
+"""Schemas of the YAML files: `model.yaml` and scenario files (docs/format.md).
 
 Every model forbids unknown keys, so that a misspelt key is an error rather than silence.
 `docs/format.md` lists these keys; `tests/test_docs.py` keeps the two in step.
@@ -229,7 +229,7 @@ def annuity_factor(discount_rate: float, lifetime_years: float) -> float:
 
 Objective = Literal["cost", "co2"]
 # What baseline_cost and savings are measured from (docs/format.md, "Savings within and
-# between firms"): no links at all (FORMAT §2), or each firm integrated on its own.
+# between firms"): no links at all (docs/model.md), or each firm integrated on its own.
 Baseline = Literal["no_links", "firms_integrated"]
 
 
@@ -398,7 +398,7 @@ class GridChange(Strict):
 
 
 class Sweep(Strict):
-    """A sweep file (FORMAT §5): a base scenario and the variants to run from it."""
+    """A sweep file (docs/format.md): a base scenario and the variants to run from it."""
 
     name: str
     description: str = ""

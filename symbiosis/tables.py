@@ -1,4 +1,4 @@
-"""Column specifications of the park tables (FORMAT §1) and a vectorised parser for them.
+"""Column specifications of the park tables (docs/format.md) and a vectorised parser for them.
 
 The parser turns raw cells (strings from a CSV or a sheet, or typed DataFrame columns) into
 typed columns and reports every bad cell with its file, row and column. Cross-table checks

@@ -1,4 +1,4 @@
-"""Sweeps (FORMAT §5, docs/sweeps.md): sweep files, merging, hashes, the pool, resuming,
+"""Sweeps (docs/format.md, docs/sweeps.md): sweep files, merging, hashes, the pool, resuming,
 Dask, compare, and bad sweep files.
 
 Most tests run the tiny park, whose optimum is known by hand (tests/test_scenarios_and_io.py):

@@ -98,7 +98,7 @@ def test_round_trip_runs_to_the_hand_optimum(forms, tmp_path):
                                     ["qualities", "A_s:fe_pct", "alpha.xlsx", "Qualities", "2"],
                                     ["qualities", "B_d:fe_pct", "beta.xlsx", "Qualities", "2"]]
     firms = pd.read_csv(out / "firms.csv", dtype=str, keep_default_na=False)
-    assert firms.licences.tolist() == ["07 01 01;19 02 05", ""]  # FORMAT §9, carried
+    assert firms.licences.tolist() == ["07 01 01;19 02 05", ""]  # docs/format.md, carried
     r = sb.run(out)
     assert r.kpis["savings"] == pytest.approx(660.0)
     assert r.kpis["links_built"] == 1 and r.links.flow.iloc[0] == pytest.approx(60.0)

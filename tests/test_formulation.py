@@ -1,4 +1,4 @@
-"""Cases small enough to solve by hand: exact optimum, flows and KPIs (FORMAT §2).
+"""Cases small enough to solve by hand: exact optimum, flows and KPIs (docs/model.md).
 
 Each test states its arithmetic, so that a failure can be checked with pencil and paper.
 """

@@ -23,7 +23,7 @@ def test_result_firms_is_indexed_by_firm_id_with_the_name(tmp_path):
     assert firms.loc["W", "savings"] == pytest.approx(firms.savings["W"])
     result.to_folder(tmp_path / "r")
     written = pd.read_csv(tmp_path / "r" / "firms.csv")
-    assert list(written.columns[:len(FIRM_COLUMNS)]) == FIRM_COLUMNS  # FORMAT §4, unchanged
+    assert list(written.columns[:len(FIRM_COLUMNS)]) == FIRM_COLUMNS  # docs/format.md, unchanged
     assert written.columns[-1] == "name"  # an extra column, at the end
     assert written.firm_id.tolist() == firms.index.tolist()
     assert sb.load_results(tmp_path / "r").firms.index.names == ["scenario", "firm_id"]

@@ -50,7 +50,7 @@ def plane_folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sweep_folder(tmp_path_factory) -> Path:
-    """A sweep folder as FORMAT §5 describes it: one result folder per variant + summary.csv."""
+    """A sweep folder as docs/format.md describes it: a result folder per variant, summary.csv."""
     root = tmp_path_factory.mktemp("s") / "fee"
     rows = []
     for name, fee in (("base", 0.0), ("fee-300", 300.0), ("fee-5000", 5000.0)):

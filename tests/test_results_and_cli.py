@@ -1,4 +1,4 @@
-"""Result folders (FORMAT §4) and the command line, run the way a user would."""
+"""Result folders (docs/format.md) and the command line, run the way a user would."""
 from __future__ import annotations
 
 import json

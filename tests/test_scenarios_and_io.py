@@ -1,4 +1,4 @@
-"""Loading parks (folder, workbook, DataFrames) and applying scenario overrides (FORMAT §1, §3)."""
+"""Loading parks (folder, workbook, DataFrames) and applying scenario overrides (docs/format.md)."""
 from __future__ import annotations
 
 import shutil

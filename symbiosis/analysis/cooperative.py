@@ -168,7 +168,7 @@ class GroupGame:
         self._rel_gap = float(options.mip_gap or 0.0)
 
     def set_grand(self, value: float, point: np.ndarray, width: float | None = None) -> None:
-        """v(N) as given (the park's optimum, FORMAT §6.1) at its point. Its width (for
+        """v(N) as given (the park's optimum, docs/format.md) at its point. Its width (for
         coalitions that inherit from it) is `width` if known, else found by one solve when
         first needed (`bound_grand`)."""
         self.values[self._grand] = value

@@ -36,7 +36,7 @@ from ..results import Result, baseline_point, extract
 from ..solve import Solution, SolverOptions, solve
 
 PARETO_COLUMNS = ["point", "total_cost", "co2_t", "savings", "co2_avoided_t", "links_built",
-                  "mip_gap"]  # FORMAT §6.2, in this order
+                  "mip_gap"]  # docs/format.md, "`symbiosis pareto`", in this order
 PARETO_EXTRA_COLUMNS = ["marginal_abatement_cost", "links_added", "links_removed", "co2_cap_t",
                         "status"]
 DEFAULT_POINTS = 10

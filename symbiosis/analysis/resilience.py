@@ -45,7 +45,7 @@ from .exits import kept_points, replanned_points
 from .sharing import design_point, require_cost_optimum
 
 RESILIENCE_COLUMNS = ["firm_id", "links_lost", "savings_kept", "savings_reoptimised",
-                      "value_at_risk", "dependants"]  # FORMAT §6.3, in this order
+                      "value_at_risk", "dependants"]  # docs/format.md, in this order
 RESILIENCE_EXTRA_COLUMNS = ["replanning_recovers", "reoptimised_status", "reoptimised_bound",
                             "partners", "betweenness", "name"]
 RISES = 1e-6  # a firm's cost rises when it grows by more than this share (at least 1e-6)

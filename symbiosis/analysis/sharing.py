@@ -47,7 +47,7 @@ Rule = ShareRule
 RULES: tuple[str, ...] = get_args(ShareRule)
 SHARE_COLUMNS = ["firm_id", "baseline_cost", "standalone_cost", "cost_before_transfers",
                  "transfers_in", "transfers_out", "cost_after_transfers", "gain",
-                 "shapley_gain", "rule"]  # FORMAT §6.1, in this order
+                 "shapley_gain", "rule"]  # docs/format.md, "`symbiosis share`", in this order
 SHARE_EXTRA_COLUMNS = ["shapley_stderr", "shapley_bound", "nucleolus_gain", "least_core_gain",
                        "group", "name"]
 LINK_TRANSFER_COLUMNS = ["transfer_price", "transfer_payment"]
@@ -131,7 +131,7 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
                                      + table.transfers_out)
     table["gain"] = table.standalone_cost - table.cost_after_transfers
     gains = pd.Series(table.gain.to_numpy(), index=firms)
-    # the game's v(N) is the optimum's savings (FORMAT §6.1), even where fairness costs some
+    # the game's v(N) is the optimum's savings (docs/format.md), even where fairness costs some
     if coop is None:
         coop = cooperative.allocate(lp, firms, x0, optimum_x, gains, options, samples, seed,
                                     network=network)

@@ -1,4 +1,4 @@
-"""Sweep files (FORMAT §5): parse, expand the grid, merge each variant into the base scenario,
+"""Sweep files (docs/format.md): parse, expand the grid, merge each variant into the base scenario,
 and hash what each variant's run depends on.
 
 Everything is checked before anything runs: a sweep file that names an unknown key, firm or

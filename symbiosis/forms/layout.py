@@ -14,7 +14,7 @@ QUALITY_COLUMNS = ("stream_id", "property", "value", "note")
 COLUMNS = {FIRM: FIRM_COLUMNS, STREAMS: STREAM_COLUMNS, QUALITIES: QUALITY_COLUMNS}
 DIRECTIONS = ("supply", "demand")
 FORM_ROWS = 200  # stream and quality rows with drop-down lists
-LICENCE_SEPARATOR = ";"  # FORMAT §9: `licences`, ';'-separated hazardous-waste codes
+LICENCE_SEPARATOR = ";"  # docs/format.md: `licences`, ';'-separated hazardous-waste codes
 CURRENCY_CELL = "currency"  # Lists sheet: the catalogue's currency, read back by merge
 
 INSTRUCTIONS_TEXT: tuple[tuple[str, str], ...] = (

@@ -261,7 +261,7 @@ def merge_frames(paths: list[Path], model: Path | None = None) -> dict[str, pd.D
            c.qualities[["stream_id", "property"]].iterrows()],
         columns=PROVENANCE_COLUMNS)
     if not firms.licences.astype(bool).any():
-        firms = firms.drop(columns="licences")  # FORMAT §9: only where a firm has some
+        firms = firms.drop(columns="licences")  # docs/format.md: only where a firm has some
     return {"firms": _tidy(firms, FIRMS), "streams": _tidy(streams[[
                 c for c in STREAM_ORDER if c in streams]], STREAMS),
             "qualities": _tidy(qualities, QUALITIES), "resources": resources,

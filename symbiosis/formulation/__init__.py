@@ -44,7 +44,7 @@ def emit(lp: LinearProgram, solver: str):
 def formulate(park: Park, network: Network, objective: Objective = "cost",
               transfers: Transfers | None = None,
               extra_blocks: Sequence[ExtraBlock] = ()) -> LinearProgram:
-    """Build the MILP of FORMAT §2 from the registry's blocks (registry.BLOCKS): material,
+    """Build the MILP of docs/model.md from the registry's blocks (registry.BLOCKS): material,
     water and heat; with `transfers`, also payments over links and one individual-rationality
     row per firm (transfers.py); then the user's `extra_blocks`, in order."""
     lp = LinearProgram(carbon_price=park.config.economics.carbon_price, objective=objective)

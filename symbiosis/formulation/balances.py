@@ -5,7 +5,7 @@
 
 with purchase and disposal cost and CO2 terms.
 
-The block owns the no-links point (FORMAT §2, the baseline): every demand purchased, every
+The block owns the no-links point (docs/model.md, the baseline): every demand purchased, every
 supply disposed of (`no_links_point`).
 """
 from __future__ import annotations

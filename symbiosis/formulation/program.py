@@ -99,7 +99,7 @@ class LinearProgram:
     _matrix: tuple | None = field(default=None, repr=False, compare=False)
     # The block now adding to the program (`building`): tags what it adds.
     _block: str = field(default="", repr=False, compare=False)
-    # The no-links point (FORMAT §2), computed once per program (results.baseline_point).
+    # The no-links point (docs/model.md), computed once per program (results.baseline_point).
     baseline: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @contextmanager

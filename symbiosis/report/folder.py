@@ -1,4 +1,4 @@
-"""Read a result folder (FORMAT §4) or a sweep folder (§5) into plain tables for the report.
+"""Read a result folder or a sweep folder (docs/format.md) into plain tables for the report.
 
 Reports read Results only: everything here comes from the files a run wrote, or from an
 in-memory Result (`tables_of`), never from the model or the solver.
@@ -152,7 +152,7 @@ def _assemble(name, kpis, links, firms, attributes, resources, objective, why_no
 
 
 def read_sweep_folder(path: str | Path) -> SweepTables:
-    """summary.csv (FORMAT §5): `variant, status,` scalar KPIs, axis columns."""
+    """summary.csv (docs/format.md): `variant, status,` scalar KPIs, axis columns."""
     path = Path(path)
     summary = _read_csv(path / "summary.csv")
     for column in ("variant", "status"):

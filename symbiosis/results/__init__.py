@@ -1,4 +1,4 @@
-"""Results: tidy tables and KPIs extracted from a solution, and the result folder (FORMAT §4).
+"""Results: tidy tables and KPIs extracted from a solution, and the result folder (docs/format.md).
 
 Once extracted, a Result needs neither the Pyomo model nor the solver: reports, plots and
 comparisons read Results only. One module per job:

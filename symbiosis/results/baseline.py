@@ -1,4 +1,4 @@
-"""The no-links point of a program (FORMAT §2), owned by the balances block and computed once
+"""The no-links point of a program (docs/model.md), owned by the balances block and computed once
 per program: every later caller (extraction, greedy, selection, analyses) reads the same one."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Writing a result folder (FORMAT §4): every file at once, numbers byte-stable."""
+"""Writing a result folder (docs/format.md): every file at once, numbers byte-stable."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""kpis.json: the run's figures (FORMAT §4), from the program's terms and the result tables."""
+"""kpis.json: the run's figures (docs/format.md), from the program's terms and the result tables."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,5 @@
 """Result file names and column lists, and how numbers are written: one source for the
-result folder (FORMAT §4) and for whoever reads it (report, batch)."""
+result folder (docs/format.md, "A result folder") and for whoever reads it (report, batch)."""
 from __future__ import annotations
 
 import numpy as np
