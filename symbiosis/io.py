@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import files
 from .checks import ROW, Tables
-from .errors import InputError, Problem
+from .errors import InputError, Problem, raise_if
 from .park import Park, build_park
 from .schema import CsvDialect
 from .tables import TABLES, TableSpec, parse_table
@@ -155,7 +155,16 @@ def read_table_file(path: Path, spec: TableSpec, config: Mapping[str, Any],
     """One CSV table beside a model that the park loader does not read (plots.csv, for
     `symbiosis place`), in the model's CSV dialect, typed per `spec`, each row's line in ROW.
     Every bad cell is an InputError naming the file, line and column."""
-    dialect = _dialect(dict(config), config_source)
+    typed, problems = parse_table_file(path, spec, _dialect(dict(config), config_source))
+    raise_if(problems)
+    return typed
+
+
+def parse_table_file(path: Path, spec: TableSpec,
+                     dialect: CsvDialect) -> tuple[pd.DataFrame, list[Problem]]:
+    """One optional CSV table beside a model, typed per `spec`, each row's line in ROW, and
+    every bad cell as a Problem naming the file, line and column (the caller raises them,
+    so that several files' problems can be reported together)."""
     source = str(path)
     frame, lines = _read_csv(path, files.read_bytes(path, files.MAX_TABLE_BYTES, "table"),
                              dialect)
@@ -163,10 +172,8 @@ def read_table_file(path: Path, spec: TableSpec, config: Mapping[str, Any],
     problems: list[Problem] = []
     frame = _drop_empty_unnamed(frame, source, problems)
     typed, found = parse_table(spec, frame, source, labeller, decimal=dialect.decimal)
-    if problems + found:
-        raise InputError(problems + found)
     typed[ROW] = labeller(np.arange(len(typed))) if len(typed) else pd.Series(dtype=str)
-    return typed
+    return typed, problems + found
 
 
 def _dialect(config: dict[str, Any], source: str) -> CsvDialect:

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import files
 from ..errors import InputError, Problem, raise_if
-from ..io import _read_csv
+from ..checks import ROW
+from ..io import parse_table_file
 from ..park import Park
 from ..schema import CsvDialect
 from ..tables import Column, TableSpec, parse_table
@@ -101,13 +101,9 @@ def load_time_tables(park: Park) -> TimeTables:
         if off or not path.exists():
             frames[spec.name] = _empty(spec)
             continue
-        raw, lines = _read_csv(path, files.read_bytes(path, files.MAX_TABLE_BYTES, "table"),
-                               dialect)
-        typed, found = parse_table(spec, raw, str(path),
-                                   lambda pos, lines=lines: [f"line {lines[p]}" for p in pos],
-                                   dialect.decimal)
+        typed, found = parse_table_file(path, spec, dialect)
         problems += found
-        frames[spec.name] = typed
+        frames[spec.name] = typed.drop(columns=ROW)  # checked by position, as frames are
     raise_if(problems)
     return TimeTables(sources=sources, **frames)
 
