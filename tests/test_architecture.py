@@ -19,9 +19,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "symbiosis"
 # which layer a module is in, by its first name under symbiosis (default: the core, 0)
 LAYER = {"analysis": 1, "batch": 2, "report": 2, "cli": 3}
 # A Result builds its plots with the report's figure code on demand (Result.plot_map,
-# Result.plot_sankey, for notebooks); the report never imports the Result back.
+# Result.plot_sankey, for notebooks); the report never imports the Result back. Likewise
+# Result.why_not (why_not.csv) runs the why-not study on demand, which reads only the
+# Result's tables and Network and imports nothing above the core.
 ALLOWED_UPWARD = {("symbiosis.results.result", "symbiosis.report.figures"),
-                  ("symbiosis.results.result", "symbiosis.report.folder")}
+                  ("symbiosis.results.result", "symbiosis.report.folder"),
+                  ("symbiosis.results.result", "symbiosis.analysis.why_not")}
 KNOWN_CYCLES: list[set[str]] = []
 
 

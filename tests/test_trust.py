@@ -14,7 +14,7 @@ import symbiosis as sb
 from symbiosis.cli import main
 from symbiosis.outputs import MARKER
 from symbiosis.results import RESULT_FILES
-from symbiosis.why_not import WHY_NOT_COLUMNS
+from symbiosis.analysis.why_not import WHY_NOT_COLUMNS
 
 from .conftest import heat_park, make_park
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import symbiosis as sb
-from symbiosis.why_not import WHY_NOT_COLUMNS
+from symbiosis.analysis.why_not import WHY_NOT_COLUMNS
 
 from .conftest import heat_park, make_park
 

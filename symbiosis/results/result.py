@@ -69,8 +69,9 @@ class Result:
 
     @property
     def why_not(self) -> pd.DataFrame:
-        """The most valuable compatible pairs not linked, with the reason (why_not.csv)."""
-        from ..why_not import why_not
+        """The most valuable compatible pairs not linked, with the reason (why_not.csv): the
+        why-not study (analysis.why_not), run on demand on this Result's tables."""
+        from ..analysis.why_not import why_not
         return why_not(self.network, self.links, self.streams)
 
     def plot_map(self):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .network import FIXED_COST, NO_UNIT_SAVING, QUALITY, TEMPERATURE, Network, pair_economics
+from ..network import FIXED_COST, NO_UNIT_SAVING, QUALITY, TEMPERATURE, Network, pair_economics
 
 WHY_NOT_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                    "to_resource", "distance_km", "potential_value", "unit_value", "capacity",
