@@ -17,7 +17,7 @@ from .formulation import DIRECT_HIGHS, ExtraBlock, add_co2_cap, emit, formulate,
 from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
 from .formulation.registry import clean_blocks
-from .greedy import greedy_point
+from .start import greedy_point
 from .decisions import decided_kept
 from .network import CAPPED, Network, build_network, cap_detail, capped_out
 from .park import Park

@@ -29,7 +29,7 @@ from .formulation import formulate
 from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
 from .formulation.routes import ROUTES, routes_used
-from .greedy import greedy_point
+from .start import greedy_point
 from .decisions import decided_kept
 from .network import CAPPED, Network, cap_detail, capped_out, rank_in_groups
 from .park import Park

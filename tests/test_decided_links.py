@@ -133,7 +133,7 @@ def test_a_scenario_forbids_a_link(tmp_path):
 def test_the_greedy_design_respects_decided_links():
     """The greedy matcher's point holds in the program: no forbidden link, forced ones
     built, an existing link within its capacity."""
-    from symbiosis.greedy import greedy_point
+    from symbiosis.start import greedy_point
     from symbiosis.results import baseline_point
     from symbiosis.verify import verify_point
 

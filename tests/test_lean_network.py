@@ -153,7 +153,7 @@ def test_the_greedy_matcher_by_positions_is_the_one_by_names(n, seed, tmp_path, 
     """greedy_point (streams, budgets and quality rows by position, in chunks) builds the
     very point the name-keyed matcher builds, on parks with water quality limits; chunks
     of 7 links check that matching goes on across chunk ends."""
-    from symbiosis import greedy
+    from symbiosis import start
     from symbiosis.formulation import formulate
     from symbiosis.results import baseline_point
 
@@ -165,8 +165,8 @@ def test_the_greedy_matcher_by_positions_is_the_one_by_names(n, seed, tmp_path, 
     assert len(network.link_qualities) > 0  # quality budgets are exercised
     lp = formulate(park, network)
     base = baseline_point(lp, park)
-    monkeypatch.setattr(greedy, "CHUNK", 7)
-    x = greedy.greedy_point(lp, network, base)
+    monkeypatch.setattr(start, "CHUNK", 7)
+    x = start.greedy_point(lp, network, base)
     np.testing.assert_array_equal(x, _greedy_by_names(lp, network, base))
     assert (x[lp.variables["build"].columns] > 0.5).sum() > 0
 

@@ -155,7 +155,7 @@ def test_the_default_solver_is_the_array_path_and_pyomo_stays_by_name():
 def test_the_start_is_feasible_and_never_worse_than_greedy_or_baseline_on_any_part(
         province, monkeypatch):
     from symbiosis.decompose import split
-    from symbiosis.greedy import greedy_point
+    from symbiosis.start import greedy_point
     from symbiosis.results import baseline_point
     from symbiosis.verify import verify_point
 

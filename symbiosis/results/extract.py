@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..formulation.program import LinearProgram
 from ..formulation.registry import block_kpis, block_names, clean_blocks, extract_tables
-from ..greedy import greedy_point
+from ..start import greedy_point
 from ..network import Network
 from ..park import Park
 from ..solve import Solution

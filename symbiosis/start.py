@@ -1,4 +1,6 @@
-"""A greedy matcher on the same network: what a planner would do by hand, for comparison.
+"""The MILP's start heuristic, a greedy matcher on the same network: what a planner would do
+by hand. The pipeline starts the MILP from it (selection.start_point) and takes its links into
+the selection; the results report it beside the optimum (kpis.json `greedy`).
 
 Candidate links are taken in order of value per unit (best first). Each gets as much flow as
 its supply and demand have left and as its demand's quality budgets allow. It is kept only if
