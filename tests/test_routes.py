@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 import symbiosis as sb
+from symbiosis.formulation.routes import heat_levels
 from symbiosis.routes import route_ids
 
 from .conftest import make_park
@@ -94,9 +95,9 @@ def truck_and_pipes(heat_value: float = 800.0) -> sb.Park:
 def test_route_ids_by_mode_and_family():
     park = truck_and_pipes()
     links = sb.build_network(park, screen_value=False).links
-    ids = route_ids(links).set_axis(links.index)
+    ids = route_ids(links, heat_levels(park, links)).set_axis(links.index)
     assert ids["Ss->Ds"] == ids["Sp->Dp"] == "A~B:truck"  # one round, both ways
-    assert ids["Sw->Dw"] == "A>B:pipe:water" and ids["Sh->Dh"] == "A>B:pipe:heat"
+    assert ids["Sw->Dw"] == "A>B:pipe:water" and ids["Sh->Dh"] == "A>B:pipe:heat@90C"
 
 
 @pytest.mark.parametrize("solver", BACKENDS)
@@ -148,3 +149,87 @@ def test_the_rounded_lp_start_builds_the_routes_of_its_links():
     assert x[lp.variables["route_build"].columns].tolist() == [1.0]
     assert lp.objective_value(x) == pytest.approx(
         sb.optimise(park).kpis["total_cost"], rel=1e-9)
+
+
+def two_heat_streams(second_t_in: float, second_t_out: float) -> sb.Park:
+    """A and B 1 km apart; a pipe costs 1000 a year (no capex). Two heat supplies at A, 80 MWh
+    each: H1 at 90 -> 60 °C and H2 at `second_t_in` -> `second_t_out`; two heat demands at B,
+    10 -> 25 °C, 80 MWh each, that buy heat at 10/MWh: any supply can serve any demand (the
+    approach is met), and each 80 MWh saves 800.
+
+    A heat pipe carries one temperature level. H2 at 90 °C too: one pipe carries both,
+    160 MWh, 1600 − 1000 = 600. H2 at 50 °C: two pipes, and neither pays its own (800 <
+    1000; H1 alone to both demands is still 80 MWh): nothing is built."""
+    heat = dict(category="heat", unit="MWh", mode="pipe", purchase_price=10.0)
+    return make_park(
+        {"A": (0, 0), "B": (1, 0)}, [dict(resource="heat", **heat)],
+        [dict(stream_id="H1", firm_id="A", direction="supply", resource="heat", quantity=80.0,
+              t_in=90.0, t_out=60.0),
+         dict(stream_id="H2", firm_id="A", direction="supply", resource="heat", quantity=80.0,
+              t_in=second_t_in, t_out=second_t_out),
+         dict(stream_id="C1", firm_id="B", direction="demand", resource="heat", quantity=80.0,
+              t_in=10.0, t_out=25.0),
+         dict(stream_id="C2", firm_id="B", direction="demand", resource="heat", quantity=80.0,
+              t_in=10.0, t_out=25.0)],
+        links={"routes": "shared", "pipe": {"fixed_cost": 1000.0, "capex_per_km": 0.0}})
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_two_heat_streams_at_one_temperature_share_one_pipe(solver):
+    park = two_heat_streams(90.0, 60.0)
+    r = sb.optimise(park, solver=sb.SolverOptions(name=solver))
+    assert r.kpis["savings"] == pytest.approx(600.0)
+    assert float(r.links.flow.sum()) == pytest.approx(160.0)
+    assert set(r.links.route_id) == {"A>B:pipe:heat@90C"}
+    assert r.kpis["routes"]["routes_built"] == 1 and r.kpis["routes"]["candidate_routes"] == 1
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_two_heat_streams_at_two_temperatures_need_two_pipes(solver):
+    park = two_heat_streams(50.0, 35.0)
+    links = sb.build_network(park, screen_value=False).links
+    ids = route_ids(links, heat_levels(park, links)).set_axis(links.index)
+    assert sorted(set(ids)) == ["A>B:pipe:heat@50C", "A>B:pipe:heat@90C"]
+    assert ids["H1->C1"] == ids["H1->C2"] == "A>B:pipe:heat@90C"
+    assert ids["H2->C1"] == ids["H2->C2"] == "A>B:pipe:heat@50C"
+    r = sb.optimise(park, solver=sb.SolverOptions(name=solver))
+    assert r.kpis["links_built"] == 0 and r.kpis["savings"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_screens_and_the_program_key_heat_routes_alike():
+    """The value screen reads the supply temperature of the pairs it screens; the program
+    looks it up by stream: the same routes either way."""
+    from symbiosis.network import route_worth
+
+    park = two_heat_streams(50.0, 35.0)
+    network = sb.build_network(park, screen_value=False)
+    worth, cost = route_worth(network.links.assign(
+        supply_t_in=park.streams.t_in.reindex(network.links.from_stream).to_numpy()))
+    # each pipe: its supply to both demands at capacity, 80 MWh each (1600), costs 1000
+    assert worth.tolist() == pytest.approx([1600.0] * 4) and cost.tolist() == [1000.0] * 4
+    assert len(sb.build_network(park).links) == 4  # kept: 1600 > 1000 bounds each pipe
+
+
+def in_firm_reuse(routes: str) -> sb.Park:
+    """Firm A reuses its own scrap (80 t, saves 10/t: 800) and its own paper (100 t, saves
+    5/t: 500); a truck link costs 1000 a year. In-firm links of one firm and mode share one
+    internal route (`A~A:truck`): together 1300 − 1000 = 300; per pair neither pays."""
+    material = dict(category="material", unit="t", mode="truck")
+    return make_park(
+        {"A": (0, 0)},
+        [dict(resource="scrap", purchase_price=10.0, **material),
+         dict(resource="paper", purchase_price=5.0, **material)],
+        [("Ss", "A", "supply", "scrap", 80.0), ("Ds", "A", "demand", "scrap", 80.0),
+         ("Sp", "A", "supply", "paper", 100.0), ("Dp", "A", "demand", "paper", 100.0)],
+        links={"routes": routes, "truck": {"fixed_cost": 1000.0}})
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_in_firm_links_of_one_firm_share_one_internal_route(solver):
+    r = sb.optimise(in_firm_reuse("shared"), solver=sb.SolverOptions(name=solver))
+    assert sorted(r.links.index) == ["Sp->Dp", "Ss->Ds"]
+    assert set(r.links.route_id) == {"A~A:truck"}
+    assert r.kpis["savings"] == pytest.approx(300.0)
+    assert r.links.fixed_cost.tolist() == pytest.approx([500.0, 500.0])
+    per_pair = sb.optimise(in_firm_reuse("per_pair"))
+    assert per_pair.kpis["links_built"] == 0

@@ -1,7 +1,8 @@
 """Route block (`links.routes: shared`): one fixed cost and capex per built route.
 
 Each candidate link l lies on one route k(l) (symbiosis/routes.py: a truck route per pair of
-sites, a pipe per ordered pair of sites and resource family). A route is built or not:
+sites, a pipe per ordered pair of sites and resource family, a heat pipe per temperature
+level too). A route is built or not:
 
     b_l ≤ r_k(l),   r_k ∈ {0, 1}                                   (route_use, each link)
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..network import Network
+from ..network import Network, facility_nodes
 from ..park import Park
 from ..routes import SHARED, route_ids, route_table
 from .program import CAPEX, FIXED, LinearProgram
@@ -35,7 +36,7 @@ def shares_routes(park: Park, network: Network) -> bool:
 
 def add_routes(lp: LinearProgram, park: Park, network: Network) -> None:
     links = network.links
-    ids = route_ids(links)
+    ids = route_ids(links, heat_levels(park, links))
     table = route_table(links, ids)
     at = table.index.get_indexer(ids)
     n = len(links)
@@ -54,6 +55,20 @@ def add_routes(lp: LinearProgram, park: Park, network: Network) -> None:
     lp.annotations["link_routes"] = pd.DataFrame({"route_id": ids.to_numpy(), "route": at},
                                                  index=links.index)
     lp.annotations["routes"] = table
+
+
+def heat_levels(park: Park, links: pd.DataFrame) -> np.ndarray:
+    """Each link's heat level for its route: the supply stream's t_in (°C; a facility's
+    out-node's delivery temperature), NaN where the link carries no heat. Network.links
+    keeps no temperatures (docs/model.md, "Shared routes")."""
+    level = np.full(len(links), np.nan)
+    heat = (links.category == "heat").to_numpy()
+    if heat.any():
+        t = park.streams.t_in
+        nodes = facility_nodes(park)
+        t = pd.concat([t, nodes.t_in]) if len(nodes) else t
+        level[heat] = t.reindex(links.from_stream[heat]).to_numpy(float)
+    return level
 
 
 def routes_used(lp: LinearProgram, built: np.ndarray) -> np.ndarray:
