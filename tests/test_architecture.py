@@ -4,8 +4,9 @@ they are how a cycle hides). An import under `if TYPE_CHECKING:` is for annotati
 `from __future__ import annotations` it never runs) and is not a dependency.
 
 Layers, lowest first; a module may import its own layer and those below, never above:
-the core (inputs, park, network, formulation, solving, results) < analysis < batch, report <
-cli. `analysis.games` is pure mathematics and imports nothing of the package. The cycles still
+the core (inputs, park, network, formulation, solving, results, and the pipeline with its
+start heuristic `start` and selection) < analysis (the studies built on the pipeline:
+why-not, sharing, Pareto, exits, …) < batch, report < cli. `analysis.games` is pure mathematics and imports nothing of the package. The cycles still
 inside the core are known and listed (KNOWN_CYCLES): a new one fails the test.
 """
 from __future__ import annotations
@@ -102,6 +103,17 @@ def test_no_module_imports_a_layer_above_its_own():
     upward = sorted((a, b) for a, b in g.edges if layer(b) > layer(a)
                     and (a, b) not in ALLOWED_UPWARD)
     assert upward == []
+
+
+def test_the_core_imports_no_study_but_why_not_on_demand():
+    """The pipeline runs no study: the only edge from the core into analysis is Result.why_not
+    (why_not.csv), and the why-not study itself reads only the core, so that edge cannot pull
+    a layer above the core, or a cycle, into a run."""
+    g = graph()
+    into = sorted((a, b) for a, b in g.edges if layer(a) == 0 and layer(b) == LAYER["analysis"])
+    assert into == [("symbiosis.results.result", "symbiosis.analysis.why_not")]
+    assert [b for b in g.successors("symbiosis.analysis.why_not") if layer(b) > 0] == []
+    assert not any("symbiosis.analysis.why_not" in c for c in nx.simple_cycles(g))
 
 
 def test_the_games_module_imports_nothing_of_the_package():
