@@ -60,7 +60,7 @@ class Links(Strict):
     routes: Literal["per_pair", "shared"] = Field(
         "per_pair", description="per_pair: each built link pays its own fixed cost and capex; "
         "shared: one per built route between two sites (trucks: any resources, both ways; "
-        "pipes: one resource family one way)")
+        "pipes: one resource family one way, heat at one temperature level)")
     existing: list[ExistingLink] = Field(default_factory=list,
                                          description="links already built: no capex")
     force: list[str] = Field(default_factory=list,
