@@ -486,14 +486,19 @@ def check_hazard_codes(t: Tables) -> list[Problem]:
             bad = (cells != "") & cells.map(parse).isna()
             out += _problems(r, bad, t.sources["resources"], column,
                              lambda row, c=column, e=expected: f"{row[c]!r} is not {e}")
-    f = t.firms
-    if "licences" in f:
+    for name, f in _licence_tables(t):
         cells = f.licences.fillna("").astype(str)
         bad = cells.map(lambda c: [x for x in licence_codes(c) if canonical_code(x) is None])
-        out += _problems(f, bad.map(bool), t.sources["firms"], "licences",
-                         lambda row: f"{', '.join(map(repr, bad[row.name]))} is not "
-                                     f"{CODE_FORMAT} (codes are separated by ';')")
+        out += _problems(f, bad.map(bool), t.sources[name], "licences",
+                         lambda row, bad=bad: f"{', '.join(map(repr, bad[row.name]))} is not "
+                                              f"{CODE_FORMAT} (codes are separated by ';')")
     return out
+
+
+def _licence_tables(t: Tables) -> list[tuple[str, pd.DataFrame]]:
+    """The read tables with a `licences` column: firms.csv, facilities.csv."""
+    return [(name, frame) for name, frame in (("firms", t.firms), ("facilities", t.facilities))
+            if frame is not None and "licences" in frame]
 
 
 def warn_hazard_codes(t: Tables) -> list[Problem]:
@@ -505,15 +510,14 @@ def warn_hazard_codes(t: Tables) -> list[Problem]:
     codes = set()
     if "hazard_code" in r:
         codes = set(r.hazard_code.fillna("").astype(str).map(canonical_code)) - {None}
-    f = t.firms
-    if "licences" in f:
+    for name, f in _licence_tables(t):
         unused = f.licences.fillna("").astype(str).map(
             lambda c: [x for x in licence_codes(c)
                        if canonical_code(x) is not None and canonical_code(x) not in codes])
-        out += _problems(f, unused.map(bool), t.sources["firms"], "licences",
-                         lambda row: f"licence for {', '.join(unused[row.name])}, which no "
-                                     "resource of this park has as hazard_code: it allows "
-                                     "nothing here")
+        out += _problems(f, unused.map(bool), t.sources[name], "licences",
+                         lambda row, unused=unused: f"licence for {', '.join(unused[row.name])}, "
+                                                    "which no resource of this park has as "
+                                                    "hazard_code: it allows nothing here")
     if "eu_code" in r:
         eu = r.eu_code.fillna("").astype(str).str.strip()
         vn = (r.hazard_code.fillna("").astype(str).str.strip() if "hazard_code" in r

@@ -208,12 +208,13 @@ def _finalise(config: ModelConfig, t: Tables, warnings: tuple[Problem, ...] = ()
 
 FACILITY_COLUMNS = ["facility_id", "name", "x_km", "y_km", "lat", "lon", "input_resource",
                     "output_resource", "yield", "processing_cost", "processing_co2", "capacity",
-                    "fixed_cost", "capex", "capex_exponent", *HEAT_COLUMNS]
+                    "fixed_cost", "capex", "capex_exponent", *HEAT_COLUMNS, "licences"]
 
 
 def _empty_facilities() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=str if c in ("facility_id", "name", "input_resource",
-                                                         "output_resource") else float)
+                                                         "output_resource", "licences")
+                                                else float)
                          for c in FACILITY_COLUMNS})
 
 
@@ -225,7 +226,7 @@ def _facilities(table: pd.DataFrame) -> pd.DataFrame:
         return _empty_facilities()
     for c in FACILITY_COLUMNS:
         if c not in f:
-            f[c] = np.nan if c != "name" else ""
+            f[c] = np.nan if c not in ("name", "licences") else ""
     first = f.groupby("facility_id", sort=False)
     for c in ("name", "x_km", "y_km", "lat", "lon", "capacity", "fixed_cost", "capex",
               "capex_exponent"):

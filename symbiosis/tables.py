@@ -197,6 +197,10 @@ FACILITIES = TableSpec("facilities", False, (
     Column("cop", "number", required=False, above=1,
            description="heat-pump hub: heat delivered per unit of electricity; blank: "
                        "heat_pumps.carnot_efficiency·T_supply/(T_supply − T_source), kelvin"),
+    Column("licences", "text", required=False,
+           description="';'-separated hazardous waste codes the facility is licensed to "
+                       "receive and treat, as firms.csv licences (any row of the facility; "
+                       "docs/regulation.md)"),
 ), "shared plants the park may build (docs/format.md, \"Facilities\"); several rows with one "
    "facility_id are conversions of one plant")
 

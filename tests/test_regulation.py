@@ -223,18 +223,21 @@ def test_policy_levers_sweep_as_set_keys(tmp_path):
 # --- shared facilities -----------------------------------------------------------------------
 
 
-def yard_park(scrap_code: str = "", **config) -> sb.Park:
+def yard_park(scrap_code: str = "", licences: str = "", **config) -> sb.Park:
     """test_facilities' yard: 300 t of scrap (disposal 1/t) through plant P1 (capacity 150,
     capex 150 at capacity, exponent 1) to a demand of metal (2/t): 150 t · 3 − 150 = 300."""
     from .test_facilities import SITES, THREE, park_with, yard
     scrap = [dict(resource="scrap", disposal_cost=1.0, hazard_code=scrap_code),
              dict(resource="metal", purchase_price=2.0)]
-    return park_with(SITES, scrap, THREE, [yard("P1", capacity=150.0, capex=150.0)], **config)
+    plant = yard("P1", capacity=150.0, capex=150.0, licences=licences)
+    return park_with(SITES, scrap, THREE, [plant], **config)
 
 
-def test_a_shared_facility_needs_no_licence_in_firms_csv():
-    """A facility is taken to hold the licences for what it takes (docs/regulation.md)."""
-    r = sb.optimise(yard_park(scrap_code="07 03 11"))
+def test_a_shared_facility_needs_its_own_licence_in_facilities_csv():
+    """A facility taking hazardous scrap is gated as a firm (docs/regulation.md): unlicensed,
+    none of the three suppliers may send to it; licensed, the optimum is the yard's 300."""
+    assert sb.optimise(yard_park(scrap_code="07 03 11")).kpis["savings"] == pytest.approx(0.0)
+    r = sb.optimise(yard_park(scrap_code="07 03 11", licences="07 03 11"))
     assert r.kpis["savings"] == pytest.approx(300.0)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..network import FIXED_COST, NO_UNIT_SAVING, QUALITY, TEMPERATURE, Network, pair_economics
+from ..regulation import unlicensed_facilities, with_carrier_surcharge
 
 WHY_NOT_COLUMNS = ["from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
                    "to_resource", "distance_km", "potential_value", "unit_value", "capacity",
@@ -57,8 +58,11 @@ def why_not(network: Network, built: pd.DataFrame, streams: pd.DataFrame,
     stream_links = ~network.facility_arcs  # a facility is explained whole, below
     candidates = links.loc[~links.index.isin(built.index) & stream_links,
                            [c for c in CANDIDATE_COLUMNS if c in links.columns]]
-    parts = [_reasons_of_candidates(candidates, streams), _reasons_of_rejected(network)]
-    facilities = _facilities_not_built(network, built, cur)
+    park = network.park  # hazardous pairs pay the carrier surcharge (symbiosis.regulation)
+    parts = [_reasons_of_candidates(with_carrier_surcharge(park, candidates), streams),
+             with_carrier_surcharge(park, _reasons_of_rejected(network))]
+    facilities = unlicensed_facilities(network.rejected,
+                                       _facilities_not_built(network, built, cur))
     parts = [p for p in parts if len(p)]
     if not parts:  # every compatible pair is built (or there is none): nothing to explain
         return facilities.reset_index(drop=True) if len(facilities) else \
