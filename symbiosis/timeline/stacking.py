@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem, UnsupportedError
 from ..formulation import formulate
 from ..formulation.program import CAPEX, FIXED, VARIABLE, LinearProgram
 from ..network import Network
 from ..park import Park
 from ..results import baseline_point
+from .facility_sizes import size_facilities
 from .plan import TimePlan, state_park
 
 DESIGN_GROUP = "design"  # the one copy of the design columns without a horizon
@@ -87,15 +87,9 @@ def _present_columns(park: Park, plan: TimePlan, lp_block, year) -> np.ndarray:
 
 def stack(park: Park, network: Network, plan: TimePlan) -> Stacked:
     """The stacked program of the plan's states on one candidate network."""
-    from ..formulation.facility_results import has_facilities
-    if has_facilities(park, network):
-        raise UnsupportedError(Problem("facilities.csv", "facilities (facilities.csv) are not supported with periods, "
-                               "phases or volume scenarios yet: their capex is charged on "
-                               "their inputs, an operating column; set facilities.enabled: "
-                               "false or remove the time tables"))
     states = plan.states
     parks = {s: state_park(park, plan, s) for s in states.index}
-    programs = {s: formulate(parks[s], network, "cost") for s in states.index}
+    programs = {s: size_facilities(formulate(parks[s], network, "cost")) for s in states.index}
     reference = programs[states.index[0]]
     design = design_blocks(reference)
     out = LinearProgram(carbon_price=reference.carbon_price, objective="cost")
