@@ -7,6 +7,8 @@ Pipes are free. Each m3 a year through the plant to B saves 2 + 3 − 0.5 − 1 
 """
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import replace
 
 import pandas as pd
@@ -15,6 +17,7 @@ import pytest
 import symbiosis as sb
 from symbiosis.timeline import TimeTables, optimise_time
 
+from .conftest import DATA
 from .test_facilities import OPTIONS, PLANT, park_with
 
 WATER = [dict(resource="ww", category="water", unit="m3", mode="pipe", disposal_cost=2.0),
@@ -121,3 +124,31 @@ def test_scaled_capex_is_sized_for_the_peak_too():
     r = optimise_time(replace(park, facilities=facilities), tables, OPTIONS)
     assert r.kpis["total_cost"] == pytest.approx(500 - 225 + 10 + 200 * 0.5 ** 0.5)
     assert plant(r)["size"] == pytest.approx(100.0)
+
+
+def test_one_period_with_a_facility_runs_byte_identical_to_no_periods(tmp_path):
+    """`symbiosis run` on a model with a facility and a one-period periods.csv writes the
+    bytes it writes without the time tables (the facility built in both)."""
+    from .test_time_cli import _files, _invoke
+    plain = tmp_path / "plain"
+    shutil.copytree(DATA / "tiny-park", plain)
+    (plain / "facilities.csv").write_text(
+        "facility_id,x_km,y_km,input_resource,output_resource,yield,processing_cost,capacity,"
+        "capex\nWTP,0,0.5,water,water,0.95,0.01,2000,100\n", encoding="utf-8")
+    with open(plain / "qualities.csv", "a", encoding="utf-8") as q:
+        q.write("WTP:out,cod_mg_l,5\n")
+    one = tmp_path / "one"
+    shutil.copytree(plain, one)
+    (one / "periods.csv").write_text("period,weight\nyear,1\n", encoding="utf-8")
+    a = _invoke("run", str(plain), "-o", str(tmp_path / "a"), "-q")
+    b = _invoke("run", str(one), "-o", str(tmp_path / "b"), "-q")
+    assert a.exit_code == 0 and b.exit_code == 0, (a.output, b.output)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    built = pd.read_csv(tmp_path / "a" / "facilities.csv").set_index("facility_id")
+    assert bool(built.built["WTP"])
+    timed = _invoke("time", str(one), "-o", str(tmp_path / "t"))
+    assert timed.exit_code == 0, timed.output
+    k = json.loads((tmp_path / "t" / "kpis.json").read_text())
+    run = json.loads((tmp_path / "a" / "kpis.json").read_text())
+    assert k["total_cost"] == pytest.approx(run["total_cost"], rel=1e-9)
+    assert (tmp_path / "t" / "facility_states.csv").exists()
