@@ -131,4 +131,5 @@ def test_a_firm_never_present_in_the_horizon_is_a_warning(tmp_path):
 
 
 def test_a_horizon_that_ends_before_it_starts(tmp_path):
-    refused(model(tmp_path, {}, "horizon: {start: 2027, end: 2025}\n"), "horizon")
+    refused(model(tmp_path, {}, "horizon: {start: 2027, end: 2025}\n"),
+            "model.yaml, key horizon.end: horizon ends (2025) before it starts (2027)")
