@@ -5,8 +5,10 @@ that state's quantities. Its columns are of two kinds:
 
 - design columns, the blocks' decisions that are bought, not operated: every integer column
   and every column a FIXED or CAPEX cost term is on (link and route builds, heat-pump builds
-  and sizes). There is one copy per year of the horizon (one in all without a horizon),
-  shared by the year's periods and scenarios: built once, used in each;
+  and sizes, facility builds, sizes and capex segments: facility_sizes.py first gives a
+  facility's size a column of its own, charged its capex, covering its input in every
+  state). There is one copy per year of the horizon (one in all without a horizon), shared
+  by the year's periods and scenarios: built once, used in each;
 - operating columns (flows, purchases, disposals, heat cascade, utilities): one copy per state.
 
 Rows are each state's, on its copy of the columns. Variable cost and CO2 terms are weighted by
