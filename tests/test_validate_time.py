@@ -93,7 +93,8 @@ def test_tables_are_checked_while_time_is_off(tmp_path):
      ("volume_scenarios.csv", "column probability", "probabilities sum to 0.9, expected 1")),
     ({"volume_scenarios.csv": "scenario,probability,resource,factor\nlow,0.5,steel_scrap,0.5\n"
                               "low,0.4,tin,1.5\nhigh,0.5,tin,2\n"},
-     ("volume_scenarios.csv, line 3, column probability: scenario 'low' has more than one probability",)),
+     ("volume_scenarios.csv, line 3, column probability: scenario 'low' has more than one "
+      "probability",)),
     ({"volume_scenarios.csv": "scenario,probability,resource,stream_id,factor\n"
                               "low,0.5,steel_scrap,S_A_scrap,0.5\nhigh,0.5,gold,,2\n"},
      ("volume_scenarios.csv, line 2, column resource: give exactly one of resource and "
