@@ -82,12 +82,17 @@ def validate(path: Path) -> None:
     """Check a park model folder or a scenario file, and summarise it."""
     from .scenario import load_model_or_scenario
 
+    from .timeline.validation import time_summary
+
     loaded = load_model_or_scenario(path)
+    timed = time_summary(loaded.park)  # the time tables (docs/format.md, "Time")
     _print_warnings(loaded.park)
+    for warning in timed.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     summary = loaded.park.summary()
     echo(f"{path}: valid")
     echo("  " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "name"))
-    for line in loaded.park.facility_lines():
+    for line in loaded.park.facility_lines() + timed.lines:
         echo("  " + line)
 
 

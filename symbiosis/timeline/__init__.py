@@ -6,9 +6,22 @@ weight; each state's program is the one-year program of today's blocks, and the 
 stacked into one program whose design columns (builds, sizes) are shared within a year and
 linked across years by one build-year choice per candidate.
 """
-from .inputs import TimeTables, load_time_tables
-from .plan import TimePlan, plan_of
-from .study import TimeResult, optimise_time
+from importlib import import_module
+
+# Resolved on first use (PEP 562), so that `symbiosis validate`, which reads the time tables,
+# loads no solver (tests/test_startup.py).
+_HOME = {"TimeTables": "inputs", "load_time_tables": "inputs", "TimePlan": "plan",
+         "plan_of": "plan", "TimeResult": "study", "optimise_time": "study"}
 
 __all__ = ["TimePlan", "TimeResult", "TimeTables", "load_time_tables", "optimise_time",
            "plan_of"]
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        return getattr(import_module(f".{_HOME[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

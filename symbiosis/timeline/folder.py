@@ -13,7 +13,7 @@ from .study import TimeResult
 
 KIND = "time"
 FILES = ("kpis.json", "states.csv", "links.csv", "link_flows.csv", "years.csv",
-         "scenarios.csv")
+         "scenarios.csv", "facilities.csv", "facility_states.csv")
 
 
 def check_time_folder(out: str | Path, option: str = "-o") -> Path:
@@ -42,6 +42,9 @@ def write_time_folder(result: TimeResult, out: str | Path) -> Path:
             _csv(result.years, tmp / "years.csv")
         if len(result.scenarios):
             _csv(result.scenarios, tmp / "scenarios.csv")
+        if len(result.facilities):  # only a model with candidate facilities
+            _csv(result.facilities.set_index("facility_id"), tmp / "facilities.csv")
+            _csv(result.facility_states.set_index("facility_id"), tmp / "facility_states.csv")
 
     return outputs.write_folder(out, KIND, fill)
 
@@ -60,6 +63,11 @@ def format_time(result: TimeResult, currency: str = "USD") -> str:
                  f"{k['baseline_cost']:,.0f}, savings {k['savings']:,.0f}; gap "
                  + ("n/a" if gap is None else f"{gap:.2%}"))
     lines.append(f"  links built {k['links_built']}")
+    f = k.get("facilities")
+    if f:
+        years = "".join(f" {i}: {y}" for i, y in f["build_years"].items())
+        lines.append(f"  facilities built {f['built']} of {f['candidates']}"
+                     + (f" (build years{years})" if years else ""))
     if len(result.years):
         built = result.links.build_year.value_counts().sort_index()
         lines.append("  built per year: " + ", ".join(f"{int(y)}: {n}"

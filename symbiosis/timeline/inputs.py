@@ -17,7 +17,7 @@ from ..checks import ROW
 from ..io import parse_table_file
 from ..park import Park
 from ..schema import CsvDialect
-from ..tables import Column, TableSpec, parse_table
+from ..tables import FIRMS, Column, TableSpec, parse_table
 
 PERIODS = TableSpec("periods", False, (
     Column("period", "id", needs_value=True, description="period id, e.g. summer"),
@@ -59,6 +59,17 @@ class TimeTables:
     stream_periods: pd.DataFrame = field(default_factory=lambda: _empty(STREAM_PERIODS))
     volume_scenarios: pd.DataFrame = field(default_factory=lambda: _empty(VOLUME_SCENARIOS))
     sources: dict[str, str] = field(default_factory=dict)
+    # each table's row labels as a user finds them ("line 4" of a file; "row 1" of a frame)
+    lines: dict[str, list[str]] = field(default_factory=dict)
+
+    def label(self, table: str, i: int) -> str:
+        found = self.lines.get(table)
+        return found[i] if found is not None and i < len(found) else f"row {i + 1}"
+
+    @property
+    def empty(self) -> bool:
+        return self.periods.empty and self.stream_periods.empty and \
+            self.volume_scenarios.empty
 
     @classmethod
     def of(cls, periods=None, stream_periods=None, volume_scenarios=None) -> TimeTables:
@@ -86,87 +97,145 @@ def model_folder(park: Park) -> Path | None:
     return path.parent if path.suffix == ".csv" and path.exists() else None
 
 
-def load_time_tables(park: Park) -> TimeTables:
-    """The time tables beside the park's CSV files (none: empty tables), checked against the
-    park; `time.enabled: false` in model.yaml reads none."""
+def load_time_tables(park: Park, every: bool = False) -> TimeTables:
+    """The time tables beside the park's CSV files (none: empty tables), each cell checked;
+    `time.enabled: false` (or `time.volume_scenarios: false`) in model.yaml reads none unless
+    `every` (`symbiosis validate` checks the files a scenario may switch on)."""
     folder = model_folder(park)
-    if folder is None or not park.config.time.enabled:
+    if folder is None or not (park.config.time.enabled or every):
         return TimeTables()
-    frames, sources, problems = {}, {}, []
+    frames, sources, lines, problems = {}, {}, {}, []
     dialect: CsvDialect = park.config.csv
     for spec in TIME_SPECS:
         path = folder / f"{spec.name}.csv"
         sources[spec.name] = str(path)
-        off = spec is VOLUME_SCENARIOS and not park.config.time.volume_scenarios
+        off = spec is VOLUME_SCENARIOS and not park.config.time.volume_scenarios and not every
         if off or not path.exists():
             frames[spec.name] = _empty(spec)
             continue
         typed, found = parse_table_file(path, spec, dialect)
         problems += found
-        frames[spec.name] = typed.drop(columns=ROW)  # checked by position, as frames are
+        lines[spec.name] = list(typed[ROW])
+        frames[spec.name] = typed.drop(columns=ROW)
     raise_if(problems)
-    return TimeTables(sources=sources, **frames)
+    return TimeTables(sources=sources, lines=lines, **frames)
 
 
 def check_time_tables(park: Park, t: TimeTables) -> None:
-    """Cross-table checks: known ids, weights and probabilities summing to 1, one target per
-    scenario row; every problem at once, located by row."""
-    problems: list[Problem] = []
-    src = t.sources.get
-
-    def row(i: int) -> str:
-        return f"row {i + 1}"
-
-    periods = t.periods
-    dup = periods.period.duplicated()
-    problems += [Problem(src("periods", "periods"), "period appears more than once",
-                         row=row(i), column="period") for i in np.flatnonzero(dup.to_numpy())]
-    if len(periods) and abs(periods.weight.sum() - 1.0) > WEIGHT_TOLERANCE:
-        problems.append(Problem(src("periods", "periods"), f"weights sum to "
-                                f"{periods.weight.sum():g}, expected 1", column="weight"))
-    sp = t.stream_periods
-    for i in np.flatnonzero(~sp.stream_id.isin(park.streams.index).to_numpy()):
-        problems.append(Problem(src("stream_periods", "stream_periods"),
-                                f"unknown stream {sp.stream_id.iloc[i]!r}", row=row(i),
-                                column="stream_id"))
-    for i in np.flatnonzero(~sp.period.isin(periods.period).to_numpy()):
-        problems.append(Problem(src("stream_periods", "stream_periods"),
-                                f"unknown period {sp.period.iloc[i]!r} (not in periods.csv)",
-                                row=row(i), column="period"))
-    for i in np.flatnonzero(sp.duplicated(["stream_id", "period"]).to_numpy()):
-        problems.append(Problem(src("stream_periods", "stream_periods"),
-                                "stream and period given more than once", row=row(i)))
-    vs = t.volume_scenarios
-    if len(vs):
-        res = vs.resource if "resource" in vs else pd.Series("", index=vs.index)
-        sid = vs.stream_id if "stream_id" in vs else pd.Series("", index=vs.index)
-        for i in range(len(vs)):
-            r, s = res.iloc[i], sid.iloc[i]
-            where = dict(row=row(i))
-            if bool(r) == bool(s):
-                problems.append(Problem(src("volume_scenarios", "volume_scenarios"),
-                                        "give exactly one of resource and stream_id", **where))
-            elif r and r not in park.resources.index:
-                problems.append(Problem(src("volume_scenarios", "volume_scenarios"),
-                                        f"unknown resource {r!r}", column="resource", **where))
-            elif s and s not in park.streams.index:
-                problems.append(Problem(src("volume_scenarios", "volume_scenarios"),
-                                        f"unknown stream {s!r}", column="stream_id", **where))
-        prob = vs.groupby("scenario", sort=False).probability
-        for name, n in prob.nunique().items():
-            if n > 1:
-                problems.append(Problem(src("volume_scenarios", "volume_scenarios"),
-                                        f"scenario {name!r} has more than one probability",
-                                        column="probability"))
-        total = prob.first().sum()
-        if abs(total - 1.0) > WEIGHT_TOLERANCE:
-            problems.append(Problem(src("volume_scenarios", "volume_scenarios"),
-                                    f"probabilities sum to {total:g}, expected 1",
-                                    column="probability"))
-    # arrives / leaves take effect with a horizon only (docs/format.md, "Time")
+    """Cross-table checks (docs/format.md, "Time"): known ids, weights and probabilities
+    summing to 1, a stream's periods summing to its annual quantity, one target per scenario
+    row, arrives before leaves; every problem at once, located by file line (by row for
+    frames)."""
+    problems = _period_problems(park, t) + _scenario_problems(park, t) + \
+        firm_year_problems(park)
     h = park.config.horizon
     if h is not None and h.end < h.start:
         problems.append(Problem("model.yaml", f"horizon ends ({h.end}) before it starts "
                                 f"({h.start})", key="horizon.end"))
     if problems:
         raise InputError(problems)
+
+
+def _period_problems(park: Park, t: TimeTables) -> list[Problem]:
+    problems: list[Problem] = []
+    periods, sp = t.periods, t.stream_periods
+    where, sp_where = t.sources.get("periods", "periods"), \
+        t.sources.get("stream_periods", "stream_periods")
+    problems += [Problem(where, f"period {periods.period.iloc[i]!r} appears more than once",
+                         row=t.label("periods", i), column="period")
+                 for i in np.flatnonzero(periods.period.duplicated().to_numpy())]
+    if len(periods) and abs(periods.weight.sum() - 1.0) > WEIGHT_TOLERANCE:
+        problems.append(Problem(where, f"weights sum to {periods.weight.sum():g}, expected 1 "
+                                "(each period's share of the year)", column="weight"))
+    if len(sp) and periods.empty:
+        problems.append(Problem(sp_where, "stream_periods.csv needs periods.csv beside it "
+                                "(the periods and their weights)"))
+        return problems
+    known = sp.stream_id.isin(park.streams.index).to_numpy()
+    problems += [Problem(sp_where, f"unknown stream {sp.stream_id.iloc[i]!r} (not in "
+                         "streams.csv)", row=t.label("stream_periods", i), column="stream_id")
+                 for i in np.flatnonzero(~known)]
+    problems += [Problem(sp_where, f"unknown period {sp.period.iloc[i]!r} (not in "
+                         "periods.csv)", row=t.label("stream_periods", i), column="period")
+                 for i in np.flatnonzero(~sp.period.isin(periods.period).to_numpy())]
+    twice = sp.duplicated(["stream_id", "period"]).to_numpy()
+    problems += [Problem(sp_where, "stream and period given more than once",
+                         row=t.label("stream_periods", i), column="period")
+                 for i in np.flatnonzero(twice)]
+    ok = sp[known & ~twice]
+    if len(ok):
+        total = ok.groupby("stream_id", sort=False).quantity.sum()
+        annual = park.streams.quantity.reindex(total.index).astype(float)
+        off = (total - annual).abs() > WEIGHT_TOLERANCE * np.maximum(1.0, annual.abs())
+        first = pd.Series(np.arange(len(sp)), index=sp.stream_id).groupby(level=0).first()
+        problems += [Problem(sp_where, f"the periods of stream {sid!r} sum to {total[sid]:g}, "
+                             f"expected its annual quantity {annual[sid]:g} (streams.csv)",
+                             row=t.label("stream_periods", int(first[sid])), column="quantity")
+                     for sid in total.index[off.to_numpy()]]
+    return problems
+
+
+def _scenario_problems(park: Park, t: TimeTables) -> list[Problem]:
+    vs = t.volume_scenarios
+    if vs.empty:
+        return []
+    problems: list[Problem] = []
+    where = t.sources.get("volume_scenarios", "volume_scenarios")
+    res = vs.resource if "resource" in vs else pd.Series("", index=vs.index)
+    sid = vs.stream_id if "stream_id" in vs else pd.Series("", index=vs.index)
+    for i in range(len(vs)):
+        r, s = res.iloc[i], sid.iloc[i]
+        at = dict(row=t.label("volume_scenarios", i))
+        if bool(r) == bool(s):
+            problems.append(Problem(where, "give exactly one of resource and stream_id",
+                                    column="resource", **at))
+        elif r and r not in park.resources.index:
+            problems.append(Problem(where, f"unknown resource {r!r} (not in resources.csv)",
+                                    column="resource", **at))
+        elif s and s not in park.streams.index:
+            problems.append(Problem(where, f"unknown stream {s!r} (not in streams.csv)",
+                                    column="stream_id", **at))
+    first = vs.groupby("scenario", sort=False).probability.transform("first")
+    for i in np.flatnonzero((vs.probability != first).to_numpy()):
+        problems.append(Problem(where, f"scenario {vs.scenario.iloc[i]!r} has more than one "
+                                f"probability ({vs.probability.iloc[i]:g}, earlier "
+                                f"{first.iloc[i]:g})", row=t.label("volume_scenarios", i),
+                                column="probability"))
+    total = vs.groupby("scenario", sort=False).probability.first().sum()
+    if abs(total - 1.0) > WEIGHT_TOLERANCE:
+        problems.append(Problem(where, f"probabilities sum to {total:g}, expected 1 (one "
+                                "value per scenario)", column="probability"))
+    return problems
+
+
+def firm_year_problems(park: Park) -> list[Problem]:
+    """arrives and leaves in firms.csv: whole years, a firm leaving after it arrives (leaves is
+    the first year gone)."""
+    firms = park.firms
+    arrives = firms["arrives"].astype(float) if "arrives" in firms else None
+    leaves = firms["leaves"].astype(float) if "leaves" in firms else None
+    found: list[tuple[str, str, str]] = []  # firm, column, what is wrong
+    for column, years in (("arrives", arrives), ("leaves", leaves)):
+        if years is not None:
+            bad = years.notna() & (years != np.floor(years))
+            found += [(f, column, f"{years[f]:g} is not a whole year") for f in years.index[bad]]
+    if arrives is not None and leaves is not None:
+        early = arrives.notna() & leaves.notna() & (leaves <= arrives)
+        found += [(f, "leaves", f"leaves ({leaves[f]:g}) is not after arrives "
+                   f"({arrives[f]:g}): leaves is the first year gone, so the firm is never "
+                   "present") for f in firms.index[early.to_numpy()]]
+    if not found:
+        return []
+    where, lines = firm_lines(park)
+    return [Problem(where, what, row=lines.get(f, f"firm {f!r}"), column=column)
+            for f, column, what in found]
+
+
+def firm_lines(park: Park) -> tuple[str, dict[str, str]]:
+    """firms.csv and each firm's line in it (read again: the park keeps no lines)."""
+    source = park.sources.get("firms", "firms")
+    folder = model_folder(park)
+    if folder is None:
+        return source, {f: f"row {i + 1}" for i, f in enumerate(park.firms.index)}
+    typed, _ = parse_table_file(folder / "firms.csv", FIRMS, park.config.csv)
+    return source, dict(zip(typed.firm_id, typed[ROW]))

@@ -5,8 +5,10 @@ that state's quantities. Its columns are of two kinds:
 
 - design columns, the blocks' decisions that are bought, not operated: every integer column
   and every column a FIXED or CAPEX cost term is on (link and route builds, heat-pump builds
-  and sizes). There is one copy per year of the horizon (one in all without a horizon),
-  shared by the year's periods and scenarios: built once, used in each;
+  and sizes, facility builds, sizes and capex segments: facility_sizes.py first gives a
+  facility's size a column of its own, charged its capex, covering its input in every
+  state). There is one copy per year of the horizon (one in all without a horizon), shared
+  by the year's periods and scenarios: built once, used in each;
 - operating columns (flows, purchases, disposals, heat cascade, utilities): one copy per state.
 
 Rows are each state's, on its copy of the columns. Variable cost and CO2 terms are weighted by
@@ -22,12 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem, UnsupportedError
 from ..formulation import formulate
 from ..formulation.program import CAPEX, FIXED, VARIABLE, LinearProgram
 from ..network import Network
 from ..park import Park
 from ..results import baseline_point
+from .facility_sizes import size_facilities
 from .plan import TimePlan, state_park
 
 DESIGN_GROUP = "design"  # the one copy of the design columns without a horizon
@@ -87,15 +89,9 @@ def _present_columns(park: Park, plan: TimePlan, lp_block, year) -> np.ndarray:
 
 def stack(park: Park, network: Network, plan: TimePlan) -> Stacked:
     """The stacked program of the plan's states on one candidate network."""
-    from ..formulation.facility_results import has_facilities
-    if has_facilities(park, network):
-        raise UnsupportedError(Problem("facilities.csv", "facilities (facilities.csv) are not supported with periods, "
-                               "phases or volume scenarios yet: their capex is charged on "
-                               "their inputs, an operating column; set facilities.enabled: "
-                               "false or remove the time tables"))
     states = plan.states
     parks = {s: state_park(park, plan, s) for s in states.index}
-    programs = {s: formulate(parks[s], network, "cost") for s in states.index}
+    programs = {s: size_facilities(formulate(parks[s], network, "cost")) for s in states.index}
     reference = programs[states.index[0]]
     design = design_blocks(reference)
     out = LinearProgram(carbon_price=reference.carbon_price, objective="cost")

@@ -13,6 +13,7 @@ from ..formulation.program import VARIABLE
 
 from ..network import Network
 from ..park import Park
+from .facility_tables import facility_state_table, facility_table, has_time_facilities
 from .plan import TimePlan
 from .stacking import BUILD_YEAR, Stacked, group_of
 
@@ -57,6 +58,8 @@ class TimeResult:
     scenarios: pd.DataFrame  # one row per volume scenario (more than one), else empty
     link_flows: pd.DataFrame  # link_id, state, flow
     timings: dict[str, float] = field(default_factory=dict)
+    facilities: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per candidate
+    facility_states: pd.DataFrame = field(default_factory=pd.DataFrame)  # its use per state
 
 
 def state_costs(stacked: Stacked, state: str, x: np.ndarray) -> tuple[float, float]:
@@ -147,8 +150,17 @@ def time_tables(name: str, park: Park, plan: TimePlan, network: Network, solved,
     kpis["by_state"] = {st: {k: states.loc[st, k] for k in ("operating_cost", "baseline_cost",
                                                             "co2_t", "links_in_use")}
                         for st in states.index}
+    facilities = facility_states = empty
+    if has_time_facilities(stacked):
+        facility_states = facility_state_table(stacked, x)
+        facilities = facility_table(stacked, x, plan, facility_states)
+        kpis["facilities"] = {
+            "candidates": int(len(facilities)), "built": int(facilities.built.sum()),
+            "build_years": {f: int(y) for f, y in zip(facilities.facility_id,
+                                                      facilities.build_year) if y == y},
+            "size": "the largest input over the states: built once, sized for the peak"}
     return TimeResult(name, plan, network, solved, kpis, states, links, years, scenarios,
-                      flows, timings)
+                      flows, timings, facilities, facility_states)
 
 
 def _link_flows(stacked, x, s: pd.DataFrame) -> pd.DataFrame:
