@@ -10,12 +10,21 @@ On the Bac Ninh precision park and on a generated 1,000-firm province (`symbiosi
 - 1, 5 and 20 volume scenarios of equal probability (one period): each resource's streams
   scaled by a factor drawn from a lognormal (σ 0.25, seed 7, mean 1).
 
-Printed per run: operating states, stacked columns and rows, candidate links, wall seconds
-(network, build, solve), status, the stacked MILP's own gap, and savings. VSS and EVPI are
-not computed here (each needs 2 + scenarios more solves; `symbiosis time` does them). Gap
-asked: 1 %; time limit 300 s per solve. Figures of one run are in docs/time.md, "Scale"
-(the province goes through every candidate, not yet the one-year candidate selection: its
-4-period run stops at the time limit far from 1 %). No test asserts a time.
+The province's periods and scenarios are made the same way as the park's: its generated
+heat streams (heat supplies and demands of the generator's archetypes) take the seasonal
+profiles, every other stream keeps its annual quantity in each period; the scenario factors
+are drawn per resource of the province.
+
+Printed per run (each cell in a fresh process, ended after CELL_TIMEOUT seconds, its row then
+saying so): operating states, stacked columns and rows of the MILP, candidate links and those
+in the MILP (the province's are selected by the stacked LP's reduced costs,
+docs/model.md, "Candidate selection over states"), widenings, wall seconds (network,
+select: the stacked LP over every candidate, build, solve), status, the gap against the bound
+of the whole stacked problem, and savings. VSS and EVPI are not computed here (each needs
+2 + scenarios more solves; `symbiosis time` does them). Gap asked: 1 %; time limit 300 s per
+MILP solve. Figures of one run are in docs/time.md, "Scale". No test asserts a time.
+
+    .venv/bin/python benchmarks/time.py --cell LABEL FOLDER PERIODS SCENARIOS   # one cell
 """
 from __future__ import annotations
 

@@ -54,11 +54,11 @@ def test_a_link_useful_in_one_period_only_is_kept_by_the_stacked_pricing(priced)
     # one state's pricing (summer, 100 t a year bought at annual rates) drops it: its LP
     # does not build the link
     summer = state_park(park, plan, "summer")
-    z, rho, builds = price_stacked(stack(summer, candidates, plan_of(summer)))
+    z, rho, builds, _ = price_stacked(stack(summer, candidates, plan_of(summer)))
     assert z == pytest.approx(1000.0) and builds[0] == pytest.approx(0.0, abs=1e-12)
     assert not kept_near(rho, builds > 1e-9, np.zeros(1, int))[0]
     # the stacked pricing keeps it: the LP over both seasons builds it
-    selection = select_over_states(park, candidates, plan)
+    selection = select_over_states(park, candidates, plan).selection
     assert selection.priced and selection.kept.tolist() == [True]
     r = optimise_time(park, tables, EXACT)
     assert r.kpis["total_cost"] == pytest.approx(750.0)
@@ -109,9 +109,34 @@ def test_a_phased_link_is_priced_in_its_years_and_built_on_arrival(priced):
     so it is kept, and the optimum is the one over every candidate: 3 × 800."""
     park = scrap_park({"B": 2027})
     plan = plan_of(park, TimeTables())
-    selection = select_over_states(park, candidates_of(park, plan), plan)
+    selection = select_over_states(park, candidates_of(park, plan), plan).selection
     assert selection.priced and selection.kept.all()
     r = optimise_time(park)
     assert r.links.build_year["S->D"] == 2027
     assert r.kpis["total_cost"] == pytest.approx(3 * 800.0)
     assert r.kpis["status"] == "optimal"
+
+
+
+def many_suppliers():
+    """D takes 100 t (10 USD/t); S1..S8, i km away, give 40 t each (0.3 USD/t/km, links 20
+    a year). Cheapest: S1 and S2 whole, 20 t of S3: 1,000 − 388 − 376 − 182 + 60 = 114."""
+    firms = {"D": (0, 0), **{f"F{i}": (float(i), 0.0) for i in range(1, 9)}}
+    streams = [("Dd", "D", "demand", "scrap", 100.0)] + \
+        [(f"S{i}", f"F{i}", "supply", "scrap", 40.0) for i in range(1, 9)]
+    return make_park(firms, [SCRAP], streams, links={"truck": {"fixed_cost": 20.0}})
+
+
+def test_the_near_links_are_kept_and_the_rest_certified_as_left_out(monkeypatch):
+    monkeypatch.setattr(time_selection, "PRUNE_FROM_LINKS", 0)
+    tables = TimeTables.of(periods=SEASONS)
+    selected = optimise_time(many_suppliers(), tables, EXACT)
+    c = selected.kpis["candidates"]
+    assert c["candidates"] == 8 and c["left_out_by_reduced_cost"] == 2  # S7, S8
+    assert selected.kpis["total_cost"] == pytest.approx(114.0)
+    assert sorted(selected.links.index) == ["S1->Dd", "S2->Dd", "S3->Dd"]
+    assert selected.kpis["status"] == "optimal"
+    assert selected.kpis["objective_bound"] <= 114.0 + 1e-6
+    monkeypatch.setattr(time_selection, "PRUNE_FROM_LINKS", 10**9)
+    every = optimise_time(many_suppliers(), tables, EXACT)
+    assert every.kpis["total_cost"] == pytest.approx(selected.kpis["total_cost"])

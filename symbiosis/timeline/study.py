@@ -27,7 +27,7 @@ from ..solve import Solution, SolverOptions, Status, relative_gap, solve
 from ..verify import verify_point
 from .inputs import TimeTables
 from .plan import TimePlan, envelope_park, plan_of
-from .selection import select_over_states
+from .selection import Priced, rounded_start, select_over_states
 from .stacking import BUILD_YEAR, Stacked, stack
 from .tables import TimeResult, time_tables
 
@@ -99,11 +99,13 @@ def _certified(selection: Selection, solution: Solution, gap: float) -> Solution
     return replace(solution, bound=bound, status=status)
 
 
-def solve_selected(park: Park, selection: Selection, plan: TimePlan, options: SolverOptions,
+def solve_selected(park: Park, priced: Priced, plan: TimePlan, options: SolverOptions,
                    timings: dict[str, float]) -> tuple[Selection, Solved]:
-    """The stacked MILP on the selected links, certified; widened (`Selection.widen`) while
-    the left-out links keep the gap above the one asked for and time is left, each round
-    from the last design."""
+    """The stacked MILP on the selected links from the stacked LP rounded
+    (`timeline.selection.rounded_start`), certified; widened (`Selection.widen`) while the
+    left-out links keep the gap above the one asked for and time is left, each round from
+    the last design."""
+    selection = priced.selection
     gap = DEFAULT_GAP if options.mip_gap is None else options.mip_gap
     started, previous = time.perf_counter(), None
     while True:
@@ -115,7 +117,7 @@ def solve_selected(park: Park, selection: Selection, plan: TimePlan, options: So
         if options.time_limit is not None and previous is not None:
             left = options.time_limit - (time.perf_counter() - started)
             round_options = replace(options, time_limit=max(0.01, left))
-        start = stacked.start() if previous is None else \
+        start = rounded_start(priced, stacked) if previous is None else \
             _carried(previous, stacked)
         solution = solve(MatrixProgram.of(stacked.lp), round_options, fallback=start)
         solved = Solved(stacked, _certified(selection, solution, gap))
@@ -161,12 +163,13 @@ def optimise_time(park: Park, tables: TimeTables = TimeTables(),
     candidates = candidates_of(park, plan)
     timings["network"] = time.perf_counter() - began
     t = time.perf_counter()
-    selection = select_over_states(park, candidates, plan)
+    priced = select_over_states(park, candidates, plan)
+    selection = priced.selection
     timings["select"] = time.perf_counter() - t
     defaulted = solver.time_limit is None and selection.priced and selection.large
     if defaulted:  # a province: PROVINCE_SECONDS per state (pipeline.py)
         solver = replace(solver, time_limit=PROVINCE_SECONDS * len(plan.states))
-    selection, solved = solve_selected(park, selection, plan, solver, timings)
+    selection, solved = solve_selected(park, priced, plan, solver, timings)
     network = selection.network
     stochastic = None
     if stochastic_values and plan.scenarios.size > 1 and solved.x is not None:
