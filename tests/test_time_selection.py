@@ -12,8 +12,7 @@ from symbiosis.solve import SolverOptions
 from symbiosis.timeline import TimeTables, optimise_time, plan_of
 from symbiosis.timeline import selection as time_selection
 from symbiosis.timeline.plan import state_park
-from symbiosis.timeline.selection import kept_near, price_stacked, select_over_states
-from symbiosis.timeline.stacking import stack
+from symbiosis.timeline.selection import kept_near, price_states, select_over_states
 from symbiosis.timeline.study import candidates_of
 
 from .conftest import make_park
@@ -54,9 +53,13 @@ def test_a_link_useful_in_one_period_only_is_kept_by_the_stacked_pricing(priced)
     # one state's pricing (summer, 100 t a year bought at annual rates) drops it: its LP
     # does not build the link
     summer = state_park(park, plan, "summer")
-    z, rho, builds, _ = price_stacked(stack(summer, candidates, plan_of(summer)))
+    z, rho, builds = price_states(summer, candidates, plan_of(summer))
     assert z == pytest.approx(1000.0) and builds[0] == pytest.approx(0.0, abs=1e-12)
     assert not kept_near(rho, builds > 1e-9, np.zeros(1, int))[0]
+    # the winter state's LP builds it. The bound, half of each state's: summer 1,000, winter
+    # 1,000 − 700 + 100 = 400 (each state pays the link's fixed cost alone), 700 ≤ 750
+    z, rho, builds = price_states(park, candidates, plan)
+    assert z == pytest.approx(700.0) and builds[0] == pytest.approx(1.0)
     # the stacked pricing keeps it: the LP over both seasons builds it
     selection = select_over_states(park, candidates, plan).selection
     assert selection.priced and selection.kept.tolist() == [True]
