@@ -29,18 +29,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 import pandas as pd
 
 from ..decisions import decided_kept
-from ..decompose import split
+from ..decompose import solve_part
 from ..formulation import formulate
 from ..formulation.highs_model import MatrixProgram
 from ..network import CAPPED, Network, cap_detail, capped_out, rank_in_groups
 from ..park import Park
 from ..pricing import LinkColumns, price, relaxation_program
 from ..selection import NEAR_PER_DEMAND, PRUNE_FROM_LINKS, ROUNDING_THRESHOLDS, Selection
+from ..solve import SolverOptions
 from ..verify import verify_point
 from .plan import TimePlan, state_park
 from .stacking import Stacked, group_of
@@ -127,36 +127,6 @@ def price_states(park: Park, candidates: Network, plan: TimePlan
     return bound, summed.min(axis=0), builds
 
 
-def solve_lp(program: MatrixProgram) -> tuple[float, np.ndarray, np.ndarray] | None:
-    """An LP by its independent parts (`decompose.split`): its optimum, values and row
-    duals; None if a part is not solved to optimality."""
-    x, y, z = np.zeros(program.a.shape[1]), np.zeros(program.a.shape[0]), program.offset
-    for part in split(program.a):
-        answer = solve_lp_part(program.part(part.columns, part.rows))
-        if answer is None:
-            return None
-        x[part.columns], y[part.rows], objective = answer
-        z += objective
-    return z, x, y
-
-
-def solve_lp_part(part: MatrixProgram) -> tuple[np.ndarray, np.ndarray, float] | None:
-    """One part by simplex in scaled units, with presolve (unlike `pricing.solve_lp_part`:
-    the rounding LPs of the stacked program have every integer column fixed, which presolve
-    removes): its values, duals and optimum; None if not optimal."""
-    scaled, k = part.scaled()
-    h = scaled.to_highs()
-    del scaled
-    h.setOptionValue("solver", "simplex")
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    solution = h.getSolution()
-    return (k.values(np.asarray(solution.col_value)),
-            k.rows * np.asarray(solution.row_dual) / k.objective,
-            k.objective_value(h.getInfo().objective_function_value))
-
-
 def rounded_start(priced: Priced, stacked: Stacked) -> np.ndarray:
     """The MILP's start: the cheapest of the no-links point and the LP builds rounded (each
     link built whose largest LP build over the states reaches each of ROUNDING_THRESHOLDS, as
@@ -177,21 +147,25 @@ def rounded_start(priced: Priced, stacked: Stacked) -> np.ndarray:
     for threshold in ROUNDING_THRESHOLDS:
         on = (builds >= threshold).astype(float)
         fixed = program.with_bounds(build.columns, on, on)
-        first = solve_lp(_relaxed(fixed))
+        first = _lp_values(fixed)
         if first is None:
             continue
-        need = np.where(first[1][others] > 1e-9, np.ceil(first[1][others] - 1e-9), 0.0)
-        second = solve_lp(_relaxed(fixed.with_bounds(others, need, need)))
+        need = np.where(first[others] > 1e-9, np.ceil(first[others] - 1e-9), 0.0)
+        second = _lp_values(fixed.with_bounds(others, need, need))
         if second is None:
             continue
-        x = np.where(np.abs(second[1]) <= 1e-9, 0.0, second[1])
+        x = np.where(np.abs(second) <= 1e-9, 0.0, second)
         x[build.columns], x[others] = on, need
         if verify_point(lp, x).ok and lp.objective_value(x) < best_cost:
             best, best_cost = x, lp.objective_value(x)
     return best
 
 
-def _relaxed(program: MatrixProgram) -> MatrixProgram:
-    return MatrixProgram(program.a, program.row_lower, program.row_upper, program.col_lower,
-                         program.col_upper, program.cost, program.offset,
-                         np.zeros_like(program.integer))
+def _lp_values(program: MatrixProgram) -> np.ndarray | None:
+    """The program's values with integrality dropped (one HiGHS run, as
+    `selection._round`), None if not solved."""
+    relaxed = MatrixProgram(program.a, program.row_lower, program.row_upper,
+                            program.col_lower, program.col_upper, program.cost,
+                            program.offset, np.zeros_like(program.integer))
+    solution = solve_part(relaxed, SolverOptions())
+    return solution.values if solution.status.has_solution else None
