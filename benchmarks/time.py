@@ -95,7 +95,9 @@ def measure(label: str, park, tables: TimeTables) -> dict:
             "in_milp": c.get("in_program"), "widenings": c.get("widenings"),
             "wall_s": round(wall, 1), **{f"{p}_s": round(v, 1) for p, v in r.timings.items()},
             "status": k["status"], "gap": None if k["mip_gap"] is None else round(k["mip_gap"], 4),
-            "savings": None if k.get("savings") is None else round(k["savings"])}
+            "savings": None if k.get("savings") is None else round(k["savings"]),
+            "objective": k["objective"], "bound": k["objective_bound"],
+            "lp_bound": c.get("lp_bound"), "outside_bound": c.get("outside_bound")}
 
 
 def cell(label: str, folder: Path, periods: int, scenarios: int) -> dict:

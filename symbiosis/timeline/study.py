@@ -79,13 +79,6 @@ def candidates_of(park: Park, plan: TimePlan) -> Network:
     return candidates
 
 
-def network_of(park: Park, plan: TimePlan) -> Network:
-    """Every candidate link of any state, capped like a one-year run
-    (links.max_candidates_per_demand)."""
-    from ..pipeline import every_candidate
-    return every_candidate(envelope_park(park, plan), candidates_of(park, plan)).network
-
-
 def _certified(selection: Selection, solution: Solution, gap: float) -> Solution:
     """The solution with the bound of the whole stacked problem (`Selection.bound`) and the
     status it gives: optimal only within the gap asked for."""
