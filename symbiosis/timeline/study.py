@@ -3,9 +3,9 @@ scenarios, the value of the stochastic solution and of perfect information, by r
 the same stacked program (docs/model.md, "Time").
 
 Candidate links: every candidate of the park at its largest rates (`plan.envelope_park`);
-from PRUNE_FROM_LINKS candidates (a province) or with a cap, the stacked LP over every
-candidate prices them and the MILP takes those `timeline.selection` selects, its gap
-certified against a bound of the whole stacked problem, widened while the left-out links
+from PRUNE_FROM_LINKS candidates (a province) or with a cap, each state's LP over every
+candidate prices them (reduced costs summed over a year's states) and the MILP takes those
+`timeline.selection` selects, its gap certified against a bound of the whole stacked problem, widened while the left-out links
 keep that gap above the one asked for, as one-year runs do (pipeline.py). Parts that share
 nothing (no firm, no heat cascade) are still solved apart (decompose.py).
 """
@@ -94,7 +94,7 @@ def _certified(selection: Selection, solution: Solution, gap: float) -> Solution
 
 def solve_selected(park: Park, priced: Priced, plan: TimePlan, options: SolverOptions,
                    timings: dict[str, float]) -> tuple[Selection, Solved]:
-    """The stacked MILP on the selected links from the stacked LP rounded
+    """The stacked MILP on the selected links from the states' LP builds rounded
     (`timeline.selection.rounded_start`), certified; widened (`Selection.widen`) while the
     left-out links keep the gap above the one asked for and time is left, each round from
     the last design."""
