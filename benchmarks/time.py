@@ -10,15 +10,25 @@ On the Bac Ninh precision park and on a generated 1,000-firm province (`symbiosi
 - 1, 5 and 20 volume scenarios of equal probability (one period): each resource's streams
   scaled by a factor drawn from a lognormal (σ 0.25, seed 7, mean 1).
 
-Printed per run: operating states, stacked columns and rows, candidate links, wall seconds
-(network, build, solve), status, the stacked MILP's own gap, and savings. VSS and EVPI are
-not computed here (each needs 2 + scenarios more solves; `symbiosis time` does them). Gap
-asked: 1 %; time limit 300 s per solve. Figures of one run are in docs/time.md, "Scale"
-(the province goes through every candidate, not yet the one-year candidate selection: its
-4-period run stops at the time limit far from 1 %). No test asserts a time.
+The province's periods and scenarios are made the same way as the park's: its generated
+heat streams (heat supplies and demands of the generator's archetypes) take the seasonal
+profiles, every other stream keeps its annual quantity in each period; the scenario factors
+are drawn per resource of the province.
+
+Printed per run (each cell in a fresh process, ended after CELL_TIMEOUT seconds, its row then
+saying so): operating states, stacked columns and rows of the MILP, candidate links and those
+in the MILP (the province's are selected by the stacked LP's reduced costs,
+docs/model.md, "Candidate selection over states"), widenings, wall seconds (network,
+select: the stacked LP over every candidate, build, solve), status, the gap against the bound
+of the whole stacked problem, and savings. VSS and EVPI are not computed here (each needs
+2 + scenarios more solves; `symbiosis time` does them). Gap asked: 1 %; time limit 300 s per
+MILP solve. Figures of one run are in docs/time.md, "Scale". No test asserts a time.
+
+    .venv/bin/python benchmarks/time.py --cell LABEL FOLDER PERIODS SCENARIOS   # one cell
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
@@ -39,6 +49,7 @@ PERIODS = (1, 4, 12)
 SCENARIOS = (1, 5, 20)
 SEED = 7
 OPTIONS = SolverOptions(name="highspy", mip_gap=0.01, time_limit=300.0)
+CELL_TIMEOUT = 1800.0  # a cell past this is ended and its row says so
 
 
 def periods_tables(park, n: int) -> TimeTables:
@@ -77,12 +88,38 @@ def measure(label: str, park, tables: TimeTables) -> dict:
     r = optimise_time(park, tables, OPTIONS, stochastic_values=False)
     wall = time.perf_counter() - began
     k = r.kpis
+    c = k.get("candidates", {})
     return {"park": label, "periods": k["time"]["periods"], "scenarios": k["time"]["scenarios"],
             "states": k["time"]["states"], "columns": k["time"]["columns"],
             "rows": k["time"]["rows"], "candidates": k["time"]["candidate_links"],
+            "in_milp": c.get("in_program"), "widenings": c.get("widenings"),
             "wall_s": round(wall, 1), **{f"{p}_s": round(v, 1) for p, v in r.timings.items()},
             "status": k["status"], "gap": None if k["mip_gap"] is None else round(k["mip_gap"], 4),
-            "savings": None if k.get("savings") is None else round(k["savings"])}
+            "savings": None if k.get("savings") is None else round(k["savings"]),
+            "objective": k["objective"], "bound": k["objective_bound"],
+            "lp_bound": c.get("lp_bound"), "outside_bound": c.get("outside_bound")}
+
+
+def cell(label: str, folder: Path, periods: int, scenarios: int) -> dict:
+    """One cell of the table, in this process."""
+    park = load_park(folder)
+    tables = periods_tables(park, periods) if scenarios == 1 else scenario_tables(park, scenarios)
+    return measure(label, park, tables)
+
+
+def cell_in_process(label: str, folder: Path, periods: int, scenarios: int,
+                    timeout: float) -> dict:
+    """One cell in a fresh process (its memory given back after it), ended after `timeout`
+    seconds: then its row says so rather than being left out."""
+    args = [sys.executable, __file__, "--cell", label, str(folder), str(periods), str(scenarios)]
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"park": label, "periods": periods, "scenarios": scenarios,
+                "status": f"not done in {timeout:.0f} s (ended)"}
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def province() -> Path:
@@ -94,18 +131,20 @@ def province() -> Path:
 
 
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["--cell"]:
+        label, folder, periods, scenarios = argv[1:5]
+        print(json.dumps(cell(label, Path(folder), int(periods), int(scenarios))))
+        return
     parks = []
     if "--province-only" not in argv:
-        parks.append(("precision", load_park(ROOT / "models" / "bac-ninh-precision")))
+        parks.append(("precision", ROOT / "models" / "bac-ninh-precision"))
     if "--park-only" not in argv:
-        parks.append(("province-1000", load_park(province())))
+        parks.append(("province-1000", province()))
+    cells = [(n, 1) for n in PERIODS] + [(1, n) for n in SCENARIOS[1:]]
     rows = []
-    for label, park in parks:
-        for n in PERIODS:
-            rows.append(measure(label, park, periods_tables(park, n)))
-            print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
-        for n in SCENARIOS[1:]:
-            rows.append(measure(label, park, scenario_tables(park, n)))
+    for label, folder in parks:
+        for periods, scenarios in cells:
+            rows.append(cell_in_process(label, folder, periods, scenarios, CELL_TIMEOUT))
             print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
     print()
     print(pd.DataFrame(rows).to_string(index=False))

@@ -99,7 +99,7 @@ def optimise_network(park: Park, network: Network, objective: Objective,
     solver = resolved(solver)
     with timer.phase("select"):
         selection = select(park, network, objective, dask=solver.dask) if not extra_blocks \
-            else _every_candidate(park, network)
+            else every_candidate(park, network)
     defaulted = solver.time_limit is None and selection.priced and selection.large
     if defaulted:  # a province: see PROVINCE_SECONDS
         solver = replace(solver, time_limit=PROVINCE_SECONDS)
@@ -134,7 +134,7 @@ class _Solved(NamedTuple):
     program_bound: float | None  # the MILP's own bound, over the links it took
 
 
-def _every_candidate(park: Park, network: Network) -> Selection:
+def every_candidate(park: Park, network: Network) -> Selection:
     """The selection of every candidate (but the cap's), unpriced: what the MILP takes when a
     user's blocks add rows and terms that pricing does not know."""
     links = network.links

@@ -2,10 +2,12 @@
 scenarios, the value of the stochastic solution and of perfect information, by re-solves of
 the same stacked program (docs/model.md, "Time").
 
-Candidate links: every candidate of the park at its largest rates (`plan.envelope_park`),
-without the pricing and selection of one-year runs (symbiosis/selection.py), which price one
-state's program; the stacked MILP's own bound is the bound reported, so its gap is honest.
-Parts that share nothing (no firm, no heat cascade) are still solved apart (decompose.py).
+Candidate links: every candidate of the park at its largest rates (`plan.envelope_park`);
+from PRUNE_FROM_LINKS candidates (a province) or with a cap, each state's LP over every
+candidate prices them (reduced costs summed over a year's states) and the MILP takes those
+`timeline.selection` selects, its gap certified against a bound of the whole stacked problem, widened while the left-out links
+keep that gap above the one asked for, as one-year runs do (pipeline.py). Parts that share
+nothing (no firm, no heat cascade) are still solved apart (decompose.py).
 """
 from __future__ import annotations
 
@@ -15,13 +17,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..decisions import check_forced_candidates
+from ..decompose import DEFAULT_GAP
 from ..errors import Problem, UnsupportedError
 from ..formulation.highs_model import MatrixProgram
 from ..network import Network, build_network
 from ..park import Park
-from ..solve import Solution, SolverOptions, solve
+from ..selection import Selection
+from ..solve import Solution, SolverOptions, Status, relative_gap, solve
+from ..verify import verify_point
 from .inputs import TimeTables
 from .plan import TimePlan, envelope_park, plan_of
+from .selection import Priced, rounded_start, select_over_states
 from .stacking import BUILD_YEAR, Stacked, stack
 from .tables import TimeResult, time_tables
 
@@ -63,16 +69,69 @@ def _solve(stacked: Stacked, options: SolverOptions, fixed: dict[str, np.ndarray
     return Solved(stacked, solution)
 
 
-def network_of(park: Park, plan: TimePlan) -> Network:
-    """Every candidate link of any state (the park at its largest rates), capped like a
-    one-year run (links.max_candidates_per_demand)."""
-    from ..pipeline import _every_candidate
+def candidates_of(park: Park, plan: TimePlan) -> Network:
+    """Every candidate link of any state (the park at its largest rates), uncapped."""
     env = envelope_park(park, plan)
     forcing = bool(park.config.links.force)
     candidates = build_network(env, objective="cost", cap=False,
                                screen_value=False if forcing else None)
     check_forced_candidates(env, candidates)
-    return _every_candidate(env, candidates).network
+    return candidates
+
+
+def _certified(selection: Selection, solution: Solution, gap: float) -> Solution:
+    """The solution with the bound of the whole stacked problem (`Selection.bound`) and the
+    status it gives: optimal only within the gap asked for."""
+    if not selection.priced and selection.left_out == 0:
+        return solution
+    bound = selection.bound(solution.bound)
+    status = solution.status
+    if status.has_solution:
+        within = (g := relative_gap(solution.objective, bound)) is not None and g <= gap
+        status = Status.OPTIMAL if within else Status.FEASIBLE
+    return replace(solution, bound=bound, status=status)
+
+
+def solve_selected(park: Park, priced: Priced, plan: TimePlan, options: SolverOptions,
+                   timings: dict[str, float]) -> tuple[Selection, Solved]:
+    """The stacked MILP on the selected links from the states' LP builds rounded
+    (`timeline.selection.rounded_start`), certified; widened (`Selection.widen`) while the
+    left-out links keep the gap above the one asked for and time is left, each round from
+    the last design."""
+    selection = priced.selection
+    gap = DEFAULT_GAP if options.mip_gap is None else options.mip_gap
+    started, previous = time.perf_counter(), None
+    while True:
+        t = time.perf_counter()
+        stacked = stack(park, selection.network, plan)
+        timings["build"] = timings.get("build", 0.0) + time.perf_counter() - t
+        t = time.perf_counter()
+        round_options = options
+        if options.time_limit is not None and previous is not None:
+            left = options.time_limit - (time.perf_counter() - started)
+            round_options = replace(options, time_limit=max(0.01, left))
+        start = rounded_start(priced, stacked) if previous is None else \
+            _carried(previous, stacked)
+        solution = solve(MatrixProgram.of(stacked.lp), round_options, fallback=start)
+        solved = Solved(stacked, _certified(selection, solution, gap))
+        timings["solve"] = timings.get("solve", 0.0) + time.perf_counter() - t
+        if not solved.solution.status.has_solution or \
+                solved.solution.status == Status.OPTIMAL:
+            return selection, solved
+        wider = selection.widen(solved.solution.objective, gap)
+        out_of_time = options.time_limit is not None and \
+            time.perf_counter() - started >= options.time_limit
+        if wider is None or out_of_time:
+            return selection, solved
+        selection, previous = wider, solved
+
+
+def _carried(previous: Solved, stacked: Stacked) -> np.ndarray | None:
+    """The last round's point on the wider program (0 on the links added): feasible, the
+    added links unbuilt."""
+    from ..selection import carry
+    x = carry(previous.x, previous.stacked.lp, stacked.lp)
+    return x if verify_point(stacked.lp, x).ok else stacked.start()
 
 
 def optimise_time(park: Park, tables: TimeTables = TimeTables(),
@@ -82,7 +141,7 @@ def optimise_time(park: Park, tables: TimeTables = TimeTables(),
     """Minimise the weighted (expected, discounted) cost over the park's states; with more
     than one volume scenario also the mean-value design's expected cost (VSS) and the
     wait-and-see optimum (EVPI), unless `stochastic_values` is false."""
-    from ..pipeline import resolved
+    from ..pipeline import PROVINCE_SECONDS, resolved
     from ..formulation import DIRECT_HIGHS
     solver = resolved(solver)
     if solver.name == "highs":  # the same HiGHS, from the arrays (no Pyomo model)
@@ -94,20 +153,36 @@ def optimise_time(park: Park, tables: TimeTables = TimeTables(),
     timings: dict[str, float] = {}
     began = time.perf_counter()
     plan = plan_of(park, tables, green_channel)
-    network = network_of(park, plan)
+    candidates = candidates_of(park, plan)
     timings["network"] = time.perf_counter() - began
     t = time.perf_counter()
-    stacked = stack(park, network, plan)
-    timings["build"] = time.perf_counter() - t
-    t = time.perf_counter()
-    solved = _solve(stacked, solver)
-    timings["solve"] = time.perf_counter() - t
+    priced = select_over_states(park, candidates, plan)
+    selection = priced.selection
+    timings["select"] = time.perf_counter() - t
+    defaulted = solver.time_limit is None and selection.priced and selection.large
+    if defaulted:  # a province: PROVINCE_SECONDS per state (pipeline.py)
+        solver = replace(solver, time_limit=PROVINCE_SECONDS * len(plan.states))
+    selection, solved = solve_selected(park, priced, plan, solver, timings)
+    network = selection.network
     stochastic = None
     if stochastic_values and plan.scenarios.size > 1 and solved.x is not None:
         t = time.perf_counter()
         stochastic = stochastic_kpis(park, network, plan, solved, solver)
         timings["stochastic"] = time.perf_counter() - t
-    return time_tables(name or park.name, park, plan, network, solved, stochastic, timings)
+    result = time_tables(name or park.name, park, plan, network, solved, stochastic, timings)
+    _selection_kpis(result.kpis, selection, defaulted)
+    return result
+
+
+def _selection_kpis(kpis: dict, selection: Selection, defaulted: bool) -> None:
+    """What was posed and what the MILP took (docs/format.md, "Time results")."""
+    kpis["time"]["candidate_links"] = int(len(selection.posed.links))
+    kpis["candidates"] = {**selection.as_kpi(), "default_time_limit": defaulted}
+    if selection.priced or selection.left_out:
+        kpis["time"]["candidates"] = "priced by the stacked LP over every candidate and "\
+            "state; the MILP takes the selected (timeline/selection.py)"
+        kpis["gap_bound_is"] = "min(the stacked MILP's bound over the links it took, the "\
+            "stacked LP bound plus the least reduced cost of a link left out)"
 
 
 def stochastic_kpis(park: Park, network: Network, plan: TimePlan, solved: Solved,

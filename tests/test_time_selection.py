@@ -1,0 +1,145 @@
+"""Candidate selection over states (symbiosis/timeline/selection.py; docs/model.md,
+"Candidate selection over states"): the stacked LP prices every candidate over every state,
+and the answer, certified against a bound of the whole stacked problem, is the optimum over
+every candidate."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from symbiosis.solve import SolverOptions
+from symbiosis.timeline import TimeTables, optimise_time, plan_of
+from symbiosis.timeline import selection as time_selection
+from symbiosis.timeline.plan import state_park
+from symbiosis.timeline.selection import kept_near, price_states, select_over_states
+from symbiosis.timeline.study import candidates_of
+
+from .conftest import make_park
+from .test_time import SCRAP, scrap_park
+
+SEASONS = pd.DataFrame({"period": ["summer", "winter"], "weight": [0.5, 0.5]})
+EXACT = SolverOptions(name="highspy", mip_gap=0.0)
+
+
+@pytest.fixture
+def priced(monkeypatch):
+    """Every network priced (not only provinces), and only the LP's links kept (no near
+    links per demand): what the selection keeps is then what pricing says."""
+    monkeypatch.setattr(time_selection, "PRUNE_FROM_LINKS", 0)
+    monkeypatch.setattr(time_selection, "NEAR_PER_DEMAND", 0)
+
+
+def winter_supplier():
+    """W gives 100 t of scrap in winter only, D takes 50 t each season (10 USD/t bought),
+    10 km apart; a truck link costs 100 a year, transport 0.3 USD/t/km. The link carries
+    winter's 50 t: 500 − 150 − 100 = 250 saved, total cost 1,000 − 250 = 750. In summer
+    alone it carries nothing."""
+    park = make_park({"W": (0, 0), "D": (10, 0)}, [SCRAP],
+                     [("S", "W", "supply", "scrap", 100.0), ("Dd", "D", "demand", "scrap",
+                                                              100.0)],
+                     links={"truck": {"fixed_cost": 100.0}})
+    tables = TimeTables.of(periods=SEASONS, stream_periods=pd.DataFrame(
+        {"stream_id": ["S", "S", "Dd", "Dd"], "period": ["summer", "winter"] * 2,
+         "quantity": [0.0, 100.0, 50.0, 50.0]}))
+    return park, tables
+
+
+def test_a_link_useful_in_one_period_only_is_kept_by_the_stacked_pricing(priced):
+    park, tables = winter_supplier()
+    plan = plan_of(park, tables)
+    candidates = candidates_of(park, plan)
+    assert list(candidates.links.index) == ["S->Dd"]
+    # one state's pricing (summer, 100 t a year bought at annual rates) drops it: its LP
+    # does not build the link
+    summer = state_park(park, plan, "summer")
+    z, rho, builds = price_states(summer, candidates, plan_of(summer))
+    assert z == pytest.approx(1000.0) and builds[0] == pytest.approx(0.0, abs=1e-12)
+    assert not kept_near(rho, builds > 1e-9, np.zeros(1, int))[0]
+    # the winter state's LP builds it. The bound, half of each state's: summer 1,000, winter
+    # 1,000 − 700 + 100 = 400 (each state pays the link's fixed cost alone), 700 ≤ 750
+    z, rho, builds = price_states(park, candidates, plan)
+    assert z == pytest.approx(700.0) and builds[0] == pytest.approx(1.0)
+    # the stacked pricing keeps it: the LP over both seasons builds it
+    selection = select_over_states(park, candidates, plan).selection
+    assert selection.priced and selection.kept.tolist() == [True]
+    r = optimise_time(park, tables, EXACT)
+    assert r.kpis["total_cost"] == pytest.approx(750.0)
+    assert r.kpis["baseline_cost"] == pytest.approx(1000.0)
+    assert r.links.flow["S->Dd"] == pytest.approx(50.0)
+    assert r.kpis["candidates"]["in_program"] == 1
+    assert r.kpis["status"] == "optimal"
+
+
+def two_suppliers():
+    """D takes 50 t each season; W, 10 km away, gives 100 t in winter only; N, beside D,
+    gives 100 t in summer only; links cost 100 a year. Each pays in its season: W
+    500 − 150 − 100 = 250, N 500 − 100 = 400; both: 1,000 − 650 = 350. F, 20 km from D,
+    gives 100 t all year at 6 USD/t transport: a candidate (4/t could pay its 100), but
+    never better than W and N, which take all of D: left out by its reduced cost."""
+    park = make_park({"W": (0, 0), "D": (10, 0), "N": (10, 0), "F": (30, 0)}, [SCRAP],
+                     [("S", "W", "supply", "scrap", 100.0),
+                      ("Sn", "N", "supply", "scrap", 100.0),
+                      ("Sf", "F", "supply", "scrap", 100.0),
+                      ("Dd", "D", "demand", "scrap", 100.0)],
+                     links={"truck": {"fixed_cost": 100.0}})
+    tables = TimeTables.of(periods=SEASONS, stream_periods=pd.DataFrame(
+        {"stream_id": ["S", "S", "Sn", "Sn", "Dd", "Dd"],
+         "period": ["summer", "winter"] * 3,
+         "quantity": [0.0, 100.0, 100.0, 0.0, 50.0, 50.0]}))
+    return park, tables
+
+
+def test_the_selected_then_certified_answer_is_the_optimum_over_every_candidate(priced,
+                                                                                monkeypatch):
+    park, tables = two_suppliers()
+    selected = optimise_time(park, tables, EXACT)
+    assert selected.kpis["total_cost"] == pytest.approx(1000.0 - 250.0 - 400.0)
+    assert sorted(selected.links.index) == ["S->Dd", "Sn->Dd"]
+    c = selected.kpis["candidates"]
+    assert c["candidates"] == 3 and c["in_program"] == 2
+    assert c["outside_bound"] >= 350.0 - 1e-6  # a design using F's link costs at least this
+    assert selected.kpis["objective_bound"] == pytest.approx(350.0)
+    assert selected.kpis["status"] == "optimal"
+    monkeypatch.setattr(time_selection, "PRUNE_FROM_LINKS", 10**9)  # every candidate
+    every = optimise_time(park, tables, EXACT)
+    assert every.kpis["candidates"]["in_program"] == 3
+    assert every.kpis["total_cost"] == pytest.approx(selected.kpis["total_cost"])
+
+
+def test_a_phased_link_is_priced_in_its_years_and_built_on_arrival(priced):
+    """B arrives in 2027 (tests/test_time.py): the stacked LP builds the link in 2027–2029,
+    so it is kept, and the optimum is the one over every candidate: 3 × 800."""
+    park = scrap_park({"B": 2027})
+    plan = plan_of(park, TimeTables())
+    selection = select_over_states(park, candidates_of(park, plan), plan).selection
+    assert selection.priced and selection.kept.all()
+    r = optimise_time(park)
+    assert r.links.build_year["S->D"] == 2027
+    assert r.kpis["total_cost"] == pytest.approx(3 * 800.0)
+    assert r.kpis["status"] == "optimal"
+
+
+
+def many_suppliers():
+    """D takes 100 t (10 USD/t); S1..S8, i km away, give 40 t each (0.3 USD/t/km, links 20
+    a year). Cheapest: S1 and S2 whole, 20 t of S3: 1,000 − 388 − 376 − 182 + 60 = 114."""
+    firms = {"D": (0, 0), **{f"F{i}": (float(i), 0.0) for i in range(1, 9)}}
+    streams = [("Dd", "D", "demand", "scrap", 100.0)] + \
+        [(f"S{i}", f"F{i}", "supply", "scrap", 40.0) for i in range(1, 9)]
+    return make_park(firms, [SCRAP], streams, links={"truck": {"fixed_cost": 20.0}})
+
+
+def test_the_near_links_are_kept_and_the_rest_certified_as_left_out(monkeypatch):
+    monkeypatch.setattr(time_selection, "PRUNE_FROM_LINKS", 0)
+    tables = TimeTables.of(periods=SEASONS)
+    selected = optimise_time(many_suppliers(), tables, EXACT)
+    c = selected.kpis["candidates"]
+    assert c["candidates"] == 8 and c["left_out_by_reduced_cost"] == 2  # S7, S8
+    assert selected.kpis["total_cost"] == pytest.approx(114.0)
+    assert sorted(selected.links.index) == ["S1->Dd", "S2->Dd", "S3->Dd"]
+    assert selected.kpis["status"] == "optimal"
+    assert selected.kpis["objective_bound"] <= 114.0 + 1e-6
+    monkeypatch.setattr(time_selection, "PRUNE_FROM_LINKS", 10**9)
+    every = optimise_time(many_suppliers(), tables, EXACT)
+    assert every.kpis["total_cost"] == pytest.approx(selected.kpis["total_cost"])
