@@ -51,6 +51,9 @@ class Park:
     # distances.csv: from, to, km, one row per direction (given or mirrored); may be empty.
     distances: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"from": pd.Series(dtype=str), "to": pd.Series(dtype=str), "km": pd.Series(dtype=float)}))
+    # Streams of the firms a scenario's `exclude_firms` took out: their rows in the time
+    # tables (stream_periods.csv, volume_scenarios.csv) are dropped, not reported unknown.
+    excluded_streams: frozenset[str] = frozenset()
 
     @property
     def candidate_facilities(self) -> pd.DataFrame:

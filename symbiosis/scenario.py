@@ -110,11 +110,16 @@ def apply_scenario(inputs: ModelInputs, scenario: Scenario, source: str,
     except InputError as exc:
         raise InputError(model_problems + exc.problems) from None
     if table_memo is None:
-        return with_decisions(build_park(config, inputs.config_source, tables), scenario, source)
-    key = json.dumps(scenario.model_dump(mode="json", include={"exclude_firms", "scale",
-                                                               "adjust"}), sort_keys=True)
-    return with_decisions(build_park(config, inputs.config_source, tables,
-                                     table_memo=(table_memo, key)), scenario, source)
+        park = build_park(config, inputs.config_source, tables)
+    else:
+        key = json.dumps(scenario.model_dump(mode="json", include={"exclude_firms", "scale",
+                                                                   "adjust"}), sort_keys=True)
+        park = build_park(config, inputs.config_source, tables, table_memo=(table_memo, key))
+    if scenario.exclude_firms:
+        gone = inputs.tables.streams.stream_id[~inputs.tables.streams.stream_id.isin(
+            tables.streams.stream_id)]
+        park = replace(park, excluded_streams=frozenset(gone))
+    return with_decisions(park, scenario, source)
 
 
 def with_decisions(park: Park, scenario: Scenario, source: str) -> Park:

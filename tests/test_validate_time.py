@@ -134,3 +134,15 @@ def test_a_firm_never_present_in_the_horizon_is_a_warning(tmp_path):
 def test_a_horizon_that_ends_before_it_starts(tmp_path):
     refused(model(tmp_path, {}, "horizon: {start: 2027, end: 2025}\n"),
             "model.yaml, key horizon.end: horizon ends (2025) before it starts (2027)")
+
+
+def test_a_scenario_excluding_a_firm_drops_its_stream_periods(tmp_path):
+    """A's stream has per-period rows; a scenario excluding A must not call them unknown."""
+    path = model(tmp_path, {
+        "periods.csv": SEASONS,
+        "stream_periods.csv": "stream_id,period,quantity\nS_A_scrap,wet,70\nS_A_scrap,dry,30\n"})
+    scenario = tmp_path / "no-a.yaml"
+    scenario.write_text(f"name: no-a\nmodel: {path}\nexclude_firms: [A]\n", encoding="utf-8")
+    out = validate(str(scenario))
+    assert out.exit_code == 0, out.output
+    assert "unknown stream" not in out.output

@@ -115,6 +115,8 @@ def load_time_tables(park: Park, every: bool = False) -> TimeTables:
             continue
         typed, found = parse_table_file(path, spec, dialect)
         problems += found
+        if park.excluded_streams and "stream_id" in typed:  # firms a scenario excluded
+            typed = typed[~typed.stream_id.isin(park.excluded_streams)]
         lines[spec.name] = list(typed[ROW])
         frames[spec.name] = typed.drop(columns=ROW)
     raise_if(problems)
