@@ -41,6 +41,7 @@ from ..selection import _kept
 from . import games
 
 ZERO = 1e-9  # a value (scaled units) this close to another is the same
+FULL_RELAXATION = True  # the upper values from the LP over every candidate link
 
 
 @dataclass
@@ -140,7 +141,10 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
     top = baseline_cost - grand_bound  # v(S) ≤ v(N) ≤ this, for every S
     link_firms = _link_firms(links, owners)
 
-    relax_program, relax_cols, relax_rows = relaxation_part(program, links, allowed)
+    # the upper values' LP: over every candidate of the group (FULL_RELAXATION), else over
+    # the selected links with the others priced at its duals (see the module's docstring)
+    relaxed = np.ones(len(allowed), dtype=bool) if FULL_RELAXATION else allowed
+    relax_program, relax_cols, relax_rows = relaxation_part(program, links, relaxed)
     relax = _Model(relax_program)
     relax_link = links.owner[relax_cols]  # per relaxation column: its link or −1
     design_cols = links.columns_of(allowed)
@@ -156,7 +160,7 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
     # per firm: the columns it owns (fixed at its baseline when it leaves)
     firm_relax = _columns_of_firms(owners[relax_cols], n)
     firm_design = _columns_of_firms(owners[design_cols], n)
-    unselected = np.flatnonzero(~allowed)
+    unselected = np.flatnonzero(~relaxed)
     build_cost = cost[design_cols][design_build]
 
     orders, prefixes = games.sample_orders(n, samples, seed)
