@@ -6,12 +6,18 @@ group of 989 firms and 331,494 columns, and each of its coalitions is a MILP the
 province's own. Here no coalition MILP is solved. Along each sampled order, from N down (one
 firm leaving at a time), every coalition S gets an interval lo(S) ≤ v(S) ≤ hi(S):
 
-- hi(S): the LP relaxation over the *selected* links among S's firms (those the LP over
-  every candidate of the group uses, those the design builds, and each demand's
-  NEAR_PER_DEMAND others of lowest reduced cost: `selection._kept`), re-solved in place from
-  the basis of the coalition one firm larger; every other candidate link among S's firms is
-  priced with its duals (pricing.py): cost(S) ≥ z_S + Σ_{l in S, not selected} min(0, ρ_l),
-  a Lagrangian bound, valid for any duals.
+- hi(S): the LP relaxation of S's program over *every* candidate link among S's firms
+  (FULL_RELAXATION; each link's build cost spread over its capacity: `relaxation_part`),
+  re-solved in place from the basis of the coalition one firm larger. Valid: S's program is
+  the group's with every column of the firms outside S fixed at its baseline; dropping the
+  integrality of the builds (and charging a link its build cost per unit of capacity used,
+  at most its cost when built) only lowers the optimum, so cost(S) ≥ z_S. With
+  FULL_RELAXATION off, the LP over the *selected* links only (those the LP over every
+  candidate of the group uses, those the design builds, and each demand's NEAR_PER_DEMAND
+  others of lowest reduced cost: `selection._kept`), every other candidate link among S's
+  firms priced with its duals (pricing.py): cost(S) ≥ z_S + Σ_{l in S, not selected}
+  min(0, ρ_l), a Lagrangian bound, valid for any duals but weaker than the full LP (by LP
+  duality the full LP's optimum is at least any Lagrangian bound of it).
 - lo(S): a feasible design's savings: the design of the coalition one firm larger without
   the leaving firm's links, or that design with the selected links the relaxation uses
   among S's firms added (those left without flow dropped), its flows re-optimised by an LP
