@@ -67,13 +67,14 @@ SAMPLED_MAX_COLUMNS = 50_000
 # the optimum: HiGHS's heuristics that look for a better incumbent are skipped (they cannot
 # change what is proven, only how soon). Feasibility jump (measured: 17 % less CPU over 119
 # electronics coalitions); RINS and RENS, sub-MIPs that took 0.40 s of a 0.53 s coalition
-# solve on the electronics park with shared routes (measured: 246 coalition solves 19.8 s with
-# them, 12.3 s without, the same values and widths to 0.01 %).
+# solve on the electronics park with shared routes (measured, machine loaded: 246 coalition
+# programs replayed from their starts 19.8 s with them, 12.3 s without, the same widths to
+# 0.01 %; a whole 12-order sampling, one HiGHS thread either way, 22.9 s CPU against 21.8).
 COALITION_HIGHS = {"mip_heuristic_run_feasibility_jump": False,
                    "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
 # one HiGHS thread per coalition solve: the parallelism is across coalitions (the chunks of
-# orders in worker processes), and two threads per solve on a 2-core machine measured 25 %
-# slower (246 coalition solves, the machine loaded)
+# orders in worker processes); HiGHS's default of two on a 2-core machine measured 29 % more
+# CPU (a 12-order sampling of the electronics park, 364 solves: 32.3 s against 22.9 s)
 COALITION_THREADS = 1
 # the separation MILP (rule core) starts from a trivial point: its heuristics stay on
 SEPARATION_HIGHS = {"mip_heuristic_run_feasibility_jump": False}
