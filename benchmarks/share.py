@@ -4,8 +4,9 @@
 
 Runs, each in a fresh process, `symbiosis share` on the 48-firm electronics park (the
 default: 50 sampled orders for its group of 44 firms), on 2 cores and on 1 (`taskset -c 0`:
-the chunks of orders then run one after the other), and on generated provinces of N firms
-(seed 7; default N = 200 and 1,000; `solver: {mip_gap: 0.01}`) with `--samples 4` (two
+the chunks of orders then run one after the other), with its shared facilities
+(scenarios/electronics-facilities.yaml: their costs shared pro rata to flow), and on
+generated provinces of N firms (seed 7; default N = 200 and 1,000; `solver: {mip_gap: 0.01}`) with `--samples 4` (two
 antithetic pairs of orders per group, the fewest that give a standard error), and
 prints, side by side: wall seconds (the whole process: start-up, the optimum, every
 coalition solve, writing), coalition solves (MILPs) and LP re-solves (the coalitions of a
@@ -62,7 +63,9 @@ def main(sizes: list[int]) -> None:
     folder = Path(tempfile.mkdtemp(prefix="share-bench-"))
     electronics = ROOT / "scenarios" / "electronics-baseline.yaml"
     runs = [("electronics (50 orders)", timed_share(electronics, folder / "e")),
-            ("electronics, 1 core", timed_share(electronics, folder / "e1", one_core=True))]
+            ("electronics, 1 core", timed_share(electronics, folder / "e1", one_core=True)),
+            ("electronics, facilities", timed_share(
+                ROOT / "scenarios" / "electronics-facilities.yaml", folder / "ef"))]
     for n in sizes:
         model = folder / f"p{n}"
         subprocess.run([*CLI, "generate", "--firms", str(n), "--seed", str(SEED), "-o",

@@ -271,12 +271,15 @@ def test_bounded_coalitions_of_a_heat_park_hold_their_optima():
     assert found.values.sum() == pytest.approx(savings, rel=1e-9)
 
 
-@pytest.mark.parametrize("selected", ["kept", "few"])
-def test_bounded_coalitions_hold_their_optima_and_the_bound_holds_the_shapley_value(selected):
+@pytest.mark.parametrize("selected,full", [("kept", True), ("kept", False), ("few", False)])
+def test_bounded_coalitions_hold_their_optima_and_the_bound_holds_the_shapley_value(
+        selected, full, monkeypatch):
     """Every coalition of the sampled orders against a MILP solve of its own: the optimum
-    lies within [lo, hi]; with the relaxation given only the links of the LP and the design
-    ("few"), the left-out links priced by the duals keep hi valid. The estimate adds up to
-    v(N), and lies within its bound plus four standard errors of the exact Shapley value."""
+    lies within [lo, hi], hi from the LP over every candidate (full) or over the selected
+    links; with the relaxation given only the links of the LP and the design ("few"), the
+    left-out links priced by the duals keep hi valid. The estimate adds up to v(N), and lies
+    within its bound plus four standard errors of the exact Shapley value."""
+    monkeypatch.setattr(bounded, "FULL_RELAXATION", full)
     group, links, demand, design, savings = _bounded_game(line_park())
     allowed = None if selected == "kept" else design[links.build] > 0.5
     found = bounded.bounded_shapley(group.program, links, group.owners, demand,

@@ -6,12 +6,18 @@ group of 989 firms and 331,494 columns, and each of its coalitions is a MILP the
 province's own. Here no coalition MILP is solved. Along each sampled order, from N down (one
 firm leaving at a time), every coalition S gets an interval lo(S) ≤ v(S) ≤ hi(S):
 
-- hi(S): the LP relaxation over the *selected* links among S's firms (those the LP over
-  every candidate of the group uses, those the design builds, and each demand's
-  NEAR_PER_DEMAND others of lowest reduced cost: `selection._kept`), re-solved in place from
-  the basis of the coalition one firm larger; every other candidate link among S's firms is
-  priced with its duals (pricing.py): cost(S) ≥ z_S + Σ_{l in S, not selected} min(0, ρ_l),
-  a Lagrangian bound, valid for any duals.
+- hi(S): the LP relaxation of S's program over *every* candidate link among S's firms
+  (FULL_RELAXATION; each link's build cost spread over its capacity: `relaxation_part`),
+  re-solved in place from the basis of the coalition one firm larger. Valid: S's program is
+  the group's with every column of the firms outside S fixed at its baseline; dropping the
+  integrality of the builds (and charging a link its build cost per unit of capacity used,
+  at most its cost when built) only lowers the optimum, so cost(S) ≥ z_S. With
+  FULL_RELAXATION off, the LP over the *selected* links only (those the LP over every
+  candidate of the group uses, those the design builds, and each demand's NEAR_PER_DEMAND
+  others of lowest reduced cost: `selection._kept`), every other candidate link among S's
+  firms priced with its duals (pricing.py): cost(S) ≥ z_S + Σ_{l in S, not selected}
+  min(0, ρ_l), a Lagrangian bound, valid for any duals but weaker than the full LP (by LP
+  duality the full LP's optimum is at least any Lagrangian bound of it).
 - lo(S): a feasible design's savings: the design of the coalition one firm larger without
   the leaving firm's links, or that design with the selected links the relaxation uses
   among S's firms added (those left without flow dropped), its flows re-optimised by an LP
@@ -41,6 +47,7 @@ from ..selection import _kept
 from . import games
 
 ZERO = 1e-9  # a value (scaled units) this close to another is the same
+FULL_RELAXATION = True  # the upper values from the LP over every candidate link
 
 
 @dataclass
@@ -140,7 +147,10 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
     top = baseline_cost - grand_bound  # v(S) ≤ v(N) ≤ this, for every S
     link_firms = _link_firms(links, owners)
 
-    relax_program, relax_cols, relax_rows = relaxation_part(program, links, allowed)
+    # the upper values' LP: over every candidate of the group (FULL_RELAXATION), else over
+    # the selected links with the others priced at its duals (see the module's docstring)
+    relaxed = np.ones(len(allowed), dtype=bool) if FULL_RELAXATION else allowed
+    relax_program, relax_cols, relax_rows = relaxation_part(program, links, relaxed)
     relax = _Model(relax_program)
     relax_link = links.owner[relax_cols]  # per relaxation column: its link or −1
     design_cols = links.columns_of(allowed)
@@ -156,7 +166,7 @@ def bounded_shapley(program: MatrixProgram, links: LinkColumns, owners: np.ndarr
     # per firm: the columns it owns (fixed at its baseline when it leaves)
     firm_relax = _columns_of_firms(owners[relax_cols], n)
     firm_design = _columns_of_firms(owners[design_cols], n)
-    unselected = np.flatnonzero(~allowed)
+    unselected = np.flatnonzero(~relaxed)
     build_cost = cost[design_cols][design_build]
 
     orders, prefixes = games.sample_orders(n, samples, seed)

@@ -38,6 +38,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from ..formulation.facility_accounts import facility_ids
 from ..formulation.highs_model import MatrixProgram
 from ..formulation.program import LinearProgram
 from ..decompose import WorkerPool, solve_part
@@ -62,79 +63,112 @@ CORE_TOLERANCE = 1e-6  # an excess above this share of max |v| blocks
 # of 989 firms and 331,494 columns: one coalition next to N took 210 s and its value was still
 # 190 M off its bound, more than v(N)); their Shapley values are reported as not computed.
 SAMPLED_MAX_COLUMNS = 50_000
-# every coalition solve starts from a feasible design: HiGHS's feasibility jump, a heuristic
-# for a first one, is skipped (measured: 17 % less CPU over 119 electronics coalitions)
-COALITION_HIGHS = {"mip_heuristic_run_feasibility_jump": False}
+# every coalition solve starts from a feasible design, most often already within the gap of
+# the optimum: HiGHS's heuristics that look for a better incumbent are skipped (they cannot
+# change what is proven, only how soon). Feasibility jump (measured: 17 % less CPU over 119
+# electronics coalitions); RINS and RENS, sub-MIPs that took 0.40 s of a 0.53 s coalition
+# solve on the electronics park with shared routes (measured, machine loaded: 246 coalition
+# programs replayed from their starts 19.8 s with them, 12.3 s without, the same widths to
+# 0.01 %; a whole 12-order sampling, one HiGHS thread either way, 22.9 s CPU against 21.8).
+COALITION_HIGHS = {"mip_heuristic_run_feasibility_jump": False,
+                   "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
+# one HiGHS thread per coalition solve: the parallelism is across coalitions (the chunks of
+# orders in worker processes); HiGHS's default of two on a 2-core machine measured 29 % more
+# CPU (a 12-order sampling of the electronics park, 364 solves: 32.3 s against 22.9 s)
+COALITION_THREADS = 1
+# the separation MILP (rule core) starts from a trivial point: its heuristics stay on
+SEPARATION_HIGHS = {"mip_heuristic_run_feasibility_jump": False}
 HIGHS_ABS_GAP = 1e-6  # HiGHS's default mip_abs_gap: a solve also stops there
 
 
 @dataclass
 class Group:
-    """One connected group of firms and the sub-program of its columns and rows."""
+    """One connected group of firms and the sub-program of its columns and rows. Owner
+    positions 0..n−1 are the group's firms; n, n+1, … its shared facilities, if any (a
+    facility is no player: any coalition may build it, and only its members' arcs use it)."""
 
     firms: list[str]
     columns: np.ndarray  # program columns
     program: MatrixProgram
     build: np.ndarray  # local integer columns of the group program
-    build_owners: np.ndarray  # (k, 2) local firm positions of each integer column's owners
-    owners: np.ndarray  # (columns, 2) local firm positions of every column's owners
-    coupled: list[np.ndarray]  # sets of local firms some row joins without a link
+    build_owners: np.ndarray  # (k, 2) local owner positions of each integer column
+    owners: np.ndarray  # (columns, 2) local owner positions of every column
+    coupled: list[np.ndarray]  # sets of local firms some row or facility joins without a link
     baseline: np.ndarray  # the no-links point on the group's columns
     adjacency: dict[int, int] = field(default_factory=dict)  # firm -> mask of link partners
+    facility_users: list[int] = field(default_factory=list)  # per facility: mask of its firms
+
+    def extended(self, member: np.ndarray) -> np.ndarray:
+        """Per owner position: the firms' membership, then per facility whether a member
+        firm may use it (has a candidate arc to or from it)."""
+        if not self.facility_users:
+            return member
+        mask = games.mask_of(np.flatnonzero(member))
+        return np.r_[member, [bool(mask & users) for users in self.facility_users]]
 
 
 def groups_of(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
               program: MatrixProgram | None = None) -> list[Group]:
-    """The program split into connected groups of firms (a firm with no column is left out)."""
+    """The program split into connected groups of firms (a firm with no column is left out;
+    a shared facility joins the firms with an arc to or from it)."""
     program = program or MatrixProgram.of(lp)
     first, second = lp.column_firms()
-    f0, f1 = firms.get_indexer(first), firms.get_indexer(second)
-    n_firms, n_cols = len(firms), lp.n_columns
+    facilities = facility_ids(lp)
+    nodes = firms.append(facilities)  # firms, then facilities
+    f0, f1 = nodes.get_indexer(first), nodes.get_indexer(second)
+    n_firms, n_nodes, n_cols = len(firms), len(nodes), lp.n_columns
     a = program.a.tocoo()
     if (f0 < 0).any() or (f1 < 0).any():
         raise ValueError("a column of the program belongs to no firm of the park")
     # firms joined by a column (its two owners) or by a row (the owners of its columns)
     col_firm = sp.csr_matrix((np.ones(2 * n_cols), (np.r_[np.arange(n_cols), np.arange(n_cols)],
-                                                    np.r_[f0, f1])), shape=(n_cols, n_firms))
+                                                    np.r_[f0, f1])), shape=(n_cols, n_nodes))
     row_col = sp.csr_matrix((np.ones(len(a.data)), (a.row, a.col)), shape=a.shape)
     row_firm = (row_col @ col_firm).tocsr()
     joined = (row_firm.T @ row_firm + col_firm.T @ col_firm) > 0
     _, label = connected_components(joined, directed=False)
     out = []
-    for g in np.unique(label):
-        members_ = np.flatnonzero(label == g)
-        cols = np.flatnonzero(np.isin(f0, members_))
+    for g in np.unique(label[:n_firms]):
+        members_ = np.flatnonzero(label[:n_firms] == g)
+        plants = n_firms + np.flatnonzero(label[n_firms:] == g)
+        cols = np.flatnonzero(np.isin(f0, np.r_[members_, plants]))
         if not len(cols):
             continue
         rows = np.unique(a.row[np.isin(a.col, cols)])
         part = program.part(cols, rows)
-        local = {int(f): k for k, f in enumerate(members_)}
+        local = np.full(n_nodes, -1, dtype=np.int64)
+        local[members_] = np.arange(len(members_))
+        local[plants] = len(members_) + np.arange(len(plants))
+        every = np.c_[local[f0[cols]], local[f1[cols]]].astype(np.int64).reshape(-1, 2)
         build = np.flatnonzero(part.integer)
-        owners = np.array([[local[int(f0[cols[b]])], local[int(f1[cols[b]])]] for b in build],
-                          dtype=np.int64).reshape(-1, 2)
-        coupled = _row_couplings(row_col[rows][:, cols], f0[cols], f1[cols], local)
-        every = np.array([[local[int(f0[c])], local[int(f1[c])]] for c in cols],
-                         dtype=np.int64).reshape(-1, 2)
+        owners = every[build]
+        n = len(members_)
+        coupled = _row_couplings(row_col[rows][:, cols], every, n)
+        users = []
+        for q in range(n, n + len(plants)):  # a facility's firms: those with an arc of it
+            firm_ends = every[(every == q).any(axis=1)].ravel()
+            users.append(games.mask_of(np.unique(firm_ends[firm_ends < n]).tolist()))
+        coupled += [np.array(games.members(u)) for u in users if u & (u - 1)]
         group = Group([str(firms[f]) for f in members_], cols, part, build, owners, every,
-                      coupled, baseline_x[cols])
-        for i, j in owners:
+                      coupled, baseline_x[cols], facility_users=users)
+        for i, j in owners[(owners < n).all(axis=1)]:
             group.adjacency[i] = group.adjacency.get(i, 0) | (1 << int(j))
             group.adjacency[j] = group.adjacency.get(j, 0) | (1 << int(i))
         out.append(group)
     return out
 
 
-def _row_couplings(rows: sp.csr_matrix, f0, f1, local) -> list[np.ndarray]:
+def _row_couplings(rows: sp.csr_matrix, owners: np.ndarray, n: int) -> list[np.ndarray]:
     """Sets of firms a row joins through columns of one firm each (e.g. a park-wide utility
     limit): they stay joined in every coalition, links or not."""
-    single = f0 == f1
+    single = (owners[:, 0] == owners[:, 1]) & (owners[:, 0] < n)
     sets = set()
     rows = rows.tocsr()
     for r in range(rows.shape[0]):
         cols = rows.indices[rows.indptr[r]:rows.indptr[r + 1]]
-        owners = {local[int(f0[c])] for c in cols if single[c]}
-        if len(owners) > 1:
-            sets.add(tuple(sorted(owners)))
+        found = {int(owners[c, 0]) for c in cols if single[c]}
+        if len(found) > 1:
+            sets.add(tuple(sorted(found)))
     return [np.array(s) for s in sorted(sets)]
 
 
@@ -222,8 +256,9 @@ class GroupGame:
         return np.unpackbits(raw, bitorder="little")[:self.n].astype(bool)
 
     def _inside(self, mask: int) -> np.ndarray:
-        """Per column of the group: both its firms in the coalition."""
-        member = self.member(mask)
+        """Per column of the group: both its firms in the coalition (a facility's end: a
+        member may use the facility)."""
+        member = self.group.extended(self.member(mask))
         return member[self._owner0] & member[self._owner1]
 
     def _settled(self, mask: int, above: int | None) -> bool:
@@ -456,7 +491,8 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         grand = 2 ** len(group.firms) - 1
         savings = float(group.program.cost @ (group.baseline - design_x[group.columns]))
         abs_gap = None if exact else SAMPLED_GAP * max(abs(savings), 1.0)
-        solver = replace(options, options={**options.options, **COALITION_HIGHS})
+        solver = replace(options, options={**options.options, **COALITION_HIGHS},
+                         threads=COALITION_THREADS)
         game = GroupGame(group, replace(solver, mip_gap=EXACT_GAP) if exact else replace(
             solver, mip_gap=0.0, options={**solver.options, "mip_abs_gap": abs_gap}))
         game.set_grand(savings, design_x[group.columns])
@@ -467,7 +503,7 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
         bounded_row: dict = {}
         bound = np.zeros(len(group.firms))
         if not exact and group.program.a.shape[1] > SAMPLED_MAX_COLUMNS and \
-                network is not None:
+                network is not None and not group.facility_users:
             found = _bounded(lp, network, group, savings, design_x[group.columns], samples,
                              seed)
             phi, err, bound = found.values, found.stderr, found.bound
@@ -523,7 +559,7 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
                 found = games.core_allocation(
                     game.n, game.values[grand], game.values, phi,
                     separation(group, replace(game.options, mip_gap=EXACT_GAP,
-                                              options=dict(COALITION_HIGHS))),
+                                              options=dict(SEPARATION_HIGHS))),
                     _reachable(group, core, x))
                 x, core_row = found.allocation, _core_row(found, game.values[grand])
                 game.solves += found.rounds
@@ -531,7 +567,7 @@ def allocate(lp: LinearProgram, firms: pd.Index, baseline_x: np.ndarray,
                     free = games.core_allocation(game.n, game.values[grand], game.values, phi,
                                                  separation(group, replace(
                                                      game.options, mip_gap=EXACT_GAP,
-                                                     options=dict(COALITION_HIGHS))))
+                                                     options=dict(SEPARATION_HIGHS))))
                     game.solves += free.rounds
                     core_row["least_core_epsilon"] = free.epsilon
             masks = np.array(sorted(m for m in game.values if 0 < m < grand),
@@ -725,10 +761,12 @@ def separation(group: Group, options: SolverOptions) -> games.Separation:
     owners = group.owners
     tied = np.flatnonzero(((owners[:, 0] != owners[:, 1]) | p.integer)
                           & np.isfinite(p.col_upper))
-    # rows: x_c − u_c z_f ≤ 0 for each of the two owners f of a tied column c
-    r = np.arange(2 * len(tied))
+    # rows: x_c − u_c z_f ≤ 0 for each of the two owners f of a tied column c that is a
+    # firm (a shared facility's own columns are used only through its firms' arcs)
     cols = np.r_[tied, tied]
     firm = np.r_[owners[tied, 0], owners[tied, 1]]
+    cols, firm = cols[firm < n], firm[firm < n]
+    r = np.arange(len(cols))
     upper = p.col_upper[cols]
     link_rows = sp.csc_matrix((np.r_[np.ones(len(r)), -upper],
                                (np.r_[r, r], np.r_[cols, k + firm])), shape=(len(r), k + n))

@@ -36,6 +36,7 @@ from scipy.sparse.csgraph import connected_components
 from ..formulation import Transfers, formulate
 from ..formulation.highs_model import MatrixProgram
 from ..formulation.program import LinearProgram
+from ..formulation.facility_accounts import facility_ids, firm_costs
 from ..formulation.transfers import between_firms, price_bounds
 from ..park import Park
 from ..results import Result, baseline_point, extract
@@ -88,37 +89,32 @@ def share(subject: Result | Park | str | Path, rule: Rule = "individually_ration
     require_cost_optimum(result, "there is nothing to share",
                          "benefit sharing shares cost savings")
     park, network = result.park, result.network
-    if len(network.facility_nodes):  # a facility's costs are in no firm's account yet
-        from ..errors import UnsupportedError
-        raise UnsupportedError(Problem(result.name, "benefit sharing with shared facilities "
-                                       "(facilities.csv) is not supported yet: set "
-                                       "facilities.enabled: false"))
     options = SolverOptions(name="highspy", mip_gap=COALITION_GAP)
     lp = formulate(park, network)
     firms = park.firms.index
     x0 = baseline_point(lp, park)
-    m, k = lp.account_matrix(firms)
-    standalone = pd.Series(m @ x0 + k, index=firms)
+    accounts = Accounts(lp, firms)
+    standalone = pd.Series(accounts(x0), index=firms)
     x = optimum_x = design_point(lp, result)
     unconstrained = float(lp.cost(x0) - lp.cost(x))
     coop = None
     if rule == "core":  # the game first: its core allocation sets the payments
-        before_gain = standalone - (m @ x + k)
+        before_gain = standalone - accounts(x)
         coop = cooperative.allocate(lp, firms, x0, optimum_x, before_gain, options, samples,
                                     seed, core=built_sets(lp, network, x, firms),
                                     network=network)
-        payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees,
+        payments, feasible = _payments(lp, network, x, standalone, accounts, rule, gate_fees,
                                        coop.firms.core_gain)
     else:
-        payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees)
+        payments, feasible = _payments(lp, network, x, standalone, accounts, rule, gate_fees)
     design = "optimum"
     if rule == "individually_rational" and not feasible:
         result = _fair_optimum(park, network, lp, x0, standalone, gate_fees, result)
         x = design_point(lp, result)
-        payments, feasible = _payments(lp, network, x, standalone, m, k, rule, gate_fees)
+        payments, feasible = _payments(lp, network, x, standalone, accounts, rule, gate_fees)
         design = "individually_rational_optimum"
     savings = float(lp.cost(x0) - lp.cost(x))
-    before = pd.Series(m @ x + k, index=firms)
+    before = pd.Series(accounts(x), index=firms)
     t_in = payments.groupby(network.links.from_firm.reindex(payments.index)).sum()
     t_out = payments.groupby(network.links.to_firm.reindex(payments.index)).sum()
     table = pd.DataFrame({"firm_id": firms,
@@ -217,6 +213,19 @@ def _optimum(subject, solver: SolverOptions | None) -> Result:
     return run(subject)
 
 
+class Accounts:
+    """The firm accounts as `share` uses them: `accounts(x)` is each firm's cost at x, its
+    own account (LinearProgram.account_matrix) plus its share of each shared facility's
+    (formulation/facility_accounts.py: pro rata to its flow into and out of the facility)."""
+
+    def __init__(self, lp: LinearProgram, firms: pd.Index) -> None:
+        self.lp, self.firms = lp, firms
+        self.matrix = lp.account_matrix(firms)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return firm_costs(self.lp, self.firms, x, self.matrix)
+
+
 def require_cost_optimum(result: Result, nothing: str, why_cost: str) -> None:
     """Refuse (exit 2) a result an analysis of cost savings cannot start from: no solution
     (`nothing` says what then is missing) or another objective than cost (`why_cost`)."""
@@ -253,6 +262,9 @@ def link_sides(lp: LinearProgram, network, x: np.ndarray) -> pd.DataFrame:
     built on it, and each link's part half to each end: as the firm accounts own a route,
     equally by its two sites."""
     links = between_firms(network)
+    if len(network.facility_nodes):  # an arc to or from a shared facility carries no payment
+        facility = set(network.facility_nodes.facility_id)
+        links = links[~(links.from_firm.isin(facility) | links.to_firm.isin(facility))]
     flow = lp.variables["flow"].values(x).reindex(links.index).to_numpy()
     on = flow > 0
     links, flow = links[on], flow[on]
@@ -287,7 +299,7 @@ def built_sets(lp: LinearProgram, network, x: np.ndarray, firms: pd.Index) -> pd
     return pd.Series(connected_components(joined, directed=False)[1], index=firms)
 
 
-def _payments(lp, network, x, standalone, m, k, rule, gate_fees,
+def _payments(lp, network, x, standalone, accounts, rule, gate_fees,
               core_gain: pd.Series | None = None) -> tuple[pd.Series, bool]:
     """The payment over each built link between firms (receiver to supplier) and whether
     the rule's conditions hold (for individual rationality: whether payments exist; for
@@ -297,7 +309,7 @@ def _payments(lp, network, x, standalone, m, k, rule, gate_fees,
     if sides.empty:
         return pd.Series(dtype=float), True
     firms = standalone.index
-    gain = standalone.to_numpy() - (m @ x + k)  # before transfers
+    gain = standalone.to_numpy() - accounts(x)  # before transfers
     links = network.links.loc[sides.index]
     s = firms.get_indexer(links.from_firm)
     r = firms.get_indexer(links.to_firm)
@@ -311,7 +323,7 @@ def _payments(lp, network, x, standalone, m, k, rule, gate_fees,
     if rule == "core":
         target = core_gain.reindex(firms).to_numpy(float)
         ours = np.isfinite(target[s])  # a link's two firms are in one group
-        fair, feasible = (_payments(lp, network, x, standalone, m, k, "individually_rational",
+        fair, feasible = (_payments(lp, network, x, standalone, accounts, "individually_rational",
                                     gate_fees) if not ours.all() else (pd.Series(dtype=float),
                                                                        True))
         if not ours.any():
@@ -388,6 +400,13 @@ def _proportional_targets(firms, s, r, gain, standalone) -> np.ndarray:
 def _fair_optimum(park, network, lp, x0, standalone, gate_fees, result: Result) -> Result:
     """The MILP with the transfer block: the cheapest design with payments that leave every
     firm at least its standalone cost; extracted on the program without the block."""
+    if len(facility_ids(lp)):  # the block's rows hold the linear accounts only
+        from ..errors import Problem, UnsupportedError
+        raise UnsupportedError(Problem(result.name, "no payments over the optimum's links "
+                                       "leave every firm whole, and the individually rational "
+                                       "optimum is not supported with shared facilities "
+                                       "(their costs are shared pro rata to flow, not "
+                                       "linear): try --rule equal_surplus or core"))
     fair = formulate(park, network, "cost", transfers=Transfers(standalone, gate_fees))
     start = np.r_[x0, np.zeros(fair.n_columns - lp.n_columns)]  # no links, no payments
     solution = solve(MatrixProgram.of(fair), SolverOptions(name="highspy", mip_gap=0.0),

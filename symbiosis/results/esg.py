@@ -4,14 +4,16 @@ each firm before (the no-links point) and after (the optimum), in what an audito
 Nothing is re-derived: quantities are the program's own columns (a supply's `dispose`, a
 demand's `purchase`, read at both points), heat from the firm table's heat columns, and cost
 and CO2 from the firm accounts term by term (LinearProgram.accounts_by_term, the rule of
-account_matrix, docs/model.md "Firm accounts"), so that CO2 splits by source.
-Column sums are the park's KPIs.
+account_matrix, docs/model.md "Firm accounts"), so that CO2 splits by source; a shared
+facility's own terms are shared by the firms that use it, pro rata to their flows into and
+out of it (formulation/facility_accounts.py). Column sums are the park's KPIs.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from ..formulation import facility_accounts
 from ..formulation.program import LinearProgram
 from ..park import Park
 from .schema import ESG_CO2_SOURCES, ESG_COLUMNS, ESG_FILE
@@ -36,8 +38,8 @@ def co2_source(term: str) -> str:
 
 def _accounts(lp: LinearProgram, x: np.ndarray, firms: pd.Index) -> dict[str, np.ndarray]:
     """Per firm: CO2 by source and cost (carbon included) at x, by the firm-account rule
-    (LinearProgram.accounts_by_term)."""
-    cost, co2 = lp.accounts_by_term(firms, x)
+    (LinearProgram.accounts_by_term, shared facilities' terms pro rata to flow)."""
+    cost, co2 = facility_accounts.accounts_by_term(lp, firms, x)
     out = {source: np.zeros(len(firms)) for source in ESG_CO2_SOURCES}
     for term in co2.columns:
         out[co2_source(term)] += co2[term].to_numpy()
