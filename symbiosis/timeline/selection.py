@@ -38,12 +38,12 @@ from ..formulation import formulate
 from ..formulation.highs_model import MatrixProgram
 from ..network import CAPPED, Network, cap_detail, capped_out, rank_in_groups
 from ..park import Park
-from ..pricing import LinkColumns, price, relaxation_program
+from ..pricing import LinkColumns, price, relaxation_program, solve_by_parts
 from ..selection import NEAR_PER_DEMAND, PRUNE_FROM_LINKS, ROUNDING_THRESHOLDS, Selection
 from ..solve import SolverOptions
 from ..verify import verify_point
 from .plan import TimePlan, state_park
-from .stacking import Stacked, group_of
+from .stacking import BUILD_YEAR, Stacked, group_of, stack
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,26 @@ def select_over_states(park: Park, candidates: Network, plan: TimePlan) -> Price
     posed = candidates.restrict(~out, CAPPED, cap_detail(cap)) if out.any() else candidates
     always = (builds > 1e-9) | candidates.facility_arcs | decided_kept(park, links)
     kept = ~out if out.any() else kept_near(rho, always, pd.factorize(links.to_stream)[0])
+    if not out.any() and not kept.all():
+        stacked = price_stacked(park, candidates, plan, kept)
+        if stacked is not None:
+            bound, rho, kept = tightest(bound, rho, stacked)
     selection = Selection(network=posed if out.any() else candidates.restrict(kept),
                           posed=posed, candidates=candidates, capped=int(out.sum()),
                           lp_bound=bound, reduced=rho, kept=kept, builds=builds,
                           seconds=time.perf_counter() - began)
     return Priced(selection, builds)
+
+
+def tightest(bound: float, reduced: np.ndarray, stacked: StackedPricing
+             ) -> tuple[float, np.ndarray, np.ndarray]:
+    """Both bounds in one pair (L, ρ): L = max(L_old, L*), and per link the larger of the
+    two bounds of a design using it, L + max(ρ_l, 0) each, less L; the links the stacked
+    column generation kept."""
+    best = max(bound, stacked.bound)
+    per_link = np.maximum(bound + np.maximum(reduced, 0.0),
+                          stacked.bound + np.maximum(stacked.reduced, 0.0))
+    return best, per_link - best, stacked.kept
 
 
 def kept_near(reduced: np.ndarray, always: np.ndarray, demand: np.ndarray) -> np.ndarray:
@@ -169,3 +184,128 @@ def _lp_values(program: MatrixProgram) -> np.ndarray | None:
                             program.offset, np.zeros_like(program.integer))
     solution = solve_part(relaxed, SolverOptions())
     return solution.values if solution.status.has_solution else None
+
+
+@dataclass(frozen=True)
+class StackedPricing:
+    """The stacked LP over the kept links, priced over every candidate (`price_stacked`)."""
+
+    bound: float  # L*: a lower bound of the whole stacked MILP
+    lp_value: float  # z_R, the stacked LP's optimum over the kept links
+    reduced: np.ndarray  # ρ*_l per link: a design using l costs at least L* + max(ρ*_l, 0)
+    kept: np.ndarray  # the links the last LP was given
+    rounds: int
+
+
+def link_owner(lp, links: pd.Index) -> np.ndarray:
+    """Per stacked column, the candidate link it belongs to (every state's and year's copy,
+    build-year columns too), or −1."""
+    owner = np.full(lp.n_columns, -1, dtype=np.int64)
+    for block in lp.variables.values():
+        if block.index.names[0] in ("link", links.name):  # heat blocks: (link, interval)
+            owner[block.columns] = links.get_indexer(block.index.get_level_values(0))
+    return owner
+
+
+def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndarray,
+                  rounds: int = 10) -> StackedPricing | None:
+    """Column generation on the stacked LP relaxation over every candidate: solve it over
+    the kept links, price every left-out link's columns (every state's, every year's)
+    against the whole stacked matrix with its duals, add the links that price out (ρ* < 0)
+    and re-solve, at most `rounds` times; None if an LP is not solved.
+
+    Validity (docs/model.md, "Candidate selection over states"). Let P be the stacked
+    program over every candidate, min cᵀx s.t. r_lo ≤ Ax ≤ r_up, x in its box, and y the
+    optimal duals of its LP over the kept links (y = 0 on rows only left-out columns
+    touch). Dualise every row of P but the left-out links' activation rows
+    x_{l,s,·} − k·b_{l,g} ≤ 0 (one flow, one build column): for any y of the duals' signs
+    the Lagrangian min over the rest of cᵀx − yᵀ(Ax − r) is ≤ the LP of P ≤ the MILP. At
+    the restricted optimum its value on the kept columns is z_R (complementary slackness),
+    and each left-out link separates into one small problem per build copy g,
+    min over b ∈ [0, 1], 0 ≤ x ≤ k·b of d_b b + Σ d_x x = min(0, ρ_{l,g}) with d = c − Aᵀy,
+
+        ρ_{l,g} = d_{b,g} + Σ_{flows x activated by g} k · min(0, d_x),
+
+    plus min(d_j·lo_j, d_j·up_j) for its other columns (build years, cascades). Hence
+    L* = z_R + Σ_{l left out} (Σ_g min(0, ρ_{l,g}) + Σ_j ...) is a valid bound. Without
+    phases a link has one build copy for all states: its fixed cost is charged against the
+    gains of every season at once, not each season's share alone as in L = Σ_s ω_s L_s. A
+    design using l has some b_{l,g} = 1, so its term is then ρ_{l,g} instead of
+    min(0, ρ_{l,g}): it costs at least L* + max(ρ*_l, 0), ρ*_l = min_g ρ_{l,g} (over its
+    copies that may be built; a copy with bounds [0, u_b] adds u_b · min(0, ρ_{l,g}))."""
+    links = candidates.links
+    lp = stack(park, candidates, plan).lp
+    program = MatrixProgram.of(lp)
+    owner = link_owner(lp, links.index)
+    a = program.a.tocsc()
+    n_rows, n_cols = a.shape
+    is_build = np.zeros(n_cols, dtype=bool)
+    for name, block in lp.variables.items():
+        if name.split("@")[0] == "build" and not name.endswith(BUILD_YEAR):
+            is_build[block.columns] = True
+    act_row, act_flow, act_build, act_k = _activation(a, program, is_build, owner)
+    activated = np.zeros(n_cols, dtype=bool)
+    activated[act_flow] = True
+    needed = (program.row_lower > 0) | (program.row_upper < 0)
+    kept = kept.copy()
+    for r in range(1, rounds + 1):
+        columns = np.flatnonzero((owner < 0) | kept[np.maximum(owner, 0)])
+        sub_a = a[:, columns]
+        used = np.bincount(sub_a.indices, minlength=n_rows) > 0
+        rows = np.flatnonzero(used | needed)
+        sub = program.part(columns, rows)
+        sub = MatrixProgram(sub.a, sub.row_lower, sub.row_upper, sub.col_lower,
+                            sub.col_upper, sub.cost, program.offset,
+                            np.zeros(len(columns), dtype=bool))
+        solved = solve_by_parts(sub)
+        if solved is None:
+            return None
+        z, _, y_sub = solved
+        y = np.zeros(n_rows)
+        y[rows] = y_sub
+        d = program.cost - a.T @ y
+        rho_build = d.copy()  # per build column: ρ_{l,g}
+        np.add.at(rho_build, act_build, act_k * np.minimum(0.0, d[act_flow]))
+        other = (owner >= 0) & ~is_build & ~activated  # box terms of the rest
+        with np.errstate(invalid="ignore"):
+            box = np.minimum(d * program.col_lower, d * program.col_upper)
+        box = np.where(d == 0, 0.0, box)
+        out_col = (owner >= 0) & ~kept[np.maximum(owner, 0)]
+        upper = np.where(is_build, program.col_upper, 0.0)  # b in [0, u_b]
+        term = np.where(is_build, upper * np.minimum(0.0, rho_build), 0.0) + \
+            np.where(other, box, 0.0)
+        bound = z + float(term[out_col].sum())
+        reduced = np.full(len(links), np.inf)
+        b = np.flatnonzero(is_build & (program.col_upper > 0) & (owner >= 0))
+        np.minimum.at(reduced, owner[b], rho_build[b])
+        add = ~kept & (reduced < -1e-7 * max(1.0, abs(z)))
+        if not add.any() or r == rounds:
+            return StackedPricing(bound, z, reduced, kept, r)
+        kept |= add
+    raise AssertionError("unreachable")
+
+
+def _activation(a, program: MatrixProgram, is_build: np.ndarray, owner: np.ndarray):
+    """The activation rows x − k·b ≤ 0 (one build column b, one other column x of the same
+    link, k > 0): their rows, flow and build columns and k."""
+    csr = a.tocsr()
+    count = np.diff(csr.indptr)
+    builds = np.bincount(csr.nonzero()[0], weights=is_build[csr.indices], minlength=a.shape[0])
+    candidate = (count == 2) & (builds == 1) & (program.row_upper == 0) & \
+        ~np.isfinite(program.row_lower)
+    rows = np.flatnonzero(candidate)
+    start = csr.indptr[rows]
+    c0, c1 = csr.indices[start], csr.indices[start + 1]
+    v0, v1 = csr.data[start], csr.data[start + 1]
+    first_is_build = is_build[c0]
+    bcol = np.where(first_is_build, c0, c1)
+    fcol = np.where(first_is_build, c1, c0)
+    bval = np.where(first_is_build, v0, v1)
+    fval = np.where(first_is_build, v1, v0)
+    ok = (fval > 0) & (bval < 0) & (owner[bcol] == owner[fcol]) & (owner[fcol] >= 0) & \
+        (program.col_lower[fcol] == 0) & (program.col_lower[bcol] == 0) & \
+        np.isfinite(program.col_upper[bcol])
+    # a flow in more than one activation row is priced by its box instead
+    once = np.bincount(fcol[ok], minlength=a.shape[1])[fcol] == 1
+    ok &= once
+    return rows[ok], fcol[ok], bcol[ok], -bval[ok] / fval[ok]
