@@ -23,6 +23,12 @@ the rule of one-year runs (`selection.Selection.bound`, reused). The MILP takes 
 some state's LP builds, decided links and each demand's NEAR_PER_DEMAND others of lowest
 ρ_l: a link that pays in one period only is built by that period's LP and kept, where the
 price of another state's program alone would drop it.
+
+L lets each state pay only its share of a link's fixed cost against its own gain. When links
+are left out, `price_stacked` tightens it: the stacked LP over the kept links, its duals
+pricing every left-out link's columns over all states against the whole stacked matrix
+(a Lagrangian bound L*, proved there), adding the links that price out until none does;
+the selection keeps the better of both bounds per link (`tightest`).
 """
 from __future__ import annotations
 
