@@ -32,6 +32,7 @@ the selection keeps the better of both bounds per link (`tightest`).
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -50,6 +51,8 @@ from ..solve import SolverOptions
 from ..verify import verify_point
 from .plan import TimePlan, state_park
 from .stacking import BUILD_YEAR, Stacked, group_of, stack
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,8 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
         b = np.flatnonzero(is_build & (program.col_upper > 0) & (owner >= 0))
         np.minimum.at(reduced, owner[b], rho_build[b])
         add = ~kept & (reduced < -1e-7 * max(1.0, abs(z)))
+        LOG.info("stacked LP round %d over %d of %d links: z = %.9g, bound = %.9g, "
+                 "%d price out", r, kept.sum(), len(kept), z, bound, add.sum())
         if not add.any() or r == rounds:
             return StackedPricing(bound, z, reduced, kept, r)
         kept |= add
