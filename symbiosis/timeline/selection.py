@@ -255,6 +255,8 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
     act_row, act_flow, act_build, act_k = _activation(a, program, is_build, owner)
     activated = np.zeros(n_cols, dtype=bool)
     activated[act_flow] = True
+    other = (owner >= 0) & ~is_build & ~activated  # heat cascades, build years
+    own_rows = np.bincount(owner[other], minlength=len(links)) > 0  # priced by an LP
     needed = (program.row_lower > 0) | (program.row_upper < 0)
     kept = kept.copy()
     for r in range(1, rounds + 1):
@@ -275,18 +277,19 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
         d = program.cost - a.T @ y
         rho_build = d.copy()  # per build column: ρ_{l,g}
         np.add.at(rho_build, act_build, act_k * np.minimum(0.0, d[act_flow]))
-        other = (owner >= 0) & ~is_build & ~activated  # box terms of the rest
-        with np.errstate(invalid="ignore"):
-            box = np.minimum(d * program.col_lower, d * program.col_upper)
-        box = np.where(d == 0, 0.0, box)
         out_col = (owner >= 0) & ~kept[np.maximum(owner, 0)]
+        simple = out_col & ~own_rows[np.maximum(owner, 0)]
         upper = np.where(is_build, program.col_upper, 0.0)  # b in [0, u_b]
-        term = np.where(is_build, upper * np.minimum(0.0, rho_build), 0.0) + \
-            np.where(other, box, 0.0)
-        bound = z + float(term[out_col].sum())
+        term = np.where(is_build & simple, upper * np.minimum(0.0, rho_build), 0.0)
         reduced = np.full(len(links), np.inf)
         b = np.flatnonzero(is_build & (program.col_upper > 0) & (owner >= 0))
         np.minimum.at(reduced, owner[b], rho_build[b])
+        inner = _inner(a, program, d, out_col & ~simple, owner, len(links))
+        if inner is None:
+            return None
+        value, per_link, complex_out = inner
+        reduced[complex_out] = per_link[complex_out]  # ≤ min(0, ρ_l): valid, weaker
+        bound = z + float(term.sum()) + value
         add = ~kept & (reduced < -1e-7 * max(1.0, abs(z)))
         LOG.info("stacked LP round %d over %d of %d links: z = %.9g, bound = %.9g, "
                  "%d price out", r, kept.sum(), len(kept), z, bound, add.sum())
@@ -294,6 +297,35 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
             return StackedPricing(bound, z, reduced, kept, r)
         kept |= add
     raise AssertionError("unreachable")
+
+
+def _inner(a, program: MatrixProgram, d: np.ndarray, columns: np.ndarray, owner: np.ndarray,
+           n_links: int) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """The Lagrangian's part over the left-out links with columns besides a flow and a
+    build (heat links: their cascade; build years): min dᵀx over their columns, subject
+    to the rows only their columns touch (activation, cascade, totals; the others are
+    dualised), in their boxes. One LP; separable by link, so its value per link is each
+    link's term. Its value, per link, and which links it covers; None if not solved."""
+    from ..pricing import solve_lp_part
+    cols = np.flatnonzero(columns)
+    covered = np.zeros(n_links, dtype=bool)
+    if not len(cols):
+        return 0.0, np.zeros(n_links), covered
+    covered[owner[cols]] = True
+    csr = a.tocsr()
+    inside = np.zeros(a.shape[1])
+    inside[cols] = 1.0
+    touched = np.bincount(csr.nonzero()[0], weights=inside[csr.indices], minlength=a.shape[0])
+    rows = np.flatnonzero((touched > 0) & (touched == np.diff(csr.indptr)))
+    sub = MatrixProgram(a[:, cols][rows, :].tocsc(), program.row_lower[rows],
+                        program.row_upper[rows], program.col_lower[cols],
+                        program.col_upper[cols], d[cols], 0.0, np.zeros(len(cols), dtype=bool))
+    answer = solve_lp_part(sub)
+    if answer is None:
+        return None
+    x, _, value = answer
+    per_link = np.bincount(owner[cols], weights=d[cols] * x, minlength=n_links)
+    return float(value), np.minimum(per_link, 0.0), covered
 
 
 def _activation(a, program: MatrixProgram, is_build: np.ndarray, owner: np.ndarray):
