@@ -16,7 +16,7 @@ from symbiosis.timeline.selection import kept_near, price_states, select_over_st
 from symbiosis.timeline.study import candidates_of
 
 from .conftest import make_park
-from .test_time import SCRAP, scrap_park
+from .test_time import SCRAP, heat_pair, scrap_park
 
 SEASONS = pd.DataFrame({"period": ["summer", "winter"], "weight": [0.5, 0.5]})
 EXACT = SolverOptions(name="highspy", mip_gap=0.0)
@@ -159,9 +159,17 @@ def phased():
     return scrap_park({"B": 2027}), TimeTables()
 
 
+def heat_both_seasons():
+    """tests/test_time.py: a pipe paying 1,200 against its 1,000 over both seasons; a heat
+    link, whose cascade columns the stacked pricing prices by an LP of their own."""
+    return heat_pair(), TimeTables.of(periods=SEASONS, stream_periods=pd.DataFrame(
+        {"stream_id": ["Sh", "Sh", "Dh", "Dh"], "period": ["summer", "winter"] * 2,
+         "quantity": [80.0, 20.0, 20.0, 80.0]}))
+
+
 @pytest.mark.parametrize("make, kept", [
     (two_suppliers, [False, False, False]), (two_suppliers, [False, True, False]),
-    (phased, [False])])
+    (phased, [False]), (heat_both_seasons, [False])])
 def test_the_stacked_pricing_bound_lies_between_the_old_bound_and_the_optimum(make, kept):
     """L ≤ L* ≤ the exact stacked optimum, from any kept set (the column generation adds
     what prices out); a link left out costs a design at least L* + max(ρ*, 0)."""
@@ -172,7 +180,9 @@ def test_the_stacked_pricing_bound_lies_between_the_old_bound_and_the_optimum(ma
     new = time_selection.price_stacked(park, candidates, plan, np.array(kept))
     optimum = _exact_stacked(park, tables)
     assert old - 1e-6 <= max(old, new.bound) and new.bound <= optimum + 1e-6
-    assert new.kept[np.array(kept)].all()
+    assert new.kept[np.array(kept)].all() and np.isfinite(new.bound)
+    first = time_selection.price_stacked(park, candidates, plan, np.array(kept), rounds=1)
+    assert np.isfinite(first.bound) and first.bound <= optimum + 1e-6  # before any is added
 
 
 def test_the_old_bound_is_strictly_weaker_and_the_stacked_one_is_the_optimum():
