@@ -53,6 +53,10 @@ from .plan import TimePlan, state_park
 from .stacking import BUILD_YEAR, Stacked, group_of, stack
 
 LOG = logging.getLogger(__name__)
+# the column generation stops once its bound is this close to the LP over the kept links
+# (relative): at 1,000 firms and 4 periods the rounds after the second added 40–220 links
+# each and moved the bound by less than 0.01 %, the LP's value not at all
+CLOSE_TO_LP = 1e-3
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,8 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
     """Column generation on the stacked LP relaxation over every candidate: solve it over
     the kept links, price every left-out link's columns (every state's, every year's)
     against the whole stacked matrix with its duals, add the links that price out (ρ* < 0)
-    and re-solve, at most `rounds` times; None if an LP is not solved.
+    and re-solve, at most `rounds` times or until the bound is within CLOSE_TO_LP of the
+    LP's value; None if an LP is not solved.
 
     Validity (docs/model.md, "Candidate selection over states"). Let P be the stacked
     program over every candidate, min cᵀx s.t. r_lo ≤ Ax ≤ r_up, x in its box, and y the
@@ -293,7 +298,7 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
         add = ~kept & (reduced < -1e-7 * max(1.0, abs(z)))
         LOG.info("stacked LP round %d over %d of %d links: z = %.9g, bound = %.9g, "
                  "%d price out", r, kept.sum(), len(kept), z, bound, add.sum())
-        if not add.any() or r == rounds:
+        if not add.any() or r == rounds or z - bound <= CLOSE_TO_LP * max(1.0, abs(z)):
             return StackedPricing(bound, z, reduced, kept, r)
         kept |= add
     raise AssertionError("unreachable")
