@@ -243,13 +243,12 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
     A link with other columns (a heat link's cascade, unbounded; build years) keeps the
     rows only its columns touch in its problem: one LP for all of them (`_inner`), value
     v_l ≤ 0 per link. Hence L* = z_R + Σ_{l left out} (Σ_g u_b·min(0, ρ_{l,g}) or v_l) is
-    a valid bound. Without
-    phases a link has one build copy for all states: its fixed cost is charged against the
-    gains of every season at once, not each season's share alone as in L = Σ_s ω_s L_s. A
-    design using l has some b_{l,g} = 1, so its term is then ρ_{l,g} instead of
-    min(0, ρ_{l,g}): it costs at least L* + max(ρ*_l, 0), ρ*_l = min_g ρ_{l,g} (v_l for
-    the others; over its
-    copies that may be built; a copy with bounds [0, u_b] adds u_b · min(0, ρ_{l,g}))."""
+    a valid bound (a copy with bounds [0, u_b] adds u_b · min(0, ρ_{l,g})). Without phases
+    a link has one build copy for all states: its fixed cost is charged against the gains
+    of every season at once, not each season's share alone as in L = Σ_s ω_s L_s. A design
+    using l has some b_{l,g} = 1, so its term is then ρ_{l,g} instead of min(0, ρ_{l,g}):
+    it costs at least L* + max(ρ*_l, 0), ρ*_l = min_g ρ_{l,g} over its copies that may be
+    built (v_l for the others)."""
     links = candidates.links
     lp = stack(park, candidates, plan).lp
     program = MatrixProgram.of(lp)
