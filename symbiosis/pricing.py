@@ -139,7 +139,7 @@ def _solve_relaxation(program: MatrixProgram, links: LinkColumns, allowed: np.nd
     the duals of every program row (0 outside), in the program's units."""
     n_rows, n_cols = program.a.shape
     sub, columns, rows = relaxation_part(program, links, allowed)
-    solved = _solve_by_parts(sub, dask)
+    solved = solve_by_parts(sub, dask)
     if solved is None:
         return None
     z, x_sub, y_sub = solved
@@ -177,8 +177,8 @@ def relaxation_part(program: MatrixProgram, links: LinkColumns, allowed: np.ndar
     return sub, columns, rows
 
 
-def _solve_by_parts(lp: MatrixProgram, dask: str | None = None
-                    ) -> tuple[float, np.ndarray, np.ndarray] | None:
+def solve_by_parts(lp: MatrixProgram, dask: str | None = None
+                   ) -> tuple[float, np.ndarray, np.ndarray] | None:
     """An LP solved by its independent parts (`decompose.split`: the LP of a province is
     the sum of theirs), on worker processes side by side when it is large enough to pay
     for starting them (PARALLEL_FROM_COLUMNS), else here, or on the Dask cluster at `dask`

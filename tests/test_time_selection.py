@@ -16,7 +16,7 @@ from symbiosis.timeline.selection import kept_near, price_states, select_over_st
 from symbiosis.timeline.study import candidates_of
 
 from .conftest import make_park
-from .test_time import SCRAP, scrap_park
+from .test_time import SCRAP, heat_pair, scrap_park
 
 SEASONS = pd.DataFrame({"period": ["summer", "winter"], "weight": [0.5, 0.5]})
 EXACT = SolverOptions(name="highspy", mip_gap=0.0)
@@ -143,3 +143,70 @@ def test_the_near_links_are_kept_and_the_rest_certified_as_left_out(monkeypatch)
     monkeypatch.setattr(time_selection, "PRUNE_FROM_LINKS", 10**9)
     every = optimise_time(many_suppliers(), tables, EXACT)
     assert every.kpis["total_cost"] == pytest.approx(selected.kpis["total_cost"])
+
+
+def _exact_stacked(park, tables) -> float:
+    """The stacked MILP over every candidate, solved exactly."""
+    from symbiosis.formulation.highs_model import MatrixProgram
+    from symbiosis.solve import solve
+    from symbiosis.timeline.stacking import stack
+    plan = plan_of(park, tables)
+    lp = stack(park, candidates_of(park, plan), plan).lp
+    return solve(MatrixProgram.of(lp), EXACT).objective
+
+
+def phased():
+    return scrap_park({"B": 2027}), TimeTables()
+
+
+def heat_both_seasons():
+    """tests/test_time.py: a pipe paying 1,200 against its 1,000 over both seasons; a heat
+    link, whose cascade columns the stacked pricing prices by an LP of their own."""
+    return heat_pair(), TimeTables.of(periods=SEASONS, stream_periods=pd.DataFrame(
+        {"stream_id": ["Sh", "Sh", "Dh", "Dh"], "period": ["summer", "winter"] * 2,
+         "quantity": [80.0, 20.0, 20.0, 80.0]}))
+
+
+@pytest.mark.parametrize("make, kept", [
+    (two_suppliers, [False, False, False]), (two_suppliers, [False, True, False]),
+    (phased, [False]), (heat_both_seasons, [False])])
+def test_the_stacked_pricing_bound_lies_between_the_old_bound_and_the_optimum(make, kept):
+    """L ≤ L* ≤ the exact stacked optimum, from any kept set (the column generation adds
+    what prices out); a link left out costs a design at least L* + max(ρ*, 0)."""
+    park, tables = make()
+    plan = plan_of(park, tables)
+    candidates = candidates_of(park, plan)
+    old, _, _ = price_states(park, candidates, plan)
+    new = time_selection.price_stacked(park, candidates, plan, np.array(kept))
+    optimum = _exact_stacked(park, tables)
+    assert old - 1e-6 <= max(old, new.bound) and new.bound <= optimum + 1e-6
+    assert new.kept[np.array(kept)].all() and np.isfinite(new.bound)
+    first = time_selection.price_stacked(park, candidates, plan, np.array(kept), rounds=1)
+    assert np.isfinite(first.bound) and first.bound <= optimum + 1e-6  # before any is added
+
+
+def test_the_old_bound_is_strictly_weaker_and_the_stacked_one_is_the_optimum():
+    """W's link pays only in winter: L = ½·1,000 + ½·(1,000 − 700 + 100) = 700 charges
+    each season its whole fixed cost against its own gain; the stacked LP charges it once
+    against both (750, the optimum), with or without the link kept to start with."""
+    park, tables = winter_supplier()
+    plan = plan_of(park, tables)
+    candidates = candidates_of(park, plan)
+    old, _, _ = price_states(park, candidates, plan)
+    assert old == pytest.approx(700.0)
+    assert _exact_stacked(park, tables) == pytest.approx(750.0)
+    for kept in ([False], [True]):
+        new = time_selection.price_stacked(park, candidates, plan, np.array(kept))
+        assert new.bound == pytest.approx(750.0) and new.kept.tolist() == [True]
+    # two suppliers, F's link left out: priced at ρ* = 100 > 0 (never better than W and N),
+    # so L* = 350, the optimum, where L = 250
+    park, tables = two_suppliers()
+    plan = plan_of(park, tables)
+    candidates = candidates_of(park, plan)
+    assert price_states(park, candidates, plan)[0] == pytest.approx(250.0)
+    new = time_selection.price_stacked(park, candidates, plan, np.array([True, False, True]))
+    assert new.bound == pytest.approx(350.0) and new.rounds == 1
+    assert new.kept.tolist() == [True, False, True]
+    assert new.reduced[1] == pytest.approx(100.0)
+    bound, reduced, kept = time_selection.tightest(250.0, np.array([50.0, 100.0, 0.0]), new)
+    assert bound == pytest.approx(350.0) and reduced[1] == pytest.approx(100.0)

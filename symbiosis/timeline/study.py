@@ -182,7 +182,8 @@ def _selection_kpis(kpis: dict, selection: Selection, defaulted: bool) -> None:
         kpis["time"]["candidates"] = "priced by the stacked LP over every candidate and "\
             "state; the MILP takes the selected (timeline/selection.py)"
         kpis["gap_bound_is"] = "min(the stacked MILP's bound over the links it took, the "\
-            "stacked LP bound plus the least reduced cost of a link left out)"
+            "better of the states' LP bound and the stacked LP's priced bound, plus the least "\
+            "reduced cost of a link left out)"
 
 
 def stochastic_kpis(park: Park, network: Network, plan: TimePlan, solved: Solved,
