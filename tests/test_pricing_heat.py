@@ -53,10 +53,10 @@ def _province(tmp_path_factory, n, seed):
     return load_model_or_scenario(folder).park
 
 
-@pytest.fixture(scope="module", params=["heat_firms", "province30", "province45"])
+@pytest.fixture(scope="module", params=["heat_firms", "province30"])
 def priced_park(request, tmp_path_factory):
     park = _heat_firms() if request.param == "heat_firms" else \
-        _province(tmp_path_factory, *{"province30": (30, 1), "province45": (45, 2)}[request.param])
+        _province(tmp_path_factory, 30, 1)
     network = build_network(park, cap=False)
     lp = formulate(park, network)
     columns = pricing.LinkColumns.of(lp)
