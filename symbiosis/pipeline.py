@@ -127,7 +127,7 @@ def optimise_network(park: Park, network: Network, objective: Objective,
 
 class _Solved(NamedTuple):
     lp: LinearProgram
-    solution: Solution  # with the bound of the whole problem (`_certified`)
+    solution: Solution  # with the bound of the whole problem (`certified`)
     baseline_x: np.ndarray
     greedy_x: np.ndarray
     selection: Selection
@@ -174,7 +174,7 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
                 left = solver.time_limit - (time.perf_counter() - started)
                 options = replace(solver, time_limit=max(0.01, left))
             solved = solve(model, options, fallback=start)
-            solution = _certified(selection, solved, gap)
+            solution = certified(selection, solved, gap)
         done = _Solved(lp, solution, baseline_x, greedy_x, selection, solved.bound)
         if not solution.status.has_solution or solution.status == Status.OPTIMAL:
             return done
@@ -200,9 +200,10 @@ def _holding(lp: LinearProgram, network: Network, start: np.ndarray,
     return baseline_x if verify_point(lp, baseline_x).ok else None
 
 
-def _certified(selection: Selection, solution: Solution, gap: float) -> Solution:
-    """The solution with the bound of the whole problem (`Selection.bound`) and the status
-    that bound gives: optimal only within the gap asked for."""
+def certified(selection: Selection, solution: Solution, gap: float) -> Solution:
+    """The solution with the bound of the whole problem (`Selection.bound`: one year, or the
+    stacked states of a time study) and the status that bound gives: optimal only within the
+    gap asked for."""
     if not selection.priced and selection.left_out == 0:
         return solution
     bound = selection.bound(solution.bound)

@@ -23,7 +23,7 @@ from ..formulation.highs_model import MatrixProgram
 from ..network import Network, build_network
 from ..park import Park
 from ..selection import Selection
-from ..solve import Solution, SolverOptions, Status, relative_gap, solve
+from ..solve import Solution, SolverOptions, Status, solve
 from ..verify import verify_point
 from .inputs import TimeTables
 from .plan import TimePlan, envelope_park, plan_of
@@ -79,25 +79,13 @@ def candidates_of(park: Park, plan: TimePlan) -> Network:
     return candidates
 
 
-def _certified(selection: Selection, solution: Solution, gap: float) -> Solution:
-    """The solution with the bound of the whole stacked problem (`Selection.bound`) and the
-    status it gives: optimal only within the gap asked for."""
-    if not selection.priced and selection.left_out == 0:
-        return solution
-    bound = selection.bound(solution.bound)
-    status = solution.status
-    if status.has_solution:
-        within = (g := relative_gap(solution.objective, bound)) is not None and g <= gap
-        status = Status.OPTIMAL if within else Status.FEASIBLE
-    return replace(solution, bound=bound, status=status)
-
-
 def solve_selected(park: Park, priced: Priced, plan: TimePlan, options: SolverOptions,
                    timings: dict[str, float]) -> tuple[Selection, Solved]:
     """The stacked MILP on the selected links from the states' LP builds rounded
     (`timeline.selection.rounded_start`), certified; widened (`Selection.widen`) while the
     left-out links keep the gap above the one asked for and time is left, each round from
     the last design."""
+    from ..pipeline import certified  # the pipeline is above the blocks it runs
     selection = priced.selection
     gap = DEFAULT_GAP if options.mip_gap is None else options.mip_gap
     started, previous = time.perf_counter(), None
@@ -113,7 +101,7 @@ def solve_selected(park: Park, priced: Priced, plan: TimePlan, options: SolverOp
         start = rounded_start(priced, stacked) if previous is None else \
             _carried(previous, stacked)
         solution = solve(MatrixProgram.of(stacked.lp), round_options, fallback=start)
-        solved = Solved(stacked, _certified(selection, solution, gap))
+        solved = Solved(stacked, certified(selection, solution, gap))
         timings["solve"] = timings.get("solve", 0.0) + time.perf_counter() - t
         if not solved.solution.status.has_solution or \
                 solved.solution.status == Status.OPTIMAL:
