@@ -147,14 +147,14 @@ def select(park: Park, candidates: Network, objective: str = "cost",
     design = builds > 1e-9
     # a facility is judged whole; a forced or existing link is in the program whatever it earns
     always = design | greedy | candidates.facility_arcs | decided_kept(park, links)
-    kept = ~out if out.any() else _kept(pricing.reduced, always, demand)
+    kept = ~out if out.any() else kept_near(pricing.reduced, always, demand)
     return Selection(network=posed if out.any() else candidates.restrict(kept), posed=posed,
                      candidates=candidates, capped=int(out.sum()), lp_bound=pricing.bound,
                      reduced=pricing.reduced, kept=kept, builds=builds,
                      seconds=pricing.seconds)
 
 
-def _kept(reduced: np.ndarray, always: np.ndarray, demand: np.ndarray) -> np.ndarray:
+def kept_near(reduced: np.ndarray, always: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """The links always kept and each demand's NEAR_PER_DEMAND others of lowest ρ."""
     outside = np.flatnonzero(~always)
     order = outside[np.lexsort((reduced[outside], demand[outside]))]

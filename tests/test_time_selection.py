@@ -11,8 +11,10 @@ import pytest
 from symbiosis.solve import SolverOptions
 from symbiosis.timeline import TimeTables, optimise_time, plan_of
 from symbiosis.timeline import selection as time_selection
+from symbiosis import selection as core_selection
 from symbiosis.timeline.plan import state_park
-from symbiosis.timeline.selection import kept_near, price_states, select_over_states
+from symbiosis.selection import kept_near
+from symbiosis.timeline.selection import price_states, select_over_states
 from symbiosis.timeline.study import candidates_of
 
 from .conftest import make_park
@@ -27,7 +29,7 @@ def priced(monkeypatch):
     """Every network priced (not only provinces), and only the LP's links kept (no near
     links per demand): what the selection keeps is then what pricing says."""
     monkeypatch.setattr(time_selection, "PRUNE_FROM_LINKS", 0)
-    monkeypatch.setattr(time_selection, "NEAR_PER_DEMAND", 0)
+    monkeypatch.setattr(core_selection, "NEAR_PER_DEMAND", 0)  # kept_near reads it there
 
 
 def winter_supplier():

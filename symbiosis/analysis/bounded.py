@@ -14,7 +14,7 @@ firm leaving at a time), every coalition S gets an interval lo(S) ≤ v(S) ≤ h
   at most its cost when built) only lowers the optimum, so cost(S) ≥ z_S. With
   FULL_RELAXATION off, the LP over the *selected* links only (those the LP over every
   candidate of the group uses, those the design builds, and each demand's NEAR_PER_DEMAND
-  others of lowest reduced cost: `selection._kept`), every other candidate link among S's
+  others of lowest reduced cost: `selection.kept_near`), every other candidate link among S's
   firms priced with its duals (pricing.py): cost(S) ≥ z_S + Σ_{l in S, not selected}
   min(0, ρ_l), a Lagrangian bound, valid for any duals but weaker than the full LP (by LP
   duality the full LP's optimum is at least any Lagrangian bound of it).
@@ -43,7 +43,7 @@ import numpy as np
 
 from ..formulation.highs_model import MatrixProgram
 from ..pricing import LinkColumns, price, reduced_costs, relaxation_part
-from ..selection import _kept
+from ..selection import kept_near
 from . import games
 
 ZERO = 1e-9  # a value (scaled units) this close to another is the same
@@ -251,7 +251,7 @@ def select_links(program: MatrixProgram, links: LinkColumns, demand: np.ndarray,
     pricing = price(program, links, np.ones(len(links.build), dtype=bool))
     if pricing is None:
         raise RuntimeError("the LP over every candidate of the group was not solved")
-    return _kept(pricing.reduced, (grand_point[links.build] > 0.5) | (pricing.flow > ZERO),
+    return kept_near(pricing.reduced, (grand_point[links.build] > 0.5) | (pricing.flow > ZERO),
                  demand), pricing.bound
 
 

@@ -43,10 +43,10 @@ from ..decisions import decided_kept
 from ..decompose import solve_part
 from ..formulation import formulate
 from ..formulation.highs_model import MatrixProgram
-from ..network import CAPPED, Network, cap_detail, capped_out, rank_in_groups
+from ..network import CAPPED, Network, cap_detail, capped_out
 from ..park import Park
 from ..pricing import LinkColumns, price, relaxation_program, solve_by_parts
-from ..selection import NEAR_PER_DEMAND, PRUNE_FROM_LINKS, ROUNDING_THRESHOLDS, Selection
+from ..selection import PRUNE_FROM_LINKS, ROUNDING_THRESHOLDS, Selection, kept_near
 from ..solve import SolverOptions
 from ..verify import verify_point
 from .plan import TimePlan, state_park
@@ -108,15 +108,6 @@ def tightest(bound: float, reduced: np.ndarray, stacked: StackedPricing
     per_link = np.maximum(bound + np.maximum(reduced, 0.0),
                           stacked.bound + np.maximum(stacked.reduced, 0.0))
     return best, per_link - best, stacked.kept
-
-
-def kept_near(reduced: np.ndarray, always: np.ndarray, demand: np.ndarray) -> np.ndarray:
-    """The links always kept and each demand's NEAR_PER_DEMAND others of lowest ρ."""
-    outside = np.flatnonzero(~always)
-    order = outside[np.lexsort((reduced[outside], demand[outside]))]
-    near = np.zeros(len(always), dtype=bool)
-    near[order[rank_in_groups(demand[order]) < NEAR_PER_DEMAND]] = True
-    return always | near
 
 
 def price_states(park: Park, candidates: Network, plan: TimePlan
