@@ -50,6 +50,7 @@ from ..selection import PRUNE_FROM_LINKS, ROUNDING_THRESHOLDS, Selection, kept_n
 from ..solve import SolverOptions
 from ..verify import verify_point
 from .plan import TimePlan, state_park
+from .state_network import state_network
 from .stacking import BUILD_YEAR, Stacked, group_of, stack
 
 LOG = logging.getLogger(__name__)
@@ -122,7 +123,8 @@ def price_states(park: Park, candidates: Network, plan: TimePlan
     bound = 0.0
     everything = np.ones(len(links), dtype=bool)
     for state in states.index:
-        lp = formulate(state_park(park, plan, state), candidates, "cost")
+        at = state_park(park, plan, state)
+        lp = formulate(at, state_network(candidates, at), "cost")
         columns = LinkColumns.of(lp)
         program = relaxation_program(lp, columns)
         del lp
@@ -313,7 +315,8 @@ def _inner(a, program: MatrixProgram, d: np.ndarray, columns: np.ndarray, owner:
     csr = a.tocsr()
     inside = np.zeros(a.shape[1])
     inside[cols] = 1.0
-    touched = np.bincount(csr.nonzero()[0], weights=inside[csr.indices], minlength=a.shape[0])
+    touched = np.bincount(_row_of_entries(csr), weights=inside[csr.indices],
+                          minlength=a.shape[0])
     rows = np.flatnonzero((touched > 0) & (touched == np.diff(csr.indptr)))
     sub = MatrixProgram(a[:, cols][rows, :].tocsc(), program.row_lower[rows],
                         program.row_upper[rows], program.col_lower[cols],
@@ -331,7 +334,8 @@ def _activation(a, program: MatrixProgram, is_build: np.ndarray, owner: np.ndarr
     link, k > 0): their rows, flow and build columns and k."""
     csr = a.tocsr()
     count = np.diff(csr.indptr)
-    builds = np.bincount(csr.nonzero()[0], weights=is_build[csr.indices], minlength=a.shape[0])
+    builds = np.bincount(_row_of_entries(csr), weights=is_build[csr.indices],
+                         minlength=a.shape[0])
     candidate = (count == 2) & (builds == 1) & (program.row_upper == 0) & \
         ~np.isfinite(program.row_lower)
     rows = np.flatnonzero(candidate)
@@ -350,3 +354,9 @@ def _activation(a, program: MatrixProgram, is_build: np.ndarray, owner: np.ndarr
     once = np.bincount(fcol[ok], minlength=a.shape[1])[fcol] == 1
     ok &= once
     return rows[ok], fcol[ok], bcol[ok], -bval[ok] / fval[ok]
+
+
+def _row_of_entries(csr) -> np.ndarray:
+    """The row of each stored entry of a CSR matrix, explicit zeros too (a state where a link
+    can carry nothing has a 0 in its activation row; `nonzero()` would skip it)."""
+    return np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))

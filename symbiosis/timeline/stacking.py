@@ -1,7 +1,7 @@
 """Stack the one-year programs of operating states into one program (docs/model.md, "Time").
 
 Each state's program is built by the ordinary blocks (formulation.formulate) from the park at
-that state's quantities. Its columns are of two kinds:
+that state's quantities, on the candidate network at those quantities (state_network.py). Its columns are of two kinds:
 
 - design columns, the blocks' decisions that are bought, not operated: every integer column
   and every column a FIXED or CAPEX cost term is on (link and route builds, heat-pump builds
@@ -31,6 +31,7 @@ from ..park import Park
 from ..results import baseline_point
 from .facility_sizes import size_facilities
 from .plan import TimePlan, state_park
+from .state_network import state_network
 
 DESIGN_GROUP = "design"  # the one copy of the design columns without a horizon
 BUILD_YEAR = "build_year"  # suffix of the build-year block of a binary design block
@@ -91,7 +92,8 @@ def stack(park: Park, network: Network, plan: TimePlan) -> Stacked:
     """The stacked program of the plan's states on one candidate network."""
     states = plan.states
     parks = {s: state_park(park, plan, s) for s in states.index}
-    programs = {s: size_facilities(formulate(parks[s], network, "cost")) for s in states.index}
+    programs = {s: size_facilities(formulate(parks[s], state_network(network, parks[s]), "cost"))
+                for s in states.index}
     reference = programs[states.index[0]]
     design = design_blocks(reference)
     out = LinearProgram(carbon_price=reference.carbon_price, objective="cost")
