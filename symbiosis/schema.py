@@ -159,10 +159,11 @@ class CapexSubsidies(Strict):
 
 class GreenChannel(Strict):
     """A permitting fast track (docs/format.md, "Time"): in a phased build-out, links of these
-    modes wait `permit_years` instead of the horizon's."""
+    modes (and shared facilities, `facility`) wait `permit_years` instead of the horizon's."""
 
-    modes: list[Literal["truck", "pipe"]] = Field(default_factory=list,
-                                                  description="link modes on the fast track")
+    modes: list[Literal["truck", "pipe", "facility"]] = Field(
+        default_factory=list, description="link modes on the fast track, and `facility` for "
+                                          "shared facilities")
     permit_years: int = Field(0, ge=0, le=50, description="their permitting lead time")
 
 
@@ -179,8 +180,8 @@ class Policy(Strict):
     landfill_ban: list[str] = Field(default_factory=list,
                                     description="resources no supply may dispose of")
     green_channel: GreenChannel = Field(GreenChannel(), description="a permitting fast track "
-                                        "in a phased build-out (horizon): link modes permitted "
-                                        "sooner")
+                                        "in a phased build-out (horizon): link modes (and "
+                                        "shared facilities) permitted sooner")
 
 
 class Horizon(Strict):
@@ -189,7 +190,8 @@ class Horizon(Strict):
     start: int = Field(..., ge=1900, le=2200, description="first year planned")
     end: int = Field(..., ge=1900, le=2200, description="last year planned (inclusive)")
     permit_years: int = Field(0, ge=0, le=50, description="years from the horizon's start "
-                              "before a new link may be built (permitting lead time)")
+                              "before a new link or shared facility may be built (permitting "
+                              "lead time)")
 
 
 class TimeSwitch(Strict):

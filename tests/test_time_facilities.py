@@ -111,6 +111,44 @@ def test_a_plant_whose_user_leaves_is_not_worth_it_over_a_long_remaining_horizon
         assert pd.isna(p.build_year) and r.kpis["savings"] == pytest.approx(0.0, abs=1e-9)
 
 
+GREEN = {"modes": ["pipe", "facility"], "permit_years": 0}
+
+
+@pytest.mark.parametrize("permit, green, year", [
+    (0, None, 2025), (2, None, 2027), (2, {"modes": ["pipe"], "permit_years": 0}, 2027),
+    (2, {"modes": ["facility"], "permit_years": 0}, 2027), (2, GREEN, 2025)])
+def test_permitting_delays_a_plant_and_the_green_channel_brings_it_forward(permit, green, year):
+    """A and B there throughout 2025–2030, r = 0.1 (δ_t = 1.1^−(t−2025); the annuity of a
+    one-year life 1.1, so 1.1 a year per m3/yr of size). A year with the plant costs
+    processing 50 + fixed 10 + capex 110 = 170 against 500 without: worth building from 2025.
+    permit_years 2 holds the plant and its pipes to 2027: 500 (1 + 1/1.1) + 170 Σ_{t≥2027} δ_t
+    = 1,444.43; the green channel brings it back to 2025 (170 Σ_t δ_t = 814.43) only when it
+    covers both the plant (`facility`) and its pipes."""
+    from symbiosis.timeline.command import green_channel
+    config = dict(economics={"discount_rate": 0.1, "lifetime_years": 1},
+                  horizon={"start": 2025, "end": 2030, "permit_years": permit})
+    if green:
+        config["policy"] = {"green_channel": green}
+    park = plant_park(**config)
+    r = optimise_time(park, solver=OPTIONS, green_channel=green_channel(park))
+    p = plant(r)
+    assert p.built and p.build_year == year and p.years_in_use == 2031 - year
+    assert r.kpis["facilities"]["build_years"] == {"WRP": year}
+    delta = 1.1 ** -(pd.Series(range(2025, 2031)) - 2025)
+    wait = year - 2025
+    assert r.kpis["baseline_cost"] == pytest.approx(500 * delta.sum())
+    assert r.kpis["total_cost"] == pytest.approx(500 * delta[:wait].sum()
+                                                 + 170 * delta[wait:].sum())
+    assert r.kpis["total_cost"] == pytest.approx(1444.43 if wait else 814.43, abs=0.01)
+    assert r.years.cost.tolist() == pytest.approx([500.0] * wait + [170.0] * (6 - wait))
+    pipes_from = 2025 if green and "pipe" in green["modes"] else 2025 + permit
+    assert len(r.links) == 2 and (r.links.build_year >= pipes_from).all()  # the plant's pipes
+    use = r.facility_states.set_index("state")
+    assert use.input[str(year)] == pytest.approx(100.0)
+    assert (use.input[[str(y) for y in range(2025, year)]] == 0).all()
+    assert plant(r)["size"] == pytest.approx(100.0)
+
+
 def test_scaled_capex_is_sized_for_the_peak_too():
     """Capex exponent 0.5 (chords on 0, 6.25, …, 100, 200; 6 segments): the summer peak of
     100 sits on a breakpoint, where the chord is exact, 200·(100/200)^0.5 = 141.42; summer

@@ -20,6 +20,7 @@ from ..park import Park
 from .inputs import WEIGHT_TOLERANCE, TimeTables, check_time_tables
 
 ALL = "all"  # the name of the one period, scenario or year when there is no dimension
+FACILITY = "facility"  # the green-channel mode and first_build key of shared facilities
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class TimePlan:
     period, scenario, weight (w_p · π_ξ), discount (δ_t), omega (their product).
     `rates`: streams × states, the annual rate of each stream in each state.
     `present`: firms × years, whether a firm is there (all true without a horizon).
-    `first_build`: per link mode, the first year a new link of that mode may be built.
+    `first_build`: per link mode, the first year a new link of that mode may be built, and
+    under FACILITY the first year a shared facility may be (docs/model.md, "Time").
     """
 
     states: pd.DataFrame
@@ -152,8 +154,8 @@ def _scenario_factors(park: Park, t: TimeTables) -> tuple[pd.DataFrame, pd.Serie
 def plan_of(park: Park, tables: TimeTables = TimeTables(),
             green_channel: dict[str, int] | None = None) -> TimePlan:
     """The states of a park and its time tables (checked first, every problem at once).
-    `green_channel`: per link mode, the permitting years it takes instead of the horizon's
-    `permit_years` (docs/format.md, "Green channel")."""
+    `green_channel`: per link mode (or FACILITY), the permitting years it takes instead of the
+    horizon's `permit_years` (docs/format.md, "Time")."""
     check_time_tables(park, tables)
     h = park.config.horizon
     years: tuple = tuple(range(h.start, h.end + 1)) if h is not None else (None,)
@@ -179,7 +181,7 @@ def plan_of(park: Park, tables: TimeTables = TimeTables(),
     states["omega"] = states.weight * states.discount
     first = {}
     if h is not None:
-        for mode in ("truck", "pipe"):
+        for mode in ("truck", "pipe", FACILITY):
             permit = (green_channel or {}).get(mode, h.permit_years)
             first[mode] = h.start + min(permit, h.permit_years)
     return TimePlan(states=states, rates=pd.concat(columns, axis=1), present=present,

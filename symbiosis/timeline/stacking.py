@@ -30,11 +30,12 @@ from ..network import Network
 from ..park import Park
 from ..results import baseline_point
 from .facility_sizes import size_facilities
-from .plan import TimePlan, state_park
+from .plan import FACILITY, TimePlan, state_park
 from .state_network import state_network
 
 DESIGN_GROUP = "design"  # the one copy of the design columns without a horizon
 BUILD_YEAR = "build_year"  # suffix of the build-year block of a binary design block
+FACILITY_BUILD = "facility_build"  # shared facilities' build binaries (formulation/facilities.py)
 
 
 def design_blocks(lp: LinearProgram) -> list[str]:
@@ -155,9 +156,12 @@ def stack(park: Park, network: Network, plan: TimePlan) -> Stacked:
 
 
 def _first_years(network: Network, plan: TimePlan, name: str, index: pd.Index) -> np.ndarray:
-    """The first year each column may be built: a link's mode's (permitting, green channel);
-    others the horizon's start."""
+    """The first year each column may be built: a link's mode's, a shared facility's
+    (permitting, green channel; plan.first_build); others (heat pumps, in-firm equipment;
+    capex segments, tied to their facility's build) the horizon's start."""
     start = plan.years[0]
+    if name == FACILITY_BUILD:
+        return np.full(len(index), plan.first_build.get(FACILITY, start))
     if name != "build" or not plan.first_build:
         return np.full(len(index), start)
     mode = network.links["mode"].reindex(index).to_numpy()
