@@ -190,3 +190,35 @@ def test_one_period_with_a_facility_runs_byte_identical_to_no_periods(tmp_path):
     run = json.loads((tmp_path / "a" / "kpis.json").read_text())
     assert k["total_cost"] == pytest.approx(run["total_cost"], rel=1e-9)
     assert (tmp_path / "t" / "facility_states.csv").exists()
+
+
+@pytest.mark.parametrize("modes, year", [("pipe", 2026), ("pipe, facility", 2025)])
+def test_validate_and_time_read_the_green_channel_for_facilities(tmp_path, modes, year):
+    """tiny-park with a treatment plant, permit_years 1: `validate` names the green channel;
+    `time` builds the plant in 2026 with the pipes alone on it, in 2025 with `facility` too;
+    a misspelt mode is refused with exit code 2, naming the key and the modes allowed."""
+    from .test_time_cli import _invoke
+    model = tmp_path / "m"
+    shutil.copytree(DATA / "tiny-park", model)
+    (model / "facilities.csv").write_text(
+        "facility_id,x_km,y_km,input_resource,output_resource,yield,processing_cost,capacity,"
+        "capex\nWTP,0,0.5,water,water,0.95,0.01,2000,100\n", encoding="utf-8")
+    with open(model / "qualities.csv", "a", encoding="utf-8") as q:
+        q.write("WTP:out,cod_mg_l,5\n")
+    yaml = (model / "model.yaml").read_text(encoding="utf-8")
+    (model / "model.yaml").write_text(
+        yaml + "horizon: {start: 2025, end: 2027, permit_years: 1}\n"
+        f"policy:\n  green_channel: {{modes: [{modes}], permit_years: 0}}\n", encoding="utf-8")
+    checked = _invoke("validate", str(model))
+    assert checked.exit_code == 0, checked.output
+    assert f"(3 years, permit_years 1; green channel {modes}: 0)" in checked.output
+    timed = _invoke("time", str(model), "-o", str(tmp_path / "t"))
+    assert timed.exit_code == 0, timed.output
+    k = json.loads((tmp_path / "t" / "kpis.json").read_text())
+    assert k["facilities"]["build_years"] == {"WTP": year}
+    (model / "model.yaml").write_text(
+        yaml + "horizon: {start: 2025, end: 2027}\npolicy: {green_channel: {modes: [plant]}}\n",
+        encoding="utf-8")
+    refused = _invoke("validate", str(model))
+    assert refused.exit_code == 2
+    assert "policy.green_channel.modes[0]" in refused.output and "'facility'" in refused.output

@@ -54,8 +54,12 @@ def time_summary(park: Park) -> TimeSummary:
         parts[-1] += " [off: time.volume_scenarios: false]"
         scenarios = scenarios.iloc[0:0]
     years = 1 if h is None else h.end - h.start + 1
+    channel = park.config.policy.green_channel
+    fast = f"; green channel {', '.join(channel.modes)}: {channel.permit_years}" \
+        if channel.modes else ""
     parts.append("no horizon" if h is None else
-                 f"horizon {h.start}-{h.end} ({years} years, permit_years {h.permit_years})")
+                 f"horizon {h.start}-{h.end} ({years} years, permit_years {h.permit_years}"
+                 f"{fast})")
     states = max(len(periods), 1) * max(len(scenarios), 1) * years
     parts.append(f"states {states}")
     out.lines.append("time: " + ", ".join(parts) + ("" if on else
