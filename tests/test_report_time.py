@@ -50,3 +50,34 @@ def test_the_time_page_states_vss_and_evpi(tmp_path):
     assert _number(page, "vss") == pytest.approx(100.0)
     assert _number(page, "evpi") == pytest.approx(150.0)
     assert len(parse(page).rows["scenarios-table"]) == 2
+
+
+def test_the_time_page_shows_facilities_with_build_years_and_escapes_their_text(tmp_path):
+    """The plant of tests/test_time_facilities.py (B arrives in 2028: built in 2028, size
+    100), its id and name payloads: its row, its use in each state and its Gantt bar, the
+    text inert."""
+    from dataclasses import replace
+
+    from .test_report import PAYLOAD, _assert_inert
+    from .test_time_facilities import OPTIONS, plant_park
+
+    park = plant_park(arrives={"B": 2028}, horizon={"start": 2025, "end": 2030})
+    ident = "WRP" + PAYLOAD
+    park = replace(park, facilities=park.facilities.assign(facility_id=ident, name=PAYLOAD))
+    folder = write_time_folder(optimise_time(park, solver=OPTIONS), tmp_path / "f")
+    page = tmp_path / "f.html"
+    make_report(folder, page)
+    found = parse(page)
+    [row] = found.rows["facilities-table"]
+    assert row["facility_id"] == ident and row["name"] == PAYLOAD  # the exact text, as text
+    assert (row["built"], row["build_year"], row["years_in_use"]) == ("yes", "2028", "3")
+    assert float(row["size"]) == pytest.approx(100.0)
+    assert _number(page, "facilities-built") == 1
+    use = found.rows["facility-states-table"]
+    assert [r["state"] for r in use] == [str(y) for y in range(2025, 2031)]
+    assert [float(r["input"]) for r in use] == pytest.approx([0.0] * 3 + [100.0] * 3)
+    html_text = page.read_text(encoding="utf-8")
+    assert "Links and facilities by build year" in html_text and " (facility)" in html_text
+    plots = [i for i in found.ids if i.endswith("-plot")]
+    assert plots == ["build-years-plot"]
+    _assert_inert(page, plots=len(plots))
