@@ -78,6 +78,7 @@ def test_the_time_page_shows_facilities_with_build_years_and_escapes_their_text(
     assert [float(r["input"]) for r in use] == pytest.approx([0.0] * 3 + [100.0] * 3)
     html_text = page.read_text(encoding="utf-8")
     assert "Links and facilities by build year" in html_text and " (facility)" in html_text
+    assert 'data-col="build_year" data-value="2028">2028</td>' in html_text  # not 2,028
     plots = [i for i in found.ids if i.endswith("-plot")]
     assert plots == ["build-years-plot"]
     _assert_inert(page, plots=len(plots))

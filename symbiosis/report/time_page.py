@@ -22,7 +22,7 @@ from .page import Column, _fmt, _page, _plot, _value, html_table
 
 TIME_KIND = "time"  # the folder marker of `symbiosis time` (timeline/folder.py)
 YEARS_TABLE: list[Column] = [
-    ("year", "year", 0), ("cost", "cost", 0), ("baseline_cost", "baseline", 0),
+    ("year", "year", None), ("cost", "cost", 0), ("baseline_cost", "baseline", 0),
     ("savings", "savings", 0), ("co2_t", "CO2 t", 1), ("links_in_use", "links in use", 0),
     ("links_built", "built", 0), ("discount", "discount", 4)]
 STATES_TABLE: list[Column] = [
@@ -36,10 +36,10 @@ SCENARIOS_TABLE: list[Column] = [
 LINKS_TABLE: list[Column] = [
     ("link_id", "link", None), ("from_firm", "from", None), ("to_firm", "to", None),
     ("from_resource", "resource", None), ("mode", "mode", None), ("flow", "flow /yr", 1),
-    ("build_year", "build year", 0), ("years_in_use", "years in use", 0)]
+    ("build_year", "build year", None), ("years_in_use", "years in use", 0)]
 FACILITIES_TABLE: list[Column] = [
     ("facility_id", "facility", None), ("name", "name", None), ("built", "built", None),
-    ("build_year", "build year", 0), ("years_in_use", "years in use", 0),
+    ("build_year", "build year", None), ("years_in_use", "years in use", 0),
     ("size", "size", -1), ("capacity", "capacity", -1), ("peak_input", "peak input", -1),
     ("input", "input /yr", -1), ("fixed_cost", "fixed cost /yr", 0),
     ("annualised_capex", "annualised capex /yr", 0)]
@@ -49,6 +49,7 @@ FACILITY_STATES_TABLE: list[Column] = [
     ("utilisation", "utilisation", 2)]
 TEXT = ("link_id", "from_firm", "from_stream", "to_firm", "to_stream", "from_resource",
         "to_resource", "mode", "state", "period", "scenario", "facility_id", "name", "built")
+YEARS = ("year", "build_year")  # shown as written (2027, not 2,027)
 LINK_COLOUR, FACILITY_COLOUR = "#2b6c8f", "#b5651d"
 
 
@@ -86,6 +87,16 @@ def read_time_folder(path: str | Path) -> TimeTables:
                       _table(path / "states.csv"), _table(path / "years.csv"),
                       _table(path / "scenarios.csv"), _table(path / "facilities.csv"),
                       _table(path / "facility_states.csv"))
+
+
+def _years_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Year columns as text without a thousands separator (blank: none); data-value keeps
+    the number, so the columns still sort by year."""
+    out = frame.copy()
+    for c in YEARS:
+        if c in out:
+            out[c] = [None if pd.isna(v) else str(int(v)) for v in out[c]]
+    return out
 
 
 def _is_built(built: pd.Series) -> pd.Series:
@@ -143,7 +154,7 @@ def _facilities_section(t: TimeTables) -> list[str]:
            f"data-value='{int(built.sum())}'>{int(built.sum())}</span> of {len(f)} built)</h2>",
            "<p class='note'>A plant is built once, sized for its busiest state, and stays in "
            "use to the horizon's end; size, capacity and input in the unit of what it takes, "
-           "a year.</p>", html_table(shown, FACILITIES_TABLE, "facilities-table")]
+           "a year.</p>", html_table(_years_as_text(shown), FACILITIES_TABLE, "facilities-table")]
     if len(t.facility_states):
         order = pd.Index(t.states.state) if "state" in t.states else pd.Index([])
         use = t.facility_states.assign(
@@ -189,9 +200,9 @@ def time_page(t: TimeTables) -> str:
                  _plot(build_years_figure(t), "build-years-plot")]
     if len(t.years):
         body += ["<h2 id='years'>Year by year</h2>",
-                 html_table(t.years, YEARS_TABLE, "years-table")]
+                 html_table(_years_as_text(t.years), YEARS_TABLE, "years-table")]
     if len(t.links):
-        body += ["<h2 id='links'>Links</h2>", html_table(t.links, LINKS_TABLE, "links-table")]
+        body += ["<h2 id='links'>Links</h2>", html_table(_years_as_text(t.links), LINKS_TABLE, "links-table")]
     body += _facilities_section(t)
     if len(t.states):
         body += ["<h2 id='states'>Operating states</h2>",

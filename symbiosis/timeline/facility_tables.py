@@ -16,6 +16,14 @@ FACILITY_COLUMNS = ["facility_id", "name", "built", "build_year", "years_in_use"
 STATE_COLUMNS = ["facility_id", "state", "input", "output", "output_disposed", "utilisation"]
 
 
+NOISE = 1e-9  # below this an amount is solver noise (results.repair.clean_solution's rule)
+
+
+def _tidy(values: np.ndarray) -> np.ndarray:
+    """Solver noise (−3e-14 m3 treated) written as 0."""
+    return np.where(np.abs(values) <= NOISE, 0.0, values)
+
+
 def has_time_facilities(stacked: Stacked) -> bool:
     return "facility_build" in stacked.programs[stacked.plan.states.index[0]].variables
 
@@ -49,8 +57,8 @@ def facility_state_table(stacked: Stacked, x: np.ndarray) -> pd.DataFrame:
             .reindex(ids, fill_value=0.0)
         size = lp.variables[SIZE].values(xs).reindex(ids)
         parts.append(pd.DataFrame({
-            "facility_id": ids, "state": state, "input": used.to_numpy(),
-            "output": made.to_numpy(), "output_disposed": disposed.to_numpy(),
+            "facility_id": ids, "state": state, "input": _tidy(used.to_numpy()),
+            "output": _tidy(made.to_numpy()), "output_disposed": _tidy(disposed.to_numpy()),
             "utilisation": np.where(size.to_numpy() > 1e-9,
                                     used.to_numpy() / np.maximum(size.to_numpy(), 1e-12), 0.0)}))
     return pd.concat(parts, ignore_index=True)[STATE_COLUMNS]
