@@ -164,17 +164,22 @@ def test_scaled_capex_is_sized_for_the_peak_too():
     assert plant(r)["size"] == pytest.approx(100.0)
 
 
+def tiny_park_with_a_plant(folder):
+    """tests/data/tiny-park copied to `folder` with a water treatment plant WTP."""
+    shutil.copytree(DATA / "tiny-park", folder)
+    (folder / "facilities.csv").write_text(
+        "facility_id,x_km,y_km,input_resource,output_resource,yield,processing_cost,capacity,"
+        "capex\nWTP,0,0.5,water,water,0.95,0.01,2000,100\n", encoding="utf-8")
+    with open(folder / "qualities.csv", "a", encoding="utf-8") as q:
+        q.write("WTP:out,cod_mg_l,5\n")
+    return folder
+
+
 def test_one_period_with_a_facility_runs_byte_identical_to_no_periods(tmp_path):
     """`symbiosis run` on a model with a facility and a one-period periods.csv writes the
     bytes it writes without the time tables (the facility built in both)."""
     from .test_time_cli import _files, _invoke
-    plain = tmp_path / "plain"
-    shutil.copytree(DATA / "tiny-park", plain)
-    (plain / "facilities.csv").write_text(
-        "facility_id,x_km,y_km,input_resource,output_resource,yield,processing_cost,capacity,"
-        "capex\nWTP,0,0.5,water,water,0.95,0.01,2000,100\n", encoding="utf-8")
-    with open(plain / "qualities.csv", "a", encoding="utf-8") as q:
-        q.write("WTP:out,cod_mg_l,5\n")
+    plain = tiny_park_with_a_plant(tmp_path / "plain")
     one = tmp_path / "one"
     shutil.copytree(plain, one)
     (one / "periods.csv").write_text("period,weight\nyear,1\n", encoding="utf-8")
@@ -198,13 +203,7 @@ def test_validate_and_time_read_the_green_channel_for_facilities(tmp_path, modes
     `time` builds the plant in 2026 with the pipes alone on it, in 2025 with `facility` too;
     a misspelt mode is refused with exit code 2, naming the key and the modes allowed."""
     from .test_time_cli import _invoke
-    model = tmp_path / "m"
-    shutil.copytree(DATA / "tiny-park", model)
-    (model / "facilities.csv").write_text(
-        "facility_id,x_km,y_km,input_resource,output_resource,yield,processing_cost,capacity,"
-        "capex\nWTP,0,0.5,water,water,0.95,0.01,2000,100\n", encoding="utf-8")
-    with open(model / "qualities.csv", "a", encoding="utf-8") as q:
-        q.write("WTP:out,cod_mg_l,5\n")
+    model = tiny_park_with_a_plant(tmp_path / "m")
     yaml = (model / "model.yaml").read_text(encoding="utf-8")
     (model / "model.yaml").write_text(
         yaml + "horizon: {start: 2025, end: 2027, permit_years: 1}\n"
