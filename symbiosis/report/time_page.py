@@ -202,7 +202,8 @@ def time_page(t: TimeTables) -> str:
         body += ["<h2 id='years'>Year by year</h2>",
                  html_table(_years_as_text(t.years), YEARS_TABLE, "years-table")]
     if len(t.links):
-        body += ["<h2 id='links'>Links</h2>", html_table(_years_as_text(t.links), LINKS_TABLE, "links-table")]
+        body += ["<h2 id='links'>Links</h2>",
+                 html_table(_years_as_text(t.links), LINKS_TABLE, "links-table")]
     body += _facilities_section(t)
     if len(t.states):
         body += ["<h2 id='states'>Operating states</h2>",

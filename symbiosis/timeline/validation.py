@@ -55,7 +55,7 @@ def time_summary(park: Park) -> TimeSummary:
         scenarios = scenarios.iloc[0:0]
     years = 1 if h is None else h.end - h.start + 1
     channel = park.config.policy.green_channel
-    fast = f"; green channel {', '.join(channel.modes)}: {channel.permit_years}" \
+    fast = f"; green channel {', '.join(channel.modes)} permit_years {channel.permit_years}" \
         if channel.modes else ""
     parts.append("no horizon" if h is None else
                  f"horizon {h.start}-{h.end} ({years} years, permit_years {h.permit_years}"
