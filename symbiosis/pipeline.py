@@ -173,7 +173,8 @@ def _solve_selected(park: Park, selection: Selection, objective: Objective,
             if solver.time_limit is not None and previous is not None:
                 left = solver.time_limit - (time.perf_counter() - started)
                 options = replace(solver, time_limit=max(0.01, left))
-            solved = solve(model, options, fallback=start)
+            solved = solve(model, options, fallback=start,
+                           outside_bound=selection.outside_bound)
             solution = certified(selection, solved, gap)
         done = _Solved(lp, solution, baseline_x, greedy_x, selection, solved.bound)
         if not solution.status.has_solution or solution.status == Status.OPTIMAL:

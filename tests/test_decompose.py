@@ -124,3 +124,93 @@ def test_a_part_that_stops_on_its_target_at_once_keeps_its_lp_bound(monkeypatch)
     lp_bound = program.offset + sum(decompose._lp_bound(p) for p in problems)
     assert solved.objective == pytest.approx(best.objective, rel=1e-9)
     assert lp_bound - 1e-6 <= solved.bound <= best.objective + 1e-6
+
+
+@pytest.mark.parametrize("below", [0.5, 0.9])
+def test_allowances_are_cut_so_the_design_certifies_against_an_outside_bound(
+        monkeypatch, below):
+    """Links left out of the program may cost as little as B < R (the program's LP bound):
+    the parts then share B/(1 − g) − R, so a design within it has a gap of at most g
+    against B, the bound the run reports."""
+    monkeypatch.setattr(decompose, "SMALL_PART", 1)
+    lp, program, base = _program(_pipe_park(1, False, n=15))
+    parts = decompose.split(program.a)
+    problems = [program.part(p.columns, p.rows) for p in parts]
+    bounds = np.array([decompose._lp_bound(p) for p in problems])
+    lower = program.offset + bounds.sum()
+    gap = 0.05
+    outside = lower - below * gap * lower  # B/(1 − g) − R is below g·R
+    options = decompose._part_options(program, parts, problems,
+                                      sb.SolverOptions(name="highspy", mip_gap=gap), base,
+                                      bounds, outside)
+    allowances = [o.options["mip_abs_gap"] / decompose.ABS_GAP_SHARE for o in options]
+    assert sum(allowances) == pytest.approx(outside / (1 - gap) - lower, rel=1e-9)
+    assert sum(allowances) < gap * lower
+    solved = decompose.solve_in_parts(program, sb.SolverOptions(name="highspy", mip_gap=gap),
+                                      base, outside)
+    assert solved.objective - outside <= gap * solved.objective + 1e-6
+
+
+def test_allowances_stay_when_no_design_can_certify_against_the_outside_bound(monkeypatch):
+    monkeypatch.setattr(decompose, "SMALL_PART", 1)
+    lp, program, base = _program(_pipe_park(1, False, n=15))
+    parts = decompose.split(program.a)
+    problems = [program.part(p.columns, p.rows) for p in parts]
+    bounds = np.array([decompose._lp_bound(p) for p in problems])
+    lower = program.offset + bounds.sum()
+    gap = 0.01
+    for outside in (lower * (1 - 2 * gap), np.inf, -np.inf):  # B/(1 − g) < R; none; unpriced
+        options = decompose._part_options(program, parts, problems,
+                                          sb.SolverOptions(name="highspy", mip_gap=gap),
+                                          base, bounds, outside)
+        allowances = [o.options["mip_abs_gap"] / decompose.ABS_GAP_SHARE for o in options]
+        assert sum(allowances) == pytest.approx(gap * lower, rel=1e-9)
+
+
+def test_a_part_its_time_share_stopped_short_is_resumed_from_its_design_with_the_time_left():
+    """Two parts: the first stops on its time share above its objective target, the second
+    is done early. The first is run again from its own design, with the time left, and
+    keeps the cheaper point and the higher bound of its two runs."""
+    from concurrent.futures import Future
+    from dataclasses import replace
+
+    program = MatrixProgram(np.zeros((0, 1)), np.zeros(0), np.zeros(0), np.zeros(1),
+                            np.ones(1), np.ones(1), 0.0, np.ones(1, dtype=bool))
+    options = sb.SolverOptions(name="highspy", mip_gap=0.0,
+                               options={"mip_abs_gap": 0.1, "objective_target": 1.0})
+    short = Solution(Status.FEASIBLE, Termination.TIME_LIMIT, np.array([3.0]), 3.0, 0.5,
+                     "highspy", "x", 1.0)
+    resumed = Solution(Status.FEASIBLE, Termination.TIME_LIMIT, np.array([0.9]), 0.9, 0.25,
+                       "highspy", "x", 1.0)  # within its target now: not resumed again
+    done = Solution(Status.OPTIMAL, Termination.CONVERGED, np.array([1.0]), 1.0, 1.0,
+                    "highspy", "x", 1.0)
+    answers = {0: [short, resumed], 1: [done]}
+    calls = []
+
+    def submit(problem, part_options, start):
+        key = 0 if problem is first else 1
+        calls.append((key, part_options.time_limit, None if start is None else start[0]))
+        future: Future = Future()
+        future.set_result(answers[key].pop(0))
+        return future
+
+    first, second = program, replace(program)
+    import time as clock
+    solutions = decompose._passes([first, second], [options, options], [None, None], 1,
+                                  submit, clock.perf_counter() + 60)
+    assert [c[0] for c in calls] == [0, 1, 0]  # only the short part again
+    assert calls[2][2] == 3.0  # from its own design
+    assert calls[2][1] > 50  # with (nearly) all the time left
+    assert solutions[1] is done
+    assert solutions[0].objective == 0.9 and solutions[0].bound == 0.5  # cheaper, higher
+    assert solutions[0].seconds == 2.0
+    # without a deadline, or once the target is met, nothing runs again
+    answers[0] = [short]
+    answers[1] = [done]
+    calls.clear()
+    decompose._passes([first, second], [options, options], [None, None], 1, submit, None)
+    assert [c[0] for c in calls] == [0, 1]
+    met = replace(short, objective=1.0, values=np.array([1.0]))
+    assert not decompose._short(met, options) and decompose._short(short, options)
+    close = replace(short, bound=2.95)  # within mip_abs_gap of its own bound
+    assert not decompose._short(close, options)

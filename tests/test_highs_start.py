@@ -60,3 +60,23 @@ def test_a_start_whose_answer_holds_is_solved_once():
     h.stale_left = 0
     solution = solve_direct(h, SolverOptions(), start)
     assert h.runs == 1 and solution.values == pytest.approx([1.0, 0.0])
+
+
+class ObjectiveAboveItsValues(StaleFirstSolution):
+    """A Highs that reports its answer's objective a little above what its values cost, as
+    HiGHS 1.16 does for a start it evaluated in the presolved space."""
+
+    def getInfo(self):
+        info = self._h.getInfo()
+        info.objective_function_value += 0.5
+        return info
+
+
+def test_values_cheaper_than_reported_are_kept_with_their_own_cost_and_not_solved_again():
+    start = np.array([1.0, 0.0])  # the optimum, cost -5
+    h = ObjectiveAboveItsValues(knapsack(), start)
+    h.stale_left = 0
+    solution = solve_direct(h, SolverOptions(), start)
+    assert h.runs == 1  # a second run would double the time for nothing
+    assert solution.values == pytest.approx([1.0, 0.0])
+    assert solution.objective == pytest.approx(-5.0)  # what the values cost, not -4.5
