@@ -177,12 +177,14 @@ def relaxation_part(program: MatrixProgram, links: LinkColumns, allowed: np.ndar
     return sub, columns, rows
 
 
-def solve_by_parts(lp: MatrixProgram, dask: str | None = None
+def solve_by_parts(lp: MatrixProgram, dask: str | None = None,
+                   interior_from_rows: float = np.inf
                    ) -> tuple[float, np.ndarray, np.ndarray] | None:
     """An LP solved by its independent parts (`decompose.split`: the LP of a province is
     the sum of theirs), on worker processes side by side when it is large enough to pay
     for starting them (PARALLEL_FROM_COLUMNS), else here, or on the Dask cluster at `dask`
-    (`decompose.part_pool`); its optimum, values and duals.
+    (`decompose.part_pool`); its optimum, values and duals. Parts of at least
+    `interior_from_rows` rows are solved by interior point (`solve_lp_part`).
     Parts go out in order of rows, most first (the heat part, with its cascade, takes the
     longest: 272 s of the 545 s the LP of the 10,000-firm province takes in one process),
     and each is built only when a worker is free for it, so that at most one part per
@@ -192,7 +194,8 @@ def solve_by_parts(lp: MatrixProgram, dask: str | None = None
     x, y, z = np.zeros(lp.a.shape[1]), np.zeros(lp.a.shape[0]), lp.offset
     if dask is None and (workers < 2 or lp.a.shape[1] < PARALLEL_FROM_COLUMNS):
         for part in parts:
-            answer = solve_lp_part(lp.part(part.columns, part.rows))
+            answer = solve_lp_part(lp.part(part.columns, part.rows),
+                                   len(part.rows) >= interior_from_rows)
             if answer is None:
                 return None
             z += _take(answer, part, x, y)
@@ -208,7 +211,8 @@ def solve_by_parts(lp: MatrixProgram, dask: str | None = None
                         return None
                     z += _take(answer, running.pop(future), x, y)
             if part is not None:
-                running[pool.submit_call(solve_lp_part, lp.part(part.columns, part.rows))] = part
+                running[pool.submit_call(solve_lp_part, lp.part(part.columns, part.rows),
+                                         len(part.rows) >= interior_from_rows)] = part
     return z, x, y
 
 
@@ -221,16 +225,24 @@ def _take(answer: LpAnswer, part: Part, x: np.ndarray, y: np.ndarray) -> float:
 LpAnswer = tuple[np.ndarray, np.ndarray, float]  # values, duals, optimum (the part's units)
 
 
-def solve_lp_part(part: MatrixProgram) -> LpAnswer | None:
-    """One LP part by simplex in scaled units without presolve (on these LPs presolve costs
-    more than it saves: 11.5 s against 21 s for the whole LP of the 3,000-firm province,
-    7.3 s against 12.8 s by parts): its values, duals and optimum in its own units, None if
-    not solved to optimality. Module-level: worker processes run it (`WorkerPool`)."""
+def solve_lp_part(part: MatrixProgram, interior: bool = False) -> LpAnswer | None:
+    """One LP part in scaled units: by simplex without presolve (on the one-year pricing
+    LPs presolve costs more than it saves: 11.5 s against 21 s for the whole LP of the
+    3,000-firm province, 7.3 s against 12.8 s by parts), or, if `interior`, by interior
+    point with presolve and crossover, which ends at a vertex too (the largest part of a
+    20-scenario stacked LP, 141,620 rows: 41 s, where simplex without presolve had not
+    finished in 400 s and with presolve took 131 s). Its values, duals and optimum in its
+    own units, None if not solved to optimality. Module-level: worker processes run it
+    (`WorkerPool`)."""
     scaled, k = part.scaled()
     h = scaled.to_highs()
     del scaled
-    h.setOptionValue("solver", "simplex")  # duals of a vertex: complementary slackness
-    h.setOptionValue("presolve", "off")
+    if interior:
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "on")  # duals of a vertex: complementary slackness
+    else:
+        h.setOptionValue("solver", "simplex")  # duals of a vertex: complementary slackness
+        h.setOptionValue("presolve", "off")
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None

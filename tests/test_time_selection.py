@@ -212,3 +212,32 @@ def test_the_old_bound_is_strictly_weaker_and_the_stacked_one_is_the_optimum():
     assert new.reduced[1] == pytest.approx(100.0)
     bound, reduced, kept = time_selection.tightest(250.0, np.array([50.0, 100.0, 0.0]), new)
     assert bound == pytest.approx(350.0) and reduced[1] == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("make, kept", [
+    (two_suppliers, [True, False, True]), (winter_supplier, [False]),
+    (heat_both_seasons, [False])])
+def test_interior_point_prices_the_stacked_lp_as_simplex_does(monkeypatch, make, kept):
+    """Large stacked LP parts are solved by interior point with crossover: a vertex, so the
+    same LP optimum and, here, the same bound as simplex gives (every part is large here).
+    The duals may be another optimal vertex's (these LPs are degenerate): two suppliers'
+    F link then prices out and is added, where simplex's duals price it at 100."""
+    park, tables = make()
+    plan = plan_of(park, tables)
+    candidates = candidates_of(park, plan)
+    simplex = time_selection.price_stacked(park, candidates, plan, np.array(kept))
+    monkeypatch.setattr(time_selection, "INTERIOR_FROM_ROWS", 0)
+    import symbiosis.pricing as pricing
+    methods, solve_lp_part = [], pricing.solve_lp_part
+
+    def recorded(part, interior=False):
+        methods.append(interior)
+        return solve_lp_part(part, interior)
+    monkeypatch.setattr(pricing, "solve_lp_part", recorded)
+    interior = time_selection.price_stacked(park, candidates, plan, np.array(kept))
+    assert True in methods  # the stacked LP by interior point (`_inner` keeps simplex)
+    optimum = _exact_stacked(park, tables)
+    assert interior.lp_value == pytest.approx(simplex.lp_value, rel=1e-9, abs=1e-6)
+    assert interior.bound == pytest.approx(simplex.bound, rel=1e-9, abs=1e-6)
+    assert interior.bound <= optimum + 1e-6
+    assert interior.kept[np.array(kept)].all()
