@@ -40,6 +40,7 @@ DEFAULT_GAP = 1e-4  # HiGHS's own default mip_rel_gap
 # part proven within a_i of its own bound can still be further than a_i from its LP bound.
 ABS_GAP_SHARE = 0.5
 SMALL_PART = 500  # columns: smaller components are solved together
+INTERIOR_MARGIN = 1e-7  # relative: what an interior-point LP bound is lowered by (`_lp_bound`)
 RESUMES = 3  # passes more for the parts a time share stopped short (`_passes`)
 RESUME_SECONDS = 2.0  # time left below which no part is resumed
 PARALLEL_MIN_COLUMNS = 20_000  # below this, starting worker processes costs more than it saves
@@ -75,16 +76,19 @@ def split(a: sp.spmatrix) -> list[Part]:
 
 def solve_in_parts(program: MatrixProgram, options: SolverOptions,
                    fallback: np.ndarray | None = None,
-                   outside_bound: float = np.inf) -> Solution:
+                   outside_bound: float = np.inf,
+                   interior_from_rows: float = np.inf) -> Solution:
     """Solve each independent part with HiGHS (one process per core when it pays, or on a
     Dask cluster with `options.dask`) and combine them. `fallback`: a feasible point of the
     whole program, each part's MIP start, and kept for a part whose answer is missing or
     worse, so that a run cut short is never worse than it. `outside_bound`: the least a
     solution of the posed problem outside this program can cost (the links candidate
     selection left out, `Selection.outside_bound`), which the gap will be certified
-    against when it is below the program's own bound (`_part_options`)."""
+    against when it is below the program's own bound (`_part_options`). Parts of at least
+    `interior_from_rows` rows get their LP bound by interior point (`_lp_bound`)."""
     began = time.perf_counter()
-    parts, problems, part_options, lower = _plan(program, options, fallback, outside_bound)
+    parts, problems, part_options, lower = _plan(program, options, fallback, outside_bound,
+                                                 interior_from_rows)
     starts = [None if fallback is None else fallback[p.columns] for p in parts]
     solutions = _solve_parts(problems, part_options, starts, options, program.a.shape[1])
     solutions = [_with_bound(s, lb) for s, lb in zip(solutions, lower)]
@@ -102,7 +106,7 @@ def _with_bound(solution: Solution, lp_bound: float) -> Solution:
 
 
 def _plan(program: MatrixProgram, options: SolverOptions, fallback: np.ndarray | None,
-          outside_bound: float = np.inf
+          outside_bound: float = np.inf, interior_from_rows: float = np.inf
           ) -> tuple[list[Part], list[MatrixProgram], list[SolverOptions], np.ndarray]:
     """The parts, their programs, their stopping rules and their LP bounds (−inf where not
     computed). A program in one piece is its own part (not copied; its offset is added back
@@ -117,7 +121,8 @@ def _plan(program: MatrixProgram, options: SolverOptions, fallback: np.ndarray |
     gap = DEFAULT_GAP if options.mip_gap is None else options.mip_gap
     if fallback is None or gap <= 0:
         return parts, problems, [options] * len(parts), np.full(len(parts), -np.inf)
-    lower = np.array([_lp_bound(p) for p in problems])
+    lower = np.array([_lp_bound(p, len(p.row_lower) >= interior_from_rows)
+                      for p in problems])
     return parts, problems, _part_options(program, parts, problems, options, fallback,
                                           lower, outside_bound), lower
 
@@ -267,15 +272,24 @@ def _part_options(program: MatrixProgram, parts: list[Part], problems: list[Matr
         for a, lb, p in zip(allowance, lower, problems)]
 
 
-def _lp_bound(problem: MatrixProgram) -> float:
-    """The part's LP relaxation bound. HiGHS's thread count is left alone: setting one other
-    than that of the pool HiGHS already started in this process fails the run."""
+def _lp_bound(problem: MatrixProgram, interior: bool = False) -> float:
+    """The part's LP relaxation bound, by HiGHS's default LP solver, or if `interior` by
+    interior point without crossover (only the value is needed, not a vertex: on the MILP
+    parts of a 20-scenario province simplex took minutes per part). HiGHS's thread count
+    is left alone: setting one other than that of the pool HiGHS already started in this
+    process fails the run."""
     relaxed, scaling = replace(problem, integer=np.zeros_like(problem.integer)).scaled()
     h = relaxed.to_highs()
+    if interior:
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return -np.inf
-    return scaling.objective_value(h.getInfo().objective_function_value)
+    value = scaling.objective_value(h.getInfo().objective_function_value)
+    # interior point stops at a relative duality gap of 1e-8, its primal value up to that
+    # above the optimum: lowered by INTERIOR_MARGIN of itself, it stays a bound
+    return value - INTERIOR_MARGIN * max(1.0, abs(value)) if interior else value
 
 
 def _schedule(problems: list[MatrixProgram], part_options: list[SolverOptions],

@@ -214,3 +214,11 @@ def test_a_part_its_time_share_stopped_short_is_resumed_from_its_design_with_the
     assert not decompose._short(met, options) and decompose._short(short, options)
     close = replace(short, bound=2.95)  # within mip_abs_gap of its own bound
     assert not decompose._short(close, options)
+
+
+def test_an_interior_point_lp_bound_is_the_simplex_one():
+    lp, program, base = _program(_pipe_park(2, False, n=15))
+    simplex, interior = decompose._lp_bound(program), decompose._lp_bound(program, True)
+    assert np.isfinite(simplex) and interior == pytest.approx(simplex, rel=1e-6, abs=1e-6)
+    assert interior <= simplex  # lowered by its margin: a bound, not a value
+    assert interior <= sb.solve(program.to_highs(), EXACT).objective

@@ -241,3 +241,19 @@ def test_interior_point_prices_the_stacked_lp_as_simplex_does(monkeypatch, make,
     assert interior.bound == pytest.approx(simplex.bound, rel=1e-9, abs=1e-6)
     assert interior.bound <= optimum + 1e-6
     assert interior.kept[np.array(kept)].all()
+
+
+def test_a_round_past_the_size_cap_is_not_run_and_the_last_bound_stands(monkeypatch):
+    """The winter supplier's link left out: the first round prices it out; with the cap
+    below the next round's size no second round runs, and the bound is the first round's
+    (valid: below the optimum)."""
+    park, tables = winter_supplier()
+    plan = plan_of(park, tables)
+    candidates = candidates_of(park, plan)
+    whole = time_selection.price_stacked(park, candidates, plan, np.array([False]))
+    assert whole.rounds == 2 and whole.kept.tolist() == [True]
+    monkeypatch.setattr(time_selection, "MAX_LINK_STATES", len(plan.states) - 1)
+    capped = time_selection.price_stacked(park, candidates, plan, np.array([False]))
+    assert capped.rounds == 1 and capped.kept.tolist() == [False]
+    assert capped.bound <= whole.bound + 1e-9
+    assert capped.bound <= _exact_stacked(park, tables) + 1e-6

@@ -27,7 +27,8 @@ price of another state's program alone would drop it.
 L lets each state pay only its share of a link's fixed cost against its own gain. When links
 are left out, `price_stacked` tightens it: the stacked LP over the kept links, its duals
 pricing every left-out link's columns over all states against the whole stacked matrix
-(a Lagrangian bound L*, proved there), adding the links that price out until none does;
+(a Lagrangian bound L*, proved there), adding the links that price out until none does
+(or the next LP would pass MAX_LINK_STATES);
 the selection keeps the better of both bounds per link (`tightest`).
 """
 from __future__ import annotations
@@ -64,6 +65,12 @@ CLOSE_TO_LP = 1e-3
 # 4-period province 2.5 / 2.0; 43,420 rows of a 20-scenario one 15.6 / 5.0; 77,840 rows
 # 33.3 / 9.5; 141,620 rows > 400 / 41), while at 17,212 rows simplex wins (0.4 / 0.9)
 INTERIOR_FROM_ROWS = 25_000
+# a round whose LP would hold more kept links × states than this is not run (the last
+# round's bound stands; deterministic, unlike a time cap): at 1,000 firms and 20 scenarios
+# round 1 (10,900 links × 20 states) took 2 minutes and left L* at 2.9 M against the LP's
+# 245.9 M, round 2
+# (42,018 × 20 = 840,360) 13 minutes and brought it within 0.04 %
+MAX_LINK_STATES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -224,8 +231,9 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
     """Column generation on the stacked LP relaxation over every candidate: solve it over
     the kept links, price every left-out link's columns (every state's, every year's)
     against the whole stacked matrix with its duals, add the links that price out (ρ* < 0)
-    and re-solve, at most `rounds` times or until the bound is within CLOSE_TO_LP of the
-    LP's value; None if an LP is not solved.
+    and re-solve, at most `rounds` times, until the bound is within CLOSE_TO_LP of the
+    LP's value, or until the next round's LP would exceed MAX_LINK_STATES (kept links times
+    states; the first round is always run); None if an LP is not solved.
 
     Validity (docs/model.md, "Candidate selection over states"). Let P be the stacked
     program over every candidate, min cᵀx s.t. r_lo ≤ Ax ≤ r_up, x in its box, and y the
@@ -299,7 +307,9 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
         add = ~kept & (reduced < -1e-7 * max(1.0, abs(z)))
         LOG.info("stacked LP round %d over %d of %d links: z = %.9g, bound = %.9g, "
                  "%d price out", r, kept.sum(), len(kept), z, bound, add.sum())
-        if not add.any() or r == rounds or z - bound <= CLOSE_TO_LP * max(1.0, abs(z)):
+        too_large = (kept | add).sum() * len(plan.states) > MAX_LINK_STATES
+        if not add.any() or r == rounds or too_large or \
+                z - bound <= CLOSE_TO_LP * max(1.0, abs(z)):
             return StackedPricing(bound, z, reduced, kept, r)
         kept |= add
     raise AssertionError("unreachable")

@@ -27,7 +27,7 @@ from ..solve import Solution, SolverOptions, Status, solve
 from ..verify import verify_point
 from .inputs import TimeTables
 from .plan import TimePlan, envelope_park, plan_of
-from .selection import Priced, rounded_start, select_over_states
+from .selection import INTERIOR_FROM_ROWS, Priced, rounded_start, select_over_states
 from .stacking import BUILD_YEAR, Stacked, stack
 from .tables import TimeResult, time_tables
 
@@ -65,7 +65,8 @@ def _solve(stacked: Stacked, options: SolverOptions, fixed: dict[str, np.ndarray
             lp.fix(cols, np.round(values) if lp.variables[name].integer else values)
         stacked = replace(stacked, lp=lp)
         start = None
-    solution = solve(MatrixProgram.of(lp), options, fallback=start)
+    solution = solve(MatrixProgram.of(lp), options, fallback=start,
+                     interior_from_rows=INTERIOR_FROM_ROWS)
     return Solved(stacked, solution)
 
 
@@ -101,7 +102,8 @@ def solve_selected(park: Park, priced: Priced, plan: TimePlan, options: SolverOp
         start = rounded_start(priced, stacked) if previous is None else \
             _carried(previous, stacked)
         solution = solve(MatrixProgram.of(stacked.lp), round_options, fallback=start,
-                         outside_bound=selection.outside_bound)
+                         outside_bound=selection.outside_bound,
+                         interior_from_rows=INTERIOR_FROM_ROWS)
         solved = Solved(stacked, certified(selection, solution, gap))
         timings["solve"] = timings.get("solve", 0.0) + time.perf_counter() - t
         if not solved.solution.status.has_solution or \
