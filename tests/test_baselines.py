@@ -233,7 +233,7 @@ def test_a_firms_alone_run_without_a_solution_is_said_and_the_baseline_falls_bac
     solved = pipeline.solve
     calls = []
 
-    def second_run_times_out(model, options, fallback=None):
+    def second_run_times_out(model, options, fallback=None, **hints):
         calls.append(1)
         if len(calls) == 2:  # the firms-alone run
             return Solution(Status.TIME_LIMIT_NO_SOLUTION, Termination.TIME_LIMIT, None, None,

@@ -89,8 +89,8 @@ def test_a_corrupted_co2_stage_is_caught(monkeypatch):
     """The CO2 objective's first stage is verified before its CO2 is used as a cap."""
     real = pipeline.solve
 
-    def corrupt(model, options, fallback=None):
-        s = real(model, options, fallback)
+    def corrupt(model, options, fallback=None, **hints):
+        s = real(model, options, fallback, **hints)
         values = s.values.copy()
         values[:] = values * 0.5  # halves every flow, purchase and disposal
         return replace(s, values=values)

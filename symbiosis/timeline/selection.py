@@ -68,8 +68,7 @@ INTERIOR_FROM_ROWS = 25_000
 # a round whose LP would hold more kept links × states than this is not run (the last
 # round's bound stands; deterministic, unlike a time cap): at 1,000 firms and 20 scenarios
 # round 1 (10,900 links × 20 states) took 2 minutes and left L* at 2.9 M against the LP's
-# 245.9 M, round 2
-# (42,018 × 20 = 840,360) 13 minutes and brought it within 0.04 %
+# 245.9 M; round 2 (42,018 × 20 = 840,360) took 13 minutes and brought it within 0.04 %
 MAX_LINK_STATES = 1_000_000
 
 
