@@ -126,24 +126,33 @@ def test_a_part_that_stops_on_its_target_at_once_keeps_its_lp_bound(monkeypatch)
     assert lp_bound - 1e-6 <= solved.bound <= best.objective + 1e-6
 
 
+def _parts_and_bounds(monkeypatch):
+    """A pipe park's program in parts: its start, parts, their LP bounds and R, their sum."""
+    monkeypatch.setattr(decompose, "SMALL_PART", 1)
+    _, program, base = _program(_pipe_park(1, False, n=15))
+    parts = decompose.split(program.a)
+    problems = [program.part(p.columns, p.rows) for p in parts]
+    bounds = np.array([decompose._lp_bound(p) for p in problems])
+    return program, base, parts, problems, bounds, program.offset + bounds.sum()
+
+
+def _allowances(options) -> list[float]:
+    return [o.options["mip_abs_gap"] / decompose.ABS_GAP_SHARE for o in options]
+
+
 @pytest.mark.parametrize("below", [0.5, 0.9])
 def test_allowances_are_cut_so_the_design_certifies_against_an_outside_bound(
         monkeypatch, below):
     """Links left out of the program may cost as little as B < R (the program's LP bound):
     the parts then share B/(1 − g) − R, so a design within it has a gap of at most g
     against B, the bound the run reports."""
-    monkeypatch.setattr(decompose, "SMALL_PART", 1)
-    lp, program, base = _program(_pipe_park(1, False, n=15))
-    parts = decompose.split(program.a)
-    problems = [program.part(p.columns, p.rows) for p in parts]
-    bounds = np.array([decompose._lp_bound(p) for p in problems])
-    lower = program.offset + bounds.sum()
+    program, base, parts, problems, bounds, lower = _parts_and_bounds(monkeypatch)
     gap = 0.05
     outside = lower - below * gap * lower  # B/(1 − g) − R is below g·R
     options = decompose._part_options(program, parts, problems,
                                       sb.SolverOptions(name="highspy", mip_gap=gap), base,
                                       bounds, outside)
-    allowances = [o.options["mip_abs_gap"] / decompose.ABS_GAP_SHARE for o in options]
+    allowances = _allowances(options)
     assert sum(allowances) == pytest.approx(outside / (1 - gap) - lower, rel=1e-9)
     assert sum(allowances) < gap * lower
     solved = decompose.solve_in_parts(program, sb.SolverOptions(name="highspy", mip_gap=gap),
@@ -152,19 +161,13 @@ def test_allowances_are_cut_so_the_design_certifies_against_an_outside_bound(
 
 
 def test_allowances_stay_when_no_design_can_certify_against_the_outside_bound(monkeypatch):
-    monkeypatch.setattr(decompose, "SMALL_PART", 1)
-    lp, program, base = _program(_pipe_park(1, False, n=15))
-    parts = decompose.split(program.a)
-    problems = [program.part(p.columns, p.rows) for p in parts]
-    bounds = np.array([decompose._lp_bound(p) for p in problems])
-    lower = program.offset + bounds.sum()
+    program, base, parts, problems, bounds, lower = _parts_and_bounds(monkeypatch)
     gap = 0.01
     for outside in (lower * (1 - 2 * gap), np.inf, -np.inf):  # B/(1 − g) < R; none; unpriced
         options = decompose._part_options(program, parts, problems,
                                           sb.SolverOptions(name="highspy", mip_gap=gap),
                                           base, bounds, outside)
-        allowances = [o.options["mip_abs_gap"] / decompose.ABS_GAP_SHARE for o in options]
-        assert sum(allowances) == pytest.approx(gap * lower, rel=1e-9)
+        assert sum(_allowances(options)) == pytest.approx(gap * lower, rel=1e-9)
 
 
 def test_a_part_its_time_share_stopped_short_is_resumed_from_its_design_with_the_time_left():
