@@ -85,12 +85,23 @@ def solve_in_parts(program: MatrixProgram, options: SolverOptions,
     solution of the posed problem outside this program can cost (the links candidate
     selection left out, `Selection.outside_bound`), which the gap will be certified
     against when it is below the program's own bound (`_part_options`). Parts of at least
-    `interior_from_rows` rows get their LP bound by interior point (`_lp_bound`)."""
+    `interior_from_rows` rows get their LP bound by interior point (`_lp_bound`).
+
+    The parts' LP bounds are computed first, side by side where the parts are, since every
+    part's stopping rule depends on all of them; the time limit counts from when they are
+    known (in one process, the 20-scenario province's took more than 20 minutes)."""
     began = time.perf_counter()
-    parts, problems, part_options, lower = _plan(program, options, fallback, outside_bound,
-                                                 interior_from_rows)
+    parts, problems = _parts_of(program)
     starts = [None if fallback is None else fallback[p.columns] for p in parts]
-    solutions = _solve_parts(problems, part_options, starts, options, program.a.shape[1])
+    with _runner(options, len(problems), program.a.shape[1]) as (runner, slots, shared):
+        lower = _lp_bounds(problems, options, fallback, interior_from_rows, runner)
+        part_options = [options] * len(parts) if not np.isfinite(lower).any() else \
+            _part_options(program, parts, problems, options, fallback, lower, outside_bound)
+        if shared:
+            part_options = _one_thread(part_options)
+        deadline = None if options.time_limit is None else \
+            time.perf_counter() + options.time_limit
+        solutions = _passes(problems, part_options, starts, slots, runner.submit, deadline)
     solutions = [_with_bound(s, lb) for s, lb in zip(solutions, lower)]
     return _combine(program, parts, solutions, fallback, options, time.perf_counter() - began)
 
@@ -105,41 +116,40 @@ def _with_bound(solution: Solution, lp_bound: float) -> Solution:
     return replace(solution, bound=bound)
 
 
-def _plan(program: MatrixProgram, options: SolverOptions, fallback: np.ndarray | None,
-          outside_bound: float = np.inf, interior_from_rows: float = np.inf
-          ) -> tuple[list[Part], list[MatrixProgram], list[SolverOptions], np.ndarray]:
-    """The parts, their programs, their stopping rules and their LP bounds (−inf where not
-    computed). A program in one piece is its own part (not copied; its offset is added back
-    by _combine) with the same stopping rule."""
+def _parts_of(program: MatrixProgram) -> tuple[list[Part], list[MatrixProgram]]:
+    """The parts and their programs. A program in one piece is its own part (not copied;
+    its offset is added back by _combine)."""
     parts = split(program.a)
     if len(parts) == 1:
         n_rows, n_cols = program.a.shape
-        parts = [Part(np.arange(n_cols), np.arange(n_rows))]
-        problems = [replace(program, offset=0.0)]
-    else:
-        problems = [program.part(p.columns, p.rows) for p in parts]
+        return [Part(np.arange(n_cols), np.arange(n_rows))], [replace(program, offset=0.0)]
+    return parts, [program.part(p.columns, p.rows) for p in parts]
+
+
+def _lp_bounds(problems: list[MatrixProgram], options: SolverOptions,
+               fallback: np.ndarray | None, interior_from_rows: float, runner) -> np.ndarray:
+    """Each part's LP bound (`_lp_bound`), computed by `runner` (largest part first), or
+    −inf for all where no stopping rule needs them: without a fallback, or at gap 0."""
     gap = DEFAULT_GAP if options.mip_gap is None else options.mip_gap
     if fallback is None or gap <= 0:
-        return parts, problems, [options] * len(parts), np.full(len(parts), -np.inf)
-    lower = np.array([_lp_bound(p, len(p.row_lower) >= interior_from_rows)
-                      for p in problems])
-    return parts, problems, _part_options(program, parts, problems, options, fallback,
-                                          lower, outside_bound), lower
+        return np.full(len(problems), -np.inf)
+    futures = [runner.submit_call(_lp_bound, p, len(p.row_lower) >= interior_from_rows)
+               for p in problems]
+    return np.array([f.result() for f in futures], dtype=float)
 
 
-def _solve_parts(problems: list[MatrixProgram], part_options: list[SolverOptions],
-                 starts: list[np.ndarray | None], options: SolverOptions,
-                 n_columns: int) -> list[Solution]:
-    """On the Dask cluster if asked; else in worker processes when the program is large
-    enough to pay for starting them; else here, one part after another."""
-    deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
-    workers = min(len(problems), options.threads or os.cpu_count() or 1)
+@contextmanager
+def _runner(options: SolverOptions, n_parts: int, n_columns: int
+            ) -> Iterator[tuple[WorkerPool | _ClusterParts | _Here, int, bool]]:
+    """Where the parts run, how many at once, and whether side by side (then each gets one
+    HiGHS thread): on the Dask cluster if asked; else in worker processes when the program
+    is large enough to pay for starting them; else here, one part after another."""
+    workers = min(n_parts, options.threads or os.cpu_count() or 1)
     if options.dask is None and (workers < 2 or n_columns < PARALLEL_MIN_COLUMNS):
-        return _passes(problems, part_options, starts, 1, _solved_now, deadline)
+        yield _Here(), 1, False
+        return
     with part_pool(options.dask, workers) as (pool, slots):
-        slots = max(1, min(len(problems), options.threads or len(problems), slots))
-        return _passes(problems, _one_thread(part_options), starts, slots, pool.submit,
-                       deadline)
+        yield pool, max(1, min(n_parts, options.threads or n_parts, slots)), True
 
 
 def _passes(problems: list[MatrixProgram], part_options: list[SolverOptions],
@@ -242,7 +252,7 @@ def _part_options(program: MatrixProgram, parts: list[Part], problems: list[Matr
     the bound candidate selection certifies (symbiosis.selection), is met, and searching on
     for a better bound of this part would not make the gap reported any smaller.
     Deterministic: it depends on the data only. With R ≤ 0 (or without a fallback, see
-    _plan), each part gets the relative gap.
+    _lp_bounds), each part gets the relative gap.
 
     When the bound to be certified is B = `outside_bound` < R (links were left out of the
     program, and a design using one may cost as little as B), the allowance is cut to
@@ -326,12 +336,20 @@ def _effort(problem: MatrixProgram) -> float:
     return float(problem.integer.sum()) + 0.01 * problem.a.shape[1]
 
 
-def _solved_now(problem: MatrixProgram, options: SolverOptions,
-                start: np.ndarray | None) -> Future:
-    """Solve in this process (the `submit` of the sequential case)."""
-    future: Future = Future()
-    future.set_result(solve_part(problem, options, start))
-    return future
+class _Here:
+    """Parts solved in this process, one after another (the runner of small programs):
+    each call is made when submitted, its future already done."""
+
+    @staticmethod
+    def submit(problem: MatrixProgram, options: SolverOptions,
+               start: np.ndarray | None) -> Future:
+        return _Here.submit_call(solve_part, problem, options, start)
+
+    @staticmethod
+    def submit_call(function, *arguments) -> Future:
+        future: Future = Future()
+        future.set_result(function(*arguments))
+        return future
 
 
 def solve_part(problem: MatrixProgram, options: SolverOptions,

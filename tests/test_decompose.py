@@ -225,3 +225,22 @@ def test_an_interior_point_lp_bound_is_the_simplex_one():
     assert np.isfinite(simplex) and interior == pytest.approx(simplex, rel=1e-6, abs=1e-6)
     assert interior <= simplex  # lowered by its margin: a bound, not a value
     assert interior <= sb.solve(program.to_highs(), EXACT).objective
+
+
+def test_worker_processes_compute_the_lp_bounds_computed_here(monkeypatch):
+    """The parts' LP bounds are computed where the parts run, side by side: the same
+    bounds, and the parts' answer meets the same gap rule."""
+    program, base, parts, problems, bounds, lower = _parts_and_bounds(monkeypatch)
+    monkeypatch.setattr(decompose, "PARALLEL_MIN_COLUMNS", 0)
+    options = sb.SolverOptions(name="highspy", mip_gap=0.01, threads=2)
+    with decompose._runner(options, len(problems), program.a.shape[1]) as (runner, slots,
+                                                                           shared):
+        assert isinstance(runner, decompose.WorkerPool) and slots == 2 and shared
+        away = decompose._lp_bounds(problems, options, base, np.inf, runner)
+        interior = decompose._lp_bounds(problems, options, base, 0, runner)
+    assert away == pytest.approx(bounds, rel=1e-12)
+    assert interior == pytest.approx(bounds, rel=1e-6) and (interior <= bounds + 1e-9).all()
+    solved = decompose.solve_in_parts(program, options, base)
+    assert solved.parts == len(parts)
+    assert solved.objective - solved.bound <= 0.01 * lower + 1e-6
+    assert solved.bound >= lower - 1e-6  # the LP bounds were taken
