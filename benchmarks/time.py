@@ -20,15 +20,17 @@ saying so): operating states, stacked columns and rows of the MILP, candidate li
 in the MILP (the province's are selected by the stacked LP's reduced costs,
 docs/model.md, "Candidate selection over states"), widenings, wall seconds (network,
 select: the stacked LP over every candidate, build, solve), status, the gap against the bound
-of the whole stacked problem, and savings. VSS and EVPI are not computed here (each needs
-2 + scenarios more solves; `symbiosis time` does them). Gap asked: 1 %; time limit 300 s per
-MILP solve. Figures of one run are in docs/time.md, "Scale". No test asserts a time.
+of the whole stacked problem, savings and peak memory (`peak_gb`). VSS and EVPI are not
+computed here (each needs 2 + scenarios more solves; `symbiosis time` does them). Gap
+asked: 1 %; time limit 300 s per MILP solve. Figures of one run are in docs/time.md,
+"Scale". No test asserts a time.
 
     .venv/bin/python benchmarks/time.py --cell LABEL FOLDER PERIODS SCENARIOS   # one cell
 """
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -97,7 +99,16 @@ def measure(label: str, park, tables: TimeTables) -> dict:
             "status": k["status"], "gap": None if k["mip_gap"] is None else round(k["mip_gap"], 4),
             "savings": None if k.get("savings") is None else round(k["savings"]),
             "objective": k["objective"], "bound": k["objective_bound"],
-            "lp_bound": c.get("lp_bound"), "outside_bound": c.get("outside_bound")}
+            "lp_bound": c.get("lp_bound"), "outside_bound": c.get("outside_bound"),
+            "peak_gb": round(peak_gb(), 2)}
+
+
+def peak_gb() -> float:
+    """The largest resident set of this process and of its worker processes (each alone:
+    the workers run beside it, so the machine held up to their sum)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, workers) / 2 ** 20  # KiB on Linux
 
 
 def cell(label: str, folder: Path, periods: int, scenarios: int) -> dict:

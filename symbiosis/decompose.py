@@ -31,6 +31,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .formulation.highs_model import MatrixProgram
 from .part_worker import receive, send
+from .backends.basis import Basis, set_basis
 from .backends.highs import solve_direct
 from .backends.outcome import Solution, SolverOptions, Status, Termination, relative_gap
 
@@ -77,7 +78,8 @@ def split(a: sp.spmatrix) -> list[Part]:
 def solve_in_parts(program: MatrixProgram, options: SolverOptions,
                    fallback: np.ndarray | None = None,
                    outside_bound: float = np.inf,
-                   interior_from_rows: float = np.inf) -> Solution:
+                   interior_from_rows: float = np.inf,
+                   lp_basis: Basis | None = None) -> Solution:
     """Solve each independent part with HiGHS (one process per core when it pays, or on a
     Dask cluster with `options.dask`) and combine them. `fallback`: a feasible point of the
     whole program, each part's MIP start, and kept for a part whose answer is missing or
@@ -85,7 +87,8 @@ def solve_in_parts(program: MatrixProgram, options: SolverOptions,
     solution of the posed problem outside this program can cost (the links candidate
     selection left out, `Selection.outside_bound`), which the gap will be certified
     against when it is below the program's own bound (`_part_options`). Parts of at least
-    `interior_from_rows` rows get their LP bound by interior point (`_lp_bound`).
+    `interior_from_rows` rows get their LP bound by interior point (`_lp_bound`), unless
+    `lp_basis`, a basis of the program's columns and rows, gives simplex a start.
 
     The parts' LP bounds are computed first, side by side where the parts are, since every
     part's stopping rule depends on all of them; the time limit counts from when they are
@@ -94,7 +97,8 @@ def solve_in_parts(program: MatrixProgram, options: SolverOptions,
     parts, problems = _parts_of(program)
     starts = [None if fallback is None else fallback[p.columns] for p in parts]
     with _runner(options, len(problems), program.a.shape[1]) as (runner, slots, shared):
-        lower = _lp_bounds(problems, options, fallback, interior_from_rows, runner)
+        lower = _lp_bounds(problems, parts, options, fallback, interior_from_rows, runner,
+                           lp_basis)
         part_options = [options] * len(parts) if not np.isfinite(lower).any() else \
             _part_options(program, parts, problems, options, fallback, lower, outside_bound)
         if shared:
@@ -126,15 +130,18 @@ def _parts_of(program: MatrixProgram) -> tuple[list[Part], list[MatrixProgram]]:
     return parts, [program.part(p.columns, p.rows) for p in parts]
 
 
-def _lp_bounds(problems: list[MatrixProgram], options: SolverOptions,
-               fallback: np.ndarray | None, interior_from_rows: float, runner) -> np.ndarray:
-    """Each part's LP bound (`_lp_bound`), computed by `runner` (largest part first), or
-    −inf for all where no stopping rule needs them: without a fallback, or at gap 0."""
+def _lp_bounds(problems: list[MatrixProgram], parts: list[Part], options: SolverOptions,
+               fallback: np.ndarray | None, interior_from_rows: float, runner,
+               basis: Basis | None = None) -> np.ndarray:
+    """Each part's LP bound (`_lp_bound`, from its share of `basis` if given), computed by
+    `runner` (largest part first), or −inf for all where no stopping rule needs them:
+    without a fallback, or at gap 0."""
     gap = DEFAULT_GAP if options.mip_gap is None else options.mip_gap
     if fallback is None or gap <= 0:
         return np.full(len(problems), -np.inf)
-    futures = [runner.submit_call(_lp_bound, p, len(p.row_lower) >= interior_from_rows)
-               for p in problems]
+    futures = [runner.submit_call(_lp_bound, p, len(p.row_lower) >= interior_from_rows,
+                                  None if basis is None else basis.part(part.columns, part.rows))
+               for p, part in zip(problems, parts)]
     return np.array([f.result() for f in futures], dtype=float)
 
 
@@ -282,15 +289,23 @@ def _part_options(program: MatrixProgram, parts: list[Part], problems: list[Matr
         for a, lb, p in zip(allowance, lower, problems)]
 
 
-def _lp_bound(problem: MatrixProgram, interior: bool = False) -> float:
-    """The part's LP relaxation bound, by HiGHS's default LP solver, or if `interior` by
-    interior point without crossover (only the value is needed, not a vertex: on the MILP
-    parts of a 20-scenario province simplex took minutes per part). HiGHS's thread count
-    is left alone: setting one other than that of the pool HiGHS already started in this
-    process fails the run."""
+def _lp_bound(problem: MatrixProgram, interior: bool = False,
+              basis: Basis | None = None) -> float:
+    """The part's LP relaxation bound: by simplex from `basis` if HiGHS takes it (the basis
+    the stacked LP of a time study ended at, carried by names: the MILP over the links it
+    kept has the same LP, solved again in a few iterations where interior point took
+    minutes per part); else by HiGHS's default LP solver, or if `interior` by interior point
+    without crossover (only the value is needed, not a vertex: on the MILP parts of a
+    20-scenario province simplex took minutes per part). HiGHS's thread count is left
+    alone: setting one other than that of the pool HiGHS already started in this process
+    fails the run."""
     relaxed, scaling = replace(problem, integer=np.zeros_like(problem.integer)).scaled()
     h = relaxed.to_highs()
-    if interior:
+    warm = basis is not None and set_basis(h, basis)
+    if warm:
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("presolve", "off")  # presolve would set the basis aside
+    elif interior:
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")
     h.run()
@@ -299,7 +314,7 @@ def _lp_bound(problem: MatrixProgram, interior: bool = False) -> float:
     value = scaling.objective_value(h.getInfo().objective_function_value)
     # interior point stops at a relative duality gap of 1e-8, its primal value up to that
     # above the optimum: lowered by INTERIOR_MARGIN of itself, it stays a bound
-    return value - INTERIOR_MARGIN * max(1.0, abs(value)) if interior else value
+    return value - INTERIOR_MARGIN * max(1.0, abs(value)) if interior and not warm else value
 
 
 def _schedule(problems: list[MatrixProgram], part_options: list[SolverOptions],

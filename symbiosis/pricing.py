@@ -26,11 +26,13 @@ import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from .backends.basis import Basis, basis_of
 from .decompose import Part, part_pool, split
 from .formulation.highs_model import MatrixProgram
 from .formulation.program import LinearProgram
@@ -142,7 +144,7 @@ def _solve_relaxation(program: MatrixProgram, links: LinkColumns, allowed: np.nd
     solved = solve_by_parts(sub, dask)
     if solved is None:
         return None
-    z, x_sub, y_sub = solved
+    z, x_sub, y_sub, _ = solved
     x = np.zeros(n_cols)
     x[columns] = x_sub
     y = np.zeros(n_rows)
@@ -177,13 +179,21 @@ def relaxation_part(program: MatrixProgram, links: LinkColumns, allowed: np.ndar
     return sub, columns, rows
 
 
+class SolvedLp(NamedTuple):
+    """An LP's optimum, values and duals, and the basis it ended at (`solve_lp_part`)."""
+
+    objective: float
+    values: np.ndarray
+    duals: np.ndarray
+    basis: Basis
+
+
 def solve_by_parts(lp: MatrixProgram, dask: str | None = None,
-                   interior_from_rows: float = np.inf
-                   ) -> tuple[float, np.ndarray, np.ndarray] | None:
+                   interior_from_rows: float = np.inf) -> SolvedLp | None:
     """An LP solved by its independent parts (`decompose.split`: the LP of a province is
     the sum of theirs), on worker processes side by side when it is large enough to pay
     for starting them (PARALLEL_FROM_COLUMNS), else here, or on the Dask cluster at `dask`
-    (`decompose.part_pool`); its optimum, values and duals. Parts of at least
+    (`decompose.part_pool`); its optimum, values, duals and basis. Parts of at least
     `interior_from_rows` rows are solved by interior point (`solve_lp_part`).
     Parts go out in order of rows, most first (the heat part, with its cascade, takes the
     longest: 272 s of the 545 s the LP of the 10,000-firm province takes in one process),
@@ -191,15 +201,18 @@ def solve_by_parts(lp: MatrixProgram, dask: str | None = None,
     worker is held beside the LP."""
     parts = sorted(split(lp.a), key=lambda p: (-len(p.rows), -len(p.columns)))
     workers = min(len(parts), os.cpu_count() or 1)
-    x, y, z = np.zeros(lp.a.shape[1]), np.zeros(lp.a.shape[0]), lp.offset
-    if dask is None and (workers < 2 or lp.a.shape[1] < PARALLEL_FROM_COLUMNS):
+    n_rows, n_cols = lp.a.shape
+    solved = SolvedLp(lp.offset, np.zeros(n_cols), np.zeros(n_rows),
+                      Basis(np.zeros(n_cols, np.int8), np.zeros(n_rows, np.int8)))
+    z = lp.offset
+    if dask is None and (workers < 2 or n_cols < PARALLEL_FROM_COLUMNS):
         for part in parts:
             answer = solve_lp_part(lp.part(part.columns, part.rows),
                                    len(part.rows) >= interior_from_rows)
             if answer is None:
                 return None
-            z += _take(answer, part, x, y)
-        return z, x, y
+            z += _take(answer, part, solved)
+        return solved._replace(objective=z)
     with part_pool(dask, workers) as (pool, slots):
         running: dict[Future, Part] = {}
         for part in [*parts, None]:
@@ -209,20 +222,23 @@ def solve_by_parts(lp: MatrixProgram, dask: str | None = None,
                     answer = future.result()
                     if answer is None:
                         return None
-                    z += _take(answer, running.pop(future), x, y)
+                    z += _take(answer, running.pop(future), solved)
             if part is not None:
                 running[pool.submit_call(solve_lp_part, lp.part(part.columns, part.rows),
                                          len(part.rows) >= interior_from_rows)] = part
-    return z, x, y
+    return solved._replace(objective=z)
 
 
-def _take(answer: LpAnswer, part: Part, x: np.ndarray, y: np.ndarray) -> float:
-    """A part's values and duals into the whole LP's; its optimum."""
-    x[part.columns], y[part.rows], objective = answer
+def _take(answer: LpAnswer, part: Part, whole: SolvedLp) -> float:
+    """A part's values, duals and basis into the whole LP's; its optimum."""
+    x, y, objective, basis = answer
+    whole.values[part.columns], whole.duals[part.rows] = x, y
+    whole.basis.columns[part.columns], whole.basis.rows[part.rows] = basis.columns, basis.rows
     return objective
 
 
-LpAnswer = tuple[np.ndarray, np.ndarray, float]  # values, duals, optimum (the part's units)
+# values, duals, optimum (the part's units) and the basis it ended at
+LpAnswer = tuple[np.ndarray, np.ndarray, float, Basis]
 
 
 def solve_lp_part(part: MatrixProgram, interior: bool = False) -> LpAnswer | None:
@@ -231,9 +247,9 @@ def solve_lp_part(part: MatrixProgram, interior: bool = False) -> LpAnswer | Non
     3,000-firm province, 7.3 s against 12.8 s by parts), or, if `interior`, by interior
     point with presolve and crossover, which ends at a vertex too (the largest part of a
     20-scenario stacked LP, 141,620 rows: 41 s, where simplex without presolve had not
-    finished in 400 s and with presolve took 131 s). Its values, duals and optimum in its
-    own units, None if not solved to optimality. Module-level: worker processes run it
-    (`WorkerPool`)."""
+    finished in 400 s and with presolve took 131 s). Its values, duals, optimum in its
+    own units and basis, None if not solved to optimality. Module-level: worker processes
+    run it (`WorkerPool`)."""
     scaled, k = part.scaled()
     h = scaled.to_highs()
     del scaled
@@ -247,6 +263,9 @@ def solve_lp_part(part: MatrixProgram, interior: bool = False) -> LpAnswer | Non
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     solution = h.getSolution()
+    basis = basis_of(h)
+    if basis is None:  # both methods end at a vertex; without one, no duals to trust
+        return None
     return (k.values(np.asarray(solution.col_value)),
             k.rows * np.asarray(solution.row_dual) / k.objective,
-            k.objective_value(h.getInfo().objective_function_value))
+            k.objective_value(h.getInfo().objective_function_value), basis)

@@ -19,6 +19,7 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.opt import SolverStatus as ClassicSolverStatus
 from pyomo.opt import TerminationCondition as ClassicTermination
 
+from .backends.basis import Basis
 from .backends.highs import reset_highs_threads, solve_direct
 from .backends.outcome import (DEFAULT_SOLVER, Solution, SolverOptions, Status,  # noqa: F401
                                Termination, relative_gap, status_of)
@@ -66,17 +67,19 @@ def solver_available(name: str) -> tuple[bool, str]:
 
 def solve(model, options: SolverOptions = SolverOptions(),
           fallback: np.ndarray | None = None, outside_bound: float = np.inf,
-          interior_from_rows: float = np.inf) -> Solution:
+          interior_from_rows: float = np.inf, lp_basis: Basis | None = None) -> Solution:
     """Solve a model emitted by `to_pyomo`, by `to_highs`, or a `MatrixProgram` (the
     "highspy" fast path, solved by independent parts); never raises for infeasible or
     unsolved models. `fallback`: a feasible point in column order, HiGHS's MIP start, which
     a `MatrixProgram`'s answer is never worse than (the other solvers do not take it).
     `outside_bound`: the bound of what candidate selection left out, which a
     `MatrixProgram`'s parts stop against; `interior_from_rows`: the parts whose LP bound is
-    found by interior point (`decompose.solve_in_parts`)."""
+    found by interior point, `lp_basis`: where simplex starts them, a basis of the program's
+    columns and rows (`decompose.solve_in_parts`)."""
     if isinstance(model, MatrixProgram):
         from .decompose import solve_in_parts
-        return solve_in_parts(model, options, fallback, outside_bound, interior_from_rows)
+        return solve_in_parts(model, options, fallback, outside_bound, interior_from_rows,
+                              lp_basis)
     if options.dask is not None:
         raise InputError(Problem("--dask", "parts are solved on a cluster on the highspy "
                                            f"path only, not with solver {options.name!r}"))

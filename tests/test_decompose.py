@@ -236,8 +236,8 @@ def test_worker_processes_compute_the_lp_bounds_computed_here(monkeypatch):
     with decompose._runner(options, len(problems), program.a.shape[1]) as (runner, slots,
                                                                            shared):
         assert isinstance(runner, decompose.WorkerPool) and slots == 2 and shared
-        away = decompose._lp_bounds(problems, options, base, np.inf, runner)
-        interior = decompose._lp_bounds(problems, options, base, 0, runner)
+        away = decompose._lp_bounds(problems, parts, options, base, np.inf, runner)
+        interior = decompose._lp_bounds(problems, parts, options, base, 0, runner)
     assert away == pytest.approx(bounds, rel=1e-12)
     assert interior == pytest.approx(bounds, rel=1e-6) and (interior <= bounds + 1e-9).all()
     solved = decompose.solve_in_parts(program, options, base)

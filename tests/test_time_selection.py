@@ -257,3 +257,35 @@ def test_a_round_past_the_size_cap_is_not_run_and_the_last_bound_stands(monkeypa
     assert capped.rounds == 1 and capped.kept.tolist() == [False]
     assert capped.bound <= whole.bound + 1e-9
     assert capped.bound <= _exact_stacked(park, tables) + 1e-6
+
+
+@pytest.mark.parametrize("make, kept", [
+    (two_suppliers, [True, False, True]), (winter_supplier, [False]),
+    (heat_both_seasons, [False])])
+def test_the_milps_lp_starts_where_the_stacked_lp_ended(make, kept):
+    """The MILP over the links the stacked LP kept has that LP as its relaxation: the
+    stacked LP's basis, carried by names onto the MILP's program, is one HiGHS takes,
+    simplex needs no iteration from it, and the LP bound is the one found without it."""
+    from dataclasses import replace
+
+    from symbiosis import decompose
+    from symbiosis.backends.basis import set_basis
+    from symbiosis.formulation.highs_model import MatrixProgram
+    from symbiosis.timeline.stacking import stack
+
+    park, tables = make()
+    plan = plan_of(park, tables)
+    candidates = candidates_of(park, plan)
+    priced = time_selection.price_stacked(park, candidates, plan, np.array(kept))
+    lp = stack(park, candidates.restrict(priced.kept), plan).lp
+    program = MatrixProgram.of(lp)
+    basis = priced.basis.onto(lp)
+    relaxed = replace(program, integer=np.zeros_like(program.integer)).scaled()[0]
+    h = relaxed.to_highs()
+    assert set_basis(h, basis)
+    h.setOptionValue("presolve", "off")
+    h.run()
+    assert h.getInfo().simplex_iteration_count == 0
+    assert decompose._lp_bound(program, basis=basis) == pytest.approx(
+        decompose._lp_bound(program), rel=1e-9, abs=1e-9)
+    assert decompose._lp_bound(program) == pytest.approx(priced.lp_value, rel=1e-9, abs=1e-9)

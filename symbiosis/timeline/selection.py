@@ -40,10 +40,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..backends.basis import AT_LOWER, BASIC, Basis
 from ..decisions import decided_kept
 from ..decompose import solve_part
 from ..formulation import formulate
 from ..formulation.highs_model import MatrixProgram
+from ..formulation.named_basis import NamedBasis
 from ..network import CAPPED, Network, cap_detail, capped_out
 from ..park import Park
 from ..pricing import LinkColumns, price, relaxation_program, solve_by_parts
@@ -75,10 +77,12 @@ MAX_LINK_STATES = 1_000_000
 @dataclass(frozen=True)
 class Priced:
     """A selection, and each candidate's largest LP build over the states (None: not
-    priced), what the MILP's start is rounded from."""
+    priced), what the MILP's start is rounded from; where the stacked LP over the kept
+    links ended, where the LP bounds of the MILP's parts start (`decompose._lp_bound`)."""
 
     selection: Selection
     builds: np.ndarray | None = None
+    basis: NamedBasis | None = None  # where the stacked LP over the kept links ended
 
 
 def select_over_states(park: Park, candidates: Network, plan: TimePlan) -> Priced:
@@ -101,15 +105,17 @@ def select_over_states(park: Park, candidates: Network, plan: TimePlan) -> Price
     posed = candidates.restrict(~out, CAPPED, cap_detail(cap)) if out.any() else candidates
     always = (builds > 1e-9) | candidates.facility_arcs | decided_kept(park, links)
     kept = ~out if out.any() else kept_near(rho, always, pd.factorize(links.to_stream)[0])
+    basis = None
     if not out.any() and not kept.all():
         stacked = price_stacked(park, candidates, plan, kept)
         if stacked is not None:
             bound, rho, kept = tightest(bound, rho, stacked)
+            basis = stacked.basis
     selection = Selection(network=posed if out.any() else candidates.restrict(kept),
                           posed=posed, candidates=candidates, capped=int(out.sum()),
                           lp_bound=bound, reduced=rho, kept=kept, builds=builds,
                           seconds=time.perf_counter() - began)
-    return Priced(selection, builds)
+    return Priced(selection, builds, basis)
 
 
 def tightest(bound: float, reduced: np.ndarray, stacked: StackedPricing
@@ -213,6 +219,16 @@ class StackedPricing:
     reduced: np.ndarray  # ρ*_l per link: a design using l costs at least L* + max(ρ*_l, 0)
     kept: np.ndarray  # the links the last LP was given
     rounds: int
+    basis: NamedBasis | None = None  # where the last LP ended, by column and row names
+
+
+def _named(lp, columns: np.ndarray, rows: np.ndarray, basis: Basis) -> NamedBasis:
+    """The last LP's basis by the stacked program's names: its columns and rows keep
+    theirs, the left-out links' columns are at their lower bound and the rows it did not
+    have are basic, as in the MILP over the kept links they are absent or empty."""
+    whole = Basis(np.full(lp.n_columns, AT_LOWER, np.int8), np.full(lp.n_rows, BASIC, np.int8))
+    whole.columns[columns], whole.rows[rows] = basis.columns, basis.rows
+    return NamedBasis.of(lp, whole)
 
 
 def link_owner(lp, links: pd.Index) -> np.ndarray:
@@ -284,7 +300,7 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
         solved = solve_by_parts(sub, interior_from_rows=INTERIOR_FROM_ROWS)
         if solved is None:
             return None
-        z, _, y_sub = solved
+        z, _, y_sub, sub_basis = solved
         y = np.zeros(n_rows)
         y[rows] = y_sub
         d = program.cost - a.T @ y
@@ -309,7 +325,8 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
         too_large = (kept | add).sum() * len(plan.states) > MAX_LINK_STATES
         if not add.any() or r == rounds or too_large or \
                 z - bound <= CLOSE_TO_LP * max(1.0, abs(z)):
-            return StackedPricing(bound, z, reduced, kept, r)
+            return StackedPricing(bound, z, reduced, kept, r,
+                                  _named(lp, columns, rows, sub_basis))
         kept |= add
     raise AssertionError("unreachable")
 
@@ -339,7 +356,7 @@ def _inner(a, program: MatrixProgram, d: np.ndarray, columns: np.ndarray, owner:
     answer = solve_lp_part(sub)
     if answer is None:
         return None
-    x, _, value = answer
+    x, _, value, _ = answer
     per_link = np.bincount(owner[cols], weights=d[cols] * x, minlength=n_links)
     return float(value), np.minimum(per_link, 0.0), covered
 

@@ -101,9 +101,10 @@ def solve_selected(park: Park, priced: Priced, plan: TimePlan, options: SolverOp
             round_options = replace(options, time_limit=max(0.01, left))
         start = rounded_start(priced, stacked) if previous is None else \
             _carried(previous, stacked)
+        basis = None if priced.basis is None else priced.basis.onto(stacked.lp)
         solution = solve(MatrixProgram.of(stacked.lp), round_options, fallback=start,
                          outside_bound=selection.outside_bound,
-                         interior_from_rows=INTERIOR_FROM_ROWS)
+                         interior_from_rows=INTERIOR_FROM_ROWS, lp_basis=basis)
         solved = Solved(stacked, certified(selection, solution, gap))
         timings["solve"] = timings.get("solve", 0.0) + time.perf_counter() - t
         if not solved.solution.status.has_solution or \
