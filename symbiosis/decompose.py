@@ -14,6 +14,7 @@ SMALL_PART columns are solved together, since HiGHS takes a tiny part in millise
 """
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from .backends.basis import Basis, set_basis
 from .backends.highs import solve_direct
 from .backends.outcome import Solution, SolverOptions, Status, Termination, relative_gap
 
+LOG = logging.getLogger(__name__)
 DEFAULT_GAP = 1e-4  # HiGHS's own default mip_rel_gap
 # A part stops at this share of its allowance against its own bound: its design must come
 # within the whole allowance of its LP bound (the objective target) to be certified, and a
@@ -139,10 +141,15 @@ def _lp_bounds(problems: list[MatrixProgram], parts: list[Part], options: Solver
     gap = DEFAULT_GAP if options.mip_gap is None else options.mip_gap
     if fallback is None or gap <= 0:
         return np.full(len(problems), -np.inf)
+    began = time.perf_counter()
     futures = [runner.submit_call(_lp_bound, p, len(p.row_lower) >= interior_from_rows,
                                   None if basis is None else basis.part(part.columns, part.rows))
                for p, part in zip(problems, parts)]
-    return np.array([f.result() for f in futures], dtype=float)
+    lower = np.array([f.result() for f in futures], dtype=float)
+    LOG.info("LP bounds of %d parts in %.1f s%s: %.9g", len(problems),
+             time.perf_counter() - began, "" if basis is None else " from a basis",
+             lower.sum())
+    return lower
 
 
 @contextmanager
