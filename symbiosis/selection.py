@@ -172,15 +172,22 @@ def start_point(lp: LinearProgram, network: Network, baseline_x: np.ndarray,
     mix freely): the no-links baseline, the greedy design (`greedy_point`), or the LP
     rounded, building the links whose LP build (`builds`, by link id) reaches each of
     ROUNDING_THRESHOLDS and re-optimising the flows."""
-    from .decompose import split
-
     program = MatrixProgram.of(lp)
     points = [baseline_x, greedy_x]
     for threshold in ROUNDING_THRESHOLDS:
         rounded = _rounded(lp, network, program, builds.index[builds.to_numpy() >= threshold])
         if rounded is not None:
             points.append(rounded)
-    best = baseline_x.copy()
+    return cheapest_by_part(program, points)
+
+
+def cheapest_by_part(program: MatrixProgram, points: list[np.ndarray]) -> np.ndarray:
+    """On each independent part of the program (`decompose.split`), the cheapest of the
+    feasible `points` there: feasible, since no row reaches across parts, and no costlier
+    than any of them. Ties go to the earlier point."""
+    from .decompose import split
+
+    best = points[0].copy()
     for part in split(program.a):
         cols = part.columns
         costs = [float(program.cost[cols] @ x[cols]) for x in points]

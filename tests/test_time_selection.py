@@ -289,3 +289,65 @@ def test_the_milps_lp_starts_where_the_stacked_lp_ended(make, kept):
     assert decompose._lp_bound(program, basis=basis) == pytest.approx(
         decompose._lp_bound(program), rel=1e-9, abs=1e-9)
     assert decompose._lp_bound(program) == pytest.approx(priced.lp_value, rel=1e-9, abs=1e-9)
+
+
+def test_the_start_rounds_the_stacked_lps_shared_builds_to_the_optimum(priced):
+    """Two suppliers: the stacked LP builds W and N (each pays in its season), not F; its
+    builds rounded are the optimal design, 1,000 − 650 = 350, before the MILP runs."""
+    from symbiosis.timeline.stacking import stack
+    from symbiosis.verify import verify_point
+
+    park, tables = two_suppliers()
+    plan = plan_of(park, tables)
+    candidates = candidates_of(park, plan)
+    chosen = select_over_states(park, candidates, plan)
+    shared = pd.Series(chosen.stacked_builds, index=candidates.links.index)
+    assert shared[["S->Dd", "Sn->Dd"]].gt(0).all() and shared["Sf->Dd"] == 0
+    stacked = stack(park, chosen.selection.network, plan)
+    start = time_selection.rounded_start(chosen, stacked)
+    assert verify_point(stacked.lp, start).ok
+    assert stacked.lp.objective_value(start) == pytest.approx(350.0)
+    assert stacked.lp.objective_value(stacked.start()) == pytest.approx(1000.0)
+
+
+def test_the_start_is_the_cheapest_rounding_on_each_part(priced, tmp_path):
+    """A small province over two seasons: on each independent part the start costs no more
+    than the no-links point or any rounding of either set of builds there."""
+    from symbiosis.decompose import split
+    from symbiosis.formulation.highs_model import MatrixProgram
+    from symbiosis.generate import generate_park
+    from symbiosis.scenario import load_model_or_scenario
+    from symbiosis.selection import ROUNDING_THRESHOLDS
+    from symbiosis.timeline.stacking import group_of, stack
+    from symbiosis.verify import verify_point
+
+    generate_park(30, 1, tmp_path / "model")
+    park = load_model_or_scenario(tmp_path / "model").park
+    plan = plan_of(park, TimeTables.of(periods=SEASONS))
+    candidates = candidates_of(park, plan)
+    chosen = select_over_states(park, candidates, plan)
+    stacked = stack(park, chosen.selection.network, plan)
+    lp = stacked.lp
+    start = time_selection.rounded_start(chosen, stacked)
+    assert verify_point(lp, start).ok
+    program = MatrixProgram.of(lp)
+    build = lp.variables[f"build@{group_of(None)}"]
+    others = np.setdiff1d(np.flatnonzero(program.integer), build.columns)
+    points = [stacked.start()]
+    for builds in (chosen.stacked_builds, chosen.builds):
+        if builds is None:
+            continue
+        of_link = pd.Series(builds, index=candidates.links.index).reindex(build.index)
+        for threshold in ROUNDING_THRESHOLDS:
+            on = (of_link.to_numpy() >= threshold).astype(float)
+            x = time_selection._rounded_builds(lp, program, build.columns, others, on)
+            if x is not None:
+                points.append(x)
+    assert len(points) > 1
+    parts = split(program.a)
+    assert len(parts) > 1
+    for part in parts:
+        c = program.cost[part.columns]
+        mine = c @ start[part.columns]
+        assert mine <= min(c @ x[part.columns] for x in points) + 1e-9 * max(1.0, abs(mine))
+    assert lp.objective_value(start) < lp.objective_value(stacked.start())

@@ -49,7 +49,8 @@ from ..formulation.named_basis import NamedBasis
 from ..network import CAPPED, Network, cap_detail, capped_out
 from ..park import Park
 from ..pricing import LinkColumns, price, relaxation_program, solve_by_parts
-from ..selection import PRUNE_FROM_LINKS, ROUNDING_THRESHOLDS, Selection, kept_near
+from ..selection import (PRUNE_FROM_LINKS, ROUNDING_THRESHOLDS, Selection,
+                         cheapest_by_part, kept_near)
 from ..solve import SolverOptions
 from ..verify import verify_point
 from .plan import TimePlan, state_park
@@ -83,6 +84,7 @@ class Priced:
     selection: Selection
     builds: np.ndarray | None = None
     basis: NamedBasis | None = None  # where the stacked LP over the kept links ended
+    stacked_builds: np.ndarray | None = None  # per candidate: its build in that LP
 
 
 def select_over_states(park: Park, candidates: Network, plan: TimePlan) -> Priced:
@@ -105,17 +107,17 @@ def select_over_states(park: Park, candidates: Network, plan: TimePlan) -> Price
     posed = candidates.restrict(~out, CAPPED, cap_detail(cap)) if out.any() else candidates
     always = (builds > 1e-9) | candidates.facility_arcs | decided_kept(park, links)
     kept = ~out if out.any() else kept_near(rho, always, pd.factorize(links.to_stream)[0])
-    basis = None
+    basis = stacked_builds = None
     if not out.any() and not kept.all():
         stacked = price_stacked(park, candidates, plan, kept)
         if stacked is not None:
             bound, rho, kept = tightest(bound, rho, stacked)
-            basis = stacked.basis
+            basis, stacked_builds = stacked.basis, stacked.builds
     selection = Selection(network=posed if out.any() else candidates.restrict(kept),
                           posed=posed, candidates=candidates, capped=int(out.sum()),
                           lp_bound=bound, reduced=rho, kept=kept, builds=builds,
                           seconds=time.perf_counter() - began)
-    return Priced(selection, builds, basis)
+    return Priced(selection, builds, basis, stacked_builds)
 
 
 def tightest(bound: float, reduced: np.ndarray, stacked: StackedPricing
@@ -167,37 +169,53 @@ def price_states(park: Park, candidates: Network, plan: TimePlan
 
 
 def rounded_start(priced: Priced, stacked: Stacked) -> np.ndarray:
-    """The MILP's start: the cheapest of the no-links point and the LP builds rounded (each
-    link built whose largest LP build over the states reaches each of ROUNDING_THRESHOLDS, as
-    one-year runs round, `selection.start_point`), then every other integer column (routes,
-    heat pumps) on where the LP with those links needs it, operations re-optimised. Without
-    phases only (with phases the build years would need rounding too)."""
+    """The MILP's start, part by part (independent parts mix freely, `selection.start_point`)
+    the cheapest of the no-links point and the LP builds rounded: each link built whose LP
+    build reaches each of ROUNDING_THRESHOLDS, as one-year runs round, then every other
+    integer column (routes, heat pumps) on where the LP with those links needs it,
+    operations re-optimised. Two sets of builds are rounded: the stacked LP's over the kept
+    links (its design is the one shared by every state) and each link's largest over the
+    states' own LPs. Without phases only (with phases the build years would need rounding
+    too)."""
     best = stacked.start()
     if priced.builds is None or stacked.plan.phased:
         return best
     lp = stacked.lp
     program = MatrixProgram.of(lp)
     build = lp.variables[f"build@{group_of(None)}"]
-    builds = pd.Series(priced.builds, index=priced.selection.candidates.links.index) \
-        .reindex(build.index).to_numpy()
+    links = priced.selection.candidates.links.index
     integer = np.flatnonzero(program.integer)
     others = np.setdiff1d(integer, build.columns)
-    best_cost = lp.objective_value(best)
-    for threshold in ROUNDING_THRESHOLDS:
-        on = (builds >= threshold).astype(float)
-        fixed = program.with_bounds(build.columns, on, on)
-        first = _lp_values(fixed)
-        if first is None:
+    points = [best]
+    for builds in (priced.stacked_builds, priced.builds):
+        if builds is None:
             continue
-        need = np.where(first[others] > 1e-9, np.ceil(first[others] - 1e-9), 0.0)
-        second = _lp_values(fixed.with_bounds(others, need, need))
-        if second is None:
-            continue
-        x = np.where(np.abs(second) <= 1e-9, 0.0, second)
-        x[build.columns], x[others] = on, need
-        if verify_point(lp, x).ok and lp.objective_value(x) < best_cost:
-            best, best_cost = x, lp.objective_value(x)
-    return best
+        of_link = pd.Series(builds, index=links).reindex(build.index).to_numpy()
+        for threshold in ROUNDING_THRESHOLDS:
+            x = _rounded_builds(lp, program, build.columns, others,
+                                (of_link >= threshold).astype(float))
+            if x is not None:
+                points.append(x)
+    mixed = cheapest_by_part(program, points)
+    return mixed if verify_point(lp, mixed).ok else min(points, key=lp.objective_value)
+
+
+def _rounded_builds(lp, program: MatrixProgram, build: np.ndarray, others: np.ndarray,
+                    on: np.ndarray) -> np.ndarray | None:
+    """The stacked program with the links `on` built and the rest not; its other integer
+    columns on where the LP so fixed uses them; operations re-optimised. None if an LP is
+    not solved or the point breaks a row."""
+    fixed = program.with_bounds(build, on, on)
+    first = _lp_values(fixed)
+    if first is None:
+        return None
+    need = np.where(first[others] > 1e-9, np.ceil(first[others] - 1e-9), 0.0)
+    second = _lp_values(fixed.with_bounds(others, need, need))
+    if second is None:
+        return None
+    x = np.where(np.abs(second) <= 1e-9, 0.0, second)
+    x[build], x[others] = on, need
+    return x if verify_point(lp, x).ok else None
 
 
 def _lp_values(program: MatrixProgram) -> np.ndarray | None:
@@ -220,6 +238,17 @@ class StackedPricing:
     kept: np.ndarray  # the links the last LP was given
     rounds: int
     basis: NamedBasis | None = None  # where the last LP ended, by column and row names
+    builds: np.ndarray | None = None  # per link: its largest build b/u_b in the last LP
+
+
+def _builds(values: np.ndarray, columns: np.ndarray, is_build: np.ndarray,
+            owner: np.ndarray, upper: np.ndarray, n_links: int) -> np.ndarray:
+    """Per link, the largest of its build columns' values in the LP over `columns` (its
+    values), as a share of the column's upper bound (0 for links not in it)."""
+    at = np.flatnonzero(is_build[columns] & (owner[columns] >= 0) & (upper[columns] > 0))
+    builds = np.zeros(n_links)
+    np.maximum.at(builds, owner[columns[at]], values[at] / upper[columns[at]])
+    return builds
 
 
 def _named(lp, columns: np.ndarray, rows: np.ndarray, basis: Basis) -> NamedBasis:
@@ -326,7 +355,9 @@ def price_stacked(park: Park, candidates: Network, plan: TimePlan, kept: np.ndar
         if not add.any() or r == rounds or too_large or \
                 z - bound <= CLOSE_TO_LP * max(1.0, abs(z)):
             return StackedPricing(bound, z, reduced, kept, r,
-                                  _named(lp, columns, rows, sub_basis))
+                                  _named(lp, columns, rows, sub_basis),
+                                  _builds(solved.values, columns, is_build, owner,
+                                          program.col_upper, len(links)))
         kept |= add
     raise AssertionError("unreachable")
 
