@@ -317,7 +317,6 @@ def test_the_start_is_the_cheapest_rounding_on_each_part(priced, tmp_path):
     from symbiosis.formulation.highs_model import MatrixProgram
     from symbiosis.generate import generate_park
     from symbiosis.scenario import load_model_or_scenario
-    from symbiosis.selection import ROUNDING_THRESHOLDS
     from symbiosis.timeline.stacking import group_of, stack
     from symbiosis.verify import verify_point
 
@@ -338,7 +337,7 @@ def test_the_start_is_the_cheapest_rounding_on_each_part(priced, tmp_path):
         if builds is None:
             continue
         of_link = pd.Series(builds, index=candidates.links.index).reindex(build.index)
-        for threshold in ROUNDING_THRESHOLDS:
+        for threshold in time_selection.STACKED_ROUNDING_THRESHOLDS:
             on = (of_link.to_numpy() >= threshold).astype(float)
             x = time_selection._rounded_builds(lp, program, build.columns, others, on)
             if x is not None:
