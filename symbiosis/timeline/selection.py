@@ -173,8 +173,8 @@ def price_states(park: Park, candidates: Network, plan: TimePlan
 
 
 def rounded_start(priced: Priced, stacked: Stacked) -> np.ndarray:
-    """The MILP's start, part by part (independent parts mix freely, `selection.start_point`)
-    the cheapest of the no-links point and the LP builds rounded: each link built whose LP
+    """The MILP's start: on each independent part (they mix freely, as in
+    `selection.start_point`), the cheapest of the no-links point and the LP builds rounded: each link built whose LP
     build reaches each of STACKED_ROUNDING_THRESHOLDS, then every other
     integer column (routes, heat pumps) on where the LP with those links needs it,
     operations re-optimised. Two sets of builds are rounded: the stacked LP's over the kept
@@ -190,14 +190,17 @@ def rounded_start(priced: Priced, stacked: Stacked) -> np.ndarray:
     links = priced.selection.candidates.links.index
     integer = np.flatnonzero(program.integer)
     others = np.setdiff1d(integer, build.columns)
-    points = [best]
+    points, tried = [best], set()
     for builds in (priced.stacked_builds, priced.builds):
         if builds is None:
             continue
         of_link = pd.Series(builds, index=links).reindex(build.index).to_numpy()
         for threshold in STACKED_ROUNDING_THRESHOLDS:
-            x = _rounded_builds(lp, program, build.columns, others,
-                                (of_link >= threshold).astype(float))
+            on = (of_link >= threshold).astype(float)
+            if on.tobytes() in tried:  # the same design from the other builds: same point
+                continue
+            tried.add(on.tobytes())
+            x = _rounded_builds(lp, program, build.columns, others, on)
             if x is not None:
                 points.append(x)
     mixed = cheapest_by_part(program, points)
